@@ -1,0 +1,80 @@
+/**
+ * `npm start`: the whole product on its embedded default. Ctrl-C stops it in order; a second Ctrl-C
+ * (a moment later) kills what is left.
+ */
+import path from 'node:path';
+import { loadConfig } from './config.js';
+import { claimDataDir } from './data-dir.js';
+import { LocalStack, type ReadyInfo } from './local-stack.js';
+import { LogSink } from './log-sink.js';
+import { RunLock } from './run-lock.js';
+import { runMain } from './run-main.js';
+
+/** npm forwards the terminal's Ctrl-C to us too: signals this close together count as one. */
+const REPEAT_SIGNAL_WINDOW_MS = 1_500;
+
+runMain(async () => {
+  const config = loadConfig();
+  const layout = claimDataDir(config.dataDir);
+  const sink = await LogSink.open(path.join(layout.logs, 'maestro.log'), process.env, process.stdout.isTTY === true);
+  const log = sink.logger('stack', config.logLevel);
+  for (const warning of config.warnings) log.warn(warning);
+
+  const lock = await RunLock.acquire(layout.runFile, config.dataDir, log);
+  const stack = new LocalStack(config, layout, log, sink, lock);
+
+  let firstSignalAt: number | undefined;
+  const stopRequested = new Promise<string>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (firstSignalAt === undefined) {
+        firstSignalAt = Date.now();
+        log.info({ signal }, 'stopping Maestro (press Ctrl-C again to kill everything at once)');
+        resolve(signal);
+      } else if (Date.now() - firstSignalAt > REPEAT_SIGNAL_WINDOW_MS) {
+        log.warn({ signal }, 'killing every Maestro process now');
+        stack.forceStop();
+        lock.release();
+        process.exit(130);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
+  });
+
+  const starting = stack.start();
+  starting.catch(() => undefined); // a stop during start makes start() fail; that is expected
+  const lost = stack.infrastructureLost.then((reason) => `failure: ${reason}`);
+  let exitReason: string;
+  try {
+    const first = await Promise.race([starting, stopRequested, lost]);
+    if (typeof first === 'string') {
+      exitReason = first;
+    } else {
+      announce(first, log, process.stdout.isTTY === true);
+      exitReason = await Promise.race([stopRequested, lost]);
+    }
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  await stack.stop();
+  log.info({ reason: exitReason }, 'Maestro stopped');
+  if (exitReason.startsWith('failure:')) process.exitCode = 1;
+});
+
+function announce(ready: ReadyInfo, log: ReturnType<LogSink['logger']>, tty: boolean) {
+  log.info(ready, 'Maestro is ready');
+  if (!tty) return;
+  const lines = [
+    '',
+    '  Maestro is ready.',
+    `    Console       ${ready.consoleUrl}`,
+    `    Temporal UI   ${ready.temporalUiUrl ?? '(not started: the cluster at TEMPORAL_ADDRESS has its own)'}`,
+    `    Temporal      ${ready.temporalAddress}`,
+    `    Data          ${ready.dataDir}`,
+    '  Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

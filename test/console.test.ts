@@ -1,0 +1,44 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { launchChromium } from './support/browser.js';
+
+const shared = inject('sharedStack');
+
+describe('the console shell in a real browser', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test('shows Temporal, PostgreSQL and every queue with its pollers, live', async () => {
+    const page = await browser.newPage();
+    const failedRequests: string[] = [];
+    page.on('requestfailed', (request) => failedRequests.push(request.url()));
+    await page.goto(shared.apiUrl);
+
+    await expect.poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 }).toContain('All 6 queues polled');
+    expect(await page.getByTestId('temporal-card').innerText()).toContain('Reachable');
+    expect(await page.getByTestId('temporal-card').innerText()).toContain(shared.temporalAddress);
+    expect(await page.getByTestId('database-card').innerText()).toMatch(/Reachable[\s\S]*_init/);
+    for (const queue of ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council']) {
+      expect(await page.getByTestId(`queue-${queue}`).innerText()).toMatch(new RegExp(`maestro-${queue}[\\s\\S]*polled`));
+    }
+    await expect.poll(() => page.locator('.live').innerText(), { timeout: 10_000 }).toContain('Live');
+    expect(await page.getByRole('link', { name: /Open the Temporal UI/ }).getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(failedRequests.filter((url) => !url.includes('/trpc/system.onStatus'))).toEqual([]);
+    await page.close();
+  });
+
+  test('deep links fall back to the console instead of a 404', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${shared.apiUrl}/subtasks/shop-3-1`);
+    expect(response?.status()).toBe(200);
+    await expect.poll(() => page.locator('.brand').innerText(), { timeout: 10_000 }).toContain('Maestro');
+    await page.close();
+  });
+});

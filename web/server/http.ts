@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import sirv from 'sirv';
+import { appRouter } from './root.js';
+import { contextFactory, type ServerDeps } from './trpc.js';
+
+/** One HTTP server: tRPC (queries, mutations, server-sent events) under /trpc, the console elsewhere. */
+export function createApiServer(deps: ServerDeps, consoleDir: string): http.Server {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    createContext: contextFactory(deps),
+    basePath: '/trpc/',
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path }, 'procedure failed');
+    },
+  });
+  const assets = existsSync(consoleDir) ? sirv(consoleDir, { single: true, etag: true }) : undefined;
+  return http.createServer((req, res) => {
+    if (req.url?.startsWith('/trpc/')) {
+      trpc(req, res);
+      return;
+    }
+    if (!assets) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('The console is not built yet: run `npm run build`.');
+      return;
+    }
+    assets(req, res, () => {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Not found');
+    });
+  });
+}

@@ -1,0 +1,57 @@
+/** The API process: tRPC over HTTP and server-sent events, and the console's static files. */
+import { once } from 'node:events';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { disconnectPrisma, prismaFor } from '../../activities/store/prisma.js';
+import { loadConfig, temporalAddressOf, temporalUiUrlOf } from '../../stack/config.js';
+import { StackError } from '../../stack/errors.js';
+import { createLogger } from '../../stack/log.js';
+import { databaseUrlOf } from '../../stack/postgres.js';
+import { projectRoot } from '../../stack/project-root.js';
+import { runMain } from '../../stack/run-main.js';
+import { createApiServer } from './http.js';
+
+runMain(async () => {
+  const config = loadConfig();
+  const log = createLogger('api', config.logLevel);
+  const address = temporalAddressOf(config);
+  const connection = Connection.lazy({ address });
+  const server = createApiServer(
+    {
+      config,
+      prisma: prismaFor(databaseUrlOf(config)),
+      temporal: { connection, address, namespace: config.temporal.namespace, uiUrl: temporalUiUrlOf(config) },
+      log,
+      startedAt: new Date(),
+    },
+    path.join(projectRoot(), 'dist', 'console'),
+  );
+
+  server.listen(config.api.port, config.api.host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new StackError(
+        code === 'EADDRINUSE'
+          ? `Port ${config.api.port} on ${config.api.host} (API and console) is already in use: set MAESTRO_API_PORT to a free port.`
+          : `The API cannot listen on ${config.api.host}:${config.api.port}: ${(error as Error).message}`,
+      );
+    }),
+  ]);
+  log.info({ url: `http://${config.api.host}:${config.api.port}` }, 'API and console listening');
+
+  const reason = await Promise.race([
+    once(process, 'SIGTERM').then(() => 'SIGTERM'),
+    once(process, 'SIGINT').then(() => 'SIGINT'),
+    once(process, 'disconnect').then(() => 'the supervisor went away'),
+  ]);
+  log.info({ reason }, 'stopping');
+  const closed = new Promise((resolve) => server.close(resolve));
+  server.closeIdleConnections();
+  // Server-sent event streams never go idle; give them a moment to finish, then cut them.
+  setTimeout(() => server.closeAllConnections(), 1_000).unref();
+  await closed;
+  await Promise.all([disconnectPrisma(), connection.close()]);
+  log.info('stopped');
+});

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { systemRouter } from './routers/system.js';
+import { publicProcedure, router } from './trpc.js';
+
+export const appRouter = router({
+  health: publicProcedure.output(z.object({ ok: z.literal(true), uptimeSeconds: z.number() })).query(({ ctx }) => ({
+    ok: true as const,
+    uptimeSeconds: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
+  })),
+  system: systemRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { readSystemStatus } from '../system-status.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export const systemRouter = router({
+  status: publicProcedure.query(({ ctx }) => readSystemStatus(ctx)),
+
+  /** The same status, pushed over server-sent events every `intervalMs`. */
+  onStatus: publicProcedure
+    .input(z.object({ intervalMs: z.int().min(500).max(60_000).default(2_000) }).prefault({}))
+    .subscription(async function* ({ ctx, input, signal }) {
+      while (!signal?.aborted) {
+        yield await readSystemStatus(ctx);
+        await sleep(input.intervalMs, undefined, { signal }).catch(() => undefined);
+      }
+    }),
+});

@@ -1,0 +1,42 @@
+import os from 'node:os';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { TASK_QUEUES, type QueueName } from '../domain/queues.js';
+import type { LoadedConfig } from '../stack/config.js';
+import type { Logger } from '../stack/log.js';
+
+export type ActivityQueueName = Exclude<QueueName, 'workflows'>;
+
+/** What every queue's worker is built from; one per worker process. */
+export interface WorkerContext {
+  config: LoadedConfig;
+  connection: NativeConnection;
+  namespace: string;
+  /** The queues this process hosts, for the worker identity. */
+  queues: QueueName[];
+  log: Logger;
+}
+
+/** Identifies the process in Temporal's poller lists: `<pid>@<host>/maestro:<queues>`. */
+export function workerIdentity(queues: QueueName[]): string {
+  return `${process.pid}@${os.hostname()}/maestro:${queues.join('+')}`;
+}
+
+export function baseWorkerOptions(context: WorkerContext, queue: QueueName) {
+  return {
+    connection: context.connection,
+    namespace: context.namespace,
+    taskQueue: TASK_QUEUES[queue],
+    identity: workerIdentity(context.queues),
+    shutdownGraceTime: context.config.workers.shutdownGraceMs,
+  } satisfies Partial<WorkerOptions>;
+}
+
+/** Options of a worker that runs activities only, with the queue's concurrency from config. */
+export function activityWorkerOptions(context: WorkerContext, queue: ActivityQueueName) {
+  const settings = context.config.workers.queues[queue];
+  return {
+    ...baseWorkerOptions(context, queue),
+    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
+    maxActivitiesPerSecond: settings.maxActivitiesPerSecond,
+  } satisfies Partial<WorkerOptions>;
+}

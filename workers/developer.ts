@@ -1,0 +1,11 @@
+import { Worker } from '@temporalio/worker';
+import { createProbeActivities } from '../activities/probe.js';
+import { activityWorkerOptions, type WorkerContext } from './context.js';
+
+/** maestro-developer: the developer agent: green, refactor, integration green, fixes. */
+export function createDeveloperWorker(context: WorkerContext): Promise<Worker> {
+  return Worker.create({
+    ...activityWorkerOptions(context, 'developer'),
+    activities: { ...createProbeActivities('developer') },
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * A worker process: hosts one queue or several (`--queues tester,developer`), drains its running
+ * tasks on SIGTERM/SIGINT, and stops when its supervisor goes away.
+ */
+import { parseArgs } from 'node:util';
+import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
+import { z } from 'zod';
+import { QueueName } from '../domain/config.js';
+import { QUEUE_NAMES, TASK_QUEUES, parseQueueGroups } from '../domain/queues.js';
+import { loadConfig, temporalAddressOf } from '../stack/config.js';
+import { runMain } from '../stack/run-main.js';
+import { createLogger } from '../stack/log.js';
+import type { WorkerContext } from './context.js';
+import { createCouncilWorker } from './council.js';
+import { createDeveloperWorker } from './developer.js';
+import { createOrchestratorWorker } from './orchestrator.js';
+import { createRunnerWorker } from './runner.js';
+import { createTesterWorker } from './tester.js';
+import { temporalLoggerFor } from './temporal-logger.js';
+import { createWorkflowsWorker } from './workflows.js';
+
+const WORKER_FACTORIES: Record<QueueName, (context: WorkerContext) => Promise<Worker>> = {
+  workflows: createWorkflowsWorker,
+  orchestrator: createOrchestratorWorker,
+  tester: createTesterWorker,
+  developer: createDeveloperWorker,
+  runner: createRunnerWorker,
+  council: createCouncilWorker,
+};
+
+const QueuesFlag = z
+  .array(QueueName, { error: () => `--queues takes queue names separated by commas: ${QUEUE_NAMES.join(', ')}` })
+  .min(1, `--queues is required: one or more of ${QUEUE_NAMES.join(', ')}`);
+
+runMain(async () => {
+  const { values } = parseArgs({ options: { queues: { type: 'string', default: '' } } });
+  const queues = QueuesFlag.parse([...new Set(parseQueueGroups(values.queues).flat())]);
+  const config = loadConfig();
+  const log = createLogger('worker', config.logLevel, { queues });
+  for (const warning of config.warnings) log.warn(warning);
+
+  Runtime.install({
+    logger: temporalLoggerFor(log),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
+  const connection = await NativeConnection.connect({ address: temporalAddressOf(config) });
+  const context = { config, connection, namespace: config.temporal.namespace, queues };
+  const workers = await Promise.all(
+    queues.map((queue) => WORKER_FACTORIES[queue]({ ...context, log: log.child({ role: queue, queue: TASK_QUEUES[queue] }) })),
+  );
+
+  let draining = false;
+  const drain = (reason: string) => {
+    if (draining) return;
+    draining = true;
+    log.info({ reason }, 'draining: finishing running tasks, then stopping');
+    for (const worker of workers) worker.shutdown();
+  };
+  process.on('SIGTERM', () => drain('SIGTERM'));
+  process.on('SIGINT', () => drain('SIGINT'));
+  process.on('disconnect', () => drain('the supervisor went away'));
+
+  const running = Promise.all(workers.map((worker) => worker.run()));
+  log.info({ taskQueues: queues.map((queue) => TASK_QUEUES[queue]) }, 'polling');
+  await running;
+  await connection.close();
+  log.info('stopped');
+});

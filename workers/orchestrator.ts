@@ -1,0 +1,11 @@
+import { Worker } from '@temporalio/worker';
+import { createProbeActivities } from '../activities/probe.js';
+import { activityWorkerOptions, type WorkerContext } from './context.js';
+
+/** maestro-orchestrator: git setup and merge, status writes, strategic review. */
+export function createOrchestratorWorker(context: WorkerContext): Promise<Worker> {
+  return Worker.create({
+    ...activityWorkerOptions(context, 'orchestrator'),
+    activities: { ...createProbeActivities('orchestrator') },
+  });
+}

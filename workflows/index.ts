@@ -1,0 +1,2 @@
+// The workflow bundle's entry: every workflow the maestro-workflows queue runs.
+export { stackProbeWorkflow } from './stack-probe.js';
