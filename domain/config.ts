@@ -8,7 +8,10 @@ import { QUEUE_NAMES, parseQueueGroups } from './queues.js';
 
 const Port = z.int('expected a whole port number').min(1, 'ports start at 1').max(65535, 'ports end at 65535');
 const Host = z.string().min(1, 'must not be empty');
-const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, for example temporal.example.com:7233');
+const HostPort = z
+  .string()
+  .regex(/^([^\s:[\]]+|\[[0-9a-fA-F:]+\]):\d{1,5}$/, 'expected host:port, for example temporal.example.com:7233')
+  .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'the port ends at 65535');
 const PostgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgresql:// URL, for example postgresql://user:password@host:5432/maestro');

@@ -96,13 +96,18 @@ export class ManagedProcess {
   }
 
   /**
-   * Sends `signal` to the whole process group and waits until no member is left; whatever is
-   * still alive after `timeoutMs` is killed.
+   * Asks the process (the group's leader) to stop with `signal` and waits for it; then ends whatever
+   * is left of its group. The leader goes first so a draining worker is not robbed of the commands
+   * it is waiting for; past `timeoutMs` the whole group is killed.
    */
   async stop(signal: NodeJS.Signals, timeoutMs: number): Promise<ExitInfo> {
-    if (this.running) signalGroup(this.pid, signal);
-    const stopped = await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
-    if (!stopped || !(await waitForGroupExit(this.pid, 2_000))) {
+    if (this.running) signalProcess(this.pid, signal);
+    const stopped = await settlesWithin(this.exited, timeoutMs);
+    if (stopped && processGroupAlive(this.pid)) {
+      signalGroup(this.pid, 'SIGTERM');
+      await waitForGroupExit(this.pid, 2_000);
+    }
+    if (processGroupAlive(this.pid)) {
       signalGroup(this.pid, 'SIGKILL');
       await waitForGroupExit(this.pid, 5_000);
     }
@@ -115,9 +120,26 @@ export class ManagedProcess {
   }
 }
 
+/** Whether the promise settles within `ms`; the timer does not outlive the answer. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const timedOut = sleep(ms, false, { signal: timer.signal }).catch(() => false);
+  const settled = await Promise.race([promise.then(() => true, () => true), timedOut]);
+  timer.abort();
+  return settled;
+}
+
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): void {
   try {
     process.kill(-pgid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }

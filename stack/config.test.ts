@@ -52,3 +52,12 @@ describe('loadConfig', () => {
     expect(temporalUiUrlOf(external)).toBeUndefined();
   });
 });
+
+describe('addresses for people and clients', () => {
+  test('a wildcard or IPv6 bind becomes an address one can open', () => {
+    const wildcard = loadConfig({ env: { MAESTRO_TEMPORAL_HOST: '0.0.0.0' }, cwd: tempDir() });
+    expect(temporalAddressOf(wildcard)).toBe('127.0.0.1:7233');
+    const ipv6 = loadConfig({ env: { MAESTRO_TEMPORAL_HOST: '::1' }, cwd: tempDir() });
+    expect(temporalUiUrlOf(ipv6)).toBe('http://[::1]:8233');
+  });
+});

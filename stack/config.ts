@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type MaestroConfig, resolveConfig } from '../domain/config.js';
+import { hostForUrl } from './ports.js';
 
 export interface LoadedConfig extends MaestroConfig {
   /** The config file that was read, if any. */
@@ -66,12 +67,12 @@ function absolutisePaths(content: unknown, baseDir: string) {
 
 /** The Temporal frontend to use: the configured cluster, else the embedded dev server. */
 export function temporalAddressOf(config: MaestroConfig): string {
-  return config.temporal.address ?? `${config.temporal.host}:${config.temporal.port}`;
+  return config.temporal.address ?? `${hostForUrl(config.temporal.host)}:${config.temporal.port}`;
 }
 
 /** The Temporal Web UI people can open: the configured one, else the embedded dev server's. */
 export function temporalUiUrlOf(config: MaestroConfig): string | undefined {
   if (config.temporal.uiUrl) return config.temporal.uiUrl;
   if (config.temporal.address || !config.temporal.ui) return undefined;
-  return `http://${config.temporal.host}:${config.temporal.uiPort}`;
+  return `http://${hostForUrl(config.temporal.host)}:${config.temporal.uiPort}`;
 }

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { execa } from 'execa';
+import { z } from 'zod';
 import type { QueueName } from '../domain/queues.js';
+import { SecretScrubber } from '../domain/redact.js';
 import type { AppRouter } from '../web/server/root.js';
 import type { SystemStatus } from '../web/server/system-status.js';
 import { Supervisor } from '../workers/supervisor.js';
@@ -12,14 +14,16 @@ import type { DataLayout } from './data-dir.js';
 import { StackError } from './errors.js';
 import type { Logger } from './log.js';
 import type { LogSink } from './log-sink.js';
-import { assertPortFree } from './ports.js';
+import { assertPortFree, hostForUrl } from './ports.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { projectRoot } from './project-root.js';
 import type { RunLock } from './run-lock.js';
 import { resolveTemporalCli } from './temporal-cli.js';
+import { waitForTemporalCluster } from './temporal-cluster.js';
 import { startTemporalDevServer } from './temporal-server.js';
 
 const READY_TIMEOUT_MS = 120_000;
+const MIGRATION_TIMEOUT_MS = 300_000;
 
 /**
  * Maestro's processes wait on I/O most of the time; a small young generation keeps each one about
@@ -35,15 +39,23 @@ export interface ReadyInfo {
   workers: Array<{ name: string; pid: number; queues: QueueName[] }>;
 }
 
+interface WorkerGroup {
+  name: string;
+  queues: QueueName[];
+}
+
 /**
  * The whole product on one machine: Temporal (the dev server unless TEMPORAL_ADDRESS is set),
  * PostgreSQL (embedded unless DATABASE_URL is set), the API and the worker processes, started in
- * that order and stopped in the reverse one.
+ * that order and stopped in the reverse one. A stop may come at any moment, also while starting:
+ * every process is tracked from the moment it exists.
  */
 export class LocalStack {
   private temporal: ManagedProcess | undefined;
   private postgres: ManagedProcess | undefined;
   private readonly supervisor: Supervisor;
+  private readonly startAbort = new AbortController();
+  private starting: Promise<ReadyInfo> | undefined;
   private stopping: Promise<void> | undefined;
   /** Resolves when Temporal or PostgreSQL exits on its own: the stack cannot go on without them. */
   readonly infrastructureLost: Promise<string>;
@@ -58,20 +70,45 @@ export class LocalStack {
   ) {
     this.supervisor = new Supervisor(log, {
       onOutput: (name, line, stream) => sink.writeChildLine(name, line, stream),
-      onSpawn: (name, pid) => lock.track(name, pid, 'node'),
+      onSpawn: (spec, pid) => lock.track({ name: spec.name, pgid: pid, match: spec.script, stopSignal: 'SIGTERM' }),
     });
     this.infrastructureLost = new Promise((resolve) => (this.loseInfrastructure = resolve));
   }
 
-  async start(): Promise<ReadyInfo> {
+  start(): Promise<ReadyInfo> {
+    this.starting ??= this.startInOrder();
+    return this.starting;
+  }
+
+  /**
+   * Workers drain first, then the API, Temporal and PostgreSQL stop. A start in progress is cut
+   * short first. Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.startAbort.abort();
+      await this.starting?.catch(() => undefined);
+      await this.stopInOrder();
+    })();
+    return this.stopping;
+  }
+
+  /** Kills everything at once, for a second Ctrl-C. */
+  forceStop(): void {
+    this.supervisor.killAll();
+    this.temporal?.signal('SIGKILL');
+    this.postgres?.signal('SIGKILL');
+  }
+
+  private async startInOrder(): Promise<ReadyInfo> {
     await this.checkPorts();
     const temporalCli = await this.findTemporalCli();
     const [temporal, databaseUrl] = await allOrFirstError([this.startTemporal(temporalCli), this.startDatabase()] as const);
     this.assertStillStarting();
     const childEnv = this.childEnv(temporal, databaseUrl);
     const root = projectRoot();
-    const workerGroups = this.config.workers.processes.map((queues) => ({ name: `worker:${queues.join('+')}`, queues }));
-    await Promise.all([
+    const groups = workerGroups(this.config.workers.processes);
+    await allOrFirstError([
       this.supervisor.start({
         name: 'api',
         script: path.join(root, 'dist/web/server/main.js'),
@@ -81,7 +118,7 @@ export class LocalStack {
         cwd: process.cwd(),
         stopTimeoutMs: 10_000,
       }),
-      ...workerGroups.map((group) =>
+      ...groups.map((group) =>
         this.supervisor.start({
           name: group.name,
           script: path.join(root, 'dist/workers/main.js'),
@@ -93,51 +130,45 @@ export class LocalStack {
         }),
       ),
     ]);
-    this.assertStillStarting();
-    const consoleUrl = `http://${this.config.api.host}:${this.config.api.port}`;
-    await this.waitUntilAllQueuesPolled(consoleUrl, workerGroups);
+    const consoleUrl = `http://${hostForUrl(this.config.api.host)}:${this.config.api.port}`;
+    await this.waitUntilAllQueuesPolled(consoleUrl, groups);
     const pids = this.supervisor.pids();
     return {
       consoleUrl,
       temporalAddress: temporal.address,
       temporalUiUrl: temporal.uiUrl,
       dataDir: this.config.dataDir,
-      workers: workerGroups.map((group) => ({ ...group, pid: pids.get(group.name)! })),
+      workers: groups.map((group) => ({ ...group, pid: pids.get(group.name)! })),
     };
-  }
-
-  /** Workers drain first, then the API, Temporal and PostgreSQL stop. Safe to call twice. */
-  stop(): Promise<void> {
-    this.stopping ??= this.stopInOrder();
-    return this.stopping;
-  }
-
-  /** Kills everything at once, for a second Ctrl-C. */
-  forceStop(): void {
-    this.supervisor.killAll();
-    this.temporal?.signal('SIGKILL');
-    this.postgres?.signal('SIGKILL');
   }
 
   private async stopInOrder() {
     const workers = this.supervisor.names().filter((name) => name.startsWith('worker:'));
     if (workers.length > 0) this.log.info({ workers }, 'stopping workers: they finish their running tasks first');
-    await this.supervisor.stop(workers);
-    await this.supervisor.stop(this.supervisor.names());
-    if (this.temporal?.running) {
-      const exit = await this.temporal.stop('SIGTERM', 15_000);
-      this.log.info(exit, 'Temporal stopped');
-    }
-    if (this.postgres?.running) {
-      const exit = await this.postgres.stop('SIGINT', 30_000);
-      this.log.info(exit, 'PostgreSQL stopped');
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['workers', () => this.supervisor.stop(workers)],
+      ['the API', () => this.supervisor.stop(this.supervisor.names())],
+      ['Temporal', () => this.stopInfrastructure(this.temporal, 'SIGTERM', 15_000, 'Temporal stopped')],
+      ['PostgreSQL', () => this.stopInfrastructure(this.postgres, 'SIGINT', 30_000, 'PostgreSQL stopped')],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        this.log.error({ err: error }, `stopping ${what} failed; going on with the rest`);
+      }
     }
     this.lock.release();
   }
 
+  private async stopInfrastructure(child: ManagedProcess | undefined, signal: NodeJS.Signals, timeoutMs: number, message: string) {
+    if (!child?.running) return;
+    this.log.info(await child.stop(signal, timeoutMs), message);
+  }
+
   /** A stop requested while starting wins: nothing new is started after it. */
   private assertStillStarting() {
-    if (this.stopping) throw new StackError('Stopped while starting.');
+    if (this.startAbort.signal.aborted) throw new StackError('Stopped while starting.');
   }
 
   private async checkPorts() {
@@ -156,25 +187,29 @@ export class LocalStack {
   private async findTemporalCli(): Promise<string | undefined> {
     if (this.config.temporal.address) return undefined;
     return resolveTemporalCli(
-      { cliPath: this.config.temporal.cliPath, binDir: this.config.binDir, env: process.env },
+      { cliPath: this.config.temporal.cliPath, binDir: this.config.binDir, env: process.env, signal: this.startAbort.signal },
       this.log.child({ component: 'temporal-cli' }),
     );
   }
 
   private async startTemporal(cliPath: string | undefined): Promise<{ address: string; uiUrl: string | undefined }> {
     if (!cliPath) {
-      this.log.info({ address: this.config.temporal.address }, 'using the Temporal cluster at TEMPORAL_ADDRESS');
-      return { address: temporalAddressOf(this.config), uiUrl: temporalUiUrlOf(this.config) };
+      const address = temporalAddressOf(this.config);
+      await waitForTemporalCluster(address, this.startAbort.signal, this.log);
+      this.log.info({ address }, 'using the Temporal cluster at TEMPORAL_ADDRESS');
+      return { address, uiUrl: temporalUiUrlOf(this.config) };
     }
-    const server = await startTemporalDevServer({
-      ...this.config.temporal,
-      cliPath,
-      dbFile: this.layout.temporalDb,
-      logFile: path.join(this.layout.logs, 'temporal.log'),
-    });
-    this.temporal = server.process;
-    this.lock.track('temporal', server.process.pid, path.basename(cliPath));
-    this.watchInfrastructure(server.process, 'Temporal');
+    const server = await startTemporalDevServer(
+      { ...this.config.temporal, cliPath, dbFile: this.layout.temporalDb, logFile: path.join(this.layout.logs, 'temporal.log') },
+      {
+        signal: this.startAbort.signal,
+        onSpawn: (child) => {
+          this.temporal = child;
+          this.lock.track({ name: 'temporal', pgid: child.pid, match: this.layout.temporalDb, stopSignal: 'SIGTERM' });
+          this.watchInfrastructure(child, 'Temporal');
+        },
+      },
+    );
     this.log.info({ address: server.address, cli: cliPath }, 'Temporal dev server answering');
     return server;
   }
@@ -182,22 +217,29 @@ export class LocalStack {
   private async startDatabase(): Promise<string> {
     let url = this.config.database.url;
     if (!url) {
-      const postgres = await startEmbeddedPostgres({
-        dataDir: this.layout.postgres,
-        credentialsFile: this.layout.postgresCredentials,
-        port: this.config.database.port,
-        logFile: path.join(this.layout.logs, 'postgres.log'),
-      });
-      this.postgres = postgres.process;
-      this.lock.track('postgres', postgres.process.pid, 'postgres');
-      this.watchInfrastructure(postgres.process, 'PostgreSQL');
+      const postgres = await startEmbeddedPostgres(
+        {
+          dataDir: this.layout.postgres,
+          credentialsFile: this.layout.postgresCredentials,
+          port: this.config.database.port,
+          logFile: path.join(this.layout.logs, 'postgres.log'),
+        },
+        {
+          signal: this.startAbort.signal,
+          onSpawn: (child) => {
+            this.postgres = child;
+            this.lock.track({ name: 'postgres', pgid: child.pid, match: this.layout.postgres, stopSignal: 'SIGINT' });
+            this.watchInfrastructure(child, 'PostgreSQL');
+          },
+        },
+      );
       this.sink.addSecret(postgres.url);
       url = postgres.url;
       this.log.info({ port: this.config.database.port }, 'embedded PostgreSQL answering');
     } else {
       this.log.info('using the PostgreSQL at DATABASE_URL');
     }
-    const applied = await applyMigrationsInChild(url);
+    const applied = await applyMigrationsInChild(url, this.startAbort.signal);
     this.log.info({ applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
     return url;
   }
@@ -225,7 +267,7 @@ export class LocalStack {
    * Ready means Temporal itself lists a live poller of one of our current worker processes on every
    * queue (the API reads DescribeTaskQueue); pollers of an earlier run do not count.
    */
-  private async waitUntilAllQueuesPolled(consoleUrl: string, groups: Array<{ name: string; queues: QueueName[] }>) {
+  private async waitUntilAllQueuesPolled(consoleUrl: string, groups: WorkerGroup[]) {
     const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${consoleUrl}/trpc` })] });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let status: SystemStatus | undefined;
@@ -244,19 +286,35 @@ export class LocalStack {
   }
 }
 
+/** One supervised process per configured group; a group listed twice runs twice, numbered. */
+export function workerGroups(processes: QueueName[][]): WorkerGroup[] {
+  const seen = new Map<string, number>();
+  return processes.map((queues) => {
+    const base = `worker:${queues.join('+')}`;
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    return { name: count === 1 ? base : `${base}#${count}`, queues };
+  });
+}
+
+const MigrationOutput = z.object({ applied: z.array(z.string()) });
+
 /** Runs stack/migrate.js, so the schema engine's memory leaves with its process. */
-async function applyMigrationsInChild(databaseUrl: string): Promise<string[]> {
+async function applyMigrationsInChild(databaseUrl: string, signal: AbortSignal): Promise<string[]> {
   const result = await execa(process.execPath, [path.join(projectRoot(), 'dist/stack/migrate.js')], {
     env: { DATABASE_URL: databaseUrl },
-    extendEnv: true,
     stdin: 'ignore',
     reject: false,
+    timeout: MIGRATION_TIMEOUT_MS,
+    cancelSignal: signal,
   });
+  if (signal.aborted) throw new StackError('Stopped while starting.');
   if (result.exitCode !== 0) {
-    const reason = String(result.stderr).replace(/^maestro: /, '').split('\n')[0];
+    const scrub = SecretScrubber.fromEnv({ ...process.env, DATABASE_URL: databaseUrl });
+    const reason = scrub.scrub(String(result.stderr || result.shortMessage).replace(/^maestro: /, '').split('\n')[0]!);
     throw new StackError(`Applying database migrations failed: ${reason}`);
   }
-  return (JSON.parse(String(result.stdout).trim().split('\n').at(-1)!) as { applied: string[] }).applied;
+  return MigrationOutput.parse(JSON.parse(String(result.stdout).trim().split('\n').at(-1)!)).applied;
 }
 
 /**
@@ -270,7 +328,7 @@ async function allOrFirstError<T extends readonly unknown[]>(steps: { [K in keyo
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
-function missingQueues(status: SystemStatus, groups: Array<{ name: string; queues: QueueName[] }>, pids: Map<string, number>): string[] {
+function missingQueues(status: SystemStatus, groups: WorkerGroup[], pids: Map<string, number>): string[] {
   return status.queues
     .filter((queue) => {
       const ourPids = groups.filter((group) => group.queues.includes(queue.name)).map((group) => pids.get(group.name));

@@ -21,6 +21,7 @@ export class LogSink {
 
   /** Pretty lines on a terminal (pino-pretty is loaded only then), JSON lines otherwise. */
   static async open(file: string, env: Record<string, string | undefined>, terminalIsTty: boolean): Promise<LogSink> {
+    process.stdout.on('error', () => undefined);
     if (!terminalIsTty) return new LogSink(file, env, undefined);
     const { prettyFactory } = await import('pino-pretty');
     return new LogSink(file, env, prettyFactory({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', messageKey: 'msg' }));
@@ -40,15 +41,15 @@ export class LogSink {
   write(jsonLine: string): void {
     const clean = this.scrubber.scrub(jsonLine.trimEnd());
     appendFileSync(this.file, `${clean}\n`);
+    let shown = `${clean}\n`;
     if (this.pretty) {
       try {
-        process.stdout.write(this.pretty(JSON.parse(clean)));
-        return;
+        shown = this.pretty(JSON.parse(clean));
       } catch {
-        // not JSON after all: print as is
+        // not JSON after all: show it as it is
       }
     }
-    process.stdout.write(`${clean}\n`);
+    writeToTerminal(shown);
   }
 
   logger(component: string, level: LogLevel): Logger {
@@ -62,4 +63,9 @@ export class LogSink {
       { write: (line: string) => this.write(line) },
     );
   }
+}
+
+/** The terminal may be gone (a closed window, a broken pipe); the log file still has every line. */
+function writeToTerminal(text: string) {
+  if (process.stdout.writable) process.stdout.write(text);
 }

@@ -28,7 +28,7 @@ runMain(async () => {
     const onSignal = (signal: NodeJS.Signals) => {
       if (firstSignalAt === undefined) {
         firstSignalAt = Date.now();
-        log.info({ signal }, 'stopping Maestro (press Ctrl-C again to kill everything at once)');
+        log.info({ signal }, 'stopping Maestro (a second Ctrl-C, a moment later, kills everything at once)');
         resolve(signal);
       } else if (Date.now() - firstSignalAt > REPEAT_SIGNAL_WINDOW_MS) {
         log.warn({ signal }, 'killing every Maestro process now');

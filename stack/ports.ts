@@ -30,3 +30,13 @@ function listenProblem(host: string, port: number): Promise<NodeJS.ErrnoExceptio
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
   });
 }
+
+/**
+ * The host to put in a URL for a server bound to `host`: a wildcard bind is reached on the loopback
+ * address, and an IPv6 address goes in brackets.
+ */
+export function hostForUrl(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { constants, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { execa } from 'execa';
 import { z } from 'zod';
-import { ManagedProcess, processAlive, waitForGroupExit } from './child-process.js';
-import { StackError } from './errors.js';
-import { dataLayout } from './data-dir.js';
 import type { MaestroConfig } from '../domain/config.js';
+import { ManagedProcess, processAlive, waitForGroupExit } from './child-process.js';
+import { dataLayout } from './data-dir.js';
+import { StackError } from './errors.js';
+import { commandLineOf } from './process-info.js';
+import type { StartControl } from './start-control.js';
 
 export const DATABASE_NAME = 'maestro';
 
@@ -38,7 +40,7 @@ interface PostgresUser {
  * short-lived child, because it installs exit hooks), and the server runs in its own process group
  * so that Ctrl-C reaches the supervisor first and the database stops last.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, control: StartControl): Promise<EmbeddedPostgres> {
   const binaries = await postgresBinaries();
   const asRoot = process.getuid?.() === 0;
   const existingUser = asRoot ? postgresUser() : undefined;
@@ -48,7 +50,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (existsSync(options.dataDir) && readdirSync(options.dataDir).length > 0) {
       throw new StackError(`${options.dataDir} has files but is not a PostgreSQL cluster: move it aside so Maestro can create one.`);
     }
-    await initialiseCluster(options);
+    await initialiseCluster(options, control.signal);
   }
   await stopLeftoverPostmaster(options.dataDir);
   const runAs = asRoot ? (existingUser ?? postgresUser()) : undefined;
@@ -66,7 +68,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     gid: runAs?.gid,
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
-  await waitUntilPostgresAnswers(server, options, credentials);
+  control.onSpawn(server);
+  await waitUntilPostgresAnswers(server, options, credentials, control.signal);
   return { process: server, url: databaseUrl(credentials, options.port) };
 }
 
@@ -87,26 +90,31 @@ function databaseUrl(credentials: Credentials, port: number): string {
   return `postgresql://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
 }
 
-async function initialiseCluster(options: EmbeddedPostgresOptions) {
+/** A failed or interrupted initialisation leaves nothing behind, so the next start can try again. */
+async function initialiseCluster(options: EmbeddedPostgresOptions, signal: AbortSignal) {
   const credentials: Credentials = { user: 'maestro', password: randomBytes(24).toString('base64url') };
   writeFileSync(options.credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
   const initScript = fileURLToPath(new URL('./postgres-init.js', import.meta.url));
-  try {
-    execFileSync(process.execPath, [initScript], {
-      env: { ...process.env, MAESTRO_PG_INIT: JSON.stringify({ dataDir: options.dataDir, ...credentials }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-  } catch (error) {
-    const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-    throw new StackError(`Creating the embedded PostgreSQL cluster in ${options.dataDir} failed: ${stderr || (error as Error).message}`);
-  }
+  const result = await execa(process.execPath, [initScript], {
+    env: { MAESTRO_PG_INIT: JSON.stringify({ dataDir: options.dataDir, ...credentials }) },
+    stdin: 'ignore',
+    reject: false,
+    timeout: 120_000,
+    cancelSignal: signal,
+  });
+  if (result.exitCode === 0) return;
+  rmSync(options.dataDir, { recursive: true, force: true });
+  rmSync(options.credentialsFile, { force: true });
+  if (signal.aborted) throw new StackError('Stopped while starting.');
+  const reason = String(result.stderr).trim().split('\n').slice(-3).join(' | ') || result.shortMessage;
+  throw new StackError(`Creating the embedded PostgreSQL cluster in ${options.dataDir} failed: ${reason}`);
 }
 
-async function waitUntilPostgresAnswers(server: ManagedProcess, options: EmbeddedPostgresOptions, credentials: Credentials) {
+async function waitUntilPostgresAnswers(server: ManagedProcess, options: EmbeddedPostgresOptions, credentials: Credentials, signal: AbortSignal) {
   const deadline = Date.now() + 60_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    if (signal.aborted) throw new StackError('Stopped while starting.');
     if (!server.running) {
       throw new StackError(`PostgreSQL stopped while starting (see ${options.logFile}): ${server.recentOutput().split('\n').slice(-3).join(' | ')}`);
     }
@@ -130,7 +138,6 @@ async function waitUntilPostgresAnswers(server: ManagedProcess, options: Embedde
       await client.end().catch(() => undefined);
     }
   }
-  await server.stop('SIGINT', 10_000);
   throw new StackError(`PostgreSQL did not answer within 60 s (${(lastError as Error)?.message}); see ${options.logFile}.`);
 }
 
@@ -139,7 +146,7 @@ async function stopLeftoverPostmaster(dataDir: string) {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return;
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid) || !commandLineOf(pid)?.includes(dataDir)) return;
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + 30_000;
   while (processAlive(pid) && Date.now() < deadline) await sleep(100);

@@ -14,8 +14,11 @@ describe('RunLock', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'maestro-lock-'));
     const file = path.join(dir, 'stack.json');
     const lock = await RunLock.acquire(file, dir, log);
-    lock.track('temporal', 4242, 'temporal');
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid, groups: [{ name: 'temporal', pgid: 4242, command: 'temporal' }] });
+    lock.track({ name: 'temporal', pgid: 4242, match: 'temporal.db', stopSignal: 'SIGTERM' });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      groups: [{ name: 'temporal', pgid: 4242, match: 'temporal.db', stopSignal: 'SIGTERM' }],
+    });
     lock.release();
     await expect(RunLock.acquire(file, dir, log)).resolves.toBeInstanceOf(RunLock);
   });
@@ -39,7 +42,11 @@ describe('RunLock', () => {
     const leftover = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
     writeFileSync(
       file,
-      JSON.stringify({ pid: 999_999, startedAt: new Date().toISOString(), groups: [{ name: 'temporal', pgid: leftover.pid, command: 'sleep' }] }),
+      JSON.stringify({
+        pid: 999_999,
+        startedAt: new Date().toISOString(),
+        groups: [{ name: 'temporal', pgid: leftover.pid, match: 'sleep 300', stopSignal: 'SIGTERM' }],
+      }),
     );
     expect(processGroupAlive(leftover.pid!)).toBe(true);
     await RunLock.acquire(file, dir, log);
@@ -53,7 +60,11 @@ describe('RunLock', () => {
     try {
       writeFileSync(
         file,
-        JSON.stringify({ pid: 999_999, startedAt: new Date().toISOString(), groups: [{ name: 'postgres', pgid: stranger.pid, command: 'postgres' }] }),
+        JSON.stringify({
+          pid: 999_999,
+          startedAt: new Date().toISOString(),
+          groups: [{ name: 'postgres', pgid: stranger.pid, match: 'postgres -D', stopSignal: 'SIGINT' }],
+        }),
       );
       await RunLock.acquire(file, dir, log);
       expect(processGroupAlive(stranger.pid!)).toBe(true);

@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
 import { ConfigError } from '../domain/config.js';
+import { SecretScrubber } from '../domain/redact.js';
 import { StackError } from './errors.js';
 
 /**
@@ -7,18 +8,19 @@ import { StackError } from './errors.js';
  * exit code 2 for bad input and 1 otherwise; anything else is a bug and shows its stack.
  */
 export function runMain(main: () => Promise<void>): void {
+  const say = (text: string) => process.stderr.write(`${SecretScrubber.fromEnv(process.env).scrub(text)}\n`);
   main().then(
     () => process.exit(),
     (error: unknown) => {
       if (error instanceof ConfigError || error instanceof ZodError) {
-        process.stderr.write(`${error instanceof ZodError ? formatZodError(error) : error.message}\n`);
+        say(error instanceof ZodError ? formatZodError(error) : error.message);
         process.exit(2);
       }
       if (error instanceof StackError) {
-        process.stderr.write(`maestro: ${error.message}\n`);
+        say(`maestro: ${error.message}`);
         process.exit(1);
       }
-      process.stderr.write(`maestro: unexpected failure: ${(error as Error)?.stack ?? String(error)}\n`);
+      say(`maestro: unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
       process.exit(1);
     },
   );

@@ -16,6 +16,8 @@ export interface TemporalCliSearch {
   cliPath: string | undefined;
   binDir: string;
   env: Record<string, string | undefined>;
+  /** Cancels a build in progress. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -39,11 +41,11 @@ export async function resolveTemporalCli(search: TemporalCliSearch, log: Logger)
   if (!go) {
     throw new StackError(`The Temporal CLI was not found (looked at TEMPORAL_CLI_PATH, PATH and ${cached}) and Go is not installed to build it: ${HOW_TO_GET_IT}`);
   }
-  await buildTemporalCli(go, search.binDir, search.env, log);
+  await buildTemporalCli(go, search, log);
   return cached;
 }
 
-async function buildTemporalCli(go: string, binDir: string, env: Record<string, string | undefined>, log: Logger) {
+async function buildTemporalCli(go: string, { binDir, env, signal }: TemporalCliSearch, log: Logger) {
   // A private GOBIN per build, renamed into place: two starts building at once cannot clash.
   const workDir = path.join(binDir, `.build-${process.pid}`);
   mkdirSync(workDir, { recursive: true });
@@ -58,6 +60,7 @@ async function buildTemporalCli(go: string, binDir: string, env: Record<string, 
       stdin: 'ignore',
       all: true,
       reject: false,
+      cancelSignal: signal,
     });
     let downloads = 0;
     build.all?.on('data', (chunk: Buffer) => {
@@ -71,6 +74,7 @@ async function buildTemporalCli(go: string, binDir: string, env: Record<string, 
       }
     });
     const result = await build;
+    if (signal?.aborted) throw new StackError('Stopped while building the Temporal CLI.');
     if (result.exitCode !== 0) {
       const tail = String(result.all ?? '').split('\n').slice(-5).join(' | ');
       throw new StackError(`Building the Temporal CLI with Go failed (exit ${result.exitCode}: ${tail}): ${HOW_TO_GET_IT}`);

@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MAESTRO_SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { ManagedProcess } from './child-process.js';
 import { StackError } from './errors.js';
+import { hostForUrl } from './ports.js';
+import type { StartControl } from './start-control.js';
 
 export interface TemporalDevServerOptions {
   cliPath: string;
@@ -22,7 +24,7 @@ export interface TemporalDevServer {
 }
 
 /** Starts the Temporal CLI dev server on a persistent SQLite file and waits until it answers. */
-export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+export async function startTemporalDevServer(options: TemporalDevServerOptions, control: StartControl): Promise<TemporalDevServer> {
   const args = [
     'server',
     'start-dev',
@@ -50,22 +52,22 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     logFile: options.logFile,
     env: { ...process.env, TEMPORAL_ADDRESS: undefined, TEMPORAL_NAMESPACE: undefined },
   });
-  await waitUntilTemporalAnswers(server, options);
+  control.onSpawn(server);
+  await waitUntilTemporalAnswers(server, options, control.signal);
   return {
     process: server,
-    address: `${options.host}:${options.port}`,
-    uiUrl: options.ui ? `http://${options.host}:${options.uiPort}` : undefined,
+    address: `${hostForUrl(options.host)}:${options.port}`,
+    uiUrl: options.ui ? `http://${hostForUrl(options.host)}:${options.uiPort}` : undefined,
   };
 }
 
-async function waitUntilTemporalAnswers(server: ManagedProcess, options: TemporalDevServerOptions) {
-  const url = `http://${options.host}:${options.httpPort}/api/v1/namespaces/${options.namespace}`;
+async function waitUntilTemporalAnswers(server: ManagedProcess, options: TemporalDevServerOptions, signal: AbortSignal) {
+  const url = `http://${hostForUrl(options.host)}:${options.httpPort}/api/v1/namespaces/${options.namespace}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
+    if (signal.aborted) throw new StackError('Stopped while starting.');
     if (!server.running) {
-      throw new StackError(
-        `The Temporal dev server stopped while starting: ${lastError(server.recentOutput())} (full log: ${options.logFile}).`,
-      );
+      throw new StackError(`The Temporal dev server stopped while starting: ${lastError(server.recentOutput())} (full log: ${options.logFile}).`);
     }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
@@ -75,7 +77,6 @@ async function waitUntilTemporalAnswers(server: ManagedProcess, options: Tempora
     }
     await sleep(100);
   }
-  await server.stop('SIGTERM', 5_000);
   throw new StackError(`The Temporal dev server did not answer within 60 s (see ${options.logFile}).`);
 }
 

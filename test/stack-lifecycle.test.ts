@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -100,10 +100,32 @@ describe('the local stack, from nothing to a restart', () => {
     }
   });
 
-  test('writes data that must survive the stop', async () => {
+  test('writes data that must survive the stop, and leaves tasks running', async () => {
     const prisma = prismaFor(embeddedDatabaseUrl(dataLayout(dataDir).postgresCredentials, ports.postgres));
     await prisma.project.create({ data: { name: 'survivor', repoPath: '/srv/repo', testCommand: 'npm test' } });
     await disconnectPrisma();
+
+    const connection = await Connection.connect({ address: ready.temporalAddress });
+    try {
+      const client = new Client({ connection, namespace: 'maestro' });
+      const handle = await client.workflow.start<typeof stackProbeWorkflow>('stackProbeWorkflow', {
+        taskQueue: TASK_QUEUES.workflows,
+        workflowId: 'lifecycle-drain',
+        args: [{ holdMs: 3_000 }],
+      });
+      await eventually(
+        async () => {
+          const { raw } = await handle.describe();
+          return raw.pendingActivities?.length === 5 && raw.pendingActivities.every((activity) => Number(activity.attempt) === 1 && activity.lastStartedTime)
+            ? true
+            : undefined;
+        },
+        20_000,
+        'the five probe activities to be running',
+      );
+    } finally {
+      await connection.close();
+    }
   });
 
   test('Ctrl-C stops workers first, then the API, Temporal and PostgreSQL, and leaves no process behind', async () => {
@@ -138,6 +160,9 @@ describe('the local stack, from nothing to a restart', () => {
       const client = new Client({ connection, namespace: 'maestro' });
       const description = await client.workflow.getHandle('lifecycle-probe-after-restart').describe();
       expect(description.status.name).toBe('COMPLETED');
+      // The tasks running at Ctrl-C were finished by the draining workers, not retried after the restart.
+      const drained = await client.workflow.getHandle<typeof stackProbeWorkflow>('lifecycle-drain').result();
+      expect(drained.map((report) => report.attempt)).toEqual([1, 1, 1, 1, 1]);
     } finally {
       await connection.close();
     }
@@ -218,6 +243,58 @@ describe('a start that fails half-way', () => {
     const maestro = MaestroProcess.spawn({ dataDir, ports: await freePorts() });
     expect((await maestro.exited).code).toBe(1);
     expect(maestro.stderr.join('\n')).toMatch(/has files but is not a PostgreSQL cluster: move it aside/);
+    expect(listProcesses().filter((entry) => entry.command.includes(dataDir))).toEqual([]);
+  });
+});
+
+describe('stopping at the wrong moment', () => {
+  test('a stop while starting stops what had started, and the next start works', async () => {
+    const dataDir = newDataDir('early-stop');
+    const ports = await freePorts();
+    const maestro = MaestroProcess.spawn({ dataDir, ports });
+    await eventually(() => existsSync(path.join(dataDir, 'logs', 'temporal.log')) || undefined, 30_000, 'Temporal to be spawned');
+    const exit = await maestro.stop('SIGINT');
+    expect(exit.code).toBe(0);
+    expect(listProcesses().filter((entry) => entry.command.includes(dataDir))).toEqual([]);
+    expect(existsSync(dataLayout(dataDir).runFile)).toBe(false);
+
+    const again = await MaestroProcess.start({ dataDir, ports });
+    expect((await again.maestro.stop('SIGINT')).code).toBe(0);
+  });
+
+  test('after a supervisor is killed outright, the next start clears what it left behind', async () => {
+    const dataDir = newDataDir('killed');
+    const ports = await freePorts();
+    const first = await MaestroProcess.start({ dataDir, ports });
+    const tree = descendantsOf(first.maestro.pid);
+    const temporal = tree.find((entry) => entry.command.includes('temporal server start-dev'))!;
+    process.kill(first.maestro.pid, 'SIGKILL');
+    await first.maestro.exited;
+    // The Node children notice their supervisor is gone and stop; Temporal and PostgreSQL cannot.
+    await eventually(
+      () => (tree.filter((entry) => entry.command.includes('dist/')).every((entry) => !isAlive(entry.pid)) ? true : undefined),
+      20_000,
+      'the orphaned Node processes to stop',
+    );
+    expect(isAlive(temporal.pid)).toBe(true);
+
+    const second = await MaestroProcess.start({ dataDir, ports });
+    const cleaned = second.maestro.records.filter((record) => record.msg === 'stopping a process left behind by an unclean stop');
+    expect(cleaned.map((record) => record.process).sort()).toEqual(['postgres', 'temporal']);
+    expect(isAlive(temporal.pid)).toBe(false);
+    expect((await second.maestro.stop('SIGINT')).code).toBe(0);
+    expect(listProcesses().filter((entry) => entry.command.includes(dataDir))).toEqual([]);
+  });
+
+  test('Temporal dying under a running stack stops the rest and says so', async () => {
+    const dataDir = newDataDir('temporal-dies');
+    const { maestro } = await MaestroProcess.start({ dataDir, ports: await freePorts() });
+    const temporal = descendantsOf(maestro.pid).find((entry) => entry.command.includes('temporal server start-dev'))!;
+    process.kill(-temporal.pgid, 'SIGKILL');
+    const exit = await maestro.exited;
+    expect(exit.code).toBe(1);
+    expect(maestro.records.find((record) => record.msg === 'Temporal stopped unexpectedly')).toBeDefined();
+    expect(maestro.records.at(-1)).toMatchObject({ msg: 'Maestro stopped', reason: expect.stringContaining('Temporal stopped unexpectedly') });
     expect(listProcesses().filter((entry) => entry.command.includes(dataDir))).toEqual([]);
   });
 });

@@ -54,15 +54,34 @@ runMain(async () => {
     if (draining) return;
     draining = true;
     log.info({ reason }, 'draining: finishing running tasks, then stopping');
-    for (const worker of workers) worker.shutdown();
+    for (const worker of workers) {
+      try {
+        worker.shutdown();
+      } catch {
+        // that worker has already stopped (or failed)
+      }
+    }
   };
   process.on('SIGTERM', () => drain('SIGTERM'));
   process.on('SIGINT', () => drain('SIGINT'));
   process.on('disconnect', () => drain('the supervisor went away'));
 
-  const running = Promise.all(workers.map((worker) => worker.run()));
+  // One queue's worker failing stops the others gracefully: their running tasks still finish.
+  const running = Promise.allSettled(
+    workers.map(async (worker, index) => {
+      try {
+        await worker.run();
+      } catch (error) {
+        log.error({ err: error, queue: queues[index] }, 'worker failed; draining the others');
+        drain('a worker of this process failed');
+        throw error;
+      }
+    }),
+  );
   log.info({ taskQueues: queues.map((queue) => TASK_QUEUES[queue]) }, 'polling');
-  await running;
+  const results = await running;
   await connection.close();
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
   log.info('stopped');
 });

@@ -18,7 +18,7 @@ function supervisorWithCapture(): { supervisor: Supervisor; captured: Captured }
   const log = pino({ level: 'info' }, { write: (line: string) => captured.records.push(JSON.parse(line) as Record<string, unknown>) });
   const supervisor = new Supervisor(log, {
     onOutput: (name, line) => captured.lines.push({ name, line }),
-    onSpawn: (name, pid) => captured.spawns.push({ name, pid }),
+    onSpawn: (spec, pid) => captured.spawns.push({ name: spec.name, pid }),
   });
   return { supervisor, captured };
 }

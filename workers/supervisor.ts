@@ -16,7 +16,7 @@ export interface SupervisedProcessSpec {
 
 export interface SupervisorHooks {
   onOutput(name: string, line: string, stream: 'stdout' | 'stderr'): void;
-  onSpawn(name: string, pid: number): void;
+  onSpawn(spec: SupervisedProcessSpec, pid: number): void;
 }
 
 /** Restart delays after consecutive quick crashes; always under the 5 s promise. */
@@ -26,7 +26,10 @@ const HEALTHY_AFTER_MS = 30_000;
 
 interface Supervised {
   spec: SupervisedProcessSpec;
-  process: ManagedProcess;
+  /** The running child; undefined only while the first spawn is in flight. */
+  process?: ManagedProcess;
+  /** The spawn in flight, if any: a stop waits for it, then stops what it started. */
+  spawning?: Promise<void>;
   startedAt: number;
   restarts: number;
   quickCrashes: number;
@@ -47,9 +50,21 @@ export class Supervisor {
   ) {}
 
   async start(spec: SupervisedProcessSpec): Promise<void> {
-    const entry: Supervised = { spec, process: await this.spawn(spec), startedAt: Date.now(), restarts: 0, quickCrashes: 0, stopping: false };
+    if (this.children.has(spec.name)) throw new Error(`${spec.name} is already supervised`);
+    const entry: Supervised = { spec, startedAt: Date.now(), restarts: 0, quickCrashes: 0, stopping: false };
     this.children.set(spec.name, entry);
-    this.watch(entry);
+    entry.spawning = this.spawn(spec).then((child) => {
+      entry.process = child;
+      this.watch(entry, child);
+    });
+    try {
+      await entry.spawning;
+    } catch (error) {
+      this.children.delete(spec.name);
+      throw error;
+    } finally {
+      entry.spawning = undefined;
+    }
   }
 
   /** Stops these children together (SIGTERM, then SIGKILL after their timeout); no restarts. */
@@ -60,7 +75,8 @@ export class Supervisor {
         if (!entry) return;
         entry.stopping = true;
         clearTimeout(entry.restartTimer);
-        if (entry.process.running) {
+        await entry.spawning?.catch(() => undefined);
+        if (entry.process?.running) {
           const exit = await entry.process.stop('SIGTERM', entry.spec.stopTimeoutMs);
           this.log.info({ child: name, ...exit }, `${name} stopped`);
         }
@@ -74,7 +90,7 @@ export class Supervisor {
     for (const entry of this.children.values()) {
       entry.stopping = true;
       clearTimeout(entry.restartTimer);
-      entry.process.signal('SIGKILL');
+      entry.process?.signal('SIGKILL');
     }
   }
 
@@ -83,7 +99,7 @@ export class Supervisor {
   }
 
   pids(): Map<string, number> {
-    return new Map([...this.children].map(([name, entry]) => [name, entry.process.pid]));
+    return new Map([...this.children].flatMap(([name, entry]) => (entry.process ? [[name, entry.process.pid] as const] : [])));
   }
 
   private async spawn(spec: SupervisedProcessSpec): Promise<ManagedProcess> {
@@ -96,19 +112,18 @@ export class Supervisor {
       ipc: true,
       onLine: (line, stream) => this.hooks.onOutput(spec.name, line, stream),
     });
-    this.hooks.onSpawn(spec.name, child.pid);
+    this.hooks.onSpawn(spec, child.pid);
     return child;
   }
 
-  private watch(entry: Supervised) {
-    const current = entry.process;
-    void current.exited.then((exit) => {
-      if (entry.stopping || entry.process !== current) return;
+  private watch(entry: Supervised, child: ManagedProcess) {
+    void child.exited.then((exit) => {
+      if (entry.stopping || entry.process !== child) return;
       const ranForMs = Date.now() - entry.startedAt;
       entry.quickCrashes = ranForMs < HEALTHY_AFTER_MS ? entry.quickCrashes + 1 : 1;
       const delay = RESTART_DELAYS_MS[Math.min(entry.quickCrashes, RESTART_DELAYS_MS.length) - 1]!;
       this.log.error(
-        { child: entry.spec.name, pid: current.pid, ...exit, ranForMs, restartInMs: delay, lastOutput: current.recentOutput().slice(-2_000) },
+        { child: entry.spec.name, pid: child.pid, ...exit, ranForMs, restartInMs: delay, lastOutput: child.recentOutput().slice(-2_000) },
         `${entry.spec.name} ${describeExit(exit)}; restarting in ${delay} ms`,
       );
       entry.restartTimer = setTimeout(() => void this.restart(entry), delay);
@@ -117,16 +132,21 @@ export class Supervisor {
 
   private async restart(entry: Supervised) {
     if (entry.stopping) return;
-    try {
-      entry.process = await this.spawn(entry.spec);
-      entry.startedAt = Date.now();
-      entry.restarts += 1;
-      this.log.info({ child: entry.spec.name, pid: entry.process.pid, restarts: entry.restarts }, `${entry.spec.name} restarted`);
-      this.watch(entry);
-    } catch (error) {
-      this.log.error({ child: entry.spec.name, err: error }, `${entry.spec.name} could not be restarted; trying again`);
-      entry.restartTimer = setTimeout(() => void this.restart(entry), RESTART_DELAYS_MS.at(-1));
-    }
+    entry.spawning = this.spawn(entry.spec).then(
+      (child) => {
+        entry.process = child;
+        entry.startedAt = Date.now();
+        entry.restarts += 1;
+        this.log.info({ child: entry.spec.name, pid: child.pid, restarts: entry.restarts }, `${entry.spec.name} restarted`);
+        this.watch(entry, child);
+      },
+      (error: unknown) => {
+        this.log.error({ child: entry.spec.name, err: error }, `${entry.spec.name} could not be restarted; trying again`);
+        if (!entry.stopping) entry.restartTimer = setTimeout(() => void this.restart(entry), RESTART_DELAYS_MS.at(-1));
+      },
+    );
+    await entry.spawning;
+    entry.spawning = undefined;
   }
 }
 

@@ -5,6 +5,7 @@ import { Connection } from '@temporalio/client';
 import { disconnectPrisma, prismaFor } from '../../activities/store/prisma.js';
 import { loadConfig, temporalAddressOf, temporalUiUrlOf } from '../../stack/config.js';
 import { StackError } from '../../stack/errors.js';
+import { hostForUrl } from '../../stack/ports.js';
 import { createLogger } from '../../stack/log.js';
 import { databaseUrlOf } from '../../stack/postgres.js';
 import { projectRoot } from '../../stack/project-root.js';
@@ -39,7 +40,7 @@ runMain(async () => {
       );
     }),
   ]);
-  log.info({ url: `http://${config.api.host}:${config.api.port}` }, 'API and console listening');
+  log.info({ url: `http://${hostForUrl(config.api.host)}:${config.api.port}` }, 'API and console listening');
 
   const reason = await Promise.race([
     once(process, 'SIGTERM').then(() => 'SIGTERM'),
