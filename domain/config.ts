@@ -38,11 +38,8 @@ const WorkflowQueueSettings = z
 export const QueueName = z.enum(QUEUE_NAMES, { error: (issue) => `unknown queue ${JSON.stringify(issue.input)}; the queues are ${QUEUE_NAMES.join(', ')}` });
 export type QueueName = z.infer<typeof QueueName>;
 
-/** Two processes keep the embedded default light; one process per queue is how a cluster scales. */
-export const DEFAULT_WORKER_PROCESSES: QueueName[][] = [
-  ['workflows', 'orchestrator'],
-  ['tester', 'developer', 'runner', 'council'],
-];
+/** One shared process keeps the embedded default light; one process per queue is how a cluster scales. */
+export const DEFAULT_WORKER_PROCESSES: QueueName[][] = [['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council']];
 
 export const MaestroConfig = z
   .strictObject({
@@ -73,6 +70,33 @@ export const MaestroConfig = z
       })
       .prefault({}),
     api: z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(4800) }).prefault({}),
+    models: z
+      .strictObject({
+        /** An OpenAI-compatible endpoint (OpenAI, Ollama, llama.cpp, vLLM, OpenRouter...). */
+        baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, like http://127.0.0.1:11434/v1' }).optional(),
+        model: z.string().min(1).default('gpt-4o-mini'),
+        /** The environment variable that holds the key (keys never go in files). */
+        apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, like OPENAI_API_KEY').default('OPENAI_API_KEY'),
+        /** Set by `npm start` when it plays the agents with its scripted model (the offline demo). */
+        demo: z.boolean().default(false),
+        maxSteps: z.int().min(1).max(200).default(30),
+      })
+      .prefault({}),
+    commands: z
+      .strictObject({
+        silenceWarningMs: z.int().min(100).default(30_000),
+        silenceKillMs: z.int().min(100).default(60_000),
+        maxDurationMs: z.int().min(1_000).default(30 * 60_000),
+      })
+      .prefault({}),
+    subtasks: z
+      .strictObject({
+        maxAttempts: z.int().min(1).max(20).default(3),
+        retryBackoffMs: z.int().min(0).default(2_000),
+        retryBackoffMaxMs: z.int().min(0).default(60_000),
+        heartbeatTimeoutMs: z.int().min(1_000).default(30_000),
+      })
+      .prefault({}),
     workers: z
       .strictObject({
         processes: z
@@ -149,6 +173,17 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse: EnvPa
   { env: 'MAESTRO_API_PORT', path: ['api', 'port'], parse: asNumber },
   { env: 'MAESTRO_WORKER_PROCESSES', path: ['workers', 'processes'], parse: parseQueueGroups },
   { env: 'MAESTRO_SHUTDOWN_GRACE_MS', path: ['workers', 'shutdownGraceMs'], parse: asNumber },
+  { env: 'MAESTRO_MODEL_BASE_URL', path: ['models', 'baseUrl'], parse: asString },
+  { env: 'MAESTRO_MODEL', path: ['models', 'model'], parse: asString },
+  { env: 'MAESTRO_MODEL_API_KEY_ENV', path: ['models', 'apiKeyEnv'], parse: asString },
+  { env: 'MAESTRO_MODEL_DEMO', path: ['models', 'demo'], parse: asBoolean },
+  { env: 'MAESTRO_AGENT_MAX_STEPS', path: ['models', 'maxSteps'], parse: asNumber },
+  { env: 'MAESTRO_COMMAND_SILENCE_WARNING_MS', path: ['commands', 'silenceWarningMs'], parse: asNumber },
+  { env: 'MAESTRO_COMMAND_SILENCE_KILL_MS', path: ['commands', 'silenceKillMs'], parse: asNumber },
+  { env: 'MAESTRO_COMMAND_MAX_MS', path: ['commands', 'maxDurationMs'], parse: asNumber },
+  { env: 'MAESTRO_MAX_ATTEMPTS', path: ['subtasks', 'maxAttempts'], parse: asNumber },
+  { env: 'MAESTRO_RETRY_BACKOFF_MS', path: ['subtasks', 'retryBackoffMs'], parse: asNumber },
+  { env: 'MAESTRO_HEARTBEAT_TIMEOUT_MS', path: ['subtasks', 'heartbeatTimeoutMs'], parse: asNumber },
 ];
 
 /** Variables that are read elsewhere on purpose and must not be reported as unknown. */

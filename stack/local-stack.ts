@@ -20,10 +20,17 @@ import { projectRoot } from './project-root.js';
 import type { RunLock } from './run-lock.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 import { waitForTemporalCluster } from './temporal-cluster.js';
+import { resolveModelEndpoint } from '../activities/models/endpoint.js';
+import { type ScriptedModelServer, startScriptedModelServer } from './scripted-model/server.js';
+import { cartTaxConversations } from './demo/cart-tax-script.js';
+import { DEMO_SUBTASK_KEY, startDemo } from './demo/demo.js';
 import { startTemporalDevServer } from './temporal-server.js';
 
 const READY_TIMEOUT_MS = 120_000;
 const MIGRATION_TIMEOUT_MS = 300_000;
+/** Restarts of Temporal or PostgreSQL allowed within the window before the stack gives up. */
+const INFRASTRUCTURE_RESTARTS = 3;
+const INFRASTRUCTURE_RESTART_WINDOW_MS = 10 * 60_000;
 
 /**
  * Maestro's processes wait on I/O most of the time; a small young generation keeps each one about
@@ -32,6 +39,8 @@ const MIGRATION_TIMEOUT_MS = 300_000;
 export const NODE_OPTIONS = ['--max-semi-space-size=4'];
 
 export interface ReadyInfo {
+  /** No model was configured: the agents are played by the scripted model of the offline demo. */
+  demo: boolean;
   consoleUrl: string;
   temporalAddress: string;
   temporalUiUrl: string | undefined;
@@ -53,6 +62,7 @@ interface WorkerGroup {
 export class LocalStack {
   private temporal: ManagedProcess | undefined;
   private postgres: ManagedProcess | undefined;
+  private demoModel: ScriptedModelServer | undefined;
   private readonly supervisor: Supervisor;
   private readonly startAbort = new AbortController();
   private starting: Promise<ReadyInfo> | undefined;
@@ -105,7 +115,7 @@ export class LocalStack {
     const temporalCli = await this.findTemporalCli();
     const [temporal, databaseUrl] = await allOrFirstError([this.startTemporal(temporalCli), this.startDatabase()] as const);
     this.assertStillStarting();
-    const childEnv = this.childEnv(temporal, databaseUrl);
+    const childEnv = { ...this.childEnv(temporal, databaseUrl), ...(await this.modelEnv()) };
     const root = projectRoot();
     const groups = workerGroups(this.config.workers.processes);
     await allOrFirstError([
@@ -132,8 +142,10 @@ export class LocalStack {
     ]);
     const consoleUrl = `http://${hostForUrl(this.config.api.host)}:${this.config.api.port}`;
     await this.waitUntilAllQueuesPolled(consoleUrl, groups);
+    if (this.demoModel) await startDemo(consoleUrl, this.config.dataDir, this.log);
     const pids = this.supervisor.pids();
     return {
+      demo: this.demoModel !== undefined,
       consoleUrl,
       temporalAddress: temporal.address,
       temporalUiUrl: temporal.uiUrl,
@@ -148,6 +160,7 @@ export class LocalStack {
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['workers', () => this.supervisor.stop(workers)],
       ['the API', () => this.supervisor.stop(this.supervisor.names())],
+      ['the scripted model', async () => this.demoModel?.close()],
       ['Temporal', () => this.stopInfrastructure(this.temporal, 'SIGTERM', 15_000, 'Temporal stopped')],
       ['PostgreSQL', () => this.stopInfrastructure(this.postgres, 'SIGINT', 30_000, 'PostgreSQL stopped')],
     ];
@@ -199,17 +212,19 @@ export class LocalStack {
       this.log.info({ address }, 'using the Temporal cluster at TEMPORAL_ADDRESS');
       return { address, uiUrl: temporalUiUrlOf(this.config) };
     }
-    const server = await startTemporalDevServer(
-      { ...this.config.temporal, cliPath, dbFile: this.layout.temporalDb, logFile: path.join(this.layout.logs, 'temporal.log') },
-      {
-        signal: this.startAbort.signal,
-        onSpawn: (child) => {
-          this.temporal = child;
-          this.lock.track({ name: 'temporal', pgid: child.pid, match: this.layout.temporalDb, stopSignal: 'SIGTERM' });
-          this.watchInfrastructure(child, 'Temporal');
+    const launch = () =>
+      startTemporalDevServer(
+        { ...this.config.temporal, cliPath, dbFile: this.layout.temporalDb, logFile: path.join(this.layout.logs, 'temporal.log') },
+        {
+          signal: this.startAbort.signal,
+          onSpawn: (child) => {
+            this.temporal = child;
+            this.lock.track({ name: 'temporal', pgid: child.pid, match: this.layout.temporalDb, stopSignal: 'SIGTERM' });
+          },
         },
-      },
-    );
+      );
+    const server = await launch();
+    this.superviseInfrastructure('Temporal', () => this.temporal!, launch);
     this.log.info({ address: server.address, cli: cliPath }, 'Temporal dev server answering');
     return server;
   }
@@ -217,22 +232,24 @@ export class LocalStack {
   private async startDatabase(): Promise<string> {
     let url = this.config.database.url;
     if (!url) {
-      const postgres = await startEmbeddedPostgres(
-        {
-          dataDir: this.layout.postgres,
-          credentialsFile: this.layout.postgresCredentials,
-          port: this.config.database.port,
-          logFile: path.join(this.layout.logs, 'postgres.log'),
-        },
-        {
-          signal: this.startAbort.signal,
-          onSpawn: (child) => {
-            this.postgres = child;
-            this.lock.track({ name: 'postgres', pgid: child.pid, match: this.layout.postgres, stopSignal: 'SIGINT' });
-            this.watchInfrastructure(child, 'PostgreSQL');
+      const launch = () =>
+        startEmbeddedPostgres(
+          {
+            dataDir: this.layout.postgres,
+            credentialsFile: this.layout.postgresCredentials,
+            port: this.config.database.port,
+            logFile: path.join(this.layout.logs, 'postgres.log'),
           },
-        },
-      );
+          {
+            signal: this.startAbort.signal,
+            onSpawn: (child) => {
+              this.postgres = child;
+              this.lock.track({ name: 'postgres', pgid: child.pid, match: this.layout.postgres, stopSignal: 'SIGINT' });
+            },
+          },
+        );
+      const postgres = await launch();
+      this.superviseInfrastructure('PostgreSQL', () => this.postgres!, launch);
       this.sink.addSecret(postgres.url);
       url = postgres.url;
       this.log.info({ port: this.config.database.port }, 'embedded PostgreSQL answering');
@@ -244,12 +261,49 @@ export class LocalStack {
     return url;
   }
 
-  private watchInfrastructure(child: ManagedProcess, what: string) {
-    void child.exited.then((exit) => {
-      if (this.stopping) return;
-      this.log.error({ ...exit, lastOutput: child.recentOutput().slice(-2_000) }, `${what} stopped unexpectedly`);
-      this.loseInfrastructure(`${what} stopped unexpectedly (see ${child.logFile ?? 'the log'})`);
-    });
+  /**
+   * With no model configured, the agents are played by the scripted model of the offline demo, and
+   * everyone is told so: the log here, the console through MAESTRO_MODEL_DEMO.
+   */
+  private async modelEnv(): Promise<NodeJS.ProcessEnv> {
+    if (resolveModelEndpoint(this.config, process.env)) return {};
+    this.demoModel = await startScriptedModelServer({ script: { name: 'demo', conversations: cartTaxConversations(DEMO_SUBTASK_KEY) } });
+    this.log.warn(
+      { scriptedModel: this.demoModel.baseUrl },
+      'No model is configured (set MAESTRO_MODEL_BASE_URL or OPENAI_API_KEY): running the offline demo, where a scripted model plays the agents',
+    );
+    return { MAESTRO_MODEL_BASE_URL: this.demoModel.baseUrl, MAESTRO_MODEL: 'scripted-demo', MAESTRO_MODEL_DEMO: 'true' };
+  }
+
+  /**
+   * Temporal or PostgreSQL stopping on its own is restarted on its data (workers and the API
+   * reconnect by themselves); only when that keeps failing does the whole stack stop, saying why.
+   */
+  private superviseInfrastructure(what: string, current: () => ManagedProcess, relaunch: () => Promise<unknown>) {
+    const recentRestarts: number[] = [];
+    const watch = (child: ManagedProcess) =>
+      void child.exited.then(async (exit) => {
+        if (this.stopping) return;
+        const now = Date.now();
+        recentRestarts.push(now);
+        while (recentRestarts.length > 0 && recentRestarts[0]! < now - INFRASTRUCTURE_RESTART_WINDOW_MS) recentRestarts.shift();
+        const lastOutput = child.recentOutput().slice(-2_000);
+        if (recentRestarts.length > INFRASTRUCTURE_RESTARTS) {
+          this.log.error({ ...exit, lastOutput }, `${what} stopped unexpectedly again; giving up`);
+          this.loseInfrastructure(`${what} stopped unexpectedly ${INFRASTRUCTURE_RESTARTS + 1} times in a row (see ${child.logFile ?? 'the log'})`);
+          return;
+        }
+        this.log.error({ ...exit, lastOutput }, `${what} stopped unexpectedly; restarting it`);
+        try {
+          await relaunch();
+          this.log.info(`${what} restarted`);
+          watch(current());
+        } catch (error) {
+          if (this.stopping) return;
+          this.loseInfrastructure(`${what} stopped unexpectedly and could not be restarted: ${(error as Error).message}`);
+        }
+      });
+    watch(current());
   }
 
   private childEnv(temporal: { address: string; uiUrl: string | undefined }, databaseUrl: string): NodeJS.ProcessEnv {

@@ -73,6 +73,9 @@ function announce(ready: ReadyInfo, log: ReturnType<LogSink['logger']>, tty: boo
     `    Temporal UI   ${ready.temporalUiUrl ?? '(not started: the cluster at TEMPORAL_ADDRESS has its own)'}`,
     `    Temporal      ${ready.temporalAddress}`,
     `    Data          ${ready.dataDir}`,
+    ...(ready.demo
+      ? ['', '  Demo mode: no model is configured, so a scripted model plays the agents on a sample project.', '  Set MAESTRO_MODEL_BASE_URL (an OpenAI-compatible endpoint) or OPENAI_API_KEY to use a real one.']
+      : []),
     '  Press Ctrl-C to stop.',
     '',
   ];

@@ -43,9 +43,9 @@ describe('the API over real HTTP', () => {
       expect(queue.pollers.some((poller) => poller.live && /^\d+@.+\/maestro:/.test(poller.identity))).toBe(true);
     }
     expect(status.queues.find((queue) => queue.name === 'workflows')!.kind).toBe('workflow');
-    const processes = status.workers.map((worker) => worker.queues.sort());
-    expect(processes).toContainEqual(['orchestrator', 'workflows']);
-    expect(processes).toContainEqual(['council', 'developer', 'runner', 'tester']);
+    // The embedded default: one worker process hosts every queue.
+    expect(status.workers.map((worker) => worker.queues.sort())).toContainEqual(['council', 'developer', 'orchestrator', 'runner', 'tester', 'workflows']);
+    expect(status.models).toEqual({ demo: true, configured: true, provider: 'scripted', model: 'scripted-demo' });
   });
 
   test('system.onStatus streams the status over server-sent events', async () => {

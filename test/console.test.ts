@@ -29,6 +29,7 @@ describe('the console shell in a real browser', () => {
       expect(await page.getByTestId(`queue-${queue}`).innerText()).toMatch(new RegExp(`maestro-${queue}[\\s\\S]*polled`));
     }
     await expect.poll(() => page.locator('.live').innerText(), { timeout: 10_000 }).toContain('Live');
+    expect(await page.getByTestId('demo-banner').innerText()).toMatch(/Demo mode\. No model is configured, so a scripted model plays the agents/);
     expect(await page.getByRole('link', { name: /Open the Temporal UI/ }).getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(failedRequests.filter((url) => !url.includes('/trpc/system.onStatus'))).toEqual([]);
     await page.close();

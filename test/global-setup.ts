@@ -15,6 +15,7 @@ export interface SharedStack {
   databaseUrl: string;
   dataDir: string;
   pid: number;
+  demo: boolean;
 }
 
 declare module 'vitest' {
@@ -35,7 +36,8 @@ export default async function setup(project: TestProject) {
   );
   const dataDir = newDataDir('shared');
   const ports = await freePorts();
-  const { maestro, ready } = await MaestroProcess.start({ dataDir, ports });
+  // No model configured: the shared stack runs the offline demo, which tests check too.
+  const { maestro, ready } = await MaestroProcess.start({ dataDir, ports, env: { MAESTRO_MODEL_BASE_URL: '' } });
   project.provide('sharedStack', {
     apiUrl: ready.consoleUrl,
     temporalAddress: ready.temporalAddress,
@@ -43,6 +45,7 @@ export default async function setup(project: TestProject) {
     databaseUrl: embeddedDatabaseUrl(dataLayout(dataDir).postgresCredentials, ports.postgres),
     dataDir,
     pid: maestro.pid,
+    demo: ready.demo,
   });
   return async () => {
     const exit = await maestro.stop('SIGTERM');

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -10,6 +10,9 @@ import { disconnectPrisma, prismaFor } from '../activities/store/prisma.js';
 import { dataLayout } from '../stack/data-dir.js';
 import type { ReadyInfo } from '../stack/local-stack.js';
 import { embeddedDatabaseUrl } from '../stack/postgres.js';
+import { projectRoot } from '../stack/project-root.js';
+import { createLogger } from '../stack/log.js';
+import { resolveTemporalCli } from '../stack/temporal-cli.js';
 import type { AppRouter } from '../web/server/root.js';
 import type { stackProbeWorkflow } from '../workflows/stack-probe.js';
 import {
@@ -24,6 +27,9 @@ import {
   processesInGroups,
 } from './support/maestro-process.js';
 
+/** Two worker processes, to see queues grouped and one group restarted alone. */
+const TWO_WORKER_PROCESSES = { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator;tester,developer,runner,council' };
+
 /** One stack, taken through its whole life: start from nothing, a crash, a stop, a second start. */
 describe('the local stack, from nothing to a restart', () => {
   let dataDir: string;
@@ -35,7 +41,7 @@ describe('the local stack, from nothing to a restart', () => {
   beforeAll(async () => {
     dataDir = newDataDir('lifecycle');
     ports = await freePorts();
-    ({ maestro, ready } = await MaestroProcess.start({ dataDir, ports }));
+    ({ maestro, ready } = await MaestroProcess.start({ dataDir, ports, env: TWO_WORKER_PROCESSES }));
     tree = descendantsOf(maestro.pid);
   });
 
@@ -149,7 +155,7 @@ describe('the local stack, from nothing to a restart', () => {
   });
 
   test('a second start finds all data as it was', async () => {
-    ({ maestro, ready } = await MaestroProcess.start({ dataDir, ports }));
+    ({ maestro, ready } = await MaestroProcess.start({ dataDir, ports, env: TWO_WORKER_PROCESSES }));
     expect(maestro.records.find((record) => record.msg === 'database schema is up to date')).toBeDefined();
 
     const prisma = prismaFor(embeddedDatabaseUrl(dataLayout(dataDir).postgresCredentials, ports.postgres));
@@ -286,15 +292,21 @@ describe('stopping at the wrong moment', () => {
     expect(listProcesses().filter((entry) => entry.command.includes(dataDir))).toEqual([]);
   });
 
-  test('Temporal dying under a running stack stops the rest and says so', async () => {
+  test('Temporal that dies and cannot be restarted stops the rest, saying why', async () => {
     const dataDir = newDataDir('temporal-dies');
-    const { maestro } = await MaestroProcess.start({ dataDir, ports: await freePorts() });
+    // A copy of the CLI that can be taken away, so the restart fails.
+    const cli = path.join(path.dirname(dataDir), 'temporal');
+    const installed = await resolveTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, binDir: path.join(projectRoot(), '.maestro', 'bin'), env: process.env }, createLogger('test', 'silent'));
+    copyFileSync(installed, cli);
+    chmodSync(cli, 0o755);
+    const { maestro } = await MaestroProcess.start({ dataDir, ports: await freePorts(), env: { TEMPORAL_CLI_PATH: cli } });
     const temporal = descendantsOf(maestro.pid).find((entry) => entry.command.includes('temporal server start-dev'))!;
+    rmSync(cli);
     process.kill(-temporal.pgid, 'SIGKILL');
     const exit = await maestro.exited;
     expect(exit.code).toBe(1);
-    expect(maestro.records.find((record) => record.msg === 'Temporal stopped unexpectedly')).toBeDefined();
-    expect(maestro.records.at(-1)).toMatchObject({ msg: 'Maestro stopped', reason: expect.stringContaining('Temporal stopped unexpectedly') });
+    expect(maestro.records.find((record) => record.msg === 'Temporal stopped unexpectedly; restarting it')).toBeDefined();
+    expect(maestro.records.at(-1)).toMatchObject({ msg: 'Maestro stopped', reason: expect.stringContaining('Temporal stopped unexpectedly and could not be restarted') });
     expect(listProcesses().filter((entry) => entry.command.includes(dataDir))).toEqual([]);
   });
 });

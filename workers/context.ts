@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { TASK_QUEUES, type QueueName } from '../domain/queues.js';
+import type { PrismaClient } from '../activities/store/prisma.js';
 import type { LoadedConfig } from '../stack/config.js';
 import type { Logger } from '../stack/log.js';
 
@@ -14,6 +15,8 @@ export interface WorkerContext {
   /** The queues this process hosts, for the worker identity. */
   queues: QueueName[];
   log: Logger;
+  /** The process's one Prisma client, created on first use. */
+  prisma(): PrismaClient;
 }
 
 /** Identifies the process in Temporal's poller lists: `<pid>@<host>/maestro:<queues>`. */

@@ -7,7 +7,9 @@ import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } fro
 import { z } from 'zod';
 import { QueueName } from '../domain/config.js';
 import { QUEUE_NAMES, TASK_QUEUES, parseQueueGroups } from '../domain/queues.js';
+import { type PrismaClient, disconnectPrisma, prismaFor } from '../activities/store/prisma.js';
 import { loadConfig, temporalAddressOf } from '../stack/config.js';
+import { databaseUrlOf } from '../stack/postgres.js';
 import { runMain } from '../stack/run-main.js';
 import { createLogger } from '../stack/log.js';
 import type { WorkerContext } from './context.js';
@@ -44,7 +46,8 @@ runMain(async () => {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
   const connection = await NativeConnection.connect({ address: temporalAddressOf(config) });
-  const context = { config, connection, namespace: config.temporal.namespace, queues };
+  let prisma: PrismaClient | undefined;
+  const context = { config, connection, namespace: config.temporal.namespace, queues, prisma: () => (prisma ??= prismaFor(databaseUrlOf(config))) };
   const workers = await Promise.all(
     queues.map((queue) => WORKER_FACTORIES[queue]({ ...context, log: log.child({ role: queue, queue: TASK_QUEUES[queue] }) })),
   );
@@ -80,7 +83,7 @@ runMain(async () => {
   );
   log.info({ taskQueues: queues.map((queue) => TASK_QUEUES[queue]) }, 'polling');
   const results = await running;
-  await connection.close();
+  await Promise.all([connection.close(), disconnectPrisma()]);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) throw failure.reason;
   log.info('stopped');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { createProgressActivities } from '../activities/subtask/progress.js';
 import { projectRoot } from '../stack/project-root.js';
 import { StackError } from '../stack/errors.js';
 import { baseWorkerOptions, type WorkerContext } from './context.js';
@@ -16,6 +17,8 @@ export async function createWorkflowsWorker(context: WorkerContext): Promise<Wor
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: settings.maxCachedWorkflows,
     maxConcurrentLocalActivityExecutions: settings.maxConcurrentLocalActivities,
+    // Local activities: the workflows' own writes to the read model.
+    activities: createProgressActivities({ prisma: context.prisma() }),
   });
 }
 

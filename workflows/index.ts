@@ -1,2 +1,3 @@
 // The workflow bundle's entry: every workflow the maestro-workflows queue runs.
 export { stackProbeWorkflow } from './stack-probe.js';
+export { subtaskWorkflow } from './subtask.js';

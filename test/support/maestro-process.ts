@@ -55,6 +55,8 @@ export function stackEnv(dataDir: string, ports: StackPorts, extra: NodeJS.Proce
     MAESTRO_POSTGRES_PORT: String(ports.postgres),
     MAESTRO_API_PORT: String(ports.api),
     MAESTRO_SHUTDOWN_GRACE_MS: '5000',
+    // A model endpoint nobody calls keeps the offline demo out of tests that are not about it.
+    MAESTRO_MODEL_BASE_URL: 'http://127.0.0.1:9/v1',
     ...extra,
   };
 }

@@ -1,9 +1,11 @@
 /** The API process: tRPC over HTTP and server-sent events, and the console's static files. */
 import { once } from 'node:events';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { disconnectPrisma, prismaFor } from '../../activities/store/prisma.js';
-import { loadConfig, temporalAddressOf, temporalUiUrlOf } from '../../stack/config.js';
+import { type LoadedConfig, loadConfig, temporalAddressOf, temporalUiUrlOf } from '../../stack/config.js';
+import { resolveModelEndpoint } from '../../activities/models/endpoint.js';
+import type { ModelStatus } from './system-status.js';
 import { StackError } from '../../stack/errors.js';
 import { hostForUrl } from '../../stack/ports.js';
 import { createLogger } from '../../stack/log.js';
@@ -12,18 +14,25 @@ import { projectRoot } from '../../stack/project-root.js';
 import { runMain } from '../../stack/run-main.js';
 import { createApiServer } from './http.js';
 
+function modelStatus(config: LoadedConfig): ModelStatus {
+  const endpoint = resolveModelEndpoint(config, process.env);
+  return { demo: config.models.demo, configured: endpoint !== undefined, provider: endpoint?.provider, model: endpoint?.model };
+}
+
 runMain(async () => {
   const config = loadConfig();
   const log = createLogger('api', config.logLevel);
   const address = temporalAddressOf(config);
   const connection = Connection.lazy({ address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
   const server = createApiServer(
     {
       config,
       prisma: prismaFor(databaseUrlOf(config)),
-      temporal: { connection, address, namespace: config.temporal.namespace, uiUrl: temporalUiUrlOf(config) },
+      temporal: { connection, client, address, namespace: config.temporal.namespace, uiUrl: temporalUiUrlOf(config) },
       log,
       startedAt: new Date(),
+      models: modelStatus(config),
     },
     path.join(projectRoot(), 'dist', 'console'),
   );

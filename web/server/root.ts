@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { projectRouter } from './routers/project.js';
+import { subtaskRouter } from './routers/subtask.js';
 import { systemRouter } from './routers/system.js';
 import { publicProcedure, router } from './trpc.js';
 
@@ -8,6 +10,8 @@ export const appRouter = router({
     uptimeSeconds: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
   })),
   system: systemRouter,
+  project: projectRouter,
+  subtask: subtaskRouter,
 });
 
 export type AppRouter = typeof appRouter;

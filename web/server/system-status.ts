@@ -32,8 +32,17 @@ export interface WorkerProcessStatus {
   lastSeenAt: string | null;
 }
 
+export interface ModelStatus {
+  /** The offline demo: a scripted model plays the agents. */
+  demo: boolean;
+  configured: boolean;
+  provider?: string;
+  model?: string;
+}
+
 export interface SystemStatus {
   checkedAt: string;
+  models: ModelStatus;
   temporal: { reachable: boolean; address: string; namespace: string; serverVersion?: string; uiUrl?: string; error?: string };
   database: { reachable: boolean; latestMigration?: string; error?: string };
   queues: QueueStatus[];
@@ -44,10 +53,11 @@ export interface SystemStatus {
 export interface SystemStatusDeps {
   temporal: { connection: Connection; address: string; namespace: string; uiUrl?: string };
   prisma: PrismaClient;
+  models: ModelStatus;
 }
 
 /** Reads what is true right now: Temporal and PostgreSQL answering, and pollers per Temporal. */
-export async function readSystemStatus({ temporal: target, prisma }: SystemStatusDeps): Promise<SystemStatus> {
+export async function readSystemStatus({ temporal: target, prisma, models }: SystemStatusDeps): Promise<SystemStatus> {
   const now = Date.now();
   const [temporalStatus, database, queues] = await Promise.all([
     checkTemporal(target),
@@ -56,6 +66,7 @@ export async function readSystemStatus({ temporal: target, prisma }: SystemStatu
   ]);
   return {
     checkedAt: new Date(now).toISOString(),
+    models,
     temporal: temporalStatus,
     database,
     queues,

@@ -1,19 +1,21 @@
 import { initTRPC } from '@trpc/server';
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
-import type { Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { ZodError } from 'zod';
 import type { PrismaClient } from '../../activities/store/prisma.js';
 import type { LoadedConfig } from '../../stack/config.js';
 import type { Logger } from '../../stack/log.js';
+import type { ModelStatus } from './system-status.js';
 
 // --- context -------------------------------------------------------------------------------------
 
 export interface ServerDeps {
   config: LoadedConfig;
   prisma: PrismaClient;
-  temporal: { connection: Connection; address: string; namespace: string; uiUrl?: string };
+  temporal: { connection: Connection; client: Client; address: string; namespace: string; uiUrl?: string };
   log: Logger;
   startedAt: Date;
+  models: ModelStatus;
 }
 
 /** The context without HTTP, for tests through `createCaller`. */
@@ -50,3 +52,8 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 /** Anyone who can reach the API; roles arrive with sign-in. */
 export const publicProcedure = t.procedure;
+
+/** Who the caller is, for the audit log. Until sign-in arrives, everyone on the local API is `user:local`. */
+export function actorOf(_ctx: Context): string {
+  return 'user:local';
+}

@@ -56,6 +56,13 @@ function SystemOverview({ status }: { status: SystemStatus }) {
   const polled = status.queues.filter((queue) => queue.polled).length;
   return (
     <>
+      {status.models.demo && (
+        <div className="notice demo" data-testid="demo-banner" role="status">
+          <strong>Demo mode.</strong> No model is configured, so a scripted model plays the agents on the sample project{' '}
+          <code>demo</code>. Set <code>MAESTRO_MODEL_BASE_URL</code> (an OpenAI-compatible endpoint) or <code>OPENAI_API_KEY</code> to use a real
+          model.
+        </div>
+      )}
       <section className="cards" aria-label="System status">
         <article className="card" data-testid="temporal-card">
           <h2>Temporal</h2>

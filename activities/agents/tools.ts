@@ -1,0 +1,98 @@
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type ToolSet, tool } from 'ai';
+import { z } from 'zod';
+import { TerritoryError, resolveForWrite, resolveInWorktree } from './territory.js';
+
+const MAX_READ_BYTES = 100_000;
+const MAX_LISTED = 400;
+const SKIPPED_FOLDERS = new Set(['.git', 'node_modules', 'dist', 'build', 'coverage', '.venv', 'target']);
+
+export interface ToolContext {
+  worktree: string;
+  role: string;
+  territory: readonly string[];
+  /** Runs the project's suites; returns the account the agent reads. */
+  runTests(): Promise<string>;
+  onWrite?(relativePath: string): void;
+}
+
+/** The finish tool's input: the agent's own account, and for verify, a verdict per criterion. */
+export const FinishInput = z.object({
+  summary: z.string().min(1).max(4_000).describe('What you did, in a few sentences.'),
+  criteria: z
+    .array(z.object({ index: z.int().min(1), met: z.boolean(), note: z.string().max(1_000).optional() }))
+    .optional()
+    .describe('Verify phase only: for each acceptance criterion (numbered from 1), whether it is met.'),
+});
+export type FinishInput = z.infer<typeof FinishInput>;
+
+/** The agent's tools. A refused operation returns its reason to the agent instead of failing the run. */
+export function createAgentTools(context: ToolContext) {
+  return {
+    list_files: tool({
+      description: 'List the files of the repository, or of one folder in it.',
+      inputSchema: z.object({ path: z.string().optional().describe('A folder relative to the repository root; omit for all.') }),
+      execute: async ({ path: folder }) => guarded(() => listFiles(context.worktree, folder)),
+    }),
+    read_file: tool({
+      description: 'Read one file of the repository.',
+      inputSchema: z.object({ path: z.string() }),
+      execute: async ({ path: file }) =>
+        guarded(() => {
+          const { absolute } = resolveInWorktree(context.worktree, file);
+          const size = statSync(absolute).size;
+          const text = readFileSync(absolute, 'utf8');
+          return size > MAX_READ_BYTES ? `${text.slice(0, MAX_READ_BYTES)}\n[… ${size - MAX_READ_BYTES} more bytes]` : text;
+        }),
+    }),
+    write_file: tool({
+      description: 'Create or replace one file with its complete content.',
+      inputSchema: z.object({ path: z.string(), content: z.string() }),
+      execute: async ({ path: file, content }) =>
+        guarded(() => {
+          const absolute = resolveForWrite(context.worktree, file, context.role, context.territory);
+          mkdirSync(path.dirname(absolute), { recursive: true });
+          writeFileSync(absolute, content);
+          const relative = path.relative(context.worktree, absolute).split(path.sep).join('/');
+          context.onWrite?.(relative);
+          return `wrote ${relative} (${Buffer.byteLength(content)} bytes)`;
+        }),
+    }),
+    run_tests: tool({
+      description: "Run the project's test suites; see what fails and the end of the output.",
+      inputSchema: z.object({}),
+      execute: async () => context.runTests(),
+    }),
+    // No execute: calling finish ends the run (and its input is the result).
+    finish: tool({ description: 'Say you are done. Call it once, when the work of this phase is complete.', inputSchema: FinishInput }),
+  } satisfies ToolSet;
+}
+
+async function guarded(work: () => string | Promise<string>): Promise<string> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TerritoryError) return `refused: ${error.message}`;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no such file or folder';
+    if (code === 'EISDIR') return 'that is a folder: use list_files';
+    return `error: ${(error as Error).message}`;
+  }
+}
+
+function listFiles(worktree: string, folder: string | undefined): string {
+  const start = folder ? resolveInWorktree(worktree, folder).absolute : worktree;
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (found.length >= MAX_LISTED) return;
+      if (SKIPPED_FOLDERS.has(entry.name)) continue;
+      const absolute = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(absolute);
+      else found.push(path.relative(worktree, absolute).split(path.sep).join('/'));
+    }
+  };
+  walk(start);
+  return found.length === 0 ? '(no files)' : `${found.join('\n')}${found.length >= MAX_LISTED ? `\n[… listing stopped at ${MAX_LISTED} files]` : ''}`;
+}

@@ -1,0 +1,73 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { SuiteName, SuiteRun } from '../../domain/checks.js';
+import type { TestReport } from '../../domain/project.js';
+import { type CommandLimits, type CommandProgress, runCommand } from './run-command.js';
+import { readTestReport } from './test-report.js';
+
+export interface SuiteConfig {
+  suite: SuiteName;
+  command: string;
+  report?: TestReport;
+}
+
+export interface RunSuitesOptions {
+  suites: readonly SuiteConfig[];
+  cwd: string;
+  /** Each suite's full output goes to `<logDir>/<label>-<suite>.log`. */
+  logDir: string;
+  label: string;
+  limits?: Partial<CommandLimits>;
+  signal?: AbortSignal;
+  onWarning?(message: string): void;
+  onProgress?(progress: CommandProgress & { suite: SuiteName }): void;
+}
+
+/** Runs each suite's command in turn and reads its report; a stale report never counts. */
+export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> {
+  const runs: SuiteRun[] = [];
+  for (const config of options.suites) {
+    const reportFile = config.report ? path.join(options.cwd, config.report.path) : undefined;
+    if (reportFile) rmSync(reportFile, { force: true });
+    const result = await runCommand({
+      command: config.command,
+      cwd: options.cwd,
+      logFile: path.join(options.logDir, `${options.label}-${config.suite}.log`),
+      limits: options.limits,
+      signal: options.signal,
+      onWarning: options.onWarning,
+      onProgress: (progress) => options.onProgress?.({ ...progress, suite: config.suite }),
+    });
+    runs.push({
+      suite: config.suite,
+      command: config.command,
+      exitCode: result.exitCode,
+      outcome: result.outcome,
+      tests: config.report && reportFile ? readTestReport(config.report, reportFile) : undefined,
+      durationMs: result.durationMs,
+      outputTail: result.outputTail,
+      logFile: result.logFile,
+    });
+    if (options.signal?.aborted) break;
+  }
+  return runs;
+}
+
+/** A short account of test runs for an agent or a person: what failed, and the end of the output. */
+export function describeRuns(runs: readonly SuiteRun[], tailChars = 1_500): string {
+  return runs
+    .map((run) => {
+      const failed = (run.tests ?? []).filter((test) => test.status === 'failed').map((test) => test.name);
+      const counts = run.tests ? `${run.tests.filter((test) => test.status === 'passed').length} passed, ${failed.length} failed` : `exit code ${run.exitCode}`;
+      return [
+        `## ${run.suite}: \`${run.command}\` (${run.outcome === 'exited' ? counts : run.outcome})`,
+        failed.length > 0 ? `Failing: ${failed.slice(0, 20).join('; ')}` : '',
+        '```',
+        run.outputTail.slice(-tailChars),
+        '```',
+      ]
+        .filter(Boolean)
+        .join('\n');
+    })
+    .join('\n\n');
+}

@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+
+export class GitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly exitCode: number | undefined,
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(' ')} failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    this.name = 'GitError';
+  }
+}
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export interface GitResult {
+  stdout: string;
+  exitCode: number;
+}
+
+/** Runs git without a shell, never prompting, in English, with a fixed identity when committing. */
+function runGit(cwd: string, args: string[], identity?: GitIdentity) {
+  const configArgs = identity ? ['-c', `user.name=${identity.name}`, '-c', `user.email=${identity.email}`] : [];
+  return execa('git', [...configArgs, ...args], {
+    cwd,
+    stdin: 'ignore',
+    reject: false,
+    env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' },
+  });
+}
+
+/** Git's exit code and output, for commands whose failure is an answer (`merge-tree`, `rev-parse --verify`). */
+export async function gitRaw(cwd: string, args: string[], identity?: GitIdentity): Promise<GitResult> {
+  const result = await runGit(cwd, args, identity);
+  if (result.exitCode === undefined) throw new GitError(args, undefined, result.shortMessage ?? 'git did not run');
+  return { stdout: String(result.stdout), exitCode: result.exitCode };
+}
+
+export async function git(cwd: string, args: string[], identity?: GitIdentity): Promise<string> {
+  const result = await runGit(cwd, args, identity);
+  if (result.exitCode !== 0) throw new GitError(args, result.exitCode, String(result.stderr || result.shortMessage));
+  return String(result.stdout).trim();
+}
+
+export async function isWorkTree(dir: string): Promise<boolean> {
+  if (!existsSync(dir)) return false;
+  const result = await gitRaw(dir, ['rev-parse', '--is-inside-work-tree']);
+  return result.exitCode === 0 && result.stdout.trim() === 'true';
+}
+
+/** The repository's top folder, which `dir` may be inside of. */
+export async function topLevel(dir: string): Promise<string> {
+  return git(dir, ['rev-parse', '--show-toplevel']);
+}
+
+export async function branchExists(repo: string, branch: string): Promise<boolean> {
+  return (await gitRaw(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).exitCode === 0;
+}
+
+export async function revParse(repo: string, ref: string): Promise<string> {
+  return git(repo, ['rev-parse', '--verify', `${ref}^{commit}`]);
+}
+
+export async function cloneRepository(url: string, destination: string): Promise<void> {
+  await git(path.dirname(destination), ['clone', '--quiet', '--no-tags', url, destination]);
+}
+
+/**
+ * The subtask's worktree on its branch: created from `startPoint` the first time, found again on a
+ * retry (an activity may run twice).
+ */
+export async function ensureWorktree(repo: string, worktree: string, branch: string, startPoint: string): Promise<void> {
+  if (await isWorkTree(worktree)) {
+    const current = await git(worktree, ['rev-parse', '--abbrev-ref', 'HEAD']);
+    if (current !== branch) throw new GitError(['worktree', worktree], 1, `${worktree} is on ${current}, expected ${branch}`);
+    return;
+  }
+  await git(repo, ['worktree', 'prune']);
+  if (await branchExists(repo, branch)) {
+    await git(repo, ['worktree', 'add', '--quiet', worktree, branch]);
+  } else {
+    await git(repo, ['worktree', 'add', '--quiet', '-b', branch, worktree, startPoint]);
+  }
+}
+
+/** Back to a known commit, dropping whatever a crashed or cancelled attempt left behind. */
+export async function resetWorktree(worktree: string, sha: string): Promise<void> {
+  await git(worktree, ['reset', '--quiet', '--hard', sha]);
+  await git(worktree, ['clean', '-fdq']);
+}
+
+export interface CommitInfo {
+  sha: string;
+  message: string;
+}
+
+export async function headCommit(worktree: string): Promise<CommitInfo> {
+  const [sha, ...message] = (await git(worktree, ['log', '-1', '--format=%H%n%B'])).split('\n');
+  return { sha: sha!, message: message.join('\n').trim() };
+}
+
+/** Commits everything in the worktree (an empty commit when nothing changed) and returns its SHA. */
+export async function commitAll(worktree: string, message: string, trailers: Record<string, string>, identity: GitIdentity): Promise<string> {
+  await git(worktree, ['add', '--all']);
+  const trailerArgs = Object.entries(trailers).flatMap(([key, value]) => ['--trailer', `${key}: ${value}`]);
+  await git(worktree, ['commit', '--quiet', '--allow-empty', '--no-verify', '-m', message, ...trailerArgs], identity);
+  return git(worktree, ['rev-parse', 'HEAD']);
+}
+
+/** What changed since `sha` (committed or not), cut to `maxChars`. */
+export async function diffSince(worktree: string, sha: string, maxChars: number): Promise<string> {
+  await git(worktree, ['add', '--all', '--intent-to-add']);
+  const diff = await git(worktree, ['diff', '--no-color', sha]);
+  return diff.length > maxChars ? `${diff.slice(0, maxChars)}\n[… diff cut at ${maxChars} characters]` : diff;
+}
+
+export async function changedFiles(worktree: string, from: string, to = 'HEAD'): Promise<string[]> {
+  const output = await git(worktree, ['diff', '--name-only', from, to]);
+  return output ? output.split('\n') : [];
+}

@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { commitAll, ensureWorktree, git, headCommit, resetWorktree, revParse } from './git.js';
+import { mergeIntoBase, rebaseOntoBase } from './merge.js';
+
+const me = { name: 'Test', email: 'test@maestro.local' };
+
+async function repository() {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'maestro-git-'));
+  const repo = path.join(root, 'repo');
+  await git(root, ['init', '--quiet', '--initial-branch=main', repo]);
+  writeFileSync(path.join(repo, 'a.txt'), 'one\n');
+  await commitAll(repo, 'first', {}, me);
+  const worktree = path.join(root, 'work');
+  await ensureWorktree(repo, worktree, 'maestro/1-1-thing', 'main');
+  return { repo, worktree, base: await revParse(repo, 'main') };
+}
+
+describe('git for subtasks', () => {
+  test('a worktree on its branch; found again on a retry; commits carry their trailers', async () => {
+    const { repo, worktree, base } = await repository();
+    await ensureWorktree(repo, worktree, 'maestro/1-1-thing', 'main');
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    const sha = await commitAll(worktree, '[green] 1-1 Thing (developer)\n\nadded b', { 'Maestro-Attempt': 'wf/green/1' }, me);
+    expect((await headCommit(worktree)).message).toMatch(/Maestro-Attempt: wf\/green\/1/);
+    writeFileSync(path.join(worktree, 'stray.txt'), 'left by a crashed attempt');
+    await resetWorktree(worktree, base);
+    expect(await revParse(worktree, 'HEAD')).toBe(base);
+    expect(() => readFileSync(path.join(worktree, 'stray.txt'))).toThrow();
+    expect(sha).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  test('merges with a merge commit and moves the checked-out base, files included', async () => {
+    const { repo, worktree, base } = await repository();
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    await commitAll(worktree, 'work', {}, me);
+    const result = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', base, 'Merge it', me);
+    expect(result.status).toBe('merged');
+    expect(await revParse(repo, 'main')).toBe(result.status === 'merged' ? result.mergeSha : '');
+    expect(readFileSync(path.join(repo, 'b.txt'), 'utf8')).toBe('two\n');
+    expect((await git(repo, ['log', '-1', '--format=%P', 'main'])).split(' ')).toHaveLength(2);
+    expect(await git(repo, ['status', '--porcelain'])).toBe('');
+  });
+
+  test('a moved base is reported; a rebase onto it works when it does not conflict', async () => {
+    const { repo, worktree, base } = await repository();
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    await commitAll(worktree, 'work', {}, me);
+    writeFileSync(path.join(repo, 'c.txt'), 'three\n');
+    await commitAll(repo, 'meanwhile on main', {}, me);
+    const moved = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', base, 'Merge it', me);
+    expect(moved.status).toBe('base_moved');
+    const rebased = await rebaseOntoBase(worktree, 'main', me);
+    expect(rebased.status).toBe('rebased');
+    if (rebased.status !== 'rebased') return;
+    const merged = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', rebased.baseSha, 'Merge it', me);
+    expect(merged.status).toBe('merged');
+  });
+
+  test('a conflicting base lists the conflicts and leaves the branch as it was', async () => {
+    const { repo, worktree } = await repository();
+    writeFileSync(path.join(worktree, 'a.txt'), 'mine\n');
+    const mine = await commitAll(worktree, 'work', {}, me);
+    writeFileSync(path.join(repo, 'a.txt'), 'theirs\n');
+    await commitAll(repo, 'meanwhile on main', {}, me);
+    const rebased = await rebaseOntoBase(worktree, 'main', me);
+    expect(rebased).toMatchObject({ status: 'conflicts', files: ['a.txt'] });
+    expect(await revParse(worktree, 'HEAD')).toBe(mine);
+    expect(await git(worktree, ['status', '--porcelain'])).toBe('');
+  });
+});

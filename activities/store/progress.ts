@@ -1,0 +1,59 @@
+import type { Prisma, PrismaClient } from './prisma.js';
+import type { SubtaskStatus } from '../../domain/lifecycle.js';
+
+export interface AuditEvent {
+  actor: string;
+  kind: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface ProgressRecord {
+  subtaskId: string;
+  projectId: string;
+  workflowId: string;
+  /** Unique per workflow run and step: a retried write is not appended twice. */
+  key: string;
+  /** When it happened, in workflow time. */
+  at: number;
+  update?: {
+    status?: SubtaskStatus;
+    phase?: string | null;
+    attempt?: number;
+    branch?: string;
+    started?: boolean;
+    completed?: boolean;
+  };
+  events: AuditEvent[];
+}
+
+/** Mirrors the workflow's state into the subtask's row and appends to the audit log, atomically. */
+export async function recordProgress(prisma: PrismaClient, record: ProgressRecord): Promise<void> {
+  const at = new Date(record.at);
+  const update = record.update ?? {};
+  const data: Prisma.SubtaskUpdateInput = {
+    ...(update.status !== undefined ? { status: update.status } : {}),
+    ...(update.phase !== undefined ? { phase: update.phase } : {}),
+    ...(update.attempt !== undefined ? { attempt: update.attempt } : {}),
+    ...(update.branch !== undefined ? { branch: update.branch } : {}),
+    ...(update.started ? { startedAt: at } : {}),
+    ...(update.completed ? { completedAt: at } : {}),
+  };
+  await prisma.$transaction([
+    ...(Object.keys(data).length > 0 ? [prisma.subtask.update({ where: { id: record.subtaskId }, data })] : []),
+    prisma.activityEvent.createMany({
+      data: record.events.map((event, index) => ({
+        occurredAt: at,
+        projectId: record.projectId,
+        subtaskId: record.subtaskId,
+        workflowId: record.workflowId,
+        actor: event.actor,
+        kind: event.kind,
+        message: event.message,
+        data: (event.data ?? undefined) as Prisma.InputJsonValue | undefined,
+        idempotencyKey: `${record.key}.${index}`,
+      })),
+      skipDuplicates: true,
+    }),
+  ]);
+}

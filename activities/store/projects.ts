@@ -1,0 +1,54 @@
+import type { ProjectConfig } from '../../domain/project.js';
+import type { Prisma, PrismaClient } from './prisma.js';
+import type { SuiteConfig } from '../commands/suites.js';
+import { TestReport } from '../../domain/project.js';
+import { z } from 'zod';
+
+export const projectSelect = {
+  id: true,
+  name: true,
+  repoPath: true,
+  repoUrl: true,
+  baseBranch: true,
+  installCommand: true,
+  testCommand: true,
+  integrationTestCommand: true,
+  territories: true,
+  settings: true,
+  createdAt: true,
+} satisfies Prisma.ProjectSelect;
+
+export type ProjectRow = Prisma.ProjectGetPayload<{ select: typeof projectSelect }>;
+
+const ProjectSettings = z.object({ testReport: TestReport.optional(), integrationTestReport: TestReport.optional() });
+const StoredTerritories = z.object({ tester: z.array(z.string()), developer: z.array(z.string()) });
+
+export async function insertProject(prisma: PrismaClient, config: ProjectConfig, repoPath: string, repoUrl: string | undefined): Promise<ProjectRow> {
+  return prisma.project.create({
+    data: {
+      name: config.name,
+      repoPath,
+      repoUrl,
+      baseBranch: config.baseBranch,
+      installCommand: config.installCommand,
+      testCommand: config.testCommand,
+      integrationTestCommand: config.integrationTestCommand,
+      territories: config.territories,
+      settings: { testReport: config.testReport, integrationTestReport: config.integrationTestReport },
+    },
+    select: projectSelect,
+  });
+}
+
+/** The suites of a project as the runner takes them: unit, then integration when it has its own command. */
+export function projectSuites(project: ProjectRow): SuiteConfig[] {
+  const settings = ProjectSettings.parse(project.settings ?? {});
+  return [
+    { suite: 'unit', command: project.testCommand, report: settings.testReport },
+    ...(project.integrationTestCommand ? [{ suite: 'integration' as const, command: project.integrationTestCommand, report: settings.integrationTestReport }] : []),
+  ];
+}
+
+export function projectTerritories(project: ProjectRow): { tester: string[]; developer: string[] } {
+  return StoredTerritories.parse(project.territories);
+}

@@ -1,0 +1,133 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { type Baseline, type CheckVerdict, type SuiteRun, evaluateCheck } from '../../domain/checks.js';
+import type { CheckKind, PhaseName, SuiteName } from '../../domain/phases.js';
+import { type SuiteConfig, runSuites } from '../commands/suites.js';
+import { runCommand } from '../commands/run-command.js';
+import { resetWorktree } from '../git/git.js';
+import { recordProgress } from '../store/progress.js';
+import { type ActivityDeps, subtaskFolder } from './deps.js';
+
+export interface RunReference {
+  suite: SuiteName;
+  command: string;
+  outcome: SuiteRun['outcome'];
+  exitCode: number | null;
+  durationMs: number;
+  passed?: number;
+  failed?: number;
+  logFile: string;
+}
+
+export interface CheckResult extends CheckVerdict {
+  runs: RunReference[];
+  /** The end of the failing output, for the next attempt's prompt (2,000 characters at most). */
+  outputTail: string;
+}
+
+export interface BaselineResult {
+  file: string;
+  passing: number;
+  failing: number;
+  runs: RunReference[];
+}
+
+export interface CheckInput {
+  workflowId: string;
+  subtaskId: string;
+  projectId: string;
+  phase: PhaseName;
+  attempt: number;
+  kind: Exclude<CheckKind, 'merge'>;
+  suite: SuiteName;
+  worktree: string;
+  sha: string;
+  suites: SuiteConfig[];
+  baselineFile: string;
+}
+
+/** The runner's work: the project's commands, with hang detection, and what their results mean. */
+export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'config' | 'prisma'>) {
+  const limits = config.commands;
+
+  const heartbeatingOptions = (workflowId: string, subtaskId: string, projectId: string, label: string) => {
+    const context = Context.current();
+    return {
+      limits,
+      signal: context.cancellationSignal,
+      onProgress: (progress: object) => context.heartbeat({ label, ...progress }),
+      onWarning: (message: string) =>
+        void recordProgress(prisma, {
+          subtaskId,
+          projectId,
+          workflowId,
+          key: `${workflowId}/warning/${context.info.activityId}/${context.info.attempt}/${Date.now()}`,
+          at: Date.now(),
+          events: [{ actor: 'runner', kind: 'command.warning', message }],
+        }).catch(() => undefined),
+    };
+  };
+
+  return {
+    /** Installs the project and records which tests pass on the base branch, before any agent acts. */
+    async runBaseline(input: { workflowId: string; subtaskId: string; projectId: string; worktree: string; installCommand?: string; suites: SuiteConfig[] }): Promise<BaselineResult> {
+      const folder = subtaskFolder(config, input.workflowId);
+      const logDir = path.join(folder, 'logs');
+      const options = heartbeatingOptions(input.workflowId, input.subtaskId, input.projectId, 'baseline');
+      if (input.installCommand) {
+        const install = await runCommand({ command: input.installCommand, cwd: input.worktree, logFile: path.join(logDir, 'install.log'), ...options });
+        if (install.outcome !== 'exited' || install.exitCode !== 0) {
+          throw new Error(`\`${input.installCommand}\` failed (${install.outcome}, exit ${install.exitCode}): ${install.outputTail.slice(-500)}`);
+        }
+      }
+      const runs = await runSuites({ suites: input.suites, cwd: input.worktree, logDir, label: 'baseline', ...options });
+      const baseline: Baseline = { passing: {}, failing: {} };
+      for (const run of runs) {
+        if (!run.tests) continue;
+        baseline.passing[run.suite] = run.tests.filter((test) => test.status === 'passed').map((test) => test.name);
+        baseline.failing[run.suite] = run.tests.filter((test) => test.status === 'failed').map((test) => test.name);
+      }
+      mkdirSync(folder, { recursive: true });
+      const file = path.join(folder, 'baseline.json');
+      writeFileSync(file, JSON.stringify(baseline, null, 2));
+      return {
+        file,
+        passing: Object.values(baseline.passing).flat().length,
+        failing: Object.values(baseline.failing).flat().length,
+        runs: runs.map(reference),
+      };
+    },
+
+    /** Runs the suites on a commit and judges them by the phase's rule. */
+    async runCheck(input: CheckInput): Promise<CheckResult> {
+      await resetWorktree(input.worktree, input.sha);
+      const baseline = JSON.parse(readFileSync(input.baselineFile, 'utf8')) as Baseline;
+      const runs = await runSuites({
+        suites: input.suites,
+        cwd: input.worktree,
+        logDir: path.join(subtaskFolder(config, input.workflowId), 'logs'),
+        label: `${input.phase}-${input.attempt}`,
+        ...heartbeatingOptions(input.workflowId, input.subtaskId, input.projectId, `check ${input.phase}`),
+      });
+      const verdict = evaluateCheck(input.kind, runs, baseline, input.suite);
+      const failing = runs.find((run) => run.exitCode !== 0 || run.outcome !== 'exited') ?? runs.at(-1);
+      return { ...verdict, runs: runs.map(reference), outputTail: (failing?.outputTail ?? '').slice(-2_000) };
+    },
+  };
+}
+
+function reference(run: SuiteRun): RunReference {
+  return {
+    suite: run.suite,
+    command: run.command,
+    outcome: run.outcome,
+    exitCode: run.exitCode,
+    durationMs: run.durationMs,
+    passed: run.tests?.filter((test) => test.status === 'passed').length,
+    failed: run.tests?.filter((test) => test.status === 'failed').length,
+    logFile: run.logFile,
+  };
+}
+
+export type CheckActivities = ReturnType<typeof createCheckActivities>;

@@ -1,0 +1,31 @@
+import type { PhaseDefinition, PhaseName } from './phases.js';
+
+export interface ChecklistItem {
+  id: string;
+  label: string;
+  kind: 'phase' | 'criterion';
+  done: boolean;
+  /** Why an item is done without its work (a skipped phase), or a reviewer's note on a criterion. */
+  note?: string;
+}
+
+/** One item per phase, then one per acceptance criterion. */
+export function buildChecklist(phases: readonly PhaseDefinition[], acceptanceCriteria: readonly string[]): ChecklistItem[] {
+  return [
+    ...phases.map((phase) => ({ id: `phase:${phase.name}`, label: phase.goal, kind: 'phase' as const, done: false })),
+    ...acceptanceCriteria.map((criterion, index) => ({ id: `criterion:${index + 1}`, label: criterion, kind: 'criterion' as const, done: false })),
+  ];
+}
+
+export function markPhase(checklist: ChecklistItem[], phase: PhaseName, done: boolean, note?: string): ChecklistItem[] {
+  return checklist.map((item) => (item.id === `phase:${phase}` ? { ...item, done, note } : item));
+}
+
+export function markCriterion(checklist: ChecklistItem[], index: number, done: boolean, note?: string): ChecklistItem[] {
+  return checklist.map((item) => (item.id === `criterion:${index}` ? { ...item, done, note } : item));
+}
+
+/** Progress as people read it: `3/9`. */
+export function checklistProgress(checklist: readonly ChecklistItem[]): string {
+  return `${checklist.filter((item) => item.done).length}/${checklist.length}`;
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+export const ProjectName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'use lower-case letters, digits and dashes (at most 40), like shop or web-app');
+
+/** A path inside the repository: relative, no `..`, forward slashes. */
+export const RepoRelativePath = z
+  .string()
+  .min(1)
+  .refine((value) => !value.startsWith('/') && !value.split(/[\\/]/).includes('..'), 'must be a path inside the repository, without ..');
+
+export const BranchName = z
+  .string()
+  .min(1)
+  .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]+(?<![./])$/, 'is not a valid git branch name');
+
+/** Commands run without a shell (no injection, no surprises): one program and its arguments. */
+export const Command = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .refine((value) => !/(&&|\|\||[|;<>`]|\$\()/.test(value), 'runs without a shell: put pipes, && or redirections in a script (for example an npm script) and name that');
+
+export const TestReport = z.strictObject({
+  /** JUnit XML (most runners), or the JSON of Jest and Vitest (`--reporter=json`). */
+  format: z.enum(['junit', 'jest-json']),
+  path: RepoRelativePath,
+});
+export type TestReport = z.infer<typeof TestReport>;
+
+export const TERRITORY_ROLES = ['tester', 'developer'] as const;
+
+const TEST_FILES = ['test/**', 'tests/**', '**/*.test.*', '**/*.spec.*', '**/__tests__/**'];
+
+/** Which files a role may write: globs, and `!glob` to exclude. Testers write tests, developers the rest. */
+export const DEFAULT_TERRITORIES = {
+  tester: TEST_FILES,
+  developer: ['**', ...TEST_FILES.map((glob) => `!${glob}`)],
+} as const satisfies Record<(typeof TERRITORY_ROLES)[number], readonly string[]>;
+
+export const Territories = z
+  .strictObject({
+    tester: z.array(z.string().min(1)).min(1),
+    developer: z.array(z.string().min(1)).min(1),
+  })
+  .partial()
+  .transform((given) => ({ tester: [...(given.tester ?? DEFAULT_TERRITORIES.tester)], developer: [...(given.developer ?? DEFAULT_TERRITORIES.developer)] }));
+export type Territories = z.infer<typeof Territories>;
+
+/** What `project.create` takes. `repository` is a local path to a git repository or a URL to clone. */
+export const ProjectInput = z.strictObject({
+  name: ProjectName,
+  repository: z.string().trim().min(1, 'give a local path to a git repository or a URL to clone'),
+  baseBranch: BranchName.default('main'),
+  installCommand: Command.optional(),
+  testCommand: Command,
+  testReport: TestReport.optional(),
+  integrationTestCommand: Command.optional(),
+  integrationTestReport: TestReport.optional(),
+  territories: Territories.prefault({}),
+});
+export type ProjectInput = z.input<typeof ProjectInput>;
+export type ProjectConfig = z.output<typeof ProjectInput>;
+
+export function isRemoteRepository(repository: string): boolean {
+  return /^(https?|ssh|git|file):\/\//.test(repository) || /^[\w.-]+@[\w.-]+:/.test(repository);
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { git } from '../activities/git/git.js';
+import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
+import { descendantsOf, eventually } from './support/maestro-process.js';
+import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
+
+let harness: SubtaskHarness;
+
+beforeAll(async () => {
+  // The developer in a process of its own, so it can be killed alone.
+  harness = await startSubtaskHarness('durability', { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,tester,runner,council;developer' });
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** The agents of a subtask, with one phase's first model call held for a while. */
+function withSlowTurn(key: string, phase: string, delayMs: number) {
+  return cartTaxConversations(key).map((conversation) =>
+    conversation.match.phase === phase
+      ? { ...conversation, turns: conversation.turns.map((turn, index) => (index === 0 ? { ...turn, delayMs } : turn)) }
+      : conversation,
+  );
+}
+
+describe('durability', () => {
+  test('the developer worker killed during its phase: the activity runs again on the restarted worker, with no doubled commit', async () => {
+    const repository = await harness.sampleProject('killed');
+    harness.script(...withSlowTurn('10-1', 'green', 4_000));
+    const { workflowId } = await harness.api.subtask.start.mutate({ project: 'killed', key: '10-1', risk: 'low', ...CART_TAX_SPEC });
+
+    await eventually(() => harness.scripted.requests.find((request) => request.key === '10-1' && request.phase === 'green'), 60_000, 'green to start');
+    const developer = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('--queues developer'))!;
+    process.kill(developer.pid, 'SIGKILL');
+    const restarted = await harness.maestro.waitForLog((record) => record.msg === 'worker:developer restarted', 15_000);
+    expect(restarted.pid).not.toBe(developer.pid);
+
+    const done = await harness.waitFor('killed', '10-1', (state) => state.status === 'completed', 'the subtask to complete after the kill', 180_000);
+    const log = await git(repository, ['log', '--format=%s', `${done.shas.base}..${done.shas.merge}`]);
+    expect(log.split('\n').filter((subject) => subject.startsWith('[green]'))).toHaveLength(1);
+    const greenCalls = harness.scripted.requests.filter((request) => request.key === '10-1' && request.phase === 'green' && request.turn === 0);
+    expect(greenCalls.length).toBeGreaterThanOrEqual(2);
+    expect(greenCalls.every((request) => request.attempt === 1)).toBe(true);
+    const commits = await harness.prisma.activityEvent.findMany({ where: { workflowId, kind: 'phase.commit' } });
+    expect(commits.filter((event) => (event.data as { sha: string }).sha === done.shas.green)).toHaveLength(1);
+    await harness.recordHistory(workflowId, 'developer-killed');
+  });
+
+  test('the Temporal dev server killed mid-run is restarted, and the subtask resumes and completes', async () => {
+    await harness.sampleProject('restarted');
+    harness.script(...withSlowTurn('11-1', 'integration_green', 3_000));
+    const { workflowId } = await harness.api.subtask.start.mutate({ project: 'restarted', key: '11-1', risk: 'low', ...CART_TAX_SPEC });
+
+    await eventually(() => harness.scripted.requests.find((request) => request.key === '11-1' && request.phase === 'integration_green'), 60_000, 'integration green to start');
+    const temporal = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('temporal server start-dev'))!;
+    process.kill(-temporal.pgid, 'SIGKILL');
+    await harness.maestro.waitForLog((record) => record.msg === 'Temporal stopped unexpectedly; restarting it', 15_000);
+    await harness.maestro.waitForLog((record) => record.msg === 'Temporal restarted', 60_000);
+
+    const done = await harness.waitFor('restarted', '11-1', (state) => state.status === 'completed', 'the subtask to complete after the restart', 180_000);
+    expect(done.shas.merge).toBeTruthy();
+    const transitions = await harness.prisma.activityEvent.findMany({ where: { workflowId, kind: 'subtask.transition' }, orderBy: { id: 'asc' } });
+    expect(transitions.at(-1)!.message).toMatch(/^merged into main/);
+  });
+
+  test('a subtask waits for its dependencies and starts when they complete', async () => {
+    await harness.sampleProject('ordered');
+    harness.script(...cartTaxConversations('12-1'), ...cartTaxConversations('12-2'));
+    // 12-1 waits for the plan approval, so 12-2 is sure to find it unfinished.
+    await harness.api.subtask.start.mutate({ project: 'ordered', key: '12-1', risk: 'high', ...CART_TAX_SPEC });
+    await harness.api.subtask.start.mutate({ project: 'ordered', key: '12-2', risk: 'low', ...CART_TAX_SPEC, title: 'Show the tax on the receipt', dependencies: ['12-1'] });
+    const waiting = await harness.waitFor('ordered', '12-2', (state) => (state.waitingFor ?? []).includes('12-1'), 'the dependent to wait');
+    expect(waiting.status).toBe('pending');
+
+    await harness.waitFor('ordered', '12-1', (state) => state.pendingGate?.gate === 'plan', 'the plan gate');
+    await harness.api.subtask.approve.mutate({ project: 'ordered', key: '12-1' });
+    await harness.waitFor('ordered', '12-1', (state) => state.pendingGate?.gate === 'merge', 'the merge gate');
+    expect((await harness.api.subtask.state.query({ project: 'ordered', key: '12-2' })).status).toBe('pending');
+    await harness.api.subtask.approve.mutate({ project: 'ordered', key: '12-1' });
+
+    const second = await harness.waitFor('ordered', '12-2', (state) => state.status !== 'pending', 'the dependent to start', 120_000);
+    expect(second.waitingFor).toBeUndefined();
+    const unblocked = await harness.prisma.activityEvent.findFirstOrThrow({ where: { workflowId: 'subtask-ordered-12-1', kind: 'subtask.dependents_unblocked' } });
+    expect(unblocked.message).toBe('unblocked subtask-ordered-12-2');
+  });
+});

@@ -1,0 +1,134 @@
+import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import { disconnectPrisma, prismaFor, type PrismaClient } from '../../activities/store/prisma.js';
+import { dataLayout } from '../../stack/data-dir.js';
+import { SAMPLE_PROJECT, createSampleRepository } from '../../stack/demo/sample-repo.js';
+import type { ReadyInfo } from '../../stack/local-stack.js';
+import { embeddedDatabaseUrl } from '../../stack/postgres.js';
+import { projectRoot } from '../../stack/project-root.js';
+import { createLogger } from '../../stack/log.js';
+import { resolveTemporalCli } from '../../stack/temporal-cli.js';
+import { execa } from 'execa';
+import { type ScriptedConversation, type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
+import type { AppRouter } from '../../web/server/root.js';
+import type { SubtaskState } from '../../workflows/subtask.shared.js';
+import { MaestroProcess, freePorts, newDataDir } from './maestro-process.js';
+
+export type Api = ReturnType<typeof createTRPCClient<AppRouter>>;
+
+/**
+ * A Maestro of its own for subtask tests: a real stack whose agents are played by a scripted model
+ * running in the test process, plus the clients a test needs to watch it.
+ */
+export interface SubtaskHarness {
+  maestro: MaestroProcess;
+  ready: ReadyInfo;
+  api: Api;
+  scripted: ScriptedModelServer;
+  temporal: Client;
+  prisma: PrismaClient;
+  dataDir: string;
+  /** Adds conversations to the scripted model (they match by subtask key, so tests do not collide). */
+  script(...conversations: ScriptedConversation[]): void;
+  /** A new git repository of the sample project, registered as a project. */
+  sampleProject(name: string, options?: { files?: Record<string, string>; testCommand?: string; withoutReports?: boolean }): Promise<string>;
+  waitFor(project: string, key: string, until: (state: SubtaskState) => boolean, what: string, timeoutMs?: number): Promise<SubtaskState>;
+  /** Saves the workflow's history under test/histories when RECORD_HISTORIES is set, for the replay test. */
+  recordHistory(workflowId: string, name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv = {}): Promise<SubtaskHarness> {
+  const conversations: ScriptedConversation[] = [];
+  const scripted = await startScriptedModelServer({ script: { name: label, conversations } });
+  const dataDir = newDataDir(label);
+  const ports = await freePorts();
+  const { maestro, ready } = await MaestroProcess.start({
+    dataDir,
+    ports,
+    env: {
+      MAESTRO_MODEL_BASE_URL: scripted.baseUrl,
+      MAESTRO_MODEL: 'scripted',
+      MAESTRO_RETRY_BACKOFF_MS: '50',
+      MAESTRO_HEARTBEAT_TIMEOUT_MS: '3000',
+      ...env,
+    },
+  });
+  const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${ready.consoleUrl}/trpc` })] });
+  const connection = await Connection.connect({ address: ready.temporalAddress });
+  const temporal = new Client({ connection, namespace: 'maestro' });
+  const prisma = prismaFor(embeddedDatabaseUrl(dataLayout(dataDir).postgresCredentials, ports.postgres));
+  const repos = mkdtempSync(path.join(os.tmpdir(), `maestro-${label}-repos-`));
+  chmodSync(repos, 0o755);
+
+  return {
+    maestro,
+    ready,
+    api,
+    scripted,
+    temporal,
+    prisma,
+    dataDir,
+    script(...added) {
+      conversations.unshift(...added);
+      scripted.setScript({ name: label, conversations });
+    },
+    async sampleProject(name, options = {}) {
+      const repository = path.join(repos, name);
+      await createSampleRepositoryWith(repository, options.files ?? {});
+      await api.project.create.mutate({
+        name,
+        repository,
+        ...SAMPLE_PROJECT,
+        ...(options.testCommand ? { testCommand: options.testCommand } : {}),
+        ...(options.withoutReports ? { testReport: undefined, integrationTestReport: undefined } : {}),
+      });
+      return repository;
+    },
+    async waitFor(project, key, until, what, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: SubtaskState | undefined;
+      while (Date.now() < deadline) {
+        try {
+          last = await api.subtask.state.query({ project, key });
+          if (until(last)) return last;
+        } catch {
+          // not started yet
+        }
+        await sleep(150);
+      }
+      throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { status: last.status, phase: last.phase, attempt: last.attempt, lastFailure: last.lastFailure?.reason, blocked: last.blocked })}`);
+    },
+    async recordHistory(workflowId, name) {
+      if (!process.env.RECORD_HISTORIES) return;
+      // The JSON the SDK's historyFromJSON reads: `temporal workflow show`, payloads encoded.
+      const cli = await resolveTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, binDir: path.join(projectRoot(), '.maestro', 'bin'), env: process.env }, createLogger('test', 'silent'));
+      const { stdout } = await execa(cli, ['workflow', 'show', '--workflow-id', workflowId, '--namespace', 'maestro', '--address', ready.temporalAddress, '--output', 'json', '--no-json-shorthand-payloads']);
+      const folder = path.join(projectRoot(), 'test', 'histories');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, `${name}.json`), `${stdout.trim()}\n`);
+    },
+    async close() {
+      await maestro.stop('SIGTERM');
+      await connection.close();
+      await disconnectPrisma();
+      await scripted.close();
+    },
+  };
+}
+
+async function createSampleRepositoryWith(repository: string, files: Record<string, string>) {
+  await createSampleRepository(repository);
+  if (Object.keys(files).length === 0) return;
+  const { git } = await import('../../activities/git/git.js');
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(repository, file)), { recursive: true });
+    writeFileSync(path.join(repository, file), content);
+  }
+  await git(repository, ['add', '--all']);
+  await git(repository, ['commit', '--quiet', '-m', 'test files'], { name: 'Test', email: 'test@maestro.local' });
+}

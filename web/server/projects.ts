@@ -1,0 +1,50 @@
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { TRPCError } from '@trpc/server';
+import { type ProjectConfig, isRemoteRepository } from '../../domain/project.js';
+import { branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../activities/git/git.js';
+import { type ProjectRow, insertProject } from '../../activities/store/projects.js';
+import type { Context } from './trpc.js';
+
+/**
+ * Registers a target repository after checking what a subtask will need from it: a git repository
+ * (cloned into the data folder when given as a URL) with the base branch, and the commands.
+ */
+export async function createProject(ctx: Context, input: ProjectConfig): Promise<ProjectRow> {
+  if (await ctx.prisma.project.findUnique({ where: { name: input.name }, select: { id: true } })) {
+    throw new TRPCError({ code: 'CONFLICT', message: `A project named ${input.name} exists already: pick another name.` });
+  }
+  let repoPath: string;
+  let repoUrl: string | undefined;
+  if (isRemoteRepository(input.repository)) {
+    repoUrl = input.repository;
+    repoPath = path.join(ctx.config.dataDir, 'repos', input.name);
+    if (!(await isWorkTree(repoPath))) {
+      mkdirSync(path.dirname(repoPath), { recursive: true });
+      try {
+        await cloneRepository(repoUrl, repoPath);
+      } catch (error) {
+        throw bad(`Could not clone ${repoUrl}: ${(error as Error).message}`);
+      }
+    }
+  } else {
+    repoPath = path.resolve(input.repository);
+    if (!existsSync(repoPath)) throw bad(`${repoPath} does not exist: give the path of a git repository, or a URL to clone.`);
+    if (!(await isWorkTree(repoPath))) throw bad(`${repoPath} is not a git repository: run \`git init\` there, or give a URL to clone.`);
+    const root = await topLevel(repoPath);
+    if (realpathSync(root) !== realpathSync(repoPath)) throw bad(`${repoPath} is inside the repository ${root}: give the repository's root.`);
+  }
+  if (!(await branchExists(repoPath, input.baseBranch))) {
+    const branches = (await git(repoPath, ['branch', '--format=%(refname:short)'])).split('\n').filter(Boolean);
+    throw bad(
+      branches.length === 0
+        ? `${repoPath} has no commits yet: commit something on ${input.baseBranch} first.`
+        : `The branch ${input.baseBranch} does not exist in ${repoPath}; its branches are ${branches.join(', ')}: set baseBranch to one of them.`,
+    );
+  }
+  return insertProject(ctx.prisma, input, realpathSync(repoPath), repoUrl);
+}
+
+function bad(message: string): TRPCError {
+  return new TRPCError({ code: 'BAD_REQUEST', message });
+}

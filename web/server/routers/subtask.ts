@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { ProjectName } from '../../../domain/project.js';
+import { SubtaskKey, SubtaskSpec } from '../../../domain/subtask-spec.js';
+import { subtaskWorkflowId } from '../../../domain/naming.js';
+import { SUBTASK_STATUSES } from '../../../domain/lifecycle.js';
+import { ApproveInput, OverrideInput, RejectInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask.shared.js';
+import { readSubtaskState, sendUpdate, startSubtask } from '../subtasks.js';
+import { actorOf, publicProcedure, router } from '../trpc.js';
+
+const SubtaskRef = z.object({ project: ProjectName, key: SubtaskKey });
+
+export const subtaskRouter = router({
+  start: publicProcedure.input(SubtaskSpec).mutation(({ ctx, input }) => startSubtask(ctx, input, actorOf(ctx))),
+
+  list: publicProcedure
+    .input(z.object({ project: ProjectName.optional(), status: z.enum(SUBTASK_STATUSES).optional() }).prefault({}))
+    .query(({ ctx, input }) =>
+      ctx.prisma.subtask.findMany({
+        where: { ...(input.project ? { project: { name: input.project } } : {}), ...(input.status ? { status: input.status } : {}) },
+        select: { id: true, key: true, title: true, risk: true, status: true, phase: true, attempt: true, workflowId: true, updatedAt: true, project: { select: { name: true } } },
+        orderBy: { updatedAt: 'desc' },
+        take: 500,
+      }),
+    ),
+
+  /** The live state, from the workflow itself. */
+  state: publicProcedure.input(SubtaskRef).query(({ ctx, input }) => readSubtaskState(ctx.temporal.client, subtaskWorkflowId(input.project, input.key))),
+
+  approve: publicProcedure.input(SubtaskRef.extend(ApproveInput.shape)).mutation(({ ctx, input }) => {
+    const workflowId = subtaskWorkflowId(input.project, input.key);
+    const handle = ctx.temporal.client.workflow.getHandle(workflowId);
+    return sendUpdate(workflowId, () => handle.executeUpdate(approveUpdate, { args: [{ actor: actorOf(ctx), comment: input.comment }] }));
+  }),
+
+  reject: publicProcedure.input(SubtaskRef.extend(RejectInput.shape)).mutation(({ ctx, input }) => {
+    const workflowId = subtaskWorkflowId(input.project, input.key);
+    const handle = ctx.temporal.client.workflow.getHandle(workflowId);
+    return sendUpdate(workflowId, () =>
+      handle.executeUpdate(rejectUpdate, { args: [{ actor: actorOf(ctx), comment: input.comment, returnTo: input.returnTo }] }),
+    );
+  }),
+
+  override: publicProcedure.input(SubtaskRef.extend({ override: OverrideInput })).mutation(({ ctx, input }) => {
+    const workflowId = subtaskWorkflowId(input.project, input.key);
+    const handle = ctx.temporal.client.workflow.getHandle(workflowId);
+    return sendUpdate(workflowId, () => handle.executeUpdate(overrideUpdate, { args: [{ ...input.override, actor: actorOf(ctx) }] }));
+  }),
+});

@@ -1,0 +1,122 @@
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
+import { TRPCError } from '@trpc/server';
+import { subtaskWorkflowId } from '../../domain/naming.js';
+import { DEFAULT_PHASES } from '../../domain/phases.js';
+import { TASK_QUEUES } from '../../domain/queues.js';
+import type { SubtaskSpec } from '../../domain/subtask-spec.js';
+import { projectSelect, projectSuites, projectTerritories } from '../../activities/store/projects.js';
+import { SUBTASK_WORKFLOW, type SubtaskWorkflowInput, stateQuery } from '../../workflows/subtask.shared.js';
+import type { Context } from './trpc.js';
+
+const AGENT_TIMEOUT_MS = 60 * 60_000;
+const GRPC_NOT_FOUND = 5;
+
+export interface StartedSubtask {
+  workflowId: string;
+  subtaskId: string;
+  /** False when this call found the subtask already started: starting is idempotent. */
+  started: boolean;
+}
+
+/** Registers the subtask and starts its workflow; a second start of the same key starts nothing. */
+export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: string): Promise<StartedSubtask> {
+  const project = await ctx.prisma.project.findUnique({ where: { name: spec.project }, select: projectSelect });
+  if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${spec.project}: create it with project.create first.` });
+  if (spec.dependencies.includes(spec.key)) throw new TRPCError({ code: 'BAD_REQUEST', message: `${spec.key} cannot depend on itself.` });
+  const known = await ctx.prisma.subtask.findMany({ where: { projectId: project.id, key: { in: spec.dependencies } }, select: { key: true } });
+  const unknown = spec.dependencies.filter((key) => !known.some((row) => row.key === key));
+  if (unknown.length > 0) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `Unknown dependencies ${unknown.join(', ')}: start those subtasks first.` });
+  }
+
+  const workflowId = subtaskWorkflowId(project.name, spec.key);
+  const existing = await ctx.prisma.subtask.findUnique({ where: { workflowId }, select: { id: true } });
+  const subtaskId =
+    existing?.id ??
+    (
+      await ctx.prisma.subtask.upsert({
+        where: { workflowId },
+        create: { projectId: project.id, key: spec.key, title: spec.title, description: spec.description, risk: spec.risk, workflowId, spec },
+        update: {},
+        select: { id: true },
+      })
+    ).id;
+
+  const settings = ctx.config.subtasks;
+  const suites = projectSuites(project);
+  const input: SubtaskWorkflowInput = {
+    subtaskId,
+    spec,
+    project: {
+      id: project.id,
+      name: project.name,
+      repoPath: project.repoPath,
+      baseBranch: project.baseBranch,
+      installCommand: project.installCommand ?? undefined,
+      suites,
+      territories: projectTerritories(project),
+    },
+    phases: [...DEFAULT_PHASES],
+    settings: {
+      maxAttempts: settings.maxAttempts,
+      retryBackoffMs: settings.retryBackoffMs,
+      retryBackoffMaxMs: settings.retryBackoffMaxMs,
+      heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+      agentTimeoutMs: AGENT_TIMEOUT_MS,
+      checkTimeoutMs: ctx.config.commands.maxDurationMs * (suites.length + 1) + 5 * 60_000,
+    },
+    startedBy: actor,
+  };
+  try {
+    await ctx.temporal.client.workflow.start(SUBTASK_WORKFLOW, {
+      taskQueue: TASK_QUEUES.workflows,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: defineSearchAttributeKey('MaestroProject', 'KEYWORD'), value: project.name },
+        { key: defineSearchAttributeKey('MaestroSubtaskKey', 'KEYWORD'), value: spec.key },
+        { key: defineSearchAttributeKey('MaestroRisk', 'KEYWORD'), value: spec.risk },
+        { key: defineSearchAttributeKey('MaestroStatus', 'KEYWORD'), value: 'pending' },
+      ],
+    });
+  } catch (error) {
+    // The workflow ran before and is closed: still the same subtask, not a second run.
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  return { workflowId, subtaskId, started: !existing };
+}
+
+export async function readSubtaskState(client: Client, workflowId: string) {
+  try {
+    return await client.workflow.getHandle(workflowId).query(stateQuery);
+  } catch (error) {
+    throw asTrpcError(error, workflowId);
+  }
+}
+
+/** Runs an update and turns the workflow's refusal into an answer that says what is wrong. */
+export async function sendUpdate<T>(workflowId: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw asTrpcError(error, workflowId);
+  }
+}
+
+function asTrpcError(error: unknown, workflowId: string): TRPCError {
+  if (error instanceof WorkflowUpdateFailedError) {
+    const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
+    return new TRPCError({ code: cause?.type === 'InvalidInput' ? 'BAD_REQUEST' : 'PRECONDITION_FAILED', message: cause?.message ?? error.message });
+  }
+  const message = (error as Error).message ?? String(error);
+  if (/already completed/i.test(message)) {
+    return new TRPCError({ code: 'PRECONDITION_FAILED', message: `${workflowId} has finished: nothing more can be sent to it.` });
+  }
+  if (error instanceof WorkflowNotFoundError || (error as { code?: number }).code === GRPC_NOT_FOUND) {
+    return new TRPCError({ code: 'NOT_FOUND', message: `No subtask ${workflowId}: start it first.` });
+  }
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message, cause: error });
+}

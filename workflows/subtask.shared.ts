@@ -1,0 +1,176 @@
+/**
+ * The subtask workflow's contract: its input, its state, and the messages it accepts. Imported by
+ * the workflow, the API and the CLI; validated with zod/mini, which keeps the workflow bundle small.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import * as z from 'zod/mini';
+import type { Baseline } from '../domain/checks.js';
+import type { ChecklistItem } from '../domain/checklist.js';
+import type { SubtaskStatus } from '../domain/lifecycle.js';
+import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type Role } from '../domain/phases.js';
+import type { SuiteConfig } from '../activities/commands/suites.js';
+
+export const SUBTASK_WORKFLOW = 'subtaskWorkflow';
+
+export interface ProjectSnapshot {
+  id: string;
+  name: string;
+  repoPath: string;
+  baseBranch: string;
+  installCommand?: string;
+  suites: SuiteConfig[];
+  territories: { tester: string[]; developer: string[] };
+}
+
+export interface SubtaskSettings {
+  maxAttempts: number;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+  /** A worker that stops heartbeating for this long is presumed dead; its task runs elsewhere. */
+  heartbeatTimeoutMs: number;
+  agentTimeoutMs: number;
+  checkTimeoutMs: number;
+}
+
+export interface SubtaskSpecSnapshot {
+  project: string;
+  key: string;
+  title: string;
+  description: string;
+  acceptanceCriteria: string[];
+  filesInScope: string[];
+  risk: 'low' | 'medium' | 'high';
+  dependencies: string[];
+}
+
+/** A snapshot: a running workflow never changes under a new phase table or project setting. */
+export interface SubtaskWorkflowInput {
+  subtaskId: string;
+  spec: SubtaskSpecSnapshot;
+  project: ProjectSnapshot;
+  phases: PhaseDefinition[];
+  settings: SubtaskSettings;
+  /** Who started it (`user:alice`, `system:demo`). */
+  startedBy: string;
+}
+
+export interface FailureSummary {
+  phase: PhaseName;
+  attempt: number;
+  reason: string;
+  failingTests: string[];
+  outputTail: string;
+  /** The attempt's commit, so the next attempt can see its diff. */
+  sha?: string;
+  logFiles: string[];
+}
+
+export interface PendingGate {
+  gate: 'plan' | 'merge';
+  approvalId: string;
+  since: string;
+}
+
+export interface BlockedState {
+  reason: string;
+  since: string;
+  escalationId?: string;
+  /** What a person may answer with, in order of preference. */
+  options: OverrideAction[];
+  conflicts?: string[];
+}
+
+export interface SubtaskState {
+  workflowId: string;
+  subtaskId: string;
+  project: string;
+  key: string;
+  title: string;
+  risk: 'low' | 'medium' | 'high';
+  status: SubtaskStatus;
+  phase: PhaseName | null;
+  attempt: number;
+  maxAttempts: number;
+  paused: boolean;
+  pendingGate?: PendingGate;
+  blocked?: BlockedState;
+  lastFailure?: FailureSummary;
+  branch?: string;
+  worktree?: string;
+  /** `base`: where the branch started; one per phase that committed; `merge`: the merge commit. */
+  shas: Partial<Record<PhaseName | 'base' | 'merge', string>>;
+  checklist: ChecklistItem[];
+  progress: string;
+  skipped: PhaseName[];
+  /** Which task queue each agent role's work goes to (a reassign changes it). */
+  queues: Record<Role, string>;
+  /** The red check's output: the proof that the tests failed before the code existed. */
+  redEvidence?: { sha: string; logFiles: string[]; newFailingTests: string[]; reason: string };
+  baseline?: { file: string; passing: number; failing: number };
+  waitingFor?: string[];
+}
+
+export interface SubtaskOutcome {
+  status: 'completed' | 'cancelled';
+  shas: SubtaskState['shas'];
+  redEvidence?: SubtaskState['redEvidence'];
+}
+
+export type { Baseline };
+
+// --- messages -------------------------------------------------------------------------------------
+
+export const Actor = z.string().check(z.regex(/^(user|system|role):[\w.@-]{1,80}$/, 'actor: who acts, like user:alice'));
+const Reason = z.string().check(z.trim(), z.minLength(3, 'give a reason of a few words'), z.maxLength(2_000));
+const Phase = z.enum(PHASE_NAMES, { error: () => `unknown phase; the phases are ${PHASE_NAMES.join(', ')}` });
+
+export const ApproveInput = z.strictObject({ actor: z.optional(Actor), comment: z.optional(z.string().check(z.maxLength(4_000))) });
+export type ApproveInput = z.infer<typeof ApproveInput>;
+
+export const RejectInput = z.strictObject({
+  actor: z.optional(Actor),
+  comment: z.string().check(z.trim(), z.minLength(3, 'say what to change: the comment goes to the agent'), z.maxLength(4_000)),
+  returnTo: Phase,
+});
+export type RejectInput = z.infer<typeof RejectInput>;
+
+export const OVERRIDE_ACTIONS = ['skip', 'force_complete', 'reset', 'reassign', 'pause', 'resume', 'cancel', 'retry'] as const;
+export type OverrideAction = (typeof OVERRIDE_ACTIONS)[number];
+
+export const OverrideInput = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('skip'), actor: z.optional(Actor), reason: Reason }),
+  z.strictObject({ action: z.literal('force_complete'), actor: z.optional(Actor), reason: Reason }),
+  z.strictObject({ action: z.literal('reset'), actor: z.optional(Actor), reason: Reason, phase: Phase }),
+  z.strictObject({
+    action: z.literal('reassign'),
+    actor: z.optional(Actor),
+    reason: Reason,
+    role: z.enum(['tester', 'developer']),
+    taskQueue: z.string().check(z.regex(/^[\w.-]{1,100}$/, 'a task queue name, like maestro-developer-gpu')),
+  }),
+  z.strictObject({ action: z.literal('pause'), actor: z.optional(Actor), reason: Reason }),
+  z.strictObject({ action: z.literal('resume'), actor: z.optional(Actor), reason: z.optional(z.string()) }),
+  z.strictObject({ action: z.literal('cancel'), actor: z.optional(Actor), reason: Reason }),
+  z.strictObject({ action: z.literal('retry'), actor: z.optional(Actor), reason: z.optional(z.string()), hint: z.optional(z.string().check(z.maxLength(4_000))) }),
+]);
+export type OverrideInput = z.infer<typeof OverrideInput>;
+
+export const stateQuery = defineQuery<SubtaskState>('state');
+export const approveUpdate = defineUpdate<SubtaskState, [ApproveInput]>('approve');
+export const rejectUpdate = defineUpdate<SubtaskState, [RejectInput]>('reject');
+export const overrideUpdate = defineUpdate<SubtaskState, [OverrideInput]>('override');
+/** From a subtask this one depends on, when it completes. */
+export const dependencyCompletedSignal = defineSignal<[{ key: string }]>('dependencyCompleted');
+
+/**
+ * Every message must say who sent it. The schemas leave `actor` optional so the API can take a
+ * request without it and fill it in from the caller; the workflow refuses a message without one.
+ */
+export function missingActor(message: { actor?: unknown }): string | undefined {
+  return typeof message.actor === 'string' && message.actor.length > 0 ? undefined : 'actor: say who acts, like user:alice';
+}
+
+/** zod/mini's issues in one line: what to fix. */
+export function describeIssues(error: z.core.$ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
+}
