@@ -15,6 +15,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
+COPY --from=build /app/activities/agents/prompts ./activities/agents/prompts
+COPY --from=build /app/stack/demo/sample-repo ./stack/demo/sample-repo
 RUN mkdir -p /data && chown node:node /data
 USER node
 ENV NODE_ENV=production \

@@ -1,14 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../activities/git/git.js';
 import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
-import { descendantsOf, eventually } from './support/maestro-process.js';
+import { descendantsOf, eventually, listProcesses } from './support/maestro-process.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
 
 let harness: SubtaskHarness;
 
 beforeAll(async () => {
   // The developer in a process of its own, so it can be killed alone.
-  harness = await startSubtaskHarness('durability', { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,tester,runner,council;developer' });
+  harness = await startSubtaskHarness('durability', {
+    MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,tester,runner,council;developer',
+    // Short silence limits, to watch a hung command be caught (the sample tests print within a second).
+    MAESTRO_COMMAND_SILENCE_WARNING_MS: '1500',
+    MAESTRO_COMMAND_SILENCE_KILL_MS: '4000',
+  });
 });
 
 afterAll(async () => {
@@ -62,6 +67,25 @@ describe('durability', () => {
     expect(done.shas.merge).toBeTruthy();
     const transitions = await harness.prisma.activityEvent.findMany({ where: { workflowId, kind: 'subtask.transition' }, orderBy: { id: 'asc' } });
     expect(transitions.at(-1)!.message).toMatch(/^merged into main/);
+  });
+
+  test('a command that hangs silently is warned about, then killed at the silence limit with its whole process group', async () => {
+    const hang = "import { spawn } from 'node:child_process';\nspawn('sleep', ['300'], { stdio: 'ignore' });\nsetInterval(() => {}, 1000);\n";
+    await harness.sampleProject('silent', { files: { 'hang.js': hang }, testCommand: 'node hang.js', withoutReports: true });
+    const { workflowId } = await harness.api.subtask.start.mutate({ project: 'silent', key: '16-1', risk: 'low', ...CART_TAX_SPEC });
+    const hung = await eventually(() => listProcesses().find((entry) => entry.command === 'node hang.js'), 60_000, 'the hanging command');
+    const warnings = await eventually(
+      async () => {
+        const found = await harness.prisma.activityEvent.findMany({ where: { workflowId, kind: 'command.warning' }, orderBy: { id: 'asc' } });
+        return found.length >= 2 ? found : undefined;
+      },
+      30_000,
+      'the silence warning and the kill',
+    );
+    expect(warnings[0]!.message).toMatch(/^`node hang.js` has printed nothing for \d+ s; it is stopped at 4 s of silence$/);
+    expect(warnings[1]!.message).toMatch(/^`node hang.js` printed nothing for \d+ s: stopping it as hung$/);
+    await eventually(() => (listProcesses().some((entry) => entry.pgid === hung.pgid) ? undefined : true), 15_000, 'the whole group to be gone');
+    await harness.api.subtask.override.mutate({ project: 'silent', key: '16-1', override: { action: 'cancel', reason: 'the suite hangs' } });
   });
 
   test('a subtask waits for its dependencies and starts when they complete', async () => {

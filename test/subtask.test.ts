@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../activities/git/git.js';
@@ -182,6 +183,72 @@ describe('a subtask, carried through the TDD phases on a real repository', () =>
   });
 });
 
+describe('merging when the base branch moved', () => {
+  test('a base that moved without conflict: the branch is rebased, verified again, then merged', async () => {
+    const repository = await harness.sampleProject('moving');
+    harness.script(...cartTaxConversations('13-1'));
+    const { workflowId } = await start('moving', '13-1', 'medium');
+    await harness.waitFor('moving', '13-1', (state) => state.pendingGate?.gate === 'merge', 'the merge approval');
+    writeFileSync(path.join(repository, 'CHANGELOG.md'), '# Changes\n');
+    await git(repository, ['add', 'CHANGELOG.md']);
+    await git(repository, ['commit', '--quiet', '-m', 'a colleague adds a changelog'], { name: 'Colleague', email: 'colleague@example.com' });
+    const moved = await git(repository, ['rev-parse', 'main']);
+    await harness.api.subtask.approve.mutate({ project: 'moving', key: '13-1' });
+    const done = await harness.waitFor('moving', '13-1', (state) => state.status === 'completed', 'the merge after a rebase');
+    expect(done.shas.base).toBe(moved);
+    expect(await git(repository, ['rev-parse', `${done.shas.merge}^1`])).toBe(moved);
+    expect(readFileSync(path.join(repository, 'CHANGELOG.md'), 'utf8')).toBe('# Changes\n');
+    const transitions = (await eventsOf(workflowId)).filter((event) => event.kind === 'subtask.transition').map((event) => event.message);
+    expect(transitions).toContainEqual(expect.stringMatching(/^main moved to [0-9a-f]{8}: rebased and verifying again$/));
+  });
+
+  test('a base that moved in a conflicting way blocks with the conflicts listed, and merges nothing', async () => {
+    const repository = await harness.sampleProject('clashing');
+    harness.script(...cartTaxConversations('14-1'));
+    await start('clashing', '14-1', 'medium');
+    await harness.waitFor('clashing', '14-1', (state) => state.pendingGate?.gate === 'merge', 'the merge approval');
+    // The colleague adds a function where the subtask added total(): the same lines, differently.
+    const cart = readFileSync(path.join(repository, 'src', 'cart.js'), 'utf8');
+    writeFileSync(path.join(repository, 'src', 'cart.js'), `${cart}\nexport function discount(items, rate) {\n  return subtotal(items) * rate;\n}\n`);
+    await git(repository, ['commit', '--quiet', '-am', 'a colleague adds discounts'], { name: 'Colleague', email: 'colleague@example.com' });
+    const theirs = await git(repository, ['rev-parse', 'main']);
+    await harness.api.subtask.approve.mutate({ project: 'clashing', key: '14-1' });
+    const blocked = await harness.waitFor('clashing', '14-1', (state) => state.status === 'blocked', 'the conflict to block the merge');
+    expect(blocked.blocked?.conflicts).toEqual(['src/cart.js']);
+    expect(blocked.blocked?.reason).toBe('main moved and the branch conflicts with it in src/cart.js');
+    expect(await git(repository, ['rev-parse', 'main'])).toBe(theirs);
+    await harness.api.subtask.override.mutate({ project: 'clashing', key: '14-1', override: { action: 'cancel', reason: 'will redo it on the new cart' } });
+    await harness.waitFor('clashing', '14-1', (state) => state.status === 'cancelled', 'the cancellation');
+  });
+});
+
+describe('going back', () => {
+  test('reset to an earlier phase drops the later work and does it again', async () => {
+    const repository = await harness.sampleProject('rewound');
+    harness.script(
+      ...cartTaxConversations('15-1').map((conversation) =>
+        conversation.match.phase === 'integration_red' ? { ...conversation, match: { ...conversation.match, attempt: 2 } } : conversation,
+      ),
+      { match: { key: '15-1', phase: 'integration_red', attempt: 1 }, turns: [{ ...read('src/checkout.js'), delayMs: 60_000 }] },
+    );
+    const { workflowId } = await start('rewound', '15-1');
+    await eventually(() => harness.scripted.requests.find((request) => request.key === '15-1' && request.phase === 'integration_red'), 60_000, 'integration red to start');
+    const before = await harness.api.subtask.state.query({ project: 'rewound', key: '15-1' });
+    await harness.api.subtask.override.mutate({ project: 'rewound', key: '15-1', override: { action: 'reset', phase: 'green', reason: 'green took a shortcut' } });
+    const again = await harness.waitFor('rewound', '15-1', (state) => state.phase === 'green', 'the reset to green');
+    expect(again.shas.refactor).toBeUndefined();
+    expect(again.checklist.find((item) => item.id === 'phase:green')?.done).toBe(false);
+    // The long integration_red attempt was cut short; the retried phase goes through as attempt 1 of a new run, so script it.
+    harness.script({ match: { key: '15-1', phase: 'integration_red' }, turns: [read('src/checkout.js'), write(FILES.integrationTest), finish('Added the integration test.')] });
+    const done = await harness.waitFor('rewound', '15-1', (state) => state.status === 'completed', 'completion after the reset');
+    expect(done.shas.green).not.toBe(before.shas.green);
+    const greens = (await git(repository, ['log', '--format=%s', `${done.shas.base}..${done.shas.merge}`])).split('\n').filter((subject) => subject.startsWith('[green]'));
+    expect(greens).toHaveLength(1);
+    const reset = (await eventsOf(workflowId)).find((event) => event.kind === 'override.reset')!;
+    expect(reset).toMatchObject({ actor: 'user:local', message: 'reset to green: green took a shortcut' });
+  });
+});
+
 describe('overrides and bad messages', () => {
   test('high risk waits before any agent acts; bad messages are answered clearly; reassign, pause, skip and force complete work', async () => {
     await harness.sampleProject('steered');
@@ -280,6 +347,14 @@ describe('overrides and bad messages', () => {
 });
 
 describe('registering projects and subtasks', () => {
+  test('a repository given as a URL is cloned into the data folder', async () => {
+    const origin = await harness.sampleProject('origin');
+    const cloned = await harness.api.project.create.mutate({ name: 'cloned', repository: `file://${origin}`, testCommand: 'npm test' });
+    expect(cloned.repoUrl).toBe(`file://${origin}`);
+    expect(cloned.repoPath).toBe(path.join(harness.dataDir, 'repos', 'cloned'));
+    expect(await git(cloned.repoPath, ['rev-parse', 'main'])).toBe(await git(origin, ['rev-parse', 'main']));
+  });
+
   test('project.create says what is wrong with a repository', async () => {
     const notRepo = await rejection(harness.api.project.create.mutate({ name: 'nowhere', repository: '/tmp', testCommand: 'npm test' }));
     expect(notRepo.message).toMatch(/\/tmp is not a git repository: run `git init` there, or give a URL to clone/);
