@@ -49,6 +49,12 @@ describe('newTestsFail (red)', () => {
     expect(newTestsFail([run('unit', undefined, 0)], { passing: {}, failing: {} }, 'unit').reason).toMatch(/passes: red tests must fail/);
   });
 
+  test('deleting a test that passed before is not a way to red', () => {
+    const verdict = newTestsFail([run('unit', [['adds', 'passed'], ['total', 'failed']])], baseline, 'unit');
+    expect(verdict).toMatchObject({ passed: false });
+    expect(verdict.reason).toMatch(/tests that passed before are gone: "empty"/);
+  });
+
   test('a hung command is a failure, whatever the tests said', () => {
     const hung = { ...run('unit', [['total', 'failed']]), outcome: 'killed_silent' as const };
     expect(newTestsFail([hung], baseline, 'unit').reason).toMatch(/printed nothing for too long/);
@@ -57,17 +63,24 @@ describe('newTestsFail (red)', () => {
 
 describe('suitePasses (green, refactor, verify)', () => {
   test('passes when everything passes', () => {
-    expect(suitePasses([run('unit', [['adds', 'passed']]), run('integration', [['checkout', 'passed']])], baseline)).toMatchObject({ passed: true, reason: 'every test passes' });
+    expect(suitePasses([run('unit', [['adds', 'passed'], ['empty', 'passed']]), run('integration', [['checkout', 'passed']])], baseline)).toMatchObject({
+      passed: true,
+      reason: 'every test passes',
+    });
   });
 
   test('names the failing tests', () => {
-    const verdict = suitePasses([run('unit', [['adds', 'passed'], ['total rounds', 'failed']])], baseline);
+    const verdict = suitePasses([run('unit', [['adds', 'passed'], ['empty', 'passed'], ['total rounds', 'failed']])], baseline);
     expect(verdict).toMatchObject({ passed: false, failingTests: ['total rounds'] });
     expect(verdict.reason).toBe('1 unit test(s) fail: "total rounds"');
   });
 
   test('tests already failing on the base branch do not count against the subtask', () => {
-    expect(suitePasses([run('unit', [['adds', 'passed'], ['flaky legacy', 'failed']])], baseline).passed).toBe(true);
+    expect(suitePasses([run('unit', [['adds', 'passed'], ['empty', 'passed'], ['flaky legacy', 'failed']])], baseline).passed).toBe(true);
+  });
+
+  test('nor is deleting one a way to green', () => {
+    expect(suitePasses([run('unit', [['adds', 'passed']]), run('integration', [['checkout', 'passed']])], baseline).reason).toMatch(/tests that passed before are gone: "empty"/);
   });
 
   test('a non-zero exit without a failing test is still a failure', () => {

@@ -64,10 +64,21 @@ function stoppedReason(run: SuiteRun): string | undefined {
   }
 }
 
+/** Tests that passed on the base branch and are gone from a run that has a report: deleted or renamed. */
+function missingTests(runs: readonly SuiteRun[], baseline: Baseline): string[] {
+  return runs.flatMap((run) => {
+    if (!run.tests || run.outcome !== 'exited') return [];
+    const present = new Set(run.tests.map((test) => test.name));
+    return (baseline.passing[run.suite] ?? []).filter((name) => !present.has(name));
+  });
+}
+
 /** Every test of every suite passes (tests already failing on the base branch excepted). */
 export function suitePasses(runs: readonly SuiteRun[], baseline: Baseline): CheckVerdict {
   const problems: string[] = [];
   const failing: string[] = [];
+  const missing = missingTests(runs, baseline);
+  if (missing.length > 0) problems.push(`tests that passed before are gone: ${list(missing)}; change tests only in a red phase, and never delete one`);
   for (const run of runs) {
     const stopped = stoppedReason(run);
     if (stopped) {
@@ -108,6 +119,10 @@ export function newTestsFail(runs: readonly SuiteRun[], baseline: Baseline, suit
   for (const run of runs) {
     const before = new Set(baseline.passing[run.suite] ?? []);
     broken.push(...failuresOf(run).filter((name) => before.has(name)));
+  }
+  const missing = missingTests(runs, baseline);
+  if (missing.length > 0) {
+    return { passed: false, reason: `tests that passed before are gone: ${list(missing)}; a red phase adds tests and removes none`, failingTests: [], newFailingTests: [] };
   }
   const existed = new Set([...(baseline.passing[target.suite] ?? []), ...(baseline.failing[target.suite] ?? [])]);
   const newFailing = failuresOf(target).filter((name) => !existed.has(name));

@@ -27,8 +27,9 @@ const TRANSITIONS: Record<SubtaskStatus, readonly SubtaskStatus[]> = {
   in_progress: ['testing', 'ready_for_review', 'blocked', 'failed', 'completed', 'in_progress'],
   // A check runs; when it passes the next phase's agent starts.
   testing: ['in_progress', 'ready_for_review', 'failed', 'blocked', 'completed', 'retrying'],
-  failed: ['retrying', 'blocked', 'in_progress', 'completed'],
-  retrying: ['testing', 'failed', 'blocked', 'in_progress', 'completed'],
+  // A person may skip, reset or force a subtask whatever its attempts are doing.
+  failed: ['retrying', 'blocked', 'in_progress', 'ready_for_review', 'completed'],
+  retrying: ['testing', 'failed', 'blocked', 'in_progress', 'ready_for_review', 'completed'],
   blocked: ['in_progress', 'retrying', 'ready_for_review', 'testing', 'completed'],
   // Waiting for approval or merging; a rejection goes back to a phase, a moved base re-verifies.
   ready_for_review: ['completed', 'in_progress', 'testing', 'blocked'],

@@ -51,7 +51,11 @@ export type Territories = z.infer<typeof Territories>;
 /** What `project.create` takes. `repository` is a local path to a git repository or a URL to clone. */
 export const ProjectInput = z.strictObject({
   name: ProjectName,
-  repository: z.string().trim().min(1, 'give a local path to a git repository or a URL to clone'),
+  repository: z
+    .string()
+    .trim()
+    .min(1, 'give a local path to a git repository or a URL to clone')
+    .refine((value) => !value.startsWith('-'), 'must not start with -: give a path or a URL'),
   baseBranch: BranchName.default('main'),
   installCommand: Command.optional(),
   testCommand: Command,
@@ -64,5 +68,5 @@ export type ProjectInput = z.input<typeof ProjectInput>;
 export type ProjectConfig = z.output<typeof ProjectInput>;
 
 export function isRemoteRepository(repository: string): boolean {
-  return /^(https?|ssh|git|file):\/\//.test(repository) || /^[\w.-]+@[\w.-]+:/.test(repository);
+  return /^(https?|ssh|git|file):\/\//.test(repository) || /^\w[\w.-]*@[\w.-]+:/.test(repository);
 }

@@ -12,8 +12,8 @@ const SECRET_PATTERNS: RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{35}\b/g, // Google API keys
 ];
 
-/** Names of environment variables whose values are secrets. */
-export const SECRET_ENV_NAME = /(API_KEY|_TOKEN|_SECRET|PASSWORD|DATABASE_URL)$/i;
+/** Names of environment variables whose values are (or may be) secrets. */
+export const SECRET_ENV_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|DATABASE_URL|_DSN)/i;
 
 export class SecretScrubber {
   private readonly literals: string[];

@@ -103,9 +103,10 @@ describe('durability', () => {
     expect((await harness.api.subtask.state.query({ project: 'ordered', key: '12-2' })).status).toBe('pending');
     await harness.api.subtask.approve.mutate({ project: 'ordered', key: '12-1' });
 
-    const second = await harness.waitFor('ordered', '12-2', (state) => state.status !== 'pending', 'the dependent to start', 120_000);
+    const second = await harness.waitFor('ordered', '12-2', (state) => state.status !== 'pending', 'the dependent to start');
     expect(second.waitingFor).toBeUndefined();
     const unblocked = await harness.prisma.activityEvent.findFirstOrThrow({ where: { workflowId: 'subtask-ordered-12-1', kind: 'subtask.dependents_unblocked' } });
     expect(unblocked.message).toBe('unblocked subtask-ordered-12-2');
+    await harness.recordHistory('subtask-ordered-12-1', 'dependency-unblocks-dependents');
   });
 });

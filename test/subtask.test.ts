@@ -183,6 +183,28 @@ describe('a subtask, carried through the TDD phases on a real repository', () =>
   });
 });
 
+describe('projects of other shapes', () => {
+  test('without an integration suite the integration phases are left out; files outside a role\'s territory are put back before its commit', async () => {
+    // A test that records its last run in a tracked file: every run of the suite changes a test file.
+    const recorder = "import { writeFileSync } from 'node:fs';\nimport { test } from 'node:test';\n\ntest('records the run', () => {\n  writeFileSync(new URL('./last-run.json', import.meta.url), JSON.stringify({ ranAt: Date.now() }));\n});\n";
+    const repository = await harness.sampleProject('unitonly', { withoutIntegration: true, files: { 'test/unit/recorder.test.js': recorder, 'test/unit/last-run.json': '{}\n' } });
+    harness.script(...cartTaxConversations('17-1').filter((conversation) => !conversation.match.phase?.startsWith('integration')));
+    const { workflowId } = await start('unitonly', '17-1');
+    const done = await harness.waitFor('unitonly', '17-1', (state) => state.status === 'completed', 'the subtask to complete');
+    expect(Object.keys(done.shas).sort()).toEqual(['base', 'green', 'merge', 'red', 'refactor', 'verify']);
+    expect(done.checklist.map((item) => item.id).filter((id) => id.startsWith('phase:'))).toEqual(['phase:red', 'phase:green', 'phase:refactor', 'phase:verify', 'phase:complete']);
+    expect(harness.scripted.requests.filter((request) => request.key === '17-1' && request.phase?.startsWith('integration'))).toEqual([]);
+
+    // The developer ran the tests in green, which rewrote test/unit/last-run.json: not the developer's to commit.
+    const green = await git(repository, ['show', '--format=%B', '--name-only', done.shas.green!]);
+    expect(green).toContain('Maestro-Reverted: test/unit/last-run.json');
+    expect(green.split('\n')).not.toContain('test/unit/last-run.json');
+    expect(green.split('\n')).toContain('src/cart.js');
+    const commit = (await eventsOf(workflowId)).find((event) => event.kind === 'phase.commit' && (event.data as { sha: string }).sha === done.shas.green)!;
+    expect(commit.data).toMatchObject({ reverted: ['test/unit/last-run.json'] });
+  });
+});
+
 describe('merging when the base branch moved', () => {
   test('a base that moved without conflict: the branch is rebased, verified again, then merged', async () => {
     const repository = await harness.sampleProject('moving');
@@ -200,12 +222,13 @@ describe('merging when the base branch moved', () => {
     expect(readFileSync(path.join(repository, 'CHANGELOG.md'), 'utf8')).toBe('# Changes\n');
     const transitions = (await eventsOf(workflowId)).filter((event) => event.kind === 'subtask.transition').map((event) => event.message);
     expect(transitions).toContainEqual(expect.stringMatching(/^main moved to [0-9a-f]{8}: rebased and verifying again$/));
+    await harness.recordHistory(workflowId, 'moved-base-rebased');
   });
 
   test('a base that moved in a conflicting way blocks with the conflicts listed, and merges nothing', async () => {
     const repository = await harness.sampleProject('clashing');
     harness.script(...cartTaxConversations('14-1'));
-    await start('clashing', '14-1', 'medium');
+    const { workflowId } = await start('clashing', '14-1', 'medium');
     await harness.waitFor('clashing', '14-1', (state) => state.pendingGate?.gate === 'merge', 'the merge approval');
     // The colleague adds a function where the subtask added total(): the same lines, differently.
     const cart = readFileSync(path.join(repository, 'src', 'cart.js'), 'utf8');
@@ -219,6 +242,7 @@ describe('merging when the base branch moved', () => {
     expect(await git(repository, ['rev-parse', 'main'])).toBe(theirs);
     await harness.api.subtask.override.mutate({ project: 'clashing', key: '14-1', override: { action: 'cancel', reason: 'will redo it on the new cart' } });
     await harness.waitFor('clashing', '14-1', (state) => state.status === 'cancelled', 'the cancellation');
+    await harness.recordHistory(workflowId, 'conflict-then-cancelled');
   });
 });
 
@@ -246,6 +270,7 @@ describe('going back', () => {
     expect(greens).toHaveLength(1);
     const reset = (await eventsOf(workflowId)).find((event) => event.kind === 'override.reset')!;
     expect(reset).toMatchObject({ actor: 'user:local', message: 'reset to green: green took a shortcut' });
+    await harness.recordHistory(workflowId, 'reset-to-green');
   });
 });
 

@@ -12,6 +12,7 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  allHandlersFinished,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -25,6 +26,7 @@ import { buildChecklist, checklistProgress, markCriterion, markPhase } from '../
 import { type SubtaskStatus, assertTransition, isFinal } from '../domain/lifecycle.js';
 import type { PhaseDefinition, PhaseName } from '../domain/phases.js';
 import { TASK_QUEUES } from '../domain/queues.js';
+import { oneAtATime } from './one-at-a-time.js';
 import {
   ApproveInput,
   type BlockedState,
@@ -47,20 +49,26 @@ import {
 const statusKey = defineSearchAttributeKey('MaestroStatus', 'KEYWORD');
 const phaseKey = defineSearchAttributeKey('MaestroPhase', 'KEYWORD');
 
-/** What stops the running step: an override, a rejection, or the end of a block. */
-type Interrupt =
+/**
+ * What stops the running step: an override (or a person's answer to a block). `during` is the phase
+ * it was given in: a skip that arrives after its phase ended skips nothing.
+ */
+type Interrupt = { during: PhaseName | null } & (
   | { kind: 'cancel'; actor: string; reason: string }
   | { kind: 'skip'; actor: string; reason: string }
   | { kind: 'reset'; actor: string; reason: string; phase: PhaseName }
   | { kind: 'force_complete'; actor: string; reason: string }
-  | { kind: 'retry'; actor: string; hint?: string };
+  | { kind: 'retry'; actor: string; hint?: string }
+);
+
+const INTERRUPTING: readonly OverrideAction[] = ['skip', 'reset', 'force_complete', 'cancel', 'retry'];
 
 type Decision = { approved: true; actor: string; comment?: string } | { approved: false; actor: string; comment: string; returnTo: PhaseName };
 
 /** How a phase ended, for the main loop. */
 type PhaseEnd = { next: 'advance' } | { next: 'goto'; phase: PhaseName; reviewerComment?: string } | { next: 'complete_now' } | { next: 'cancelled' };
 
-const DEPENDENCY_RECHECK = '5 minutes';
+const DEPENDENCY_RECHECK = '1 hour';
 
 /**
  * One subtask, from "start" to "merged": workspace, baseline, the TDD phases with their checks and
@@ -90,7 +98,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   };
   state.progress = checklistProgress(state.checklist);
 
-  const progress = proxyLocalActivities<ProgressActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
+  const progress = oneAtATime(proxyLocalActivities<ProgressActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } }));
   const workspace = proxyActivities<WorkspaceActivities>({
     taskQueue: TASK_QUEUES.orchestrator,
     startToCloseTimeout: '5 minutes',
@@ -156,6 +164,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   const waitingFor = new Set<string>();
 
   const interruptWith = (next: Interrupt) => {
+    if (interrupt?.kind === 'cancel') return;
     interrupt = next;
     currentStep?.cancel();
   };
@@ -196,6 +205,10 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         if (!target || target.check === 'merge') {
           throw ApplicationFailure.nonRetryable(`${rejection.returnTo} is not a phase to return to: name one of ${workPhases(phases).join(', ')}`, 'InvalidInput');
         }
+        const first = workPhases(phases)[0]!;
+        if (state.pendingGate.gate === 'plan' && rejection.returnTo !== first) {
+          throw ApplicationFailure.nonRetryable(`nothing has been done yet: a rejected plan starts again at ${first}, with your comment`, 'InvalidInput');
+        }
       },
     },
   );
@@ -203,15 +216,10 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   setHandler(
     overrideUpdate,
     async (override) => {
-      // Written before it takes effect: the update answers only once the audit log has it.
-      await audit([
-        {
-          actor: override.actor!,
-          kind: `override.${override.action}`,
-          message: `${override.action.replace('_', ' ')}${'phase' in override ? ` to ${override.phase}` : ''}${override.reason ? `: ${override.reason}` : ''}`,
-          data: { ...override, phase: 'phase' in override ? override.phase : state.phase, status: state.status },
-        },
-      ]);
+      const actor = override.actor!;
+      const during = state.phase;
+      // Applied at once, so the next override is validated against it; written to the audit log
+      // before the update answers.
       switch (override.action) {
         case 'pause':
           state.paused = true;
@@ -223,21 +231,29 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           state.queues[override.role] = override.taskQueue;
           break;
         case 'skip':
-          interruptWith({ kind: 'skip', actor: override.actor!, reason: override.reason });
+          interruptWith({ kind: 'skip', actor, reason: override.reason, during });
           break;
         case 'reset':
-          interruptWith({ kind: 'reset', actor: override.actor!, reason: override.reason, phase: override.phase });
+          interruptWith({ kind: 'reset', actor, reason: override.reason, phase: override.phase, during });
           break;
         case 'force_complete':
-          interruptWith({ kind: 'force_complete', actor: override.actor!, reason: override.reason });
+          interruptWith({ kind: 'force_complete', actor, reason: override.reason, during });
           break;
         case 'cancel':
-          interruptWith({ kind: 'cancel', actor: override.actor!, reason: override.reason });
+          interruptWith({ kind: 'cancel', actor, reason: override.reason, during });
           break;
         case 'retry':
-          interruptWith({ kind: 'retry', actor: override.actor!, hint: override.hint });
+          interruptWith({ kind: 'retry', actor, hint: override.hint, during });
           break;
       }
+      await audit([
+        {
+          actor,
+          kind: `override.${override.action}`,
+          message: `${override.action.replace('_', ' ')}${'phase' in override ? ` to ${override.phase}` : ''}${override.reason ? `: ${override.reason}` : ''}`,
+          data: { ...override, during, status: state.status },
+        },
+      ]);
       return state;
     },
     {
@@ -246,7 +262,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         if (!parsed.success) throw ApplicationFailure.nonRetryable(describeIssues(parsed.error), 'InvalidInput');
         const noActor = missingActor(override);
         if (noActor) throw ApplicationFailure.nonRetryable(noActor, 'InvalidInput');
-        const problem = overrideProblem(override.action, override, state, phases);
+        const problem = overrideProblem(override, state, phases, pendingInterrupt());
         if (problem) throw ApplicationFailure.nonRetryable(problem, 'OverrideNotPossible');
       },
     },
@@ -278,8 +294,8 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     await condition(() => !state.paused || pendingInterrupt() !== undefined);
   };
 
-  /** Waits for a person to answer a block with retry, skip, reset, force complete or cancel. */
-  async function waitForHuman(phase: PhaseName, block: Omit<BlockedState, 'since' | 'escalationId'>, tier: number): Promise<Interrupt> {
+  /** Waits for a person to answer a block with one of its options (or force complete, or cancel). */
+  async function waitForHuman(phase: string, block: Omit<BlockedState, 'since' | 'escalationId'>, tier: number): Promise<Interrupt> {
     const escalationId = uuid4();
     state.blocked = { ...block, since: new Date(Date.now()).toISOString(), escalationId };
     await progress.openEscalation({
@@ -307,6 +323,36 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     return answer;
   }
 
+  /**
+   * A step that must succeed before the work can go on (setup, baseline, merge): when it fails, a
+   * person decides (retry, or the other options). Returns the result, or the interrupt that ended it.
+   */
+  async function mustSucceed<T>(what: string, phase: string, step: () => Promise<T>, options: OverrideAction[] = ['retry', 'cancel']): Promise<{ ok: T } | { answer: Interrupt }> {
+    for (;;) {
+      try {
+        const result = await interruptible(step);
+        if (result === undefined) return { answer: takeInterrupt() };
+        return { ok: result };
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        const answer = await waitForHuman(phase, { reason: `${what} failed: ${failureMessage(error)}`, options }, 1);
+        if (answer.kind !== 'retry') return { answer };
+      }
+    }
+  }
+
+  function takeInterrupt(): Interrupt {
+    const current = interrupt!;
+    interrupt = undefined;
+    return current;
+  }
+
+  /** Ends the workflow once every update handler has finished writing its audit entry. */
+  async function done(outcome: SubtaskOutcome): Promise<SubtaskOutcome> {
+    await condition(allHandlersFinished);
+    return outcome;
+  }
+
   const phaseIndex = (name: PhaseName) => phases.findIndex((phase) => phase.name === name);
 
   // --- the subtask --------------------------------------------------------------------------------
@@ -315,38 +361,30 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     await audit([{ actor: input.startedBy, kind: 'subtask.started', message: `subtask ${spec.key} started: ${spec.title}`, data: { risk: spec.risk } }]);
 
     if (spec.dependencies.length > 0) {
-      for (const key of await progress.pendingDependencies({ projectId: project.id, keys: spec.dependencies })) waitingFor.add(key);
-      if (waitingFor.size > 0) await audit([{ actor: 'orchestrator', kind: 'subtask.waiting', message: `waiting for ${[...waitingFor].join(', ')} to complete` }]);
-      while (waitingFor.size > 0 && !pendingInterrupt()) {
-        state.waitingFor = [...waitingFor];
-        if (await condition(() => waitingFor.size === 0 || pendingInterrupt() !== undefined, DEPENDENCY_RECHECK)) break;
-        for (const key of [...waitingFor]) waitingFor.delete(key);
-        for (const key of await progress.pendingDependencies({ projectId: project.id, keys: spec.dependencies })) waitingFor.add(key);
-      }
-      state.waitingFor = undefined;
+      const waited = await waitForDependencies();
+      if (waited === 'cancelled') return await finishCancelled();
     }
 
     let startAt = 0;
     let pendingReviewerComment: string | undefined;
-    if (spec.risk === 'high' && !pendingInterrupt()) {
+    if (spec.risk === 'high') {
       const planDecision = await gate('plan');
       if (planDecision === 'cancelled') return await finishCancelled();
       if (planDecision !== 'approved') {
-        // A rejected plan returns, like any rejection, to the phase the reviewer names.
+        // A rejected plan starts at the first phase, with the reviewer's comment.
         pendingReviewerComment = planDecision.reviewerComment;
         startAt = phaseIndex(planDecision.phase);
       }
     }
+    await waitWhilePaused();
     if (pendingInterrupt()?.kind === 'cancel') return await finishCancelled();
 
     state.phase = null;
-    const prepared = await workspace.prepareWorkspace({
-      project: project.name,
-      repoPath: project.repoPath,
-      baseBranch: project.baseBranch,
-      key: spec.key,
-      title: spec.title,
-    });
+    const setup = await mustSucceed('setting up the workspace', 'setup', () =>
+      workspace.prepareWorkspace({ project: project.name, repoPath: project.repoPath, baseBranch: project.baseBranch, key: spec.key, title: spec.title }),
+    );
+    if ('answer' in setup) return await finishCancelled();
+    const prepared = setup.ok;
     state.branch = prepared.branch;
     state.worktree = prepared.worktree;
     state.shas.base = prepared.baseSha;
@@ -356,7 +394,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
       data: { branch: prepared.branch, baseSha: prepared.baseSha },
     });
 
-    const baseline = await interruptible(() =>
+    const measured = await mustSucceed('the baseline (install and tests on the base branch)', 'setup', () =>
       runner.runBaseline({
         workflowId: info.workflowId,
         subtaskId: input.subtaskId,
@@ -366,8 +404,9 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         suites: project.suites,
       }),
     );
-    // Only a cancel can cut the baseline short (a phase cannot be skipped before the phases).
-    if (!baseline) return await finishCancelled();
+    // Before the phases, only a cancel can end a step (skip and reset need a phase, force a baseline).
+    if ('answer' in measured) return await finishCancelled();
+    const baseline = measured.ok;
     state.baseline = { file: baseline.file, passing: baseline.passing, failing: baseline.failing };
     await audit([
       {
@@ -402,7 +441,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
 
       if (phase.check === 'merge' || pendingInterrupt()?.kind === 'force_complete') {
         const forced = pendingInterrupt()?.kind === 'force_complete';
-        interrupt = undefined;
+        if (forced) interrupt = undefined;
         const end = await completePhase(completeDefinition, forced);
         if (end.next === 'cancelled') return await finishCancelled();
         if (end.next === 'goto') {
@@ -410,7 +449,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           reviewerComment = end.reviewerComment;
           continue;
         }
-        return { status: 'completed', shas: state.shas, redEvidence: state.redEvidence };
+        return await done({ status: 'completed', shas: state.shas, redEvidence: state.redEvidence });
       }
 
       phaseStarts[phase.name] = head;
@@ -426,9 +465,9 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         index = goBackTo(end.phase);
         continue;
       }
-      if (end.outcome === 'complete_now') interrupt = { kind: 'force_complete', actor: end.actor, reason: end.reason };
+      if (end.outcome === 'complete_now') interrupt = { kind: 'force_complete', actor: end.actor, reason: end.reason, during: phase.name };
     }
-    return { status: 'completed', shas: state.shas, redEvidence: state.redEvidence };
+    return await done({ status: 'completed', shas: state.shas, redEvidence: state.redEvidence });
   } catch (error) {
     if (isCancellation(error)) {
       // Temporal-level cancellation (from the Temporal UI or CLI) ends like the cancel override.
@@ -460,8 +499,9 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
       await waitWhilePaused();
       if (pendingInterrupt()) {
         const end = await applyInterrupt(takeInterrupt(), phase.name);
-        if (end !== 'retry') return end;
-        attempt = 0;
+        if (end === 'retry') attempt = 0;
+        else if (end === 'redo') attempt -= 1;
+        else return end;
         continue;
       }
       if (failure && (state.status === 'failed' || state.status === 'blocked')) {
@@ -516,31 +556,37 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
               actor: phase.role,
               kind: 'phase.commit',
               message: `${phase.role} finished ${phase.name}: ${agent.summary}`,
-              data: { sha: agent.sha, files: agent.filesWritten, steps: agent.steps, attempt },
+              data: { sha: agent.sha, files: agent.filesWritten, reverted: agent.reverted, steps: agent.steps, attempt },
             },
           ],
         });
-        check = await interruptible(() =>
-          runner.runCheck({
-            workflowId: info.workflowId,
-            subtaskId: input.subtaskId,
-            projectId: project.id,
-            phase: phase.name,
-            attempt,
-            kind: phase.check === 'new_tests_fail' ? 'new_tests_fail' : 'suite_passes',
-            suite: phase.suite,
-            worktree: state.worktree!,
-            sha: agent!.sha,
-            suites: project.suites,
-            baselineFile: state.baseline!.file,
-          }),
-        );
+        try {
+          check = await interruptible(() =>
+            runner.runCheck({
+              workflowId: info.workflowId,
+              subtaskId: input.subtaskId,
+              projectId: project.id,
+              phase: phase.name,
+              attempt,
+              kind: phase.check === 'new_tests_fail' ? 'new_tests_fail' : 'suite_passes',
+              suite: phase.suite,
+              worktree: state.worktree!,
+              sha: agent!.sha,
+              suites: project.suites,
+              baselineFile: state.baseline!.file,
+            }),
+          );
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+          agentFailure = `the check could not run: ${failureMessage(error)}`;
+        }
       }
 
       if (pendingInterrupt()) {
         const end = await applyInterrupt(takeInterrupt(), phase.name);
-        if (end !== 'retry') return end;
-        attempt = 0;
+        if (end === 'retry') attempt = 0;
+        else if (end === 'redo') attempt -= 1;
+        else return end;
         continue;
       }
 
@@ -585,21 +631,30 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           1,
         );
         const end = await applyInterrupt(answer, phase.name);
-        if (end !== 'retry') return end;
-        attempt = 0;
+        if (end === 'retry' || end === 'redo') attempt = 0;
+        else return end;
         continue;
       }
       const backoff = Math.min(settings.retryBackoffMs * 2 ** (attempt - 1), settings.retryBackoffMaxMs);
       await interruptible(() => sleep(backoff));
     }
 
-    /** How an override ends the phase; `retry` starts its attempts again, with the person's hint. */
-    async function applyInterrupt(answer: Interrupt, phaseName: PhaseName): Promise<RunEnd | 'retry'> {
+    /**
+     * How an override ends the phase: `retry` starts its attempts again with the person's hint;
+     * `redo` runs the interrupted attempt again (a skip meant for a phase that had already ended).
+     */
+    async function applyInterrupt(answer: Interrupt, phaseName: PhaseName): Promise<RunEnd | 'retry' | 'redo'> {
       switch (answer.kind) {
         case 'cancel':
           interrupt = answer;
           return { outcome: 'cancelled' };
         case 'skip':
+          if (answer.during !== phaseName) {
+            await audit([
+              { actor: 'orchestrator', kind: 'override.ignored', message: `the skip of ${answer.during ?? 'nothing'} came after that phase ended; ${phaseName} goes on`, data: { ...answer } },
+            ]);
+            return 'redo';
+          }
           state.skipped.push(phaseName);
           state.checklist = markPhase(state.checklist, phaseName, true, `skipped by ${answer.actor}: ${answer.reason}`);
           state.progress = checklistProgress(state.checklist);
@@ -617,12 +672,6 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     }
   }
 
-  function takeInterrupt(): Interrupt {
-    const current = pendingInterrupt()!;
-    interrupt = undefined;
-    return current;
-  }
-
   /** The complete phase: the approval gate by risk, then the merge (rebasing and re-verifying if the base moved). */
   async function completePhase(phase: PhaseDefinition, forced: boolean): Promise<PhaseEnd> {
     state.phase = phase.name;
@@ -633,15 +682,42 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
       if (answer === 'cancelled') return { next: 'cancelled' };
       if (answer !== 'approved') return { next: 'goto', phase: answer.phase, reviewerComment: answer.reviewerComment };
     }
+    /** An override that ends the merge: cancel, or a reset back to a phase. */
+    const ended = (answer: Interrupt): PhaseEnd | undefined => {
+      if (answer.kind === 'cancel') {
+        interrupt = answer;
+        return { next: 'cancelled' };
+      }
+      if (answer.kind === 'reset') return { next: 'goto', phase: answer.phase, reviewerComment: `reset by ${answer.actor}: ${answer.reason}` };
+      return undefined;
+    };
+
     let expectedBase = state.shas.base!;
     for (let round = 1; round <= 3; round++) {
-      const merge = await workspace.mergeBranch({
-        repoPath: project.repoPath,
-        baseBranch: project.baseBranch,
-        branch: state.branch!,
-        expectedBaseSha: expectedBase,
-        message: `Merge ${state.branch}: ${spec.key} ${spec.title}`,
-      });
+      await waitWhilePaused();
+      if (pendingInterrupt()) {
+        const end = ended(takeInterrupt());
+        if (end) return end;
+      }
+      const merging = await mustSucceed(
+        `merging into ${project.baseBranch}`,
+        phase.name,
+        () =>
+          workspace.mergeBranch({
+            repoPath: project.repoPath,
+            baseBranch: project.baseBranch,
+            branch: state.branch!,
+            expectedBaseSha: expectedBase,
+            message: `Merge ${state.branch}: ${spec.key} ${spec.title}`,
+          }),
+        ['retry', 'reset', 'cancel'],
+      );
+      if ('answer' in merging) {
+        const end = ended(merging.answer);
+        if (end) return end;
+        continue;
+      }
+      const merge = merging.ok;
       if (merge.status === 'merged') {
         state.shas.merge = merge.mergeSha;
         state.checklist = markPhase(state.checklist, phase.name, true);
@@ -660,77 +736,94 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         await unblockDependents();
         return { next: 'advance' };
       }
+
       // The base branch moved: rebase onto it and verify again before merging.
-      const rebase = await workspace.rebaseBranch({ worktree: state.worktree!, baseBranch: project.baseBranch });
+      const rebasing = await mustSucceed(`rebasing onto ${project.baseBranch}`, phase.name, () => workspace.rebaseBranch({ worktree: state.worktree!, baseBranch: project.baseBranch }), [
+        'retry',
+        'reset',
+        'cancel',
+      ]);
+      if ('answer' in rebasing) {
+        const end = ended(rebasing.answer);
+        if (end) return end;
+        continue;
+      }
+      const rebase = rebasing.ok;
       if (rebase.status === 'conflicts') {
         const answer = await waitForHuman(
           phase.name,
-          { reason: `${project.baseBranch} moved and the branch conflicts with it in ${rebase.files.join(', ')}`, options: ['retry', 'cancel', 'reset'], conflicts: rebase.files },
+          { reason: `${project.baseBranch} moved and the branch conflicts with it in ${rebase.files.join(', ')}`, options: ['retry', 'reset', 'cancel'], conflicts: rebase.files },
           1,
         );
-        if (answer.kind === 'cancel') {
-          interrupt = answer;
-          return { next: 'cancelled' };
-        }
-        if (answer.kind === 'reset') return { next: 'goto', phase: answer.phase };
-        await transition('ready_for_review', `retrying the merge after a person resolved the conflict (${answer.actor})`);
+        const end = ended(answer);
+        if (end) return end;
+        await transition('ready_for_review', `trying the merge again after ${answer.actor} looked at the conflict`);
         continue;
       }
       await transition('testing', `${project.baseBranch} moved to ${short(rebase.baseSha)}: rebased and verifying again`);
-      const check = await runner.runCheck({
-        workflowId: info.workflowId,
-        subtaskId: input.subtaskId,
-        projectId: project.id,
-        phase: 'verify',
-        attempt: 100 + round,
-        kind: 'suite_passes',
-        suite: 'unit',
-        worktree: state.worktree!,
-        sha: rebase.headSha,
-        suites: project.suites,
-        baselineFile: state.baseline!.file,
-      });
-      if (!check.passed) {
-        const answer = await waitForHuman(
-          phase.name,
-          { reason: `after rebasing onto ${project.baseBranch}: ${check.reason}`, options: ['reset', 'retry', 'cancel'] },
-          1,
-        );
-        if (answer.kind === 'cancel') {
-          interrupt = answer;
-          return { next: 'cancelled' };
-        }
-        if (answer.kind === 'reset') return { next: 'goto', phase: answer.phase };
+      const verifying = await mustSucceed('verifying the rebased branch', phase.name, () =>
+        runner.runCheck({
+          workflowId: info.workflowId,
+          subtaskId: input.subtaskId,
+          projectId: project.id,
+          phase: 'verify',
+          attempt: round,
+          kind: 'suite_passes',
+          suite: 'unit',
+          worktree: state.worktree!,
+          sha: rebase.headSha,
+          suites: project.suites,
+          baselineFile: state.baseline!.file,
+        }),
+        ['retry', 'reset', 'cancel'],
+      );
+      if ('answer' in verifying) {
+        const end = ended(verifying.answer);
+        if (end) return end;
+        continue;
+      }
+      if (!verifying.ok.passed) {
+        const answer = await waitForHuman(phase.name, { reason: `after rebasing onto ${project.baseBranch}: ${verifying.ok.reason}`, options: ['reset', 'retry', 'cancel'] }, 1);
+        const end = ended(answer);
+        if (end) return end;
+        // Retry: rebase and verify again (someone may have fixed the base meanwhile).
+        await transition('ready_for_review', `verifying again after ${answer.actor} asked for it`);
+        continue;
       }
       expectedBase = rebase.baseSha;
       state.shas.base = rebase.baseSha;
       await transition('ready_for_review', 're-verified on the moved base; merging');
     }
-    const answer = await waitForHuman(phase.name, { reason: `${project.baseBranch} kept moving during three merge attempts`, options: ['retry', 'cancel'] }, 1);
-    if (answer.kind === 'cancel') {
-      interrupt = answer;
-      return { next: 'cancelled' };
-    }
-    return completePhase(phase, forced);
+    const answer = await waitForHuman(phase.name, { reason: `${project.baseBranch} kept moving during three merge attempts`, options: ['retry', 'reset', 'cancel'] }, 1);
+    const end = ended(answer);
+    if (end) return end;
+    await transition('ready_for_review', `trying the merge again (${answer.actor})`);
+    return completePhase(phase, true);
   }
 
-  /** Opens an approval and waits for the decision (or a cancel). */
+  /** Opens an approval and waits for the decision, a cancel, a forced completion or a reset. */
   async function gate(kind: 'plan' | 'merge'): Promise<'approved' | 'cancelled' | { phase: PhaseName; reviewerComment: string }> {
     const approvalId = uuid4();
     decision = undefined;
     state.pendingGate = { gate: kind, approvalId, since: new Date(Date.now()).toISOString() };
     await progress.openApproval({ id: approvalId, subtaskId: input.subtaskId, gate: kind });
     await audit([{ actor: 'orchestrator', kind: 'approval.requested', message: `waiting for approval of the ${kind} (risk ${spec.risk})`, data: { approvalId, gate: kind } }]);
-    await condition(() => pendingDecision() !== undefined || pendingInterrupt()?.kind === 'cancel' || pendingInterrupt()?.kind === 'force_complete');
+    await condition(() => pendingDecision() !== undefined || pendingInterrupt() !== undefined);
     state.pendingGate = undefined;
     const answer = pendingDecision();
     if (!answer) {
-      await progress.decideApproval({ id: approvalId, status: 'withdrawn', decidedBy: pendingInterrupt()!.actor, at: Date.now() });
-      if (pendingInterrupt()?.kind === 'force_complete') {
-        interrupt = undefined;
-        return 'approved';
+      const override = takeInterrupt();
+      await progress.decideApproval({ id: approvalId, status: 'withdrawn', decidedBy: override.actor, at: Date.now() });
+      switch (override.kind) {
+        case 'force_complete':
+          return 'approved';
+        case 'reset':
+          if (state.status === 'ready_for_review') await transition('in_progress', `reset to ${override.phase} by ${override.actor}`);
+          return { phase: override.phase, reviewerComment: `reset by ${override.actor}: ${override.reason}` };
+        default:
+          interrupt = override;
+          return 'cancelled';
       }
-      return 'cancelled';
     }
     decision = undefined;
     await progress.decideApproval({
@@ -752,6 +845,35 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     if (answer.approved) return 'approved';
     if (state.status === 'ready_for_review') await transition('in_progress', `sent back to ${answer.returnTo} by ${answer.actor}`);
     return { phase: answer.returnTo, reviewerComment: answer.comment };
+  }
+
+  /**
+   * Waits until every dependency is completed: woken by their signal, and rechecked now and then in
+   * case a signal was missed. A cancelled dependency blocks: a person starts anyway (retry) or cancels.
+   */
+  async function waitForDependencies(): Promise<'ready' | 'cancelled'> {
+    for (;;) {
+      const status = await progress.dependencyStatus({ projectId: project.id, keys: spec.dependencies });
+      if (status.cancelled.length > 0) {
+        const answer = await waitForHuman('waiting', { reason: `the dependencies ${status.cancelled.join(', ')} were cancelled: start anyway, or cancel`, options: ['retry', 'cancel'] }, 1);
+        if (answer.kind === 'cancel') {
+          interrupt = answer;
+          return 'cancelled';
+        }
+        return 'ready';
+      }
+      if (status.pending.length === 0) {
+        state.waitingFor = undefined;
+        return 'ready';
+      }
+      const announce = state.waitingFor === undefined;
+      waitingFor.clear();
+      for (const key of status.pending) waitingFor.add(key);
+      state.waitingFor = [...waitingFor];
+      if (announce) await audit([{ actor: 'orchestrator', kind: 'subtask.waiting', message: `waiting for ${status.pending.join(', ')} to complete` }]);
+      await condition(() => waitingFor.size === 0 || pendingInterrupt()?.kind === 'cancel', DEPENDENCY_RECHECK);
+      if (pendingInterrupt()?.kind === 'cancel') return 'cancelled';
+    }
   }
 
   async function unblockDependents() {
@@ -782,7 +904,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         { status: 'cancelled', completed: true },
       );
     }
-    return { status: 'cancelled', shas: state.shas, redEvidence: state.redEvidence };
+    return done({ status: 'cancelled', shas: state.shas, redEvidence: state.redEvidence });
   }
 }
 
@@ -806,8 +928,16 @@ function nothingPending(state: SubtaskState): string {
 }
 
 /** Why an override cannot be applied now, in words for the person who asked. */
-function overrideProblem(action: OverrideAction, override: OverrideInput, state: SubtaskState, phases: readonly PhaseDefinition[]): string | undefined {
+function overrideProblem(override: OverrideInput, state: SubtaskState, phases: readonly PhaseDefinition[], pending: Interrupt | undefined): string | undefined {
+  const action = override.action;
   if (isFinal(state.status)) return `the subtask is ${state.status}; nothing can be changed any more`;
+  if (INTERRUPTING.includes(action)) {
+    if (pending?.kind === 'cancel') return 'the subtask is being cancelled';
+    if (pending && action !== 'cancel') return `an earlier ${pending.kind.replace('_', ' ')} is still being applied: try again in a moment`;
+    if (state.blocked && action !== 'cancel' && action !== 'force_complete' && !state.blocked.options.includes(action)) {
+      return `the subtask is blocked (${state.blocked.reason}): answer with ${state.blocked.options.join(', ')}`;
+    }
+  }
   switch (action) {
     case 'pause':
       return state.paused ? 'the subtask is paused already' : undefined;
@@ -821,18 +951,24 @@ function overrideProblem(action: OverrideAction, override: OverrideInput, state:
       if (!state.phase) return 'no phase is running yet';
       return state.phase === 'complete' ? 'the complete phase cannot be skipped: use force_complete or cancel' : undefined;
     case 'reset': {
-      const target = (override as { phase: PhaseName }).phase;
+      const target = override.phase;
       const targetIndex = phases.findIndex((phase) => phase.name === target);
       const currentIndex = phases.findIndex((phase) => phase.name === state.phase);
       if (targetIndex < 0) return `${target} is not a phase of this subtask`;
       if (phases[targetIndex]!.check === 'merge') return 'reset to a work phase, not to complete';
-      if (currentIndex < 0) return 'no phase has started yet';
+      if (currentIndex < 0 || !state.baseline) return 'no phase has started yet';
       if (targetIndex > currentIndex) return `reset goes back, not forward: the subtask is in ${state.phase}`;
       return undefined;
     }
     default:
       return undefined;
   }
+}
+
+/** What went wrong in a failed activity, in one line. */
+function failureMessage(error: unknown): string {
+  if (error instanceof ActivityFailure) return (error.cause ?? error).message.split('\n')[0]!;
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
 
 function agentFailureMessage(error: unknown): string {

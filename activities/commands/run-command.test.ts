@@ -45,7 +45,9 @@ describe('runCommand', () => {
     } finally {
       delete process.env.MAESTRO_TEST_SECRET_API_KEY;
     }
-    expect(commandEnvironment({ OPENAI_API_KEY: 'x', DATABASE_URL: 'y', PATH: '/bin' })).toEqual({ PATH: '/bin', CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' });
+    expect(
+      commandEnvironment({ OPENAI_API_KEY: 'x', DATABASE_URL: 'y', AWS_SECRET_ACCESS_KEY: 'z', SSH_AUTH_SOCK: '/s', MY_LLM: 'k', PATH: '/bin' }, ['MY_LLM']),
+    ).toEqual({ PATH: '/bin', CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' });
   });
 
   test('a command that hangs silently is warned about, then killed with its whole process group', async () => {

@@ -34,6 +34,8 @@ export interface RunCommandOptions {
   logFile: string;
   limits?: Partial<CommandLimits>;
   env?: Record<string, string>;
+  /** More environment variables to keep from the command (the model key's, when it has an unusual name). */
+  secretEnvNames?: readonly string[];
   /** Aborting it stops the command and everything it started. */
   signal?: AbortSignal;
   onWarning?(message: string): void;
@@ -93,7 +95,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
 
   const child = execa(file!, args, {
     cwd: options.cwd,
-    env: { ...commandEnvironment(process.env), ...options.env },
+    env: { ...commandEnvironment(process.env, options.secretEnvNames), ...options.env },
     extendEnv: false,
     stdin: 'ignore',
     all: true,
@@ -174,12 +176,15 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
   }
 }
 
-/** The environment commands get: the worker's, without Maestro's own settings and secrets. */
-export function commandEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+/**
+ * The environment commands (and git) get: the worker's, without Maestro's own settings and without
+ * anything that looks like a secret: a project's tests and hooks never see the keys Maestro holds.
+ */
+export function commandEnvironment(env: NodeJS.ProcessEnv, alsoSecret: readonly string[] = []): Record<string, string> {
   const clean: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
-    if (SECRET_ENV_NAME.test(name) || /^(MAESTRO_|TEMPORAL_)/.test(name) || name === 'NODE_OPTIONS') continue;
+    if (SECRET_ENV_NAME.test(name) || alsoSecret.includes(name) || /^(MAESTRO_|TEMPORAL_|AWS_|GOOGLE_|AZURE_)/.test(name) || name === 'NODE_OPTIONS') continue;
     clean[name] = value;
   }
   return { ...clean, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' };

@@ -18,6 +18,7 @@ export interface RunSuitesOptions {
   logDir: string;
   label: string;
   limits?: Partial<CommandLimits>;
+  secretEnvNames?: readonly string[];
   signal?: AbortSignal;
   onWarning?(message: string): void;
   onProgress?(progress: CommandProgress & { suite: SuiteName }): void;
@@ -34,6 +35,7 @@ export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> 
       cwd: options.cwd,
       logFile: path.join(options.logDir, `${options.label}-${config.suite}.log`),
       limits: options.limits,
+      secretEnvNames: options.secretEnvNames,
       signal: options.signal,
       onWarning: options.onWarning,
       onProgress: (progress) => options.onProgress?.({ ...progress, suite: config.suite }),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { commandEnvironment } from '../commands/run-command.js';
 
 export class GitError extends Error {
   constructor(
@@ -30,7 +31,9 @@ function runGit(cwd: string, args: string[], identity?: GitIdentity) {
     cwd,
     stdin: 'ignore',
     reject: false,
-    env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' },
+    // Hooks of the target repository run with the same clean environment as its commands.
+    env: { ...commandEnvironment(process.env), GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' },
+    extendEnv: false,
   });
 }
 
@@ -67,7 +70,7 @@ export async function revParse(repo: string, ref: string): Promise<string> {
 }
 
 export async function cloneRepository(url: string, destination: string): Promise<void> {
-  await git(path.dirname(destination), ['clone', '--quiet', '--no-tags', url, destination]);
+  await git(path.dirname(destination), ['clone', '--quiet', '--no-tags', '--', url, destination]);
 }
 
 /**
@@ -122,4 +125,35 @@ export async function diffSince(worktree: string, sha: string, maxChars: number)
 export async function changedFiles(worktree: string, from: string, to = 'HEAD'): Promise<string[]> {
   const output = await git(worktree, ['diff', '--name-only', from, to]);
   return output ? output.split('\n') : [];
+}
+
+export interface WorktreeChange {
+  path: string;
+  /** Known to git at HEAD (modified or deleted), rather than new. */
+  tracked: boolean;
+}
+
+/** Every path that differs from HEAD, new files included (ignored files excluded). */
+export async function worktreeChanges(worktree: string): Promise<WorktreeChange[]> {
+  // Untrimmed: each entry starts with a two-letter status whose first letter may be a space.
+  const args = ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames'];
+  const { stdout, exitCode } = await gitRaw(worktree, args);
+  if (exitCode !== 0) await git(worktree, args);
+  return stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((entry) => ({ path: entry.slice(3), tracked: !entry.startsWith('??') }));
+}
+
+/** Puts these paths back as they are at HEAD: modified ones restored, new ones removed. */
+export async function revertPaths(worktree: string, changes: readonly WorktreeChange[]): Promise<void> {
+  const tracked = changes.filter((change) => change.tracked).map((change) => change.path);
+  const untracked = changes.filter((change) => !change.tracked).map((change) => change.path);
+  if (tracked.length > 0) await git(worktree, ['checkout', 'HEAD', '--', ...tracked]);
+  if (untracked.length > 0) await git(worktree, ['clean', '-fq', '--', ...untracked]);
+}
+
+/** Whether `ancestor` is reachable from `descendant`. */
+export async function isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
+  return (await gitRaw(repo, ['merge-base', '--is-ancestor', ancestor, descendant])).exitCode === 0;
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { commitAll, ensureWorktree, git, headCommit, resetWorktree, revParse } from './git.js';
+import { commitAll, ensureWorktree, git, headCommit, resetWorktree, revParse, revertPaths, worktreeChanges } from './git.js';
 import { mergeIntoBase, rebaseOntoBase } from './merge.js';
 
 const me = { name: 'Test', email: 'test@maestro.local' };
@@ -32,6 +32,22 @@ describe('git for subtasks', () => {
     expect(sha).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  test('changes in a worktree are listed with their full paths, and put back as they were at HEAD', async () => {
+    const { worktree } = await repository();
+    writeFileSync(path.join(worktree, 'a.txt'), 'changed\n');
+    mkdirSync(path.join(worktree, 'test', 'unit'), { recursive: true });
+    writeFileSync(path.join(worktree, 'test', 'unit', 'new.test.js'), 'new\n');
+    const changes = await worktreeChanges(worktree);
+    expect(changes).toEqual([
+      { path: 'a.txt', tracked: true },
+      { path: 'test/unit/new.test.js', tracked: false },
+    ]);
+    await revertPaths(worktree, changes);
+    expect(readFileSync(path.join(worktree, 'a.txt'), 'utf8')).toBe('one\n');
+    expect(existsSync(path.join(worktree, 'test', 'unit', 'new.test.js'))).toBe(false);
+    expect(await worktreeChanges(worktree)).toEqual([]);
+  });
+
   test('merges with a merge commit and moves the checked-out base, files included', async () => {
     const { repo, worktree, base } = await repository();
     writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
@@ -42,6 +58,16 @@ describe('git for subtasks', () => {
     expect(readFileSync(path.join(repo, 'b.txt'), 'utf8')).toBe('two\n');
     expect((await git(repo, ['log', '-1', '--format=%P', 'main'])).split(' ')).toHaveLength(2);
     expect(await git(repo, ['status', '--porcelain'])).toBe('');
+  });
+
+  test('a merge retried after it went through is recognised, not made twice', async () => {
+    const { repo, worktree, base } = await repository();
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    await commitAll(worktree, 'work', {}, me);
+    const first = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', base, 'Merge it', me);
+    const again = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', base, 'Merge it', me);
+    expect(again).toEqual(first);
+    expect(await git(repo, ['rev-list', '--count', 'main'])).toBe('3');
   });
 
   test('a moved base is reported; a rebase onto it works when it does not conflict', async () => {

@@ -1,4 +1,4 @@
-import { GitError, git, gitRaw, revParse } from './git.js';
+import { GitError, git, gitRaw, isAncestor, resetWorktree, revParse } from './git.js';
 import type { GitIdentity } from './git.js';
 
 export type MergeResult =
@@ -13,8 +13,12 @@ export type MergeResult =
  */
 export async function mergeIntoBase(repo: string, baseBranch: string, branch: string, expectedBaseSha: string, message: string, identity: GitIdentity): Promise<MergeResult> {
   const baseSha = await revParse(repo, `refs/heads/${baseBranch}`);
-  if (baseSha !== expectedBaseSha) return { status: 'base_moved', baseSha };
   const branchSha = await revParse(repo, `refs/heads/${branch}`);
+  // A retry after the merge went through (the worker died before reporting it) finds it done.
+  if (baseSha !== expectedBaseSha && (await isAncestor(repo, branchSha, baseSha))) {
+    return { status: 'merged', mergeSha: baseSha, baseSha: await revParse(repo, `${baseSha}^1`) };
+  }
+  if (baseSha !== expectedBaseSha) return { status: 'base_moved', baseSha };
   const tree = await gitRaw(repo, ['merge-tree', '--write-tree', baseSha, branchSha]);
   if (tree.exitCode !== 0) throw new GitError(['merge-tree', baseSha, branchSha], tree.exitCode, 'the branch does not merge cleanly onto an unchanged base');
   const treeSha = tree.stdout.split('\n')[0]!.trim();
@@ -33,6 +37,8 @@ export type RebaseResult = { status: 'rebased'; headSha: string; baseSha: string
 
 /** Replays the subtask's commits onto the base branch's tip; on conflicts, lists them and undoes the attempt. */
 export async function rebaseOntoBase(worktree: string, baseBranch: string, identity: GitIdentity): Promise<RebaseResult> {
+  // Whatever an interrupted agent left uncommitted is not part of the branch.
+  await resetWorktree(worktree, 'HEAD');
   const baseSha = await revParse(worktree, `refs/heads/${baseBranch}`);
   const rebase = await gitRaw(worktree, ['rebase', '--quiet', baseSha], identity);
   if (rebase.exitCode === 0) return { status: 'rebased', headSha: await revParse(worktree, 'HEAD'), baseSha };

@@ -8,7 +8,8 @@ import { buildPrompts } from '../agents/prompts.js';
 import { runAgentLoop } from '../agents/run-agent.js';
 import { createAgentTools } from '../agents/tools.js';
 import { type SuiteConfig, describeRuns, runSuites } from '../commands/suites.js';
-import { commitAll, git, headCommit, resetWorktree } from '../git/git.js';
+import { commitAll, git, headCommit, resetWorktree, revertPaths, worktreeChanges } from '../git/git.js';
+import { territoryMatcher } from '../agents/territory.js';
 import { resolveModelEndpoint } from '../models/endpoint.js';
 import { createMeteredModel } from '../models/metered-model.js';
 import { type ActivityDeps, subtaskFolder } from './deps.js';
@@ -42,6 +43,8 @@ export interface AgentPhaseResult {
   criteria?: Array<{ index: number; met: boolean; note?: string }>;
   steps: number;
   filesWritten: string[];
+  /** Files changed outside the role's territory, put back before the commit. */
+  reverted: string[];
 }
 
 const DIFF_CHARS = 8_000;
@@ -56,7 +59,8 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
   return {
     async runAgentPhase(input: AgentPhaseInput): Promise<AgentPhaseResult> {
       const context = Context.current();
-      const attemptTag = `${input.workflowId}/${input.phase}/${input.attempt}`;
+      // Unique per scheduled run (attempts restart after a reset or a retry) and stable across its retries.
+      const attemptTag = `${input.workflowId}/${context.info.workflowExecution?.runId ?? '-'}/${context.info.activityId}`;
       const identity = { name: `Maestro ${input.role}`, email: `${input.role}@maestro.local` };
 
       const head = await headCommit(input.worktree);
@@ -100,8 +104,9 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
               suites: input.suites,
               cwd: input.worktree,
               logDir,
-              label: `${input.phase}-${input.attempt}-agent-${++testRuns}`,
+              label: `${input.phase}-${input.attempt}-${context.info.activityId}-agent-${++testRuns}`,
               limits: config.commands,
+              secretEnvNames: [config.models.apiKeyEnv],
               signal: context.cancellationSignal,
               onProgress: (progress) => context.heartbeat({ running: 'tests', ...progress }),
             }),
@@ -165,8 +170,13 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
       const message = `${phaseCommitMessage(input.phase, input.spec.key, input.spec.title, input.role)}\n\n${summary}`;
       const trailers: Record<string, string> = { 'Maestro-Attempt': attemptTag };
       if (criteria) trailers['Maestro-Criteria'] = JSON.stringify(criteria);
+      // Only the role's territory is committed: whatever else changed (files a test run wrote, say) is put back.
+      const inTerritory = territoryMatcher(input.territory);
+      const outside = (await worktreeChanges(input.worktree)).filter((change) => !inTerritory(change.path));
+      await revertPaths(input.worktree, outside);
+      if (outside.length > 0) trailers['Maestro-Reverted'] = outside.map((change) => change.path).join(', ');
       const sha = await commitAll(input.worktree, message, trailers, identity);
-      return { sha, summary, criteria, steps: outcome.steps, filesWritten: [...filesWritten].sort() };
+      return { sha, summary, criteria, steps: outcome.steps, filesWritten: [...filesWritten].sort(), reverted: outside.map((change) => change.path) };
     },
   };
 }
@@ -176,7 +186,7 @@ function recovered(sha: string, message: string): AgentPhaseResult {
   const body = message.split('\n\n').slice(1).join('\n\n');
   const summary = body.replace(/\n?Maestro-[\w-]+: .*$/gm, '').trim();
   const criteriaLine = /^Maestro-Criteria: (.*)$/m.exec(message)?.[1];
-  return { sha, summary, criteria: criteriaLine ? (JSON.parse(criteriaLine) as AgentPhaseResult['criteria']) : undefined, steps: 0, filesWritten: [] };
+  return { sha, summary, criteria: criteriaLine ? (JSON.parse(criteriaLine) as AgentPhaseResult['criteria']) : undefined, steps: 0, filesWritten: [], reverted: [] };
 }
 
 function cut(text: string, chars: number): string {

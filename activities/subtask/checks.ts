@@ -55,6 +55,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
     const context = Context.current();
     return {
       limits,
+      secretEnvNames: [config.models.apiKeyEnv],
       signal: context.cancellationSignal,
       onProgress: (progress: object) => context.heartbeat({ label, ...progress }),
       onWarning: (message: string) =>
@@ -107,7 +108,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
         suites: input.suites,
         cwd: input.worktree,
         logDir: path.join(subtaskFolder(config, input.workflowId), 'logs'),
-        label: `${input.phase}-${input.attempt}`,
+        label: `${input.phase}-${input.attempt}-${Context.current().info.activityId}`,
         ...heartbeatingOptions(input.workflowId, input.subtaskId, input.projectId, `check ${input.phase}`),
       });
       const verdict = evaluateCheck(input.kind, runs, baseline, input.suite);

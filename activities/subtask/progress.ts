@@ -13,12 +13,14 @@ export function createProgressActivities({ prisma }: Pick<ActivityDeps, 'prisma'
     decideApproval: (input: Parameters<typeof decideApproval>[1]) => decideApproval(prisma, input),
     openEscalation: (input: Parameters<typeof openEscalation>[1]) => openEscalation(prisma, input),
     resolveEscalation: (input: Parameters<typeof resolveEscalation>[1]) => resolveEscalation(prisma, input),
-    /** The dependencies that are not completed yet. */
-    async pendingDependencies({ projectId, keys }: { projectId: string; keys: string[] }): Promise<string[]> {
-      if (keys.length === 0) return [];
-      const done = await prisma.subtask.findMany({ where: { projectId, key: { in: keys }, status: 'completed' }, select: { key: true } });
-      const completed = new Set(done.map((row) => row.key));
-      return keys.filter((key) => !completed.has(key));
+    /** Which dependencies are not completed yet, and which were cancelled (and never will be). */
+    async dependencyStatus({ projectId, keys }: { projectId: string; keys: string[] }): Promise<{ pending: string[]; cancelled: string[] }> {
+      const rows = await prisma.subtask.findMany({ where: { projectId, key: { in: keys } }, select: { key: true, status: true } });
+      const statusOf = new Map(rows.map((row) => [row.key, row.status]));
+      return {
+        pending: keys.filter((key) => statusOf.get(key) !== 'completed' && statusOf.get(key) !== 'cancelled'),
+        cancelled: keys.filter((key) => statusOf.get(key) === 'cancelled'),
+      };
     },
     /** Workflows of subtasks waiting for this one. */
     async dependentWorkflows({ projectId, key }: { projectId: string; key: string }): Promise<string[]> {

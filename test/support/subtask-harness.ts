@@ -35,7 +35,7 @@ export interface SubtaskHarness {
   /** Adds conversations to the scripted model (they match by subtask key, so tests do not collide). */
   script(...conversations: ScriptedConversation[]): void;
   /** A new git repository of the sample project, registered as a project. */
-  sampleProject(name: string, options?: { files?: Record<string, string>; testCommand?: string; withoutReports?: boolean }): Promise<string>;
+  sampleProject(name: string, options?: { files?: Record<string, string>; testCommand?: string; withoutReports?: boolean; withoutIntegration?: boolean }): Promise<string>;
   waitFor(project: string, key: string, until: (state: SubtaskState) => boolean, what: string, timeoutMs?: number): Promise<SubtaskState>;
   /** Saves the workflow's history under test/histories when RECORD_HISTORIES is set, for the replay test. */
   recordHistory(workflowId: string, name: string): Promise<void>;
@@ -86,22 +86,24 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
         ...SAMPLE_PROJECT,
         ...(options.testCommand ? { testCommand: options.testCommand } : {}),
         ...(options.withoutReports ? { testReport: undefined, integrationTestReport: undefined } : {}),
+        ...(options.withoutIntegration ? { integrationTestCommand: undefined, integrationTestReport: undefined } : {}),
       });
       return repository;
     },
-    async waitFor(project, key, until, what, timeoutMs = 120_000) {
+    async waitFor(project, key, until, what, timeoutMs = 80_000) {
       const deadline = Date.now() + timeoutMs;
       let last: SubtaskState | undefined;
+      let lastError: unknown;
       while (Date.now() < deadline) {
         try {
           last = await api.subtask.state.query({ project, key });
           if (until(last)) return last;
-        } catch {
-          // not started yet
+        } catch (error) {
+          lastError = error; // not started yet, or the query failed: reported if nothing else comes
         }
         await sleep(150);
       }
-      throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { status: last.status, phase: last.phase, attempt: last.attempt, lastFailure: last.lastFailure?.reason, blocked: last.blocked })}`);
+      throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { status: last.status, phase: last.phase, attempt: last.attempt, lastFailure: last.lastFailure?.reason, blocked: last.blocked })}${last ? '' : `; last error: ${String(lastError)}`}`);
     },
     async recordHistory(workflowId, name) {
       if (!process.env.RECORD_HISTORIES) return;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { type ProjectConfig, isRemoteRepository } from '../../domain/project.js';
+import { redactUrl } from '../../domain/redact.js';
 import { branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../activities/git/git.js';
 import { type ProjectRow, insertProject } from '../../activities/store/projects.js';
 import type { Context } from './trpc.js';
@@ -17,14 +18,15 @@ export async function createProject(ctx: Context, input: ProjectConfig): Promise
   let repoPath: string;
   let repoUrl: string | undefined;
   if (isRemoteRepository(input.repository)) {
-    repoUrl = input.repository;
+    // A password or token in the URL is used to clone, never stored or shown.
+    repoUrl = redactUrl(input.repository);
     repoPath = path.join(ctx.config.dataDir, 'repos', input.name);
     if (!(await isWorkTree(repoPath))) {
       mkdirSync(path.dirname(repoPath), { recursive: true });
       try {
-        await cloneRepository(repoUrl, repoPath);
+        await cloneRepository(input.repository, repoPath);
       } catch (error) {
-        throw bad(`Could not clone ${repoUrl}: ${(error as Error).message}`);
+        throw bad(`Could not clone ${repoUrl}: ${redactUrl((error as Error).message)}`);
       }
     }
   } else {

@@ -1,7 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
 import { TRPCError } from '@trpc/server';
-import { subtaskWorkflowId } from '../../domain/naming.js';
+import { subtaskBranch, subtaskWorkflowId } from '../../domain/naming.js';
 import { DEFAULT_PHASES } from '../../domain/phases.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
@@ -31,7 +31,18 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
   }
 
   const workflowId = subtaskWorkflowId(project.name, spec.key);
-  const existing = await ctx.prisma.subtask.findUnique({ where: { workflowId }, select: { id: true } });
+  const existing = await ctx.prisma.subtask.findUnique({ where: { workflowId }, select: { id: true, projectId: true, key: true } });
+  if (existing && (existing.projectId !== project.id || existing.key !== spec.key)) {
+    // `subtask-a-b-1` is both project a, key b-1 and project a-b, key 1.
+    throw new TRPCError({ code: 'CONFLICT', message: `The workflow id ${workflowId} belongs to another subtask already: choose another key.` });
+  }
+  const branch = subtaskBranch(spec.key, spec.title);
+  const sameBranch = (await ctx.prisma.subtask.findMany({ where: { projectId: project.id, key: { not: spec.key } }, select: { key: true, title: true } })).find(
+    (other) => subtaskBranch(other.key, other.title) === branch,
+  );
+  if (sameBranch) {
+    throw new TRPCError({ code: 'CONFLICT', message: `Subtask ${sameBranch.key} works on the branch ${branch} already: choose another key or title.` });
+  }
   const subtaskId =
     existing?.id ??
     (
@@ -57,7 +68,8 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
       suites,
       territories: projectTerritories(project),
     },
-    phases: [...DEFAULT_PHASES],
+    // Without an integration suite there are no integration phases to run.
+    phases: DEFAULT_PHASES.filter((phase) => phase.suite !== 'integration' || suites.some((suite) => suite.suite === 'integration')),
     settings: {
       maxAttempts: settings.maxAttempts,
       retryBackoffMs: settings.retryBackoffMs,
