@@ -27,12 +27,12 @@ describe('resolveConfig', () => {
 
   test('environment variables win over the file', () => {
     const { config } = resolveConfig({
-      env: { MAESTRO_API_PORT: '5000', TEMPORAL_ADDRESS: 'temporal.internal:7233', MAESTRO_WORKER_PROCESSES: 'workflows;orchestrator,tester,developer,runner,council' },
+      env: { MAESTRO_API_PORT: '5000', TEMPORAL_ADDRESS: 'temporal.internal:7233', MAESTRO_WORKER_PROCESSES: 'workflows;orchestrator,tester,developer,runner,council,models' },
       file: { name: 'maestro.config.json', content: { api: { port: 4000, host: '0.0.0.0' }, workers: { queues: { runner: { maxConcurrentActivities: 1 } } } } },
     });
     expect(config.api).toEqual({ host: '0.0.0.0', port: 5000 });
     expect(config.temporal.address).toBe('temporal.internal:7233');
-    expect(config.workers.processes).toEqual([['workflows'], ['orchestrator', 'tester', 'developer', 'runner', 'council']]);
+    expect(config.workers.processes).toEqual([['workflows'], ['orchestrator', 'tester', 'developer', 'runner', 'council', 'models']]);
     expect(config.workers.queues.runner.maxConcurrentActivities).toBe(1);
     expect(config.workers.queues.tester.maxConcurrentActivities).toBe(4);
   });
@@ -57,7 +57,7 @@ describe('resolveConfig', () => {
 
   test('a queue no process hosts is refused with what to add', () => {
     const problems = problemsOf(() => resolveConfig({ env: { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator;tester' } }));
-    expect(problems).toEqual([expect.stringContaining('add developer, runner, council to a group')]);
+    expect(problems).toEqual([expect.stringContaining('add developer, runner, council, models to a group')]);
   });
 
   test('an unknown queue name is refused', () => {
@@ -89,5 +89,63 @@ describe('resolveConfig', () => {
     expect(problemsOf(() => resolveConfig({ env: {}, file: { name: 'maestro.config.json', content: [1, 2] } }))).toEqual([
       'maestro.config.json: expected a JSON object at the top level',
     ]);
+  });
+});
+
+describe('models and budgets', () => {
+  test('the registry, providers and routing have defaults for current models', () => {
+    const { config } = resolveConfig({ env: {} });
+    expect(config.models.registry['gpt-4o-mini']).toMatchObject({ provider: 'openai', inputPerMillion: 0.15, outputPerMillion: 0.6, toolCalling: true });
+    expect(config.models.providers.anthropic).toEqual({ kind: 'anthropic', apiKeyEnv: 'ANTHROPIC_API_KEY' });
+    expect(config.models.routing.tactical.cheap[0]).toBe('gpt-4o-mini');
+    expect(config.budgets).toEqual({ softUsd: 20, hardUsd: 50, emergencyUsd: 100, councilDailyUsd: 5 });
+  });
+
+  test('the file overrides a price and adds models and providers; the rest keeps its defaults', () => {
+    const { config } = resolveConfig({
+      env: {},
+      file: {
+        name: 'maestro.config.json',
+        content: {
+          models: {
+            providers: { ollama: { kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1' } },
+            registry: {
+              'gpt-4o-mini': { inputPerMillion: 0.1 },
+              'qwen2.5-coder': { provider: 'ollama', contextWindow: 32_768, inputPerMillion: 0, outputPerMillion: 0, toolCalling: false, maxConcurrent: 1 },
+            },
+            routing: { tactical: { cheap: ['qwen2.5-coder', 'gpt-4o-mini'] } },
+          },
+          budgets: { softUsd: 5, hardUsd: 10, emergencyUsd: 20 },
+        },
+      },
+    });
+    expect(config.models.registry['gpt-4o-mini']).toMatchObject({ inputPerMillion: 0.1, outputPerMillion: 0.6 });
+    expect(config.models.registry['qwen2.5-coder']).toMatchObject({ provider: 'ollama', toolCalling: false });
+    expect(config.models.routing.tactical).toEqual({ cheap: ['qwen2.5-coder', 'gpt-4o-mini'], strong: config.models.routing.strategic });
+    expect(config.budgets.hardUsd).toBe(10);
+  });
+
+  test('a new model without its fields, an unknown provider or model, and budgets out of order are each named', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({
+        env: { MAESTRO_BUDGET_HARD_USD: '200' },
+        file: {
+          name: 'maestro.config.json',
+          content: { models: { registry: { mystery: { provider: 'openai' }, stray: { provider: 'nowhere', contextWindow: 8192, inputPerMillion: 1, outputPerMillion: 1, toolCalling: true, maxConcurrent: 1 } }, routing: { strategic: ['gpt-9'] } } },
+        },
+      }),
+    );
+    expect(problems).toContainEqual(expect.stringMatching(/models\.registry\.mystery\.contextWindow: .*a new model needs provider/));
+    expect(problems).toContainEqual(expect.stringMatching(/models\.registry\.stray\.provider: unknown provider nowhere/));
+    expect(problems).toContainEqual(expect.stringMatching(/models\.routing\.strategic: gpt-9 is not in the model registry/));
+    expect(problems).toContainEqual(expect.stringMatching(/budgets: the tiers must rise: soft 20 ≤ hard 200 ≤ emergency 100/));
+  });
+
+  test('the shorthand endpoint makes one model do everything', () => {
+    const { config } = resolveConfig({ env: { MAESTRO_MODEL_BASE_URL: 'http://127.0.0.1:11434/v1', MAESTRO_MODEL: 'llama3.1' } });
+    expect(config.models.providers.custom).toEqual({ kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1' });
+    expect(config.models.registry['llama3.1']).toMatchObject({ provider: 'custom', inputPerMillion: 0, toolCalling: true });
+    expect(config.models.routing).toMatchObject({ strategic: ['llama3.1'], tactical: { cheap: ['llama3.1'], strong: ['llama3.1'] }, strongest: ['llama3.1'] });
+    expect(problemsOf(() => resolveConfig({ env: { MAESTRO_MODEL: 'gpt-9' } }))).toEqual([expect.stringMatching(/MAESTRO_MODEL \(models\.model\): gpt-9 is not in the model registry/)]);
   });
 });

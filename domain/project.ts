@@ -48,6 +48,14 @@ export const Territories = z
   .transform((given) => ({ tester: [...(given.tester ?? DEFAULT_TERRITORIES.tester)], developer: [...(given.developer ?? DEFAULT_TERRITORIES.developer)] }));
 export type Territories = z.infer<typeof Territories>;
 
+/** A project's budget tiers in dollars; a tier left out keeps its configured default. */
+export const BudgetInput = z.strictObject({
+  softUsd: z.number().min(0, 'a budget cannot be negative').optional(),
+  hardUsd: z.number().min(0, 'a budget cannot be negative').optional(),
+  emergencyUsd: z.number().min(0, 'a budget cannot be negative').optional(),
+});
+export type BudgetInput = z.infer<typeof BudgetInput>;
+
 /** What `project.create` takes. `repository` is a local path to a git repository or a URL to clone. */
 export const ProjectInput = z.strictObject({
   name: ProjectName,
@@ -63,6 +71,8 @@ export const ProjectInput = z.strictObject({
   integrationTestCommand: Command.optional(),
   integrationTestReport: TestReport.optional(),
   territories: Territories.prefault({}),
+  /** Its budget tiers; the configured defaults ($20 soft, $50 hard, $100 emergency) for what is left out. */
+  budget: BudgetInput.optional(),
 });
 export type ProjectInput = z.input<typeof ProjectInput>;
 export type ProjectConfig = z.output<typeof ProjectInput>;

@@ -2,7 +2,7 @@
  * The task queues of ARCHITECTURE.md, by the short name used in configuration and flags. Workflow
  * code imports this file, so it stays free of libraries (no zod here: see config.ts for the schema).
  */
-export const QUEUE_NAMES = ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council'] as const;
+export const QUEUE_NAMES = ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council', 'models'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const TASK_QUEUES = {
@@ -12,6 +12,8 @@ export const TASK_QUEUES = {
   developer: 'maestro-developer',
   runner: 'maestro-runner',
   council: 'maestro-council',
+  /** Not one queue: a family, `maestro-model-<model id>`, one per model whose provider has its key. */
+  models: 'maestro-model-*',
 } as const satisfies Record<QueueName, string>;
 
 /** Which kind of task a queue's workers poll: only the workflows queue runs workflow code. */

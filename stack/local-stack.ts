@@ -20,7 +20,7 @@ import { projectRoot } from './project-root.js';
 import type { RunLock } from './run-lock.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 import { waitForTemporalCluster } from './temporal-cluster.js';
-import { resolveModelEndpoint } from '../activities/models/endpoint.js';
+import { availableModels, providerAvailability } from '../activities/models/availability.js';
 import { type ScriptedModelServer, startScriptedModelServer } from './scripted-model/server.js';
 import { cartTaxConversations } from './demo/cart-tax-script.js';
 import { DEMO_SUBTASK_KEY, startDemo } from './demo/demo.js';
@@ -266,11 +266,15 @@ export class LocalStack {
    * everyone is told so: the log here, the console through MAESTRO_MODEL_DEMO.
    */
   private async modelEnv(): Promise<NodeJS.ProcessEnv> {
-    if (resolveModelEndpoint(this.config, process.env)) return {};
+    if (availableModels(this.config.models, process.env).length > 0) {
+      const missing = providerAvailability(this.config.models.providers, process.env).filter((provider) => !provider.available);
+      if (missing.length > 0) this.log.info({ missing: missing.map((provider) => `${provider.provider}: ${provider.missing}`) }, `model providers left out: ${missing.map((provider) => provider.provider).join(', ')}`);
+      return {};
+    }
     this.demoModel = await startScriptedModelServer({ script: { name: 'demo', conversations: cartTaxConversations(DEMO_SUBTASK_KEY) } });
     this.log.warn(
       { scriptedModel: this.demoModel.baseUrl },
-      'No model is configured (set MAESTRO_MODEL_BASE_URL or OPENAI_API_KEY): running the offline demo, where a scripted model plays the agents',
+      'No model is configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, DEEPSEEK_API_KEY or MAESTRO_MODEL_BASE_URL): running the offline demo, where a scripted model plays the agents',
     );
     return { MAESTRO_MODEL_BASE_URL: this.demoModel.baseUrl, MAESTRO_MODEL: 'scripted-demo', MAESTRO_MODEL_DEMO: 'true' };
   }

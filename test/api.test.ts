@@ -37,15 +37,16 @@ describe('the API over real HTTP', () => {
     expect(status.temporal).toMatchObject({ reachable: true, address: shared.temporalAddress, namespace: 'maestro' });
     expect(status.temporal.serverVersion).toMatch(/^\d+\.\d+/);
     expect(status.database).toMatchObject({ reachable: true, latestMigration: expect.stringMatching(/^\d{14}_init$/) });
-    expect(status.queues.map((queue) => queue.taskQueue)).toEqual(Object.values(TASK_QUEUES));
+    expect(status.queues.map((queue) => queue.taskQueue)).toEqual([...Object.values(TASK_QUEUES).filter((queue) => !queue.endsWith('*')), 'maestro-model-scripted-demo']);
     expect(status.allQueuesPolled).toBe(true);
     for (const queue of status.queues) {
       expect(queue.pollers.some((poller) => poller.live && /^\d+@.+\/maestro:/.test(poller.identity))).toBe(true);
     }
     expect(status.queues.find((queue) => queue.name === 'workflows')!.kind).toBe('workflow');
     // The embedded default: one worker process hosts every queue.
-    expect(status.workers.map((worker) => worker.queues.sort())).toContainEqual(['council', 'developer', 'orchestrator', 'runner', 'tester', 'workflows']);
-    expect(status.models).toEqual({ demo: true, configured: true, provider: 'scripted', model: 'scripted-demo' });
+    expect(status.workers.map((worker) => worker.queues.sort())).toContainEqual(['council', 'developer', 'models', 'orchestrator', 'runner', 'tester', 'workflows']);
+    expect(status.models).toMatchObject({ demo: true, configured: true, available: ['scripted-demo'], routing: { strategic: 'scripted-demo', cheap: 'scripted-demo', strong: 'scripted-demo' } });
+    expect(status.models.providers.find((provider) => provider.provider === 'openai')).toEqual({ provider: 'openai', kind: 'openai', available: false, missing: 'set OPENAI_API_KEY' });
   });
 
   test('system.onStatus streams the status over server-sent events', async () => {

@@ -28,7 +28,7 @@ import {
 } from './support/maestro-process.js';
 
 /** Two worker processes, to see queues grouped and one group restarted alone. */
-const TWO_WORKER_PROCESSES = { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator;tester,developer,runner,council' };
+const TWO_WORKER_PROCESSES = { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator;tester,developer,runner,council,models' };
 
 /** One stack, taken through its whole life: start from nothing, a crash, a stop, a second start. */
 describe('the local stack, from nothing to a restart', () => {

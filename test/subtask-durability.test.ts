@@ -9,7 +9,7 @@ let harness: SubtaskHarness;
 beforeAll(async () => {
   // The developer in a process of its own, so it can be killed alone.
   harness = await startSubtaskHarness('durability', {
-    MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,tester,runner,council;developer',
+    MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,tester,runner,council,models;developer',
     // Short silence limits, to watch a hung command be caught (the sample tests print within a second).
     MAESTRO_COMMAND_SILENCE_WARNING_MS: '1500',
     MAESTRO_COMMAND_SILENCE_KILL_MS: '4000',

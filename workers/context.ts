@@ -5,7 +5,7 @@ import type { PrismaClient } from '../activities/store/prisma.js';
 import type { LoadedConfig } from '../stack/config.js';
 import type { Logger } from '../stack/log.js';
 
-export type ActivityQueueName = Exclude<QueueName, 'workflows'>;
+export type ActivityQueueName = Exclude<QueueName, 'workflows' | 'models'>;
 
 /** What every queue's worker is built from; one per worker process. */
 export interface WorkerContext {

@@ -15,19 +15,21 @@ import { createLogger } from '../stack/log.js';
 import type { WorkerContext } from './context.js';
 import { createCouncilWorker } from './council.js';
 import { createDeveloperWorker } from './developer.js';
+import { createModelWorkers } from './models.js';
 import { createOrchestratorWorker } from './orchestrator.js';
 import { createRunnerWorker } from './runner.js';
 import { createTesterWorker } from './tester.js';
 import { temporalLoggerFor } from './temporal-logger.js';
 import { createWorkflowsWorker } from './workflows.js';
 
-const WORKER_FACTORIES: Record<QueueName, (context: WorkerContext) => Promise<Worker>> = {
+const WORKER_FACTORIES: Record<QueueName, (context: WorkerContext) => Promise<Worker | Worker[]>> = {
   workflows: createWorkflowsWorker,
   orchestrator: createOrchestratorWorker,
   tester: createTesterWorker,
   developer: createDeveloperWorker,
   runner: createRunnerWorker,
   council: createCouncilWorker,
+  models: createModelWorkers,
 };
 
 const QueuesFlag = z
@@ -48,9 +50,14 @@ runMain(async () => {
   const connection = await NativeConnection.connect({ address: temporalAddressOf(config) });
   let prisma: PrismaClient | undefined;
   const context = { config, connection, namespace: config.temporal.namespace, queues, prisma: () => (prisma ??= prismaFor(databaseUrlOf(config))) };
-  const workers = await Promise.all(
-    queues.map((queue) => WORKER_FACTORIES[queue]({ ...context, log: log.child({ role: queue, queue: TASK_QUEUES[queue] }) })),
+  const hosted = await Promise.all(
+    queues.map(async (queue) => {
+      const created = await WORKER_FACTORIES[queue]({ ...context, log: log.child({ role: queue, queue: TASK_QUEUES[queue] }) });
+      return (Array.isArray(created) ? created : [created]).map((worker) => ({ queue, worker }));
+    }),
   );
+  const workers = hosted.flat().map((entry) => entry.worker);
+  const workerQueues = hosted.flat().map((entry) => entry.queue);
 
   let draining = false;
   const drain = (reason: string) => {
@@ -75,13 +82,13 @@ runMain(async () => {
       try {
         await worker.run();
       } catch (error) {
-        log.error({ err: error, queue: queues[index] }, 'worker failed; draining the others');
+        log.error({ err: error, queue: workerQueues[index], taskQueue: worker.options.taskQueue }, 'worker failed; draining the others');
         drain('a worker of this process failed');
         throw error;
       }
     }),
   );
-  log.info({ taskQueues: queues.map((queue) => TASK_QUEUES[queue]) }, 'polling');
+  log.info({ taskQueues: workers.map((worker) => worker.options.taskQueue) }, 'polling');
   const results = await running;
   await Promise.all([connection.close(), disconnectPrisma()]);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');

@@ -18,7 +18,7 @@ export async function createWorkflowsWorker(context: WorkerContext): Promise<Wor
     maxCachedWorkflows: settings.maxCachedWorkflows,
     maxConcurrentLocalActivityExecutions: settings.maxConcurrentLocalActivities,
     // Local activities: the workflows' own writes to the read model.
-    activities: createProgressActivities({ prisma: context.prisma() }),
+    activities: createProgressActivities({ prisma: context.prisma(), config: context.config }),
   });
 }
 

@@ -1,3 +1,4 @@
 // The workflow bundle's entry: every workflow the maestro-workflows queue runs.
 export { stackProbeWorkflow } from './stack-probe.js';
 export { subtaskWorkflow } from './subtask.js';
+export { modelCallWorkflow } from './model-call.js';

@@ -6,7 +6,9 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import * as z from 'zod/mini';
 import type { Baseline } from '../domain/checks.js';
 import type { ChecklistItem } from '../domain/checklist.js';
+import type { BudgetLimits, BudgetTier } from '../domain/budget.js';
 import type { SubtaskStatus } from '../domain/lifecycle.js';
+import type { ComplexityLevel, ModelsSnapshot } from '../domain/models.js';
 import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type Role } from '../domain/phases.js';
 import type { SuiteConfig } from '../activities/commands/suites.js';
 
@@ -50,6 +52,8 @@ export interface SubtaskWorkflowInput {
   project: ProjectSnapshot;
   phases: PhaseDefinition[];
   settings: SubtaskSettings;
+  /** The providers, model registry and routing preferences, as they were at the start. */
+  models: ModelsSnapshot;
   /** Who started it (`user:alice`, `system:demo`). */
   startedBy: string;
 }
@@ -71,13 +75,31 @@ export interface PendingGate {
   since: string;
 }
 
+/** What a person may answer a block with: an override, or raising the project's budget (`project.setBudget`). */
+export type BlockOption = OverrideAction | 'raise_budget';
+
 export interface BlockedState {
   reason: string;
   since: string;
   escalationId?: string;
   /** What a person may answer with, in order of preference. */
-  options: OverrideAction[];
+  options: BlockOption[];
   conflicts?: string[];
+}
+
+/** How the subtask's models are chosen: decided once from the subtask, applied at every attempt. */
+export interface RoutingState {
+  complexity: number;
+  level: ComplexityLevel;
+  hardStop: string[];
+  reason: string;
+}
+
+export interface BudgetState {
+  tier: BudgetTier;
+  /** The project's spend, exact. */
+  spentUsd: string;
+  limits: BudgetLimits;
 }
 
 export interface SubtaskState {
@@ -108,6 +130,12 @@ export interface SubtaskState {
   redEvidence?: { sha: string; logFiles: string[]; newFailingTests: string[]; reason: string };
   baseline?: { file: string; passing: number; failing: number };
   waitingFor?: string[];
+  routing?: RoutingState;
+  /** The model of the latest agent attempt, and why. */
+  model?: { id: string; reason: string };
+  /** What this subtask's model calls cost so far (exact, from the ledger). */
+  costUsd: string;
+  budget?: BudgetState;
 }
 
 export interface SubtaskOutcome {
@@ -161,6 +189,8 @@ export const rejectUpdate = defineUpdate<SubtaskState, [RejectInput]>('reject');
 export const overrideUpdate = defineUpdate<SubtaskState, [OverrideInput]>('override');
 /** From a subtask this one depends on, when it completes. */
 export const dependencyCompletedSignal = defineSignal<[{ key: string }]>('dependencyCompleted');
+/** From the API, when a person changed the project's budget: a subtask held by its limits looks again. */
+export const budgetChangedSignal = defineSignal<[{ actor: string }]>('budgetChanged');
 
 /**
  * Every message must say who sent it. The schemas leave `actor` optional so the API can take a

@@ -18,6 +18,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AgentActivities, AgentPhaseResult } from '../activities/subtask/agent-phase.js';
+import { atLeast, describeSpend } from '../domain/budget.js';
+import type { ModelChoice } from '../domain/models.js';
+import { formatUsdExact, parseUsd } from '../domain/money.js';
+import { assessComplexity, chooseModel } from '../domain/routing.js';
 import type { CheckActivities, CheckResult } from '../activities/subtask/checks.js';
 import type { ProgressActivities } from '../activities/subtask/progress.js';
 import type { WorkspaceActivities } from '../activities/subtask/workspace.js';
@@ -29,6 +33,7 @@ import { TASK_QUEUES } from '../domain/queues.js';
 import { oneAtATime } from './one-at-a-time.js';
 import {
   ApproveInput,
+  type BlockOption,
   type BlockedState,
   type FailureSummary,
   type OverrideAction,
@@ -38,6 +43,7 @@ import {
   type SubtaskState,
   type SubtaskWorkflowInput,
   approveUpdate,
+  budgetChangedSignal,
   dependencyCompletedSignal,
   describeIssues,
   missingActor,
@@ -95,6 +101,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     progress: '',
     skipped: [],
     queues: { orchestrator: TASK_QUEUES.orchestrator, tester: TASK_QUEUES.tester, developer: TASK_QUEUES.developer },
+    costUsd: '0.000000000000',
   };
   state.progress = checklistProgress(state.checklist);
 
@@ -116,7 +123,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
       taskQueue,
       startToCloseTimeout: settings.agentTimeoutMs,
       heartbeatTimeout: settings.heartbeatTimeoutMs,
-      retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['AgentFailure'] },
+      retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['AgentFailure', 'ProviderFailure', 'BudgetEmergency'] },
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
 
@@ -162,6 +169,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   const pendingDecision = (): Decision | undefined => decision;
   let currentStep: CancellationScope | undefined;
   const waitingFor = new Set<string>();
+  let softLimitAnnounced = false;
 
   const interruptWith = (next: Interrupt) => {
     if (interrupt?.kind === 'cancel') return;
@@ -170,6 +178,11 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   };
 
   setHandler(stateQuery, () => state);
+
+  let budgetChangedBy: string | undefined;
+  setHandler(budgetChangedSignal, ({ actor }) => {
+    budgetChangedBy = actor;
+  });
 
   setHandler(
     approveUpdate,
@@ -296,7 +309,17 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
 
   /** Waits for a person to answer a block with one of its options (or force complete, or cancel). */
   async function waitForHuman(phase: string, block: Omit<BlockedState, 'since' | 'escalationId'>, tier: number): Promise<Interrupt> {
+    const answer = await escalate(phase, block, tier);
+    return answer as Interrupt;
+  }
+
+  /**
+   * Blocks with an escalation until a person answers: with an override, or — for a block that offers
+   * `raise_budget` — by changing the project's budget (then this returns 'budget_changed').
+   */
+  async function escalate(phase: string, block: Omit<BlockedState, 'since' | 'escalationId'>, tier: number): Promise<Interrupt | 'budget_changed'> {
     const escalationId = uuid4();
+    const waitsForBudget = block.options.includes('raise_budget');
     state.blocked = { ...block, since: new Date(Date.now()).toISOString(), escalationId };
     await progress.openEscalation({
       id: escalationId,
@@ -308,10 +331,15 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
       recommendedOption: block.options[0]!,
     });
     await transition('blocked', `blocked in ${phase}: ${block.reason}`, { data: { escalationId, options: block.options } });
-    await condition(() => pendingInterrupt() !== undefined);
-    const answer = pendingInterrupt()!;
-    interrupt = undefined;
+    await condition(() => pendingInterrupt() !== undefined || (waitsForBudget && budgetChangedBy !== undefined));
     state.blocked = undefined;
+    if (!pendingInterrupt()) {
+      const actor = budgetChangedBy!;
+      budgetChangedBy = undefined;
+      await progress.resolveEscalation({ id: escalationId, status: 'resolved', chosenOption: 'raise_budget', resolvedBy: actor, comment: 'the project budget was changed', at: Date.now() });
+      return 'budget_changed';
+    }
+    const answer = takeInterrupt();
     await progress.resolveEscalation({
       id: escalationId,
       status: answer.kind === 'cancel' ? 'withdrawn' : 'resolved',
@@ -358,7 +386,15 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   // --- the subtask --------------------------------------------------------------------------------
 
   try {
-    await audit([{ actor: input.startedBy, kind: 'subtask.started', message: `subtask ${spec.key} started: ${spec.title}`, data: { risk: spec.risk } }]);
+    const assessed = assessComplexity(spec, input.models.routing);
+    state.routing = { complexity: assessed.score, level: assessed.level, hardStop: assessed.hardStop, reason: assessed.reason };
+    await audit(
+      [
+        { actor: input.startedBy, kind: 'subtask.started', message: `subtask ${spec.key} started: ${spec.title}`, data: { risk: spec.risk } },
+        { actor: 'orchestrator', kind: 'routing.decided', message: `routing: ${assessed.reason}`, data: { ...assessed } },
+      ],
+      { complexity: assessed.score, routing: { ...state.routing } },
+    );
 
     if (spec.dependencies.length > 0) {
       const waited = await waitForDependencies();
@@ -493,6 +529,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     const role = phase.role === 'orchestrator' ? 'developer' : phase.role;
 
     let attempt = 0;
+    let providerTrouble = 0;
     for (;;) {
       attempt += 1;
       state.attempt = attempt;
@@ -504,6 +541,15 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         else return end;
         continue;
       }
+      const routed = await routeAttempt(phase.name, role);
+      if ('answer' in routed) {
+        const end = await applyInterrupt(routed.answer, phase.name);
+        if (end === 'retry') attempt = 0;
+        else if (end === 'redo') attempt -= 1;
+        else return end;
+        continue;
+      }
+      state.model = { id: routed.choice.id, reason: routed.reason };
       if (failure && (state.status === 'failed' || state.status === 'blocked')) {
         await transition('retrying', `${phase.name}: attempt ${attempt} of ${settings.maxAttempts}, with the last failure in its prompt`);
       } else if (state.status !== 'in_progress' && state.status !== 'retrying') {
@@ -514,8 +560,8 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         {
           actor: 'orchestrator',
           kind: 'phase.handoff',
-          message: `${phase.name} attempt ${attempt} handed to the ${phase.role} on ${queue}`,
-          data: { phase: phase.name, attempt, role: phase.role, taskQueue: queue, startSha },
+          message: `${phase.name} attempt ${attempt} handed to the ${phase.role} on ${queue}, with ${routed.choice.id} (${routed.reason})`,
+          data: { phase: phase.name, attempt, role: phase.role, taskQueue: queue, startSha, model: routed.choice.id, modelReason: routed.reason },
         },
       ]);
 
@@ -536,6 +582,8 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
             startSha,
             territory: project.territories[role],
             suites: project.suites,
+            model: routed.choice,
+            checklist: state.checklist,
             context: {
               failure: failure && { reason: failure.reason, failingTests: failure.failingTests, outputTail: failure.outputTail },
               previousSha: failure?.sha,
@@ -545,19 +593,65 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           }),
         );
       } catch (error) {
+        const type = failureType(error);
+        if (type === 'BudgetEmergency' || (type === 'ProviderFailure' && providerTrouble < MAX_PROVIDER_TROUBLE)) {
+          // Not the agent's attempt failing: route again (a fallback model, or a block on the budget).
+          providerTrouble += type === 'ProviderFailure' ? 1 : 0;
+          await audit([
+            {
+              actor: 'orchestrator',
+              kind: type === 'BudgetEmergency' ? 'budget.emergency_stop' : 'routing.provider_failure',
+              message: `${phase.name} attempt ${attempt} on ${routed.choice.id} stopped: ${failureMessage(error)}${type === 'ProviderFailure' ? '; routing it again' : ''}`,
+              data: { phase: phase.name, attempt, model: routed.choice.id, provider: routed.choice.provider },
+            },
+          ]);
+          if (type === 'ProviderFailure') {
+            const pause = await interruptible(() => sleep(Math.min(settings.retryBackoffMs * 2 ** (providerTrouble - 1), settings.retryBackoffMaxMs)).then(() => true));
+            if (pause === undefined) {
+              const end = await applyInterrupt(takeInterrupt(), phase.name);
+              if (end === 'retry') attempt = 0;
+              else if (end === 'redo') attempt -= 1;
+              else return end;
+              continue;
+            }
+          }
+          attempt -= 1;
+          continue;
+        }
         agentFailure = agentFailureMessage(error);
       }
+      providerTrouble = 0;
 
       let check: CheckResult | undefined;
       if (agent) {
+        state.costUsd = formatUsdExact(parseUsd(state.costUsd) + parseUsd(agent.costUsd));
         await transition('testing', `${phase.name}: the ${phase.role} committed ${short(agent.sha)}; the runner checks it`, {
           events: [
             {
               actor: phase.role,
               kind: 'phase.commit',
               message: `${phase.role} finished ${phase.name}: ${agent.summary}`,
-              data: { sha: agent.sha, files: agent.filesWritten, reverted: agent.reverted, steps: agent.steps, attempt },
+              data: {
+                sha: agent.sha,
+                files: agent.filesWritten,
+                reverted: agent.reverted,
+                steps: agent.steps,
+                attempt,
+                model: routed.choice.id,
+                calls: agent.calls,
+                costUsd: agent.costUsd,
+              },
             },
+            ...(agent.pruned.length > 0
+              ? [
+                  {
+                    actor: 'orchestrator',
+                    kind: 'prompt.pruned',
+                    message: `to fit ${routed.choice.id}'s prompt budget: ${agent.pruned.map((item) => `${item.rule.replaceAll('_', ' ')} (${item.tool}, step ${item.step}, ${item.originalChars} → ${item.keptChars} characters)`).join('; ')}`,
+                    data: { phase: phase.name, attempt, model: routed.choice.id, pruned: agent.pruned },
+                  },
+                ]
+              : []),
           ],
         });
         try {
@@ -670,6 +764,68 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           return 'retry';
       }
     }
+  }
+
+  /**
+   * The model for the next agent attempt, decided now: the budget first (a hard or emergency tier
+   * blocks until a person raises the limit or cancels; soft downgrades), then the first model of the
+   * preference list whose provider can be called (a failing provider's work goes to the fallback).
+   */
+  async function routeAttempt(phaseName: PhaseName, role: 'tester' | 'developer'): Promise<{ choice: ModelChoice; reason: string } | { answer: Interrupt }> {
+    for (;;) {
+      budgetChangedBy = undefined;
+      const context = await progress.modelContext({ projectId: project.id, subtaskId: input.subtaskId });
+      state.costUsd = context.subtaskSpentUsd;
+      state.budget = { tier: context.budget.tier, spentUsd: context.budget.spentUsd, limits: context.budget.limits };
+      const spent = parseUsd(context.budget.spentUsd);
+      if (atLeast(context.budget.tier, 'hard')) {
+        const reason = `budget: ${describeSpend(spent, context.budget.tier, context.budget.limits)}; raise the project's limits or cancel`;
+        await audit([{ actor: 'orchestrator', kind: `budget.${context.budget.tier}`, message: `${phaseName} holds: ${reason}`, data: { ...state.budget } }]);
+        const answer = await escalate(phaseName, { reason, options: ['raise_budget', 'cancel'] }, 4);
+        if (answer === 'budget_changed') continue;
+        return { answer };
+      }
+      if (context.budget.tier === 'soft' && !softLimitAnnounced) {
+        softLimitAnnounced = true;
+        await audit([
+          {
+            actor: 'orchestrator',
+            kind: 'budget.soft',
+            message: `budget warning: ${describeSpend(spent, 'soft', context.budget.limits)}; routine work goes to the cheaper models`,
+            data: { ...state.budget },
+          },
+        ]);
+      }
+      const decision = chooseModel(input.models, { purpose: 'agent', role, phase: phaseName, level: state.routing!.level, tier: context.budget.tier }, context.availability);
+      if (decision.model === undefined) {
+        if (decision.retryAt) {
+          const wait = Math.max(1_000, Date.parse(decision.retryAt) - Date.now());
+          await audit([{ actor: 'orchestrator', kind: 'routing.waiting', message: `${phaseName} waits ${Math.ceil(wait / 1000)} s: ${decision.reason}` }]);
+          const waited = await interruptible(() => sleep(wait).then(() => true));
+          if (waited === undefined) return { answer: takeInterrupt() };
+          continue;
+        }
+        const answer = await escalate(phaseName, { reason: decision.reason, options: ['retry', 'cancel'] }, 4);
+        if (answer === 'budget_changed' || answer.kind === 'retry') continue;
+        return { answer };
+      }
+      if (decision.passedOver.length > 0) {
+        await audit([
+          {
+            actor: 'orchestrator',
+            kind: 'routing.fallback',
+            message: `${decision.passedOver.map((skip) => `${skip.model} skipped (${skip.provider} is failing; tried again after ${skip.until})`).join('; ')}: ${decision.model} takes the work`,
+            data: { phase: phaseName, model: decision.model, passedOver: decision.passedOver },
+          },
+        ]);
+      }
+      return { choice: choiceOf(decision.model), reason: decision.downgraded ? `${decision.reason}` : decision.reason };
+    }
+  }
+
+  function choiceOf(id: string): ModelChoice {
+    const entry = input.models.registry[id]!;
+    return { ...entry, id, providerSettings: input.models.providers[entry.provider]! };
   }
 
   /** The complete phase: the approval gate by risk, then the merge (rebasing and re-verifying if the base moved). */
@@ -908,7 +1064,8 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   }
 }
 
-const OPTION_LABELS: Record<OverrideAction, string> = {
+const OPTION_LABELS: Record<BlockOption, string> = {
+  raise_budget: "Raise the project's budget (project.setBudget)",
   retry: 'Retry the phase (with a hint)',
   skip: 'Skip the phase',
   reset: 'Reset to an earlier phase',
@@ -963,6 +1120,13 @@ function overrideProblem(override: OverrideInput, state: SubtaskState, phases: r
     default:
       return undefined;
   }
+}
+
+const MAX_PROVIDER_TROUBLE = 3;
+
+/** The type of the application failure behind a failed activity. */
+function failureType(error: unknown): string | undefined {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? (error.cause.type ?? undefined) : undefined;
 }
 
 /** What went wrong in a failed activity, in one line. */

@@ -22,6 +22,10 @@ export interface PromptInput {
   spec: SubtaskSpec;
   territory: readonly string[];
   context: PromptContext;
+  /** The model cannot call tools: it answers with file blocks (see text-mode.md). */
+  textMode?: boolean;
+  /** The briefing section (briefing.ts): open questions, recent events, the files that matter. */
+  briefing?: string;
 }
 
 const templates = new Map<string, string>();
@@ -55,9 +59,10 @@ export function buildPrompts(input: PromptInput): { system: string; task: string
     filesInScope: input.spec.filesInScope.length > 0 ? input.spec.filesInScope.map((file) => `- ${file}`).join('\n') : '(not given: find them)',
     goal: input.goal,
     context: contextSection(input.context),
+    briefing: input.briefing ? `\n${input.briefing}` : '',
   };
   return {
-    system: `${fill(template('system'), values).trim()}\n\n${template(input.role).trim()}`,
+    system: `${fill(template(input.textMode ? 'text-mode' : 'system'), values).trim()}\n\n${template(input.role).trim()}`,
     task: fill(template('task'), values).trim(),
   };
 }

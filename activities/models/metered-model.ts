@@ -1,6 +1,8 @@
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
-import type { ModelEndpoint } from './endpoint.js';
+import { type ModelChoice, modelTaskQueue, providerModelName } from '../../domain/models.js';
+import type { ModelCallMeta } from './gateway.js';
+import { type ModelTransport, fetchThrough } from './model-transport.js';
+import { createLanguageModel } from './providers.js';
 
 export interface HttpCallTiming {
   startedAt: Date;
@@ -9,16 +11,29 @@ export interface HttpCallTiming {
 }
 
 /**
- * A chat model on an OpenAI-compatible endpoint whose every HTTP call is timed, so each model call
- * can go into the cost ledger with its latency.
+ * A chat model whose every HTTP call goes through the transport (the model's gateway) and is timed,
+ * so each call can go into the cost ledger with its latency.
  */
-export function createMeteredModel(endpoint: ModelEndpoint): { model: LanguageModel; takeTiming(): HttpCallTiming | undefined } {
+export function createMeteredModel(options: { choice: ModelChoice; transport: ModelTransport; meta: ModelCallMeta; timeoutMs: number }): {
+  model: LanguageModel;
+  takeTiming(): HttpCallTiming | undefined;
+} {
+  const { choice } = options;
   const timings: HttpCallTiming[] = [];
+  const gatewayFetch = fetchThrough(options.transport, {
+    modelId: choice.id,
+    providerId: choice.provider,
+    provider: choice.providerSettings,
+    taskQueue: modelTaskQueue(choice.id),
+    prices: { inputPerMillion: choice.inputPerMillion, outputPerMillion: choice.outputPerMillion, cachedInputPerMillion: choice.cachedInputPerMillion },
+    timeoutMs: options.timeoutMs,
+    meta: options.meta,
+  });
   const meteredFetch: typeof fetch = async (input, init) => {
     const startedAt = new Date();
     const started = performance.now();
     try {
-      const response = await fetch(input, init);
+      const response = await gatewayFetch(input, init);
       timings.push({ startedAt, latencyMs: Math.round(performance.now() - started), status: response.status });
       return response;
     } catch (error) {
@@ -26,13 +41,6 @@ export function createMeteredModel(endpoint: ModelEndpoint): { model: LanguageMo
       throw error;
     }
   };
-  const provider = createOpenAICompatible({
-    name: endpoint.provider,
-    baseURL: endpoint.baseUrl,
-    apiKey: endpoint.apiKey,
-    fetch: meteredFetch,
-    includeUsage: true,
-  });
   // A step's retried calls leave several timings: the last is the call that answered.
-  return { model: provider.chatModel(endpoint.model), takeTiming: () => timings.splice(0).at(-1) };
+  return { model: createLanguageModel(choice.providerSettings, providerModelName(choice.id, choice), meteredFetch), takeTiming: () => timings.splice(0).at(-1) };
 }

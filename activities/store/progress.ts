@@ -23,6 +23,8 @@ export interface ProgressRecord {
     branch?: string;
     started?: boolean;
     completed?: boolean;
+    complexity?: number;
+    routing?: Record<string, unknown>;
   };
   events: AuditEvent[];
 }
@@ -38,6 +40,8 @@ export async function recordProgress(prisma: PrismaClient, record: ProgressRecor
     ...(update.branch !== undefined ? { branch: update.branch } : {}),
     ...(update.started ? { startedAt: at } : {}),
     ...(update.completed ? { completedAt: at } : {}),
+    ...(update.complexity !== undefined ? { complexity: update.complexity } : {}),
+    ...(update.routing !== undefined ? { routing: update.routing as Prisma.InputJsonValue } : {}),
   };
   await prisma.$transaction([
     ...(Object.keys(data).length > 0 ? [prisma.subtask.update({ where: { id: record.subtaskId }, data })] : []),

@@ -20,7 +20,7 @@ export const projectSelect = {
 
 export type ProjectRow = Prisma.ProjectGetPayload<{ select: typeof projectSelect }>;
 
-const ProjectSettings = z.object({ testReport: TestReport.optional(), integrationTestReport: TestReport.optional() });
+const ProjectSettings = z.object({ testReport: TestReport.optional(), integrationTestReport: TestReport.optional() }).loose();
 const StoredTerritories = z.object({ tester: z.array(z.string()), developer: z.array(z.string()) });
 
 export async function insertProject(prisma: PrismaClient, config: ProjectConfig, repoPath: string, repoUrl: string | undefined): Promise<ProjectRow> {
@@ -34,7 +34,7 @@ export async function insertProject(prisma: PrismaClient, config: ProjectConfig,
       testCommand: config.testCommand,
       integrationTestCommand: config.integrationTestCommand,
       territories: config.territories,
-      settings: { testReport: config.testReport, integrationTestReport: config.integrationTestReport },
+      settings: { testReport: config.testReport, integrationTestReport: config.integrationTestReport, ...(config.budget ? { budget: config.budget } : {}) },
     },
     select: projectSelect,
   });

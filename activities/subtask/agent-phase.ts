@@ -1,18 +1,27 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { Prisma } from '../store/prisma.js';
+import { APICallError, RetryError } from 'ai';
+import type { ChecklistItem } from '../../domain/checklist.js';
+import { type ModelChoice, promptBudgetOf } from '../../domain/models.js';
+import { formatUsd, formatUsdExact, parseUsd } from '../../domain/money.js';
 import { phaseCommitMessage } from '../../domain/naming.js';
 import type { PhaseName, Role } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
+import { briefingSection, buildBriefing } from '../agents/briefing.js';
+import { OutputFormatError, parseModelOutput } from '../agents/output-parser.js';
 import { buildPrompts } from '../agents/prompts.js';
-import { runAgentLoop } from '../agents/run-agent.js';
+import type { PrunedItem } from '../agents/pruning.js';
+import { type AgentStep, PromptTooLargeError, runAgentLoop, runTextAgent } from '../agents/run-agent.js';
+import { TerritoryError, resolveForWrite, territoryMatcher } from '../agents/territory.js';
 import { createAgentTools } from '../agents/tools.js';
 import { type SuiteConfig, describeRuns, runSuites } from '../commands/suites.js';
 import { commitAll, git, headCommit, resetWorktree, revertPaths, worktreeChanges } from '../git/git.js';
-import { territoryMatcher } from '../agents/territory.js';
-import { resolveModelEndpoint } from '../models/endpoint.js';
 import { createMeteredModel } from '../models/metered-model.js';
-import { type ActivityDeps, subtaskFolder } from './deps.js';
+import { temporalTransport } from '../models/model-transport.js';
+import { budgetStatus } from '../store/costs.js';
+import type { PrismaClient } from '../store/prisma.js';
+import { type ActivityDeps, modelKeyEnvNames, subtaskFolder } from './deps.js';
 
 export interface AgentPhaseInput {
   workflowId: string;
@@ -28,6 +37,10 @@ export interface AgentPhaseInput {
   startSha: string;
   territory: string[];
   suites: SuiteConfig[];
+  /** The model the workflow routed this attempt to. */
+  model: ModelChoice;
+  /** The workflow's checklist, for the briefing. */
+  checklist: ChecklistItem[];
   context: {
     failure?: { reason: string; failingTests: string[]; outputTail: string };
     /** The failed attempt's commit, whose diff the next attempt is shown. */
@@ -45,10 +58,19 @@ export interface AgentPhaseResult {
   filesWritten: string[];
   /** Files changed outside the role's territory, put back before the commit. */
   reverted: string[];
+  /** What this run's model calls cost (exact, twelve decimals), and how many there were. */
+  costUsd: string;
+  calls: number;
+  /** What was cut from the prompt to fit the model's budget. */
+  pruned: PrunedItem[];
 }
+
+/** Failure types the workflow tells apart: a provider's trouble is not the agent's attempt failing. */
+export const AGENT_FAILURE_TYPES = { agent: 'AgentFailure', provider: 'ProviderFailure', budget: 'BudgetEmergency' } as const;
 
 const DIFF_CHARS = 8_000;
 const HEARTBEAT_MS = 1_000;
+const BUDGET_WATCH_MS = 2_000;
 
 /**
  * One agent phase: the agent works in the worktree from the phase's start commit, and its work is
@@ -69,12 +91,18 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
       }
       await resetWorktree(input.worktree, input.startSha);
 
-      const endpoint = resolveModelEndpoint(config, process.env);
-      if (!endpoint) {
-        throw ApplicationFailure.nonRetryable('No model is configured: set MAESTRO_MODEL_BASE_URL (and its key) or OPENAI_API_KEY.', 'AgentFailure');
-      }
-      const { model, takeTiming } = createMeteredModel(endpoint);
+      const choice = input.model;
+      const textMode = !choice.toolCalling;
+      // The gateway writes each call into the ledger; these ids find this run's calls there.
+      const callIds: string[] = [];
+      const { model, takeTiming } = createMeteredModel({
+        choice,
+        transport: temporalTransport(context.client, (callId) => callIds.push(callId)),
+        meta: { projectId: input.projectId, subtaskId: input.subtaskId, workflowId: input.workflowId, role: input.role, phase: input.phase, purpose: 'agent' },
+        timeoutMs: config.models.callTimeoutMs,
+      });
       const diff = input.context.previousSha ? await git(input.worktree, ['diff', '--no-color', input.startSha, input.context.previousSha]) : undefined;
+      const briefing = await buildBriefing(prisma, input.subtaskId, { phase: input.phase, attempt: input.attempt, checklist: input.checklist, worktree: input.worktree }, textMode ? { snippetLines: 2_000, maxFiles: 12 } : {});
       const prompts = buildPrompts({
         role: input.role,
         phase: input.phase,
@@ -82,6 +110,8 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
         goal: input.goal,
         spec: input.spec,
         territory: input.territory,
+        textMode,
+        briefing: briefingSection(briefing, { fullFiles: textMode }),
         context: {
           failure: input.context.failure && { ...input.context.failure, output: input.context.failure.outputTail },
           diff: diff ? cut(diff, DIFF_CHARS) : undefined,
@@ -89,6 +119,20 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
           hint: input.context.hint,
         },
       });
+
+      // The emergency tier stops a run between (and during) its calls, whoever pushed the project over it.
+      const emergency = new AbortController();
+      const signal = AbortSignal.any([context.cancellationSignal, emergency.signal]);
+      const recordStep = async (step: AgentStep) => {
+        context.heartbeat({ phase: input.phase, step: step.index, inputTokens: step.inputTokens, outputTokens: step.outputTokens });
+        await watchBudget();
+      };
+      const watchBudget = async () => {
+        if (emergency.signal.aborted) return;
+        const status = await budgetStatus(prisma, input.projectId, config.budgets);
+        if (status.tier === 'emergency') emergency.abort(new BudgetEmergencyError(`the project spent ${formatUsd(parseUsd(status.spentUsd))}, at or over its emergency limit of ${formatUsd(parseUsd(status.limits.emergencyUsd))}`));
+      };
+      await watchBudget();
 
       const filesWritten = new Set<string>();
       let testRuns = 0;
@@ -106,63 +150,42 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
               logDir,
               label: `${input.phase}-${input.attempt}-${context.info.activityId}-agent-${++testRuns}`,
               limits: config.commands,
-              secretEnvNames: [config.models.apiKeyEnv],
-              signal: context.cancellationSignal,
+              secretEnvNames: modelKeyEnvNames(config),
+              signal,
               onProgress: (progress) => context.heartbeat({ running: 'tests', ...progress }),
             }),
           ),
       });
 
       const heartbeat = setInterval(() => context.heartbeat({ phase: input.phase, filesWritten: filesWritten.size }), HEARTBEAT_MS);
-      let outcome;
+      // Another subtask can push the project over while this one waits on a long call.
+      const budgetWatch = setInterval(() => void watchBudget().catch(() => undefined), BUDGET_WATCH_MS);
+      const common = { model, takeTiming, system: prompts.system, task: prompts.task, signal, promptBudgetTokens: promptBudgetOf(choice), onStep: recordStep };
+      let outcome: { finished: boolean; finish?: { summary: string; criteria?: AgentPhaseResult['criteria'] }; text: string; steps: number; pruned: PrunedItem[] };
       try {
-        outcome = await runAgentLoop({
-          model,
-          takeTiming,
-          system: prompts.system,
-          task: prompts.task,
-          tools,
-          maxSteps: config.models.maxSteps,
-          signal: context.cancellationSignal,
-          onStep: async (step) => {
-            context.heartbeat({ phase: input.phase, step: step.index });
-            await prisma.modelCall.createMany({
-              data: [
-                {
-                  occurredAt: step.startedAt,
-                  projectId: input.projectId,
-                  subtaskId: input.subtaskId,
-                  workflowId: input.workflowId,
-                  role: input.role,
-                  phase: input.phase,
-                  provider: endpoint.provider,
-                  model: step.modelId || endpoint.model,
-                  inputTokens: step.inputTokens,
-                  outputTokens: step.outputTokens,
-                  cachedTokens: step.cachedTokens,
-                  // Prices arrive with the model registry; until then calls are metered at zero cost.
-                  costUsd: new Prisma.Decimal(0),
-                  latencyMs: step.latencyMs,
-                  idempotencyKey: `${attemptTag}/${context.info.attempt}/${step.index}`,
-                },
-              ],
-              skipDuplicates: true,
-            });
-          },
-        });
+        if (textMode) {
+          const answer = await runTextAgent(common);
+          const parsed = applyTextAnswer(answer.text, input, filesWritten);
+          outcome = { finished: true, finish: { summary: parsed.summary, criteria: parsed.criteria }, text: answer.text, steps: 1, pruned: [] };
+        } else {
+          outcome = await runAgentLoop({ ...common, tools, maxSteps: config.models.maxSteps });
+        }
       } catch (error) {
         if (context.cancellationSignal.aborted) throw error;
-        throw ApplicationFailure.nonRetryable(`The model call failed: ${(error as Error).message.split('\n')[0]}`, 'AgentFailure');
+        if (emergency.signal.aborted) throw ApplicationFailure.nonRetryable(`Stopped: ${(emergency.signal.reason as Error).message}.`, AGENT_FAILURE_TYPES.budget);
+        throw classifyRunFailure(error, choice.id);
       } finally {
         clearInterval(heartbeat);
+        clearInterval(budgetWatch);
       }
 
+      const cost = await ledgerOfCalls(prisma, callIds);
       if (!outcome.finished) {
         throw ApplicationFailure.nonRetryable(
           outcome.steps >= config.models.maxSteps
             ? `The agent did not finish within ${config.models.maxSteps} steps.`
             : `The agent stopped without calling finish${outcome.text ? `: ${cut(outcome.text, 300)}` : ''}.`,
-          'AgentFailure',
+          AGENT_FAILURE_TYPES.agent,
         );
       }
       const summary = outcome.finish!.summary;
@@ -176,7 +199,17 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
       await revertPaths(input.worktree, outside);
       if (outside.length > 0) trailers['Maestro-Reverted'] = outside.map((change) => change.path).join(', ');
       const sha = await commitAll(input.worktree, message, trailers, identity);
-      return { sha, summary, criteria, steps: outcome.steps, filesWritten: [...filesWritten].sort(), reverted: outside.map((change) => change.path) };
+      return {
+        sha,
+        summary,
+        criteria,
+        steps: outcome.steps,
+        filesWritten: [...filesWritten].sort(),
+        reverted: outside.map((change) => change.path),
+        costUsd: formatUsdExact(cost.picos),
+        calls: cost.calls,
+        pruned: outcome.pruned,
+      };
     },
   };
 }
@@ -186,7 +219,71 @@ function recovered(sha: string, message: string): AgentPhaseResult {
   const body = message.split('\n\n').slice(1).join('\n\n');
   const summary = body.replace(/\n?Maestro-[\w-]+: .*$/gm, '').trim();
   const criteriaLine = /^Maestro-Criteria: (.*)$/m.exec(message)?.[1];
-  return { sha, summary, criteria: criteriaLine ? (JSON.parse(criteriaLine) as AgentPhaseResult['criteria']) : undefined, steps: 0, filesWritten: [], reverted: [] };
+  return {
+    sha,
+    summary,
+    criteria: criteriaLine ? (JSON.parse(criteriaLine) as AgentPhaseResult['criteria']) : undefined,
+    steps: 0,
+    filesWritten: [],
+    reverted: [],
+    costUsd: formatUsdExact(0n),
+    calls: 0,
+    pruned: [],
+  };
+}
+
+class BudgetEmergencyError extends Error {}
+
+/** What this run's calls cost, as the gateway charged them. */
+async function ledgerOfCalls(prisma: PrismaClient, callIds: string[]): Promise<{ picos: bigint; calls: number }> {
+  if (callIds.length === 0) return { picos: 0n, calls: 0 };
+  const sum = await prisma.modelCall.aggregate({ where: { idempotencyKey: { in: callIds.map((id) => `gateway/${id}`) }, outcome: 'ok' }, _sum: { costUsd: true }, _count: { _all: true } });
+  return { picos: sum._sum.costUsd ? parseUsd(sum._sum.costUsd.toFixed(12)) : 0n, calls: sum._count._all };
+}
+
+/**
+ * The files of a text answer, written under the same territory rules as the write_file tool. A
+ * malformed answer fails the attempt with a reason the next attempt reads.
+ */
+function applyTextAnswer(text: string, input: AgentPhaseInput, filesWritten: Set<string>) {
+  let parsed;
+  try {
+    parsed = parseModelOutput(text);
+  } catch (error) {
+    if (error instanceof OutputFormatError) throw ApplicationFailure.nonRetryable(`The answer could not be used: ${error.message}`, AGENT_FAILURE_TYPES.agent);
+    throw error;
+  }
+  if (parsed.files.length === 0 && input.phase !== 'verify' && input.phase !== 'refactor') {
+    throw ApplicationFailure.nonRetryable('The answer could not be used: it has no file blocks; give one fenced block per file you create or change, with its path after the opening fence.', AGENT_FAILURE_TYPES.agent);
+  }
+  const targets = parsed.files.map((file) => {
+    try {
+      return { absolute: resolveForWrite(input.worktree, file.path, input.role, input.territory), file };
+    } catch (error) {
+      if (error instanceof TerritoryError) throw ApplicationFailure.nonRetryable(`The answer could not be used: ${error.message}`, AGENT_FAILURE_TYPES.agent);
+      throw error;
+    }
+  });
+  for (const { absolute, file } of targets) {
+    mkdirSync(path.dirname(absolute), { recursive: true });
+    writeFileSync(absolute, file.content);
+    filesWritten.add(path.relative(input.worktree, absolute).split(path.sep).join('/'));
+  }
+  return parsed;
+}
+
+/** A model call that failed: the provider's trouble (rerouted by the workflow) or the agent's own (an attempt lost). */
+function classifyRunFailure(error: unknown, modelId: string): ApplicationFailure {
+  const last = RetryError.isInstance(error) ? error.lastError : error;
+  const message = (last as Error).message?.split('\n')[0] ?? String(last);
+  if (last instanceof PromptTooLargeError) return ApplicationFailure.nonRetryable(`The prompt does not fit ${modelId}: ${message}`, AGENT_FAILURE_TYPES.agent);
+  if (APICallError.isInstance(last)) {
+    const status = last.statusCode ?? 0;
+    const providerTrouble = status === 0 || status >= 500 || status === 429 || status === 401 || status === 403 || status === 408;
+    return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, providerTrouble ? AGENT_FAILURE_TYPES.provider : AGENT_FAILURE_TYPES.agent);
+  }
+  // No answer at all, or one that does not parse: the provider's side.
+  return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, AGENT_FAILURE_TYPES.provider);
 }
 
 function cut(text: string, chars: number): string {

@@ -7,7 +7,7 @@ import { type SuiteConfig, runSuites } from '../commands/suites.js';
 import { runCommand } from '../commands/run-command.js';
 import { resetWorktree } from '../git/git.js';
 import { recordProgress } from '../store/progress.js';
-import { type ActivityDeps, subtaskFolder } from './deps.js';
+import { type ActivityDeps, modelKeyEnvNames, subtaskFolder } from './deps.js';
 
 export interface RunReference {
   suite: SuiteName;
@@ -55,7 +55,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
     const context = Context.current();
     return {
       limits,
-      secretEnvNames: [config.models.apiKeyEnv],
+      secretEnvNames: modelKeyEnvNames(config),
       signal: context.cancellationSignal,
       onProgress: (progress: object) => context.heartbeat({ label, ...progress }),
       onWarning: (message: string) =>

@@ -18,3 +18,8 @@ export function subtaskFolder(config: LoadedConfig, workflowId: string): string 
 export function worktreeFolder(config: LoadedConfig, project: string, branch: string): string {
   return path.join(config.dataDir, 'worktrees', project, branch.replace(/^maestro\//, ''));
 }
+
+/** The variables that hold model keys: kept out of every command a project runs. */
+export function modelKeyEnvNames(config: LoadedConfig): string[] {
+  return [...new Set(Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])))];
+}

@@ -1,4 +1,9 @@
+import type { ModelAvailability } from '../../domain/routing.js';
+import { formatUsdExact, parseUsd } from '../../domain/money.js';
+import { availableModels } from '../models/availability.js';
 import { decideApproval, openApproval, openEscalation, resolveEscalation } from '../store/approvals.js';
+import { openCircuits } from '../store/circuits.js';
+import { type BudgetStatus, budgetStatus } from '../store/costs.js';
 import { type ProgressRecord, recordProgress } from '../store/progress.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -6,8 +11,24 @@ import type { ActivityDeps } from './deps.js';
  * The workflow's writes to the read model: small, quick database writes, run as local activities
  * on the workflows queue (a marker in the history instead of a full activity round trip).
  */
-export function createProgressActivities({ prisma }: Pick<ActivityDeps, 'prisma'>) {
+export function createProgressActivities({ prisma, config }: Pick<ActivityDeps, 'prisma' | 'config'>) {
   return {
+    /**
+     * What routing needs before an agent attempt: the project's budget, this subtask's spend, the
+     * models whose provider has its key here, and the providers whose circuit is open.
+     */
+    async modelContext({ projectId, subtaskId }: { projectId: string; subtaskId: string }): Promise<{ budget: BudgetStatus; subtaskSpentUsd: string; availability: ModelAvailability }> {
+      const [budget, subtask, circuits] = await Promise.all([
+        budgetStatus(prisma, projectId, config.budgets),
+        prisma.modelCall.aggregate({ where: { subtaskId }, _sum: { costUsd: true } }),
+        openCircuits(prisma),
+      ]);
+      return {
+        budget,
+        subtaskSpentUsd: formatUsdExact(subtask._sum.costUsd ? parseUsd(subtask._sum.costUsd.toFixed(12)) : 0n),
+        availability: { available: availableModels(config.models, process.env), openCircuits: circuits },
+      };
+    },
     recordProgress: (record: ProgressRecord) => recordProgress(prisma, record),
     openApproval: (input: Parameters<typeof openApproval>[1]) => openApproval(prisma, input),
     decideApproval: (input: Parameters<typeof decideApproval>[1]) => decideApproval(prisma, input),

@@ -3,27 +3,70 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { type ModelAnswer, type ModelCall, type Protocol, type ProtocolAdapter, type Route, type ToolCall, type Usage, findRoute } from './protocols.js';
+
+export type { Protocol, Usage } from './protocols.js';
 
 /**
- * A real HTTP server speaking the OpenAI chat-completions protocol (with tool calls) that replays a
- * script: the stand-in for a model in tests and in the offline demo, so the real client code runs.
+ * A real HTTP server that replays a script: the stand-in for a model in tests and in the offline
+ * demo, so the real client code runs. It speaks three protocols, recognised by the end of the path
+ * (any prefix works, so one server can play several providers):
+ * - OpenAI chat completions, `POST …/chat/completions` (OpenAI, DeepSeek, every compatible server);
+ * - Anthropic Messages, `POST …/messages`;
+ * - Gemini, `POST …/models/{model}:generateContent`.
  *
  * A conversation is recognised by the header line Maestro puts at the top of every task
- * (`Maestro agent — role: tester, phase: red, subtask: 3-1, attempt: 1`) and, optionally, by a text
- * the task must contain; its turn is the number of assistant messages so far.
+ * (`Maestro agent — role: tester, phase: red, subtask: 3-1, attempt: 1`), and optionally by a text
+ * the task must contain, the model asked for and the protocol; its turn is the number of times the
+ * model answered so far.
  */
 
 export const ScriptedToolCall = z.object({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()).default({}) });
 
-export const ScriptedTurn = z.object({
-  /** Wait before answering: a slow model, or a window to kill a worker in. */
+export const ScriptedUsage = z
+  .object({
+    /** Every input token, cached ones included (Anthropic is told the uncached rest as its input_tokens). */
+    inputTokens: z.int().min(0),
+    outputTokens: z.int().min(0),
+    cachedInputTokens: z.int().min(0).optional(),
+  })
+  .refine((usage) => (usage.cachedInputTokens ?? 0) <= usage.inputTokens, 'cachedInputTokens cannot exceed inputTokens');
+
+const HttpErrorStatus = z.int().min(400).max(599);
+
+export const ScriptedFailure = z.object({
+  /** How many requests at the turn fail before one gets the turn's answer. */
+  times: z.int().min(1),
+  /** 429 unless the failure is a malformed body. */
+  httpStatus: HttpErrorStatus.optional(),
+  retryAfterSeconds: z.int().min(0).optional(),
+  /** Fail with a 200 whose body is not valid JSON. */
+  malformed: z.boolean().default(false),
   delayMs: z.int().min(0).default(0),
-  content: z.string().optional(),
-  toolCalls: z.array(ScriptedToolCall).default([]),
-  /** Answer with this HTTP status instead (429, 500...). */
-  httpStatus: z.int().min(400).max(599).optional(),
 });
+
+export const ScriptedTurn = z
+  .object({
+    /** Wait before answering: a slow model, or a window to kill a worker in. */
+    delayMs: z.int().min(0).default(0),
+    content: z.string().optional(),
+    toolCalls: z.array(ScriptedToolCall).default([]),
+    /** Answer every request at this turn with this HTTP status instead (429, 500...). */
+    httpStatus: HttpErrorStatus.optional(),
+    /** With httpStatus: the retry-after header to send. */
+    retryAfterSeconds: z.int().min(0).optional(),
+    /** The usage to report instead of the estimate (about four characters a token). */
+    usage: ScriptedUsage.optional(),
+    /** Answer without any usage, as some local servers do. */
+    omitUsage: z.boolean().default(false),
+    /** Answer 200 with a body that is not valid JSON. */
+    malformed: z.boolean().default(false),
+    /** The first requests at this turn of this conversation get this failure; later ones the turn's answer. */
+    failFirst: ScriptedFailure.optional(),
+  })
+  .refine((turn) => turn.retryAfterSeconds === undefined || turn.httpStatus !== undefined, 'retryAfterSeconds needs an httpStatus');
 export type ScriptedTurn = z.input<typeof ScriptedTurn>;
+type ParsedTurn = z.output<typeof ScriptedTurn>;
 
 export const ScriptedConversation = z.object({
   match: z.object({
@@ -33,23 +76,26 @@ export const ScriptedConversation = z.object({
     attempt: z.int().optional(),
     /** A text the task must contain (a hint, a reviewer's comment). */
     taskIncludes: z.string().optional(),
+    /** The model the request names. */
+    model: z.string().optional(),
+    protocol: z.enum(['openai', 'anthropic', 'google']).optional(),
   }),
   turns: z.array(ScriptedTurn).min(1),
 });
 export type ScriptedConversation = z.input<typeof ScriptedConversation>;
+type ParsedConversation = z.output<typeof ScriptedConversation>;
 
 export const Script = z.object({ name: z.string(), conversations: z.array(ScriptedConversation) });
 export type Script = z.input<typeof Script>;
 type ParsedScript = z.output<typeof Script>;
 
-const ChatRequest = z.object({
-  model: z.string(),
-  messages: z.array(z.object({ role: z.string(), content: z.unknown().optional() }).loose()).min(1),
-  stream: z.boolean().optional(),
-});
-
 export interface RecordedRequest {
+  /** When the request arrived. */
   at: string;
+  protocol: Protocol;
+  model: string;
+  /** The request's headers, names in lower case. */
+  headers: Record<string, string>;
   role?: string;
   phase?: string;
   key?: string;
@@ -57,7 +103,16 @@ export interface RecordedRequest {
   turn: number;
   /** The task the agent was given (its first user message). */
   task: string;
+  /** The conversation so far in the protocol's shape: `messages`, or Gemini's `contents`. */
   messages: unknown[];
+  /** The whole request body (system prompt, tools, settings). */
+  body: unknown;
+  /** The HTTP status answered: undefined while in flight, or when the client left first. */
+  status?: number;
+  /** When the answer was fully written: undefined while in flight, or when the client left first. */
+  answeredAt?: string;
+  /** The usage the answer reported, if it reported one. */
+  usage?: Usage;
 }
 
 const HEADER = /Maestro agent — role: (\S+), phase: (\S+), subtask: (\S+), attempt: (\d+)/;
@@ -65,23 +120,39 @@ const HEADER = /Maestro agent — role: (\S+), phase: (\S+), subtask: (\S+), att
 export interface ScriptedModelServer {
   /** The base URL to give as MAESTRO_MODEL_BASE_URL (it ends in /v1). */
   baseUrl: string;
+  /** `http://host:port`, to build a base URL of any provider: `${origin}/anthropic/v1`. */
+  origin: string;
   requests: RecordedRequest[];
   setScript(script: Script): void;
+  /** The most requests in flight at once (arrival to end of the answer), for one model or overall. */
+  maxInFlight(model?: string): number;
+  /** Starts the maxima again from the requests in flight now. */
+  resetStats(): void;
   close(): Promise<void>;
 }
+
+/** What the server does with a model call. */
+type Outcome =
+  | { kind: 'answer'; delayMs: number; turn: ParsedTurn; malformed: boolean }
+  | { kind: 'error'; delayMs: number; status: number; message: string; retryAfterSeconds?: number };
 
 export async function startScriptedModelServer(options: { script: Script; host?: string; port?: number }): Promise<ScriptedModelServer> {
   let script: ParsedScript = Script.parse(options.script);
   const requests: RecordedRequest[] = [];
-  let counter = 0;
+  const inFlight = new InFlightCounter();
+  const arrivals = new ArrivalCounter();
+  let serial = 0;
 
   const server = http.createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => reply(res, 500, { error: { message: (error as Error).message, type: 'server_error' } }));
+    void handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) res.destroy();
+      else reply(res, 500, { error: { message: (error as Error).message, type: 'server_error' } });
+    });
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method === 'GET' && url.pathname === '/v1/models') {
+    if (req.method === 'GET' && url.pathname.endsWith('/models')) {
       return reply(res, 200, { object: 'list', data: [{ id: 'scripted', object: 'model', owned_by: 'maestro' }] });
     }
     if (req.method === 'GET' && url.pathname === '/scripted/requests') return reply(res, 200, requests);
@@ -92,82 +163,111 @@ export async function startScriptedModelServer(options: { script: Script; host?:
       script = parsed.data;
       return reply(res, 200, { ok: true });
     }
-    if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') return reply(res, 404, { error: { message: `no route ${req.method} ${url.pathname}` } });
+    const found = req.method === 'POST' ? findRoute(url.pathname) : undefined;
+    if (!found) return reply(res, 404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'not_found_error' } });
+    await answerModelCall(req, res, found.adapter, found.route, safeJson(body));
+  }
 
-    const parsed = ChatRequest.safeParse(safeJson(body));
-    if (!parsed.success) return reply(res, 400, { error: { message: `malformed chat request: ${parsed.error.issues[0]?.message}`, type: 'invalid_request_error' } });
-    if (parsed.data.stream) return reply(res, 400, { error: { message: 'the scripted model does not stream', type: 'invalid_request_error' } });
+  async function answerModelCall(req: http.IncomingMessage, res: http.ServerResponse, adapter: ProtocolAdapter, route: Route, body: unknown) {
+    const call = adapter.readCall(body, route);
+    if ('invalid' in call) return reply(res, 400, adapter.errorBody(400, call.invalid));
+    const recorded = record(req, adapter.protocol, call, body);
+    const clientGone = follow(res, recorded);
+    await deliver(res, adapter, call, decide(call, recorded), recorded, clientGone);
+  }
 
-    const messages = parsed.data.messages;
-    const task = textOf(messages.find((message) => message.role === 'user')?.content);
-    const header = HEADER.exec(task);
-    const turn = messages.filter((message) => message.role === 'assistant').length;
+  function record(req: http.IncomingMessage, protocol: Protocol, call: ModelCall, body: unknown): RecordedRequest {
+    const header = HEADER.exec(call.task);
     const recorded: RecordedRequest = {
       at: new Date().toISOString(),
+      protocol,
+      model: call.model,
+      headers: headersOf(req),
       role: header?.[1],
       phase: header?.[2],
       key: header?.[3],
       attempt: header ? Number(header[4]) : undefined,
-      turn,
-      task,
-      messages,
+      turn: call.turn,
+      task: call.task,
+      messages: call.messages,
+      body,
     };
     requests.push(recorded);
+    return recorded;
+  }
 
-    const conversation = script.conversations.find(
-      ({ match }) =>
-        (match.role === undefined || match.role === recorded.role) &&
-        (match.phase === undefined || match.phase === recorded.phase) &&
-        (match.key === undefined || match.key === recorded.key) &&
-        (match.attempt === undefined || match.attempt === recorded.attempt) &&
-        (match.taskIncludes === undefined || task.includes(match.taskIncludes)),
-    );
-    if (!conversation) {
-      return reply(res, 500, {
-        error: { message: `the scripted model (${script.name}) has no answer for ${recorded.role ?? '?'} in ${recorded.phase ?? '?'}, attempt ${recorded.attempt ?? '?'}`, type: 'server_error' },
-      });
-    }
-    const answer = conversation.turns[Math.min(turn, conversation.turns.length - 1)]!;
-    if (answer.delayMs > 0) await sleep(answer.delayMs);
-    if (answer.httpStatus) return reply(res, answer.httpStatus, { error: { message: `scripted ${answer.httpStatus}`, type: 'scripted' } });
-
-    counter += 1;
-    const toolCalls = answer.toolCalls.map((call, index) => ({
-      id: `call_${counter}_${index}`,
-      type: 'function',
-      function: { name: call.name, arguments: JSON.stringify(call.arguments) },
-    }));
-    const completion = answer.content ?? '';
-    return reply(res, 200, {
-      id: `chatcmpl-scripted-${counter}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: parsed.data.model,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: toolCalls.length > 0 && !completion ? null : completion, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
-          finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop',
-        },
-      ],
-      // Deterministic token counts: about four characters a token.
-      usage: {
-        prompt_tokens: Math.ceil(JSON.stringify(messages).length / 4),
-        completion_tokens: Math.ceil((completion.length + JSON.stringify(toolCalls).length) / 4),
-        total_tokens: Math.ceil(JSON.stringify(messages).length / 4) + Math.ceil((completion.length + JSON.stringify(toolCalls).length) / 4),
-      },
+  /** Counts the call in flight until its answer is written or its client leaves; the signal says the client left. */
+  function follow(res: http.ServerResponse, recorded: RecordedRequest): AbortSignal {
+    const clientGone = new AbortController();
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      inFlight.end(recorded.model);
+    };
+    inFlight.begin(recorded.model);
+    res.once('finish', () => {
+      recorded.answeredAt = new Date().toISOString();
+      end();
     });
+    const leave = () => {
+      if (!res.writableFinished) clientGone.abort();
+      end();
+    };
+    res.once('close', leave);
+    // The client may have left while its body was read, before this listener was there.
+    if (res.destroyed) leave();
+    return clientGone.signal;
+  }
+
+  function decide(call: ModelCall, recorded: RecordedRequest): Outcome {
+    if (call.stream) return { kind: 'error', delayMs: 0, status: 400, message: 'the scripted model does not stream' };
+    const conversation = script.conversations.find(({ match }) => matches(match, recorded));
+    if (!conversation) {
+      const who = `${recorded.role ?? '?'} in ${recorded.phase ?? '?'}, attempt ${recorded.attempt ?? '?'}`;
+      return { kind: 'error', delayMs: 0, status: 500, message: `the scripted model (${script.name}) has no answer for ${who} (${recorded.protocol} ${recorded.model})` };
+    }
+    const index = Math.min(call.turn, conversation.turns.length - 1);
+    const turn = conversation.turns[index]!;
+    if (turn.failFirst && arrivals.count(conversation, index) <= turn.failFirst.times) {
+      const { malformed, httpStatus, delayMs, retryAfterSeconds } = turn.failFirst;
+      if (malformed) return { kind: 'answer', delayMs, turn, malformed: true };
+      const status = httpStatus ?? 429;
+      return { kind: 'error', delayMs, status, message: `scripted ${status}`, retryAfterSeconds };
+    }
+    if (turn.httpStatus) {
+      return { kind: 'error', delayMs: turn.delayMs, status: turn.httpStatus, message: `scripted ${turn.httpStatus}`, retryAfterSeconds: turn.retryAfterSeconds };
+    }
+    return { kind: 'answer', delayMs: turn.delayMs, turn, malformed: turn.malformed };
+  }
+
+  async function deliver(res: http.ServerResponse, adapter: ProtocolAdapter, call: ModelCall, outcome: Outcome, recorded: RecordedRequest, clientGone: AbortSignal) {
+    if (!(await waited(outcome.delayMs, clientGone))) return;
+    if (outcome.kind === 'error') {
+      const headers: Record<string, string> = outcome.retryAfterSeconds === undefined ? {} : { 'retry-after': String(outcome.retryAfterSeconds) };
+      return send(res, recorded, outcome.status, JSON.stringify(adapter.errorBody(outcome.status, outcome.message)), headers);
+    }
+    serial += 1;
+    const answer = answerFor(outcome.turn, call, serial);
+    const body = JSON.stringify(adapter.answerBody(answer, call));
+    if (outcome.malformed) return send(res, recorded, 200, body.slice(0, Math.floor(body.length / 2)));
+    recorded.usage = answer.usage;
+    send(res, recorded, 200, body);
   }
 
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  const origin = `http://${options.host ?? '127.0.0.1'}:${port}`;
   return {
-    baseUrl: `http://${options.host ?? '127.0.0.1'}:${port}/v1`,
+    baseUrl: `${origin}/v1`,
+    origin,
     requests,
     setScript: (next) => {
       script = Script.parse(next);
     },
+    maxInFlight: (model) => inFlight.max(model),
+    resetStats: () => inFlight.reset(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -176,9 +276,97 @@ export async function startScriptedModelServer(options: { script: Script; host?:
   };
 }
 
+function matches(match: ParsedConversation['match'], request: RecordedRequest): boolean {
+  return (
+    (match.role === undefined || match.role === request.role) &&
+    (match.phase === undefined || match.phase === request.phase) &&
+    (match.key === undefined || match.key === request.key) &&
+    (match.attempt === undefined || match.attempt === request.attempt) &&
+    (match.taskIncludes === undefined || request.task.includes(match.taskIncludes)) &&
+    (match.model === undefined || match.model === request.model) &&
+    (match.protocol === undefined || match.protocol === request.protocol)
+  );
+}
+
+function answerFor(turn: ParsedTurn, call: ModelCall, serial: number): ModelAnswer {
+  const content = turn.content ?? '';
+  const usage = turn.omitUsage ? undefined : (turn.usage ?? estimatedUsage(call.messages, content, turn.toolCalls));
+  return { content, toolCalls: turn.toolCalls, usage, serial };
+}
+
+/** Deterministic token counts: about four characters a token. */
+function estimatedUsage(messages: unknown[], content: string, toolCalls: ToolCall[]): Usage {
+  return { inputTokens: Math.ceil(JSON.stringify(messages).length / 4), outputTokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4) };
+}
+
+/** The most requests in flight at once, per model and overall. */
+class InFlightCounter {
+  private readonly now = new Map<string, number>();
+  private readonly highest = new Map<string, number>();
+  private all = 0;
+  private highestAll = 0;
+
+  begin(model: string) {
+    const count = (this.now.get(model) ?? 0) + 1;
+    this.now.set(model, count);
+    this.highest.set(model, Math.max(this.highest.get(model) ?? 0, count));
+    this.all += 1;
+    this.highestAll = Math.max(this.highestAll, this.all);
+  }
+
+  end(model: string) {
+    this.now.set(model, (this.now.get(model) ?? 1) - 1);
+    this.all -= 1;
+  }
+
+  max(model?: string): number {
+    return model === undefined ? this.highestAll : (this.highest.get(model) ?? 0);
+  }
+
+  reset() {
+    this.highest.clear();
+    for (const [model, count] of this.now) this.highest.set(model, count);
+    this.highestAll = this.all;
+  }
+}
+
+/**
+ * Counts the requests that arrive at each turn of each conversation. A conversation is known by its
+ * content, so a setScript that adds conversations keeps the counts of those it keeps.
+ */
+class ArrivalCounter {
+  private readonly counts = new Map<string, number>();
+
+  /** Counts one more arrival and returns how many there have been. */
+  count(conversation: ParsedConversation, turn: number): number {
+    const key = `${turn} ${JSON.stringify(conversation)}`;
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return count;
+  }
+}
+
+/** False when the client left during the wait. */
+async function waited(delayMs: number, clientGone: AbortSignal): Promise<boolean> {
+  if (delayMs > 0) await sleep(delayMs, undefined, { signal: clientGone }).catch(() => undefined);
+  return !clientGone.aborted;
+}
+
+function send(res: http.ServerResponse, recorded: RecordedRequest, status: number, text: string, headers: Record<string, string> = {}) {
+  recorded.status = status;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(text);
+}
+
 function reply(res: http.ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+function headersOf(req: http.IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return headers;
 }
 
 async function readBody(req: http.IncomingMessage): Promise<string> {
@@ -193,10 +381,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === 'object' && part && 'text' in part ? String(part.text) : '')).join('');
-  return '';
 }

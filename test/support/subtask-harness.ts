@@ -35,18 +35,31 @@ export interface SubtaskHarness {
   /** Adds conversations to the scripted model (they match by subtask key, so tests do not collide). */
   script(...conversations: ScriptedConversation[]): void;
   /** A new git repository of the sample project, registered as a project. */
-  sampleProject(name: string, options?: { files?: Record<string, string>; testCommand?: string; withoutReports?: boolean; withoutIntegration?: boolean }): Promise<string>;
+  sampleProject(
+    name: string,
+    options?: { files?: Record<string, string>; testCommand?: string; withoutReports?: boolean; withoutIntegration?: boolean; budget?: { softUsd?: number; hardUsd?: number; emergencyUsd?: number } },
+  ): Promise<string>;
   waitFor(project: string, key: string, until: (state: SubtaskState) => boolean, what: string, timeoutMs?: number): Promise<SubtaskState>;
   /** Saves the workflow's history under test/histories when RECORD_HISTORIES is set, for the replay test. */
   recordHistory(workflowId: string, name: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv = {}): Promise<SubtaskHarness> {
+export interface HarnessOptions {
+  /** maestro.config.json for this stack, built once the scripted model server knows its address. */
+  config?: (scripted: ScriptedModelServer) => Record<string, unknown>;
+}
+
+export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv = {}, options: HarnessOptions = {}): Promise<SubtaskHarness> {
   const conversations: ScriptedConversation[] = [];
   const scripted = await startScriptedModelServer({ script: { name: label, conversations } });
   const dataDir = newDataDir(label);
   const ports = await freePorts();
+  let configFile: string | undefined;
+  if (options.config) {
+    configFile = path.join(path.dirname(dataDir), 'maestro.config.json');
+    writeFileSync(configFile, JSON.stringify(options.config(scripted), null, 2));
+  }
   const { maestro, ready } = await MaestroProcess.start({
     dataDir,
     ports,
@@ -55,6 +68,7 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
       MAESTRO_MODEL: 'scripted',
       MAESTRO_RETRY_BACKOFF_MS: '50',
       MAESTRO_HEARTBEAT_TIMEOUT_MS: '3000',
+      ...(configFile ? { MAESTRO_CONFIG: configFile } : {}),
       ...env,
     },
   });
@@ -87,6 +101,7 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
         ...(options.testCommand ? { testCommand: options.testCommand } : {}),
         ...(options.withoutReports ? { testReport: undefined, integrationTestReport: undefined } : {}),
         ...(options.withoutIntegration ? { integrationTestCommand: undefined, integrationTestReport: undefined } : {}),
+        ...(options.budget ? { budget: options.budget } : {}),
       });
       return repository;
     },

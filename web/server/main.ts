@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { disconnectPrisma, prismaFor } from '../../activities/store/prisma.js';
 import { type LoadedConfig, loadConfig, temporalAddressOf, temporalUiUrlOf } from '../../stack/config.js';
-import { resolveModelEndpoint } from '../../activities/models/endpoint.js';
+import { availableModels, providerAvailability } from '../../activities/models/availability.js';
 import type { ModelStatus } from './system-status.js';
 import { StackError } from '../../stack/errors.js';
 import { hostForUrl } from '../../stack/ports.js';
@@ -15,8 +15,16 @@ import { runMain } from '../../stack/run-main.js';
 import { createApiServer } from './http.js';
 
 function modelStatus(config: LoadedConfig): ModelStatus {
-  const endpoint = resolveModelEndpoint(config, process.env);
-  return { demo: config.models.demo, configured: endpoint !== undefined, provider: endpoint?.provider, model: endpoint?.model };
+  const available = availableModels(config.models, process.env);
+  const first = (ids: string[]) => ids.find((id) => available.includes(id));
+  const { routing } = config.models;
+  return {
+    demo: config.models.demo,
+    configured: available.length > 0,
+    providers: providerAvailability(config.models.providers, process.env).map(({ provider, kind, available: usable, missing }) => ({ provider, kind, available: usable, missing })),
+    available,
+    routing: { strategic: first(routing.strategic), cheap: first(routing.tactical.cheap), strong: first(routing.tactical.strong), strongest: first(routing.strongest) },
+  };
 }
 
 runMain(async () => {

@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { TRPCError } from '@trpc/server';
+import { budgetLimitsProblem } from '../../domain/budget.js';
 import { type ProjectConfig, isRemoteRepository } from '../../domain/project.js';
+import { projectBudgetLimits } from '../../activities/store/costs.js';
 import { redactUrl } from '../../domain/redact.js';
 import { branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../activities/git/git.js';
 import { type ProjectRow, insertProject } from '../../activities/store/projects.js';
@@ -12,6 +14,10 @@ import type { Context } from './trpc.js';
  * (cloned into the data folder when given as a URL) with the base branch, and the commands.
  */
 export async function createProject(ctx: Context, input: ProjectConfig): Promise<ProjectRow> {
+  if (input.budget) {
+    const problem = budgetLimitsProblem(projectBudgetLimits({ budget: input.budget }, ctx.config.budgets));
+    if (problem) throw bad(`budget: ${problem}`);
+  }
   if (await ctx.prisma.project.findUnique({ where: { name: input.name }, select: { id: true } })) {
     throw new TRPCError({ code: 'CONFLICT', message: `A project named ${input.name} exists already: pick another name.` });
   }

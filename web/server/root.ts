@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { agentRouter } from './routers/agent.js';
+import { costsRouter } from './routers/costs.js';
+import { modelsRouter } from './routers/models.js';
 import { projectRouter } from './routers/project.js';
 import { subtaskRouter } from './routers/subtask.js';
 import { systemRouter } from './routers/system.js';
@@ -12,6 +15,9 @@ export const appRouter = router({
   system: systemRouter,
   project: projectRouter,
   subtask: subtaskRouter,
+  costs: costsRouter,
+  models: modelsRouter,
+  agent: agentRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -78,6 +78,7 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
       agentTimeoutMs: AGENT_TIMEOUT_MS,
       checkTimeoutMs: ctx.config.commands.maxDurationMs * (suites.length + 1) + 5 * 60_000,
     },
+    models: { providers: ctx.config.models.providers, registry: ctx.config.models.registry, routing: ctx.config.models.routing },
     startedBy: actor,
   };
   try {

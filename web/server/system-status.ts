@@ -1,6 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
+import { modelTaskQueue } from '../../domain/models.js';
 import { QUEUE_NAMES, TASK_QUEUES, type QueueName, taskKindOf } from '../../domain/queues.js';
 import type { PrismaClient } from '../../activities/store/prisma.js';
 import { redactUrl } from '../../domain/redact.js';
@@ -20,6 +21,8 @@ export interface Poller {
 export interface QueueStatus {
   name: QueueName;
   taskQueue: string;
+  /** For a model's queue (`maestro-model-<id>`): the model. */
+  model?: string;
   kind: 'workflow' | 'activity';
   pollers: Poller[];
   polled: boolean;
@@ -35,9 +38,14 @@ export interface WorkerProcessStatus {
 export interface ModelStatus {
   /** The offline demo: a scripted model plays the agents. */
   demo: boolean;
+  /** Some model can be called. */
   configured: boolean;
-  provider?: string;
-  model?: string;
+  /** Every provider, whether its key is there, and what to do when it is not. */
+  providers: Array<{ provider: string; kind: string; available: boolean; missing?: string }>;
+  /** Registry models whose provider can be called. */
+  available: string[];
+  /** The model each kind of work gets first, as routing would choose now (no budget or circuit taken into account). */
+  routing: { strategic?: string; cheap?: string; strong?: string; strongest?: string };
 }
 
 export interface SystemStatus {
@@ -62,7 +70,10 @@ export async function readSystemStatus({ temporal: target, prisma, models }: Sys
   const [temporalStatus, database, queues] = await Promise.all([
     checkTemporal(target),
     checkDatabase(prisma),
-    Promise.all(QUEUE_NAMES.map((queue) => describeQueue(target, queue, now))),
+    Promise.all([
+      ...QUEUE_NAMES.filter((queue) => queue !== 'models').map((queue) => describeQueue(target, { name: queue, taskQueue: TASK_QUEUES[queue] }, now)),
+      ...models.available.map((model) => describeQueue(target, { name: 'models', taskQueue: modelTaskQueue(model), model }, now)),
+    ]),
   ]);
   return {
     checkedAt: new Date(now).toISOString(),
@@ -102,14 +113,14 @@ async function checkDatabase(prisma: PrismaClient): Promise<SystemStatus['databa
   }
 }
 
-async function describeQueue(target: SystemStatusDeps['temporal'], queue: QueueName, now: number): Promise<QueueStatus> {
-  const kind = taskKindOf(queue);
-  const base = { name: queue, taskQueue: TASK_QUEUES[queue], kind };
+async function describeQueue(target: SystemStatusDeps['temporal'], queue: { name: QueueName; taskQueue: string; model?: string }, now: number): Promise<QueueStatus> {
+  const kind = taskKindOf(queue.name);
+  const base = { ...queue, kind };
   try {
     const response = await target.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
       target.connection.workflowService.describeTaskQueue({
         namespace: target.namespace,
-        taskQueue: { name: TASK_QUEUES[queue], kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueue: { name: queue.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
         taskQueueType:
           kind === 'workflow'
             ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
@@ -135,7 +146,7 @@ function workerProcesses(queues: QueueStatus[]): WorkerProcessStatus[] {
   for (const queue of queues) {
     for (const poller of queue.pollers.filter((candidate) => candidate.live)) {
       const entry = byIdentity.get(poller.identity) ?? { identity: poller.identity, queues: [], lastSeenAt: null };
-      entry.queues.push(queue.name);
+      if (!entry.queues.includes(queue.name)) entry.queues.push(queue.name);
       if (!entry.lastSeenAt || (poller.lastAccessAt && poller.lastAccessAt > entry.lastSeenAt)) entry.lastSeenAt = poller.lastAccessAt;
       byIdentity.set(poller.identity, entry);
     }

@@ -131,7 +131,7 @@ function SystemOverview({ status }: { status: SystemStatus }) {
           </thead>
           <tbody>
             {status.queues.map((queue) => (
-              <QueueRow key={queue.name} queue={queue} checkedAt={status.checkedAt} />
+              <QueueRow key={queue.taskQueue} queue={queue} checkedAt={status.checkedAt} />
             ))}
           </tbody>
         </table>
@@ -144,11 +144,11 @@ function QueueRow({ queue, checkedAt }: { queue: QueueStatus; checkedAt: string 
   const live = queue.pollers.filter((poller) => poller.live);
   const last = queue.pollers.map((poller) => poller.lastAccessAt).filter(Boolean).sort().at(-1);
   return (
-    <tr data-testid={`queue-${queue.name}`}>
+    <tr data-testid={queue.model ? `queue-model-${queue.model}` : `queue-${queue.name}`}>
       <td>
         <code>{queue.taskQueue}</code>
       </td>
-      <td>{ROLE_PERSONAS[queue.name] ?? queue.name}</td>
+      <td>{queue.model ? `model ${queue.model}` : (ROLE_PERSONAS[queue.name] ?? queue.name)}</td>
       <td>{queue.kind === 'workflow' ? 'workflow tasks' : 'activities'}</td>
       <td>{live.length}</td>
       <td>{last ? ago(last, checkedAt) : '—'}</td>

@@ -1,0 +1,173 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ProviderKind, ProviderSettings } from '../../domain/models.js';
+import type { TokenPrices, TokenUsage } from '../../domain/money.js';
+import { SecretScrubber } from '../../domain/redact.js';
+import { KEY_HEADERS, baseUrlOf, keyHeadersFor } from './providers.js';
+
+/** An HTTP request to a model provider, as the AI SDK made it (with the key placeholder, not the key). */
+export interface ModelHttpRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ModelHttpResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Who a call is for: the ledger and the audit log say so. */
+export interface ModelCallMeta {
+  projectId?: string;
+  subtaskId?: string;
+  workflowId?: string;
+  role?: string;
+  phase?: string;
+  purpose: string;
+}
+
+export interface ModelCallInput {
+  modelId: string;
+  providerId: string;
+  provider: ProviderSettings;
+  /** The model's own task queue: its workers' slots and rate limit are the model's limits. */
+  taskQueue: string;
+  /** What its tokens cost: the gateway writes every answered call into the ledger. */
+  prices: TokenPrices;
+  timeoutMs: number;
+  request: ModelHttpRequest;
+  meta: ModelCallMeta;
+}
+
+/** How a call went, for the circuit breaker and the ledger. */
+export type CallOutcome = 'ok' | 'rate_limited' | 'error' | 'malformed' | 'timeout';
+
+export interface ForwardResult {
+  response: ModelHttpResponse;
+  outcome: CallOutcome;
+  latencyMs: number;
+  /** Why it failed, in one line, secrets scrubbed. */
+  error?: string;
+}
+
+/**
+ * Makes the call: takes out whatever key header the caller set, adds the real key from this process's
+ * environment, and sends it only to the provider's own base URL.
+ */
+export async function forwardModelCall(input: ModelCallInput, env: Record<string, string | undefined>, signal: AbortSignal): Promise<ForwardResult> {
+  const base = baseUrlOf(input.provider);
+  if (!input.request.url.startsWith(`${base}/`) && input.request.url !== base) {
+    throw ApplicationFailure.nonRetryable(`refused: ${input.request.url} is not under ${input.providerId}'s base URL ${base}`, 'ModelCallRefused');
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.request.headers)) {
+    if (!(KEY_HEADERS as readonly string[]).includes(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  }
+  if (input.provider.apiKeyEnv) {
+    const key = env[input.provider.apiKeyEnv]?.trim();
+    if (!key) throw ApplicationFailure.nonRetryable(`${input.provider.apiKeyEnv} is not set where the ${input.modelId} gateway runs`, 'ModelUnavailable');
+    Object.assign(headers, keyHeadersFor(input.provider.kind, key));
+  }
+
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  let response: Response;
+  try {
+    response = await fetch(input.request.url, {
+      method: input.request.method,
+      headers,
+      body: input.request.method === 'GET' ? undefined : input.request.body,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(input.timeoutMs)]),
+    });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const timedOut = (error as Error).name === 'TimeoutError';
+    const message = timedOut ? `${input.modelId} did not answer within ${(input.timeoutMs / 1000).toFixed(input.timeoutMs < 10_000 ? 1 : 0)} s` : `${input.modelId} could not be reached: ${causeOf(error)}`;
+    return { response: failureResponse(504, message), outcome: timedOut ? 'timeout' : 'error', latencyMs: elapsed(), error: message };
+  }
+  let body: string;
+  try {
+    body = await response.text();
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const message = `${input.modelId}'s answer broke off: ${causeOf(error)}`;
+    return { response: failureResponse(502, message), outcome: 'error', latencyMs: elapsed(), error: message };
+  }
+  const answer: ModelHttpResponse = { status: response.status, statusText: response.statusText, headers: Object.fromEntries(response.headers), body };
+  const outcome = classify(answer);
+  return { response: answer, outcome, latencyMs: elapsed(), error: outcome === 'ok' ? undefined : SecretScrubber.fromEnv(env).scrub(describeFailure(input.modelId, answer, outcome)) };
+}
+
+function classify(response: ModelHttpResponse): CallOutcome {
+  if (response.status === 429) return 'rate_limited';
+  if (response.status >= 400) return 'error';
+  if ((response.headers['content-type'] ?? '').includes('json')) {
+    try {
+      JSON.parse(response.body);
+    } catch {
+      return 'malformed';
+    }
+  }
+  return 'ok';
+}
+
+/** Failures that say the provider is in trouble (not that our request was wrong). */
+export function countsAgainstProvider(outcome: CallOutcome, status: number): boolean {
+  if (outcome === 'ok') return false;
+  if (outcome === 'error') return status >= 500 || status === 401 || status === 403;
+  return true;
+}
+
+function describeFailure(modelId: string, response: ModelHttpResponse, outcome: CallOutcome): string {
+  if (outcome === 'malformed') return `${modelId} answered with JSON that does not parse`;
+  return `${modelId} answered ${response.status}: ${response.body.slice(0, 300)}`;
+}
+
+/** An answer made here for a call that got none, in a shape every provider client reads as an error. */
+export function failureResponse(status: number, message: string): ModelHttpResponse {
+  return {
+    status,
+    statusText: message,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'error', error: { type: 'gateway_error', code: status, message, status: 'UNAVAILABLE' } }),
+  };
+}
+
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+/** The usage a provider reported in its answer, read the way its protocol says; undefined when it reported none. */
+export function usageFromAnswer(kind: ProviderKind, body: string): TokenUsage | undefined {
+  let answer: Record<string, unknown>;
+  try {
+    answer = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  if (kind === 'anthropic') {
+    const usage = answer.usage as Record<string, unknown> | undefined;
+    const fresh = count(usage?.input_tokens);
+    const output = count(usage?.output_tokens);
+    if (fresh === undefined || output === undefined) return undefined;
+    const read = count(usage?.cache_read_input_tokens) ?? 0;
+    return { inputTokens: fresh + read + (count(usage?.cache_creation_input_tokens) ?? 0), outputTokens: output, cachedInputTokens: read };
+  }
+  if (kind === 'google') {
+    const usage = answer.usageMetadata as Record<string, unknown> | undefined;
+    const input = count(usage?.promptTokenCount);
+    if (input === undefined) return undefined;
+    return { inputTokens: input, outputTokens: (count(usage?.candidatesTokenCount) ?? 0) + (count(usage?.thoughtsTokenCount) ?? 0), cachedInputTokens: count(usage?.cachedContentTokenCount) ?? 0 };
+  }
+  const usage = answer.usage as Record<string, unknown> | undefined;
+  const input = count(usage?.prompt_tokens);
+  const output = count(usage?.completion_tokens);
+  if (input === undefined || output === undefined) return undefined;
+  const details = usage?.prompt_tokens_details as Record<string, unknown> | undefined;
+  return { inputTokens: input, outputTokens: output, cachedInputTokens: count(details?.cached_tokens) ?? count(usage?.prompt_cache_hit_tokens) ?? 0 };
+}

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { formatUsdExact, parseUsd } from '../domain/money.js';
+import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
+import type { ScriptedConversation } from '../stack/scripted-model/server.js';
+import { descendantsOf } from './support/maestro-process.js';
+import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
+
+/**
+ * Budgets are the workflow's: every call costs exactly one cent here (10,000 input tokens at $1 per
+ * million), so each tier must trip at the call that reaches it — with a worker killed on the way.
+ */
+const KEYS = { OPENAI_API_KEY: 'sk-test-openai-budget-0000000000000000' };
+const ONE_CENT = { inputTokens: 10_000, outputTokens: 0 };
+const priced = { provider: 'openai', contextWindow: 128_000, inputPerMillion: 1, outputPerMillion: 1, toolCalling: true, maxConcurrent: 4 };
+
+let harness: SubtaskHarness;
+
+beforeAll(async () => {
+  harness = await startSubtaskHarness('budgets', { MAESTRO_MODEL_BASE_URL: '', MAESTRO_MODEL: '', ...KEYS }, {
+    config: (scripted) => ({
+      models: {
+        providers: { openai: { baseUrl: `${scripted.origin}/openai/v1` } },
+        registry: { 'strong-metered': priced, 'cheap-metered': priced },
+        routing: { strategic: ['strong-metered'], tactical: { cheap: ['cheap-metered'], strong: ['strong-metered'] }, strongest: ['strong-metered'] },
+      },
+    }),
+  });
+});
+afterAll(() => harness?.close());
+
+/** The cart-tax script with every answer costing a cent; green's first call is slow, to kill the worker during it. */
+function centPerCall(key: string): ScriptedConversation[] {
+  return cartTaxConversations(key).map((conversation) => ({
+    ...conversation,
+    turns: conversation.turns.map((turn, index) => ({ ...turn, usage: ONE_CENT, ...(conversation.match.phase === 'green' && index === 0 ? { delayMs: 4_000 } : {}) })),
+  }));
+}
+
+const eventsOf = (workflowId: string, kind: string) => harness.prisma.activityEvent.findMany({ where: { workflowId, kind }, orderBy: { id: 'asc' } });
+const ledgerOf = async (subtaskId: string) => {
+  const calls = await harness.prisma.modelCall.findMany({ where: { subtaskId, outcome: 'ok' } });
+  return { calls, total: formatUsdExact(calls.reduce((sum, call) => sum + parseUsd(call.costUsd.toFixed(12)), 0n)) };
+};
+
+describe('budget tiers in a durable workflow', () => {
+  test('soft downgrades, hard holds, emergency stops a run mid-way; a killed worker charges nothing twice', async () => {
+    // Tiers in cents: soft at 5 calls, hard at 10. Strong routing: medium risk, three files, three criteria.
+    await harness.sampleProject('metered', { budget: { softUsd: 0.05, hardUsd: 0.1, emergencyUsd: 0.5 } });
+    harness.script(...centPerCall('30-1'));
+    const { workflowId, subtaskId } = await harness.api.subtask.start.mutate({
+      project: 'metered',
+      key: '30-1',
+      risk: 'medium',
+      ...CART_TAX_SPEC,
+      filesInScope: ['src/cart.js', 'src/checkout.js', 'src/index.js'],
+      acceptanceCriteria: [...CART_TAX_SPEC.acceptanceCriteria, 'the receipt rounds every amount to cents'],
+    });
+
+    // Red costs 4 cents; green's first call is in flight when the worker is killed: it is never answered, so never charged.
+    await harness.waitFor('metered', '30-1', (state) => state.phase === 'green' && harness.scripted.requests.some((request) => request.key === '30-1' && request.phase === 'green'), 'green to call its model');
+    const worker = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('--queues'))!;
+    process.kill(worker.pid, 'SIGKILL');
+    await harness.maestro.waitForLog((record) => typeof record.msg === 'string' && record.msg.endsWith('restarted') && record.pid !== worker.pid, 15_000);
+
+    // Green is done again on the restarted worker (4 cents: 8 in all), then refactor starts over the soft limit.
+    const held = await harness.waitFor('metered', '30-1', (state) => state.status === 'blocked', 'the hard limit to hold the subtask', 150_000);
+    expect(held.blocked).toMatchObject({ options: ['raise_budget', 'cancel'], reason: 'budget: $0.10 spent of the $0.10 hard limit; raise the project\'s limits or cancel' });
+    expect(held.phase).toBe('integration_red');
+    expect(held.budget).toMatchObject({ tier: 'hard', spentUsd: '0.100000000000' });
+
+    const handoffs = (await eventsOf(workflowId, 'phase.handoff')).map((event) => event.data as { phase: string; model: string });
+    expect(handoffs.filter((handoff) => handoff.phase === 'red' || handoff.phase === 'green').every((handoff) => handoff.model === 'strong-metered')).toBe(true);
+    expect(handoffs.filter((handoff) => handoff.phase === 'refactor').map((handoff) => handoff.model)).toEqual(['cheap-metered']);
+    const soft = await eventsOf(workflowId, 'budget.soft');
+    expect(soft).toHaveLength(1);
+    expect(soft[0]!.data).toMatchObject({ tier: 'soft', spentUsd: '0.080000000000' });
+    expect(soft[0]!.message).toBe('budget warning: $0.08 spent of the $0.05 soft limit; routine work goes to the cheaper models');
+    expect((await ledgerOf(subtaskId)).total).toBe('0.100000000000');
+
+    // Raising the hard limit lets it go on — until a single run crosses the emergency limit, which stops it mid-way.
+    await expect(harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.2, emergencyUsd: 0.15, reason: 'x' })).rejects.toThrow(/say why/);
+    await expect(harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.2, emergencyUsd: 0.15, reason: 'finish the cart' })).rejects.toThrow(/the tiers must rise/);
+    await harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.12, emergencyUsd: 0.12, reason: 'two more calls only' });
+    const stopped = await harness.waitFor('metered', '30-1', (state) => state.status === 'blocked' && state.budget?.tier === 'emergency', 'the emergency limit');
+    expect(stopped.blocked!.reason).toBe('budget: $0.12 spent of the $0.12 emergency limit; raise the project\'s limits or cancel');
+    const emergencyStop = await eventsOf(workflowId, 'budget.emergency_stop');
+    expect(emergencyStop).toHaveLength(1);
+    expect(emergencyStop[0]!.message).toMatch(/^integration_red attempt 1 on cheap-metered stopped: Stopped: the project spent \$0\.12, at or over its emergency limit of \$0\.12/);
+    expect((await ledgerOf(subtaskId)).total).toBe('0.120000000000');
+
+    await harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 1, emergencyUsd: 2, reason: 'finish the cart' });
+    await harness.waitFor('metered', '30-1', (state) => state.pendingGate?.gate === 'merge', 'the merge approval (medium risk)', 150_000);
+    await harness.api.subtask.approve.mutate({ project: 'metered', key: '30-1' });
+    const done = await harness.waitFor('metered', '30-1', (state) => state.status === 'completed', 'the subtask to complete', 150_000);
+
+    // Exactly one cent per answered call, none charged twice: 4 red + 4 green + 2 refactor + 2 stopped + 3 + 3 integration + 2 verify.
+    const ledger = await ledgerOf(subtaskId);
+    const answered = harness.scripted.requests.filter((request) => request.key === '30-1' && request.status === 200 && request.answeredAt);
+    expect(ledger.calls).toHaveLength(answered.length);
+    expect(ledger.calls).toHaveLength(20);
+    expect(new Set(ledger.calls.map((call) => call.idempotencyKey)).size).toBe(20);
+    expect(ledger.total).toBe('0.200000000000');
+    expect(done.costUsd).toBe('0.200000000000');
+    const budget = await harness.api.costs.budget.query({ project: 'metered' });
+    expect(budget).toMatchObject({ tier: 'soft', spentUsd: '0.200000000000', limits: { softUsd: 0.05, hardUsd: 1, emergencyUsd: 2 } });
+    const changes = await harness.prisma.activityEvent.findMany({ where: { kind: 'budget.changed' }, orderBy: { id: 'asc' } });
+    expect(changes.map((change) => change.actor)).toEqual(['user:local', 'user:local']);
+    const escalations = await harness.prisma.escalation.findMany({ where: { subtaskId }, orderBy: { createdAt: 'asc' } });
+    expect(escalations.map((escalation) => [escalation.status, escalation.chosenOption])).toEqual([
+      ['resolved', 'raise_budget'],
+      ['resolved', 'raise_budget'],
+    ]);
+    await harness.recordHistory(workflowId, 'budget-tiers');
+  }, 300_000);
+});

@@ -1,0 +1,58 @@
+import { TRPCError } from '@trpc/server';
+import { type BudgetLimits, budgetLimitsProblem } from '../../domain/budget.js';
+import type { BudgetInput } from '../../domain/project.js';
+import { isFinal } from '../../domain/lifecycle.js';
+import type { Prisma } from '../../activities/store/prisma.js';
+import { budgetStatus, projectBudgetLimits } from '../../activities/store/costs.js';
+import { budgetChangedSignal } from '../../workflows/subtask.shared.js';
+import type { Context } from './trpc.js';
+
+async function projectByName(ctx: Context, name: string) {
+  const project = await ctx.prisma.project.findUnique({ where: { name }, select: { id: true, name: true, settings: true } });
+  if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${name}.` });
+  return project;
+}
+
+export async function readBudget(ctx: Context, name: string) {
+  const project = await projectByName(ctx, name);
+  return { project: project.name, ...(await budgetStatus(ctx.prisma, project.id, ctx.config.budgets)) };
+}
+
+/**
+ * Changes a project's budget tiers, writes who did it to the audit log, and tells every running
+ * subtask of the project: those held at a hard or emergency limit look again.
+ */
+export async function setBudget(ctx: Context, name: string, change: BudgetInput, actor: string, reason: string) {
+  const project = await projectByName(ctx, name);
+  const before = projectBudgetLimits(project.settings, ctx.config.budgets);
+  const after: BudgetLimits = { ...before, ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) };
+  const problem = budgetLimitsProblem(after);
+  if (problem) throw new TRPCError({ code: 'BAD_REQUEST', message: `budget: ${problem}` });
+
+  const settings = { ...((project.settings as Record<string, unknown> | null) ?? {}), budget: after };
+  await ctx.prisma.$transaction([
+    ctx.prisma.project.update({ where: { id: project.id }, data: { settings: settings as unknown as Prisma.InputJsonValue } }),
+    ctx.prisma.activityEvent.create({
+      data: {
+        projectId: project.id,
+        actor,
+        kind: 'budget.changed',
+        message: `budget of ${project.name}: soft $${after.softUsd}, hard $${after.hardUsd}, emergency $${after.emergencyUsd} (was $${before.softUsd} / $${before.hardUsd} / $${before.emergencyUsd}): ${reason}`,
+        data: { before, after, reason } as unknown as Prisma.InputJsonValue,
+      },
+    }),
+  ]);
+
+  const running = await ctx.prisma.subtask.findMany({ where: { projectId: project.id }, select: { workflowId: true, status: true } });
+  await Promise.all(
+    running
+      .filter((subtask) => !isFinal(subtask.status))
+      .map((subtask) =>
+        ctx.temporal.client.workflow
+          .getHandle(subtask.workflowId)
+          .signal(budgetChangedSignal, { actor })
+          .catch((error: unknown) => ctx.log.warn({ workflowId: subtask.workflowId, err: error }, 'could not tell a subtask about the new budget')),
+      ),
+  );
+  return readBudget(ctx, name);
+}

@@ -1,0 +1,47 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { ProjectName } from '../../../domain/project.js';
+import { SubtaskKey } from '../../../domain/subtask-spec.js';
+import { costSummary } from '../../../activities/store/costs.js';
+import { readBudget } from '../budgets.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export const costsRouter = router({
+  /** Spend per project, subtask, model and day, with the total; filtered by project, subtask and time. */
+  summary: publicProcedure
+    .input(
+      z
+        .strictObject({ project: ProjectName.optional(), subtask: SubtaskKey.optional(), from: z.coerce.date().optional(), to: z.coerce.date().optional() })
+        .refine((filter) => !filter.subtask || filter.project, { message: 'a subtask key needs its project', path: ['subtask'] })
+        .prefault({}),
+    )
+    .query(async ({ ctx, input }) => {
+      let projectId: string | undefined;
+      let subtaskId: string | undefined;
+      if (input.project) {
+        const project = await ctx.prisma.project.findUnique({ where: { name: input.project }, select: { id: true } });
+        if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${input.project}.` });
+        projectId = project.id;
+        if (input.subtask) {
+          const subtask = await ctx.prisma.subtask.findUnique({ where: { projectId_key: { projectId, key: input.subtask } }, select: { id: true } });
+          if (!subtask) throw new TRPCError({ code: 'NOT_FOUND', message: `No subtask ${input.subtask} in ${input.project}.` });
+          subtaskId = subtask.id;
+        }
+      }
+      const summary = await costSummary(ctx.prisma, { projectId, subtaskId, from: input.from, to: input.to });
+      const [projects, subtasks] = await Promise.all([
+        ctx.prisma.project.findMany({ where: { id: { in: summary.byProject.map((line) => line.key) } }, select: { id: true, name: true } }),
+        ctx.prisma.subtask.findMany({ where: { id: { in: summary.bySubtask.map((line) => line.key) } }, select: { id: true, key: true, project: { select: { name: true } } } }),
+      ]);
+      const projectName = new Map(projects.map((project) => [project.id, project.name]));
+      const subtaskName = new Map(subtasks.map((subtask) => [subtask.id, `${subtask.project.name}/${subtask.key}`]));
+      return {
+        ...summary,
+        byProject: summary.byProject.map((line) => ({ ...line, key: projectName.get(line.key) ?? line.key })),
+        bySubtask: summary.bySubtask.map((line) => ({ ...line, key: subtaskName.get(line.key) ?? line.key })),
+      };
+    }),
+
+  /** A project's budget: its tiers, what it spent, the tier it is in, and the councils' day. */
+  budget: publicProcedure.input(z.strictObject({ project: ProjectName })).query(({ ctx, input }) => readBudget(ctx, input.project)),
+});

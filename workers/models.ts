@@ -1,0 +1,30 @@
+import { Worker } from '@temporalio/worker';
+import { modelTaskQueue } from '../domain/models.js';
+import { availableModels } from '../activities/models/availability.js';
+import { createGatewayActivities } from '../activities/models/gateway-activities.js';
+import { baseWorkerOptions, type WorkerContext } from './context.js';
+
+/**
+ * maestro-model-<id>: the model gateway, one queue per model whose provider has its key here. A
+ * queue's worker slots are the model's concurrent calls and its task-queue rate limit (enforced by
+ * the Temporal server, for the whole cluster) the model's requests per minute.
+ */
+export async function createModelWorkers(context: WorkerContext): Promise<Worker[]> {
+  const { models } = context.config;
+  const ids = availableModels(models, process.env);
+  if (ids.length === 0) context.log.warn('no model provider has its key in this process: it serves no model queue');
+  const activities = createGatewayActivities({ prisma: context.prisma(), circuit: models.circuit, env: process.env });
+  return Promise.all(
+    ids.map((id) => {
+      const model = models.registry[id]!;
+      return Worker.create({
+        ...baseWorkerOptions(context, 'models'),
+        taskQueue: modelTaskQueue(id),
+        activities,
+        maxConcurrentActivityTaskExecutions: model.maxConcurrent,
+        maxConcurrentActivityTaskPolls: Math.min(model.maxConcurrent, 5),
+        ...(model.requestsPerMinute ? { maxTaskQueueActivitiesPerSecond: model.requestsPerMinute / 60 } : {}),
+      });
+    }),
+  );
+}
