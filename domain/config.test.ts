@@ -141,6 +141,31 @@ describe('models and budgets', () => {
     expect(problems).toContainEqual(expect.stringMatching(/budgets: the tiers must rise: soft 20 ≤ hard 200 ≤ emergency 100/));
   });
 
+  test('an endpoint without its URL, a prompt budget over the window, and absurd amounts are refused', () => {
+    const amounts = problemsOf(() =>
+      resolveConfig({ env: { MAESTRO_BUDGET_EMERGENCY_USD: '2000000' }, file: { name: 'maestro.config.json', content: { models: { registry: { 'gpt-4o-mini': { inputPerMillion: -1 } } } } } }),
+    );
+    expect(amounts).toContainEqual(expect.stringMatching(/models\.registry\.gpt-4o-mini\.inputPerMillion: a price cannot be negative/));
+    expect(amounts).toContainEqual(expect.stringMatching(/MAESTRO_BUDGET_EMERGENCY_USD \(budgets\.emergencyUsd\): at most \$1,000,000/));
+    const shapes = problemsOf(() =>
+      resolveConfig({
+        env: {},
+        file: { name: 'maestro.config.json', content: { models: { providers: { local: { kind: 'openai-compatible' } }, registry: { 'gpt-4o-mini': { promptBudgetTokens: 200_000 } } } } },
+      }),
+    );
+    expect(shapes).toContainEqual(expect.stringMatching(/models\.providers\.local\.baseUrl: an openai-compatible provider needs its baseUrl/));
+    expect(shapes).toContainEqual(expect.stringMatching(/models\.registry\.gpt-4o-mini\.promptBudgetTokens: promptBudgetTokens must fit the contextWindow/));
+  });
+
+  test('the shorthand endpoint is priced at zero unless the file says, and the warning says so', () => {
+    const { config, warnings } = resolveConfig({ env: { MAESTRO_MODEL_BASE_URL: 'http://127.0.0.1:11434/v1' } });
+    expect(config.models.registry['gpt-4o-mini']).toMatchObject({ provider: 'custom', inputPerMillion: 0, outputPerMillion: 0 });
+    expect(warnings).toEqual([expect.stringMatching(/^gpt-4o-mini at http:\/\/127\.0\.0\.1:11434\/v1 has no prices: its calls are recorded at \$0/)]);
+    const priced = resolveConfig({ env: { MAESTRO_MODEL_BASE_URL: 'https://openrouter.ai/api/v1' }, file: { name: 'maestro.config.json', content: { models: { registry: { 'gpt-4o-mini': { inputPerMillion: 0.15, outputPerMillion: 0.6 } } } } } });
+    expect(priced.config.models.registry['gpt-4o-mini']).toMatchObject({ provider: 'custom', inputPerMillion: 0.15 });
+    expect(priced.warnings).toEqual([]);
+  });
+
   test('the shorthand endpoint makes one model do everything', () => {
     const { config } = resolveConfig({ env: { MAESTRO_MODEL_BASE_URL: 'http://127.0.0.1:11434/v1', MAESTRO_MODEL: 'llama3.1' } });
     expect(config.models.providers.custom).toEqual({ kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1' });

@@ -43,28 +43,32 @@ export type QueueName = z.infer<typeof QueueName>;
 
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, like http://127.0.0.1:11434/v1' });
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, like OPENAI_API_KEY');
-const Usd = z.number('expected an amount in dollars').min(0, 'a budget cannot be negative');
+const Usd = z.number('expected an amount in dollars').min(0, 'a budget cannot be negative').max(1_000_000, 'at most $1,000,000');
+const PricePerMillion = z.number().min(0, 'a price cannot be negative').max(10_000, 'at most $10,000 per million tokens');
 const ModelId = z.string().regex(/^[\w.:/@-]{1,120}$/, 'a model id: letters, digits and . : / @ - _');
 const ModelIdList = z.array(ModelId).min(1, 'name at least one model');
 
-const ProviderSettingsSchema = z.strictObject({
+const ProviderFields = z.strictObject({
   kind: z.enum(PROVIDER_KINDS, { error: () => `kind is one of ${PROVIDER_KINDS.join(', ')}` }),
   baseUrl: HttpUrl.optional(),
   apiKeyEnv: EnvName.optional(),
 });
+const ProviderSettingsSchema = ProviderFields.refine((provider) => provider.kind !== 'openai-compatible' || provider.baseUrl, { message: 'an openai-compatible provider needs its baseUrl', path: ['baseUrl'] });
 
-const ModelEntrySchema = z.strictObject({
+const ModelFields = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1).optional(),
   contextWindow: z.int().min(1_024, 'a context window of at least 1024 tokens'),
-  inputPerMillion: z.number().min(0),
-  outputPerMillion: z.number().min(0),
-  cachedInputPerMillion: z.number().min(0).optional(),
+  inputPerMillion: PricePerMillion,
+  outputPerMillion: PricePerMillion,
+  cachedInputPerMillion: PricePerMillion.optional(),
   toolCalling: z.boolean(),
   maxConcurrent: z.int().min(1).max(1_000),
   requestsPerMinute: z.number().positive().optional(),
-  promptBudgetTokens: z.int().min(1_000).optional(),
+  // Prompts travel through Temporal (the model gateway), whose payloads stop at 2 MB.
+  promptBudgetTokens: z.int().min(1_000).max(400_000, 'at most 400,000 tokens: prompts travel through Temporal, whose payloads stop at 2 MB').optional(),
 });
+const ModelEntrySchema = ModelFields.refine((model) => model.promptBudgetTokens === undefined || model.promptBudgetTokens <= model.contextWindow, { message: 'promptBudgetTokens must fit the contextWindow', path: ['promptBudgetTokens'] });
 
 const Preferences = z.strictObject({ cheap: ModelIdList.optional(), strong: ModelIdList.optional() });
 
@@ -96,8 +100,8 @@ const ModelsSettings = z
     callTimeoutMs: z.int().min(1_000).default(180_000),
     /** A provider failing this many calls in a row is skipped for the cool-down; its work goes to the fallback. */
     circuit: z.strictObject({ failureThreshold: z.int().min(1).default(5), cooldownMs: z.int().min(1_000).default(60_000) }).prefault({}),
-    providers: z.record(z.string().regex(/^[\w-]{1,40}$/, 'a provider id: letters, digits, - and _'), ProviderSettingsSchema.partial()).default({}),
-    registry: z.record(ModelId, ModelEntrySchema.partial()).default({}),
+    providers: z.record(z.string().regex(/^[\w-]{1,40}$/, 'a provider id: letters, digits, - and _'), ProviderFields.partial()).default({}),
+    registry: z.record(ModelId, ModelFields.partial()).default({}),
     routing: RoutingOverride.default({}),
   })
   .prefault({})
@@ -118,7 +122,8 @@ function resolveModels(settings: z.output<typeof ModelsSettings.in>) {
   const shorthand = settings.model ?? (settings.baseUrl ? 'gpt-4o-mini' : undefined);
   if (settings.baseUrl) {
     providers.custom = { kind: 'openai-compatible', baseUrl: settings.baseUrl, apiKeyEnv: settings.apiKeyEnv };
-    registry[shorthand!] = { ...UNKNOWN_MODEL, ...registry[shorthand!], provider: 'custom' };
+    // Another endpoint's prices are unknown (a local one costs nothing): zero unless the file says.
+    registry[shorthand!] = { ...UNKNOWN_MODEL, ...registry[shorthand!], provider: 'custom', inputPerMillion: 0, outputPerMillion: 0, cachedInputPerMillion: 0 };
   }
   if (shorthand && !registry[shorthand] && !settings.registry[shorthand]) {
     problems.push({ path: ['model'], message: `${shorthand} is not in the model registry: add it to models.registry, or give models.baseUrl for an endpoint that serves it` });
@@ -382,6 +387,14 @@ export function resolveConfig({ env, file }: ConfigSources): ResolvedConfig {
   const parsed = MaestroConfig.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, origins, file?.name)));
+  }
+  const { models } = parsed.data;
+  if (models.baseUrl) {
+    const id = models.routing.strategic[0]!;
+    const entry = models.registry[id]!;
+    if (entry.provider === 'custom' && entry.inputPerMillion === 0 && entry.outputPerMillion === 0) {
+      warnings.push(`${id} at ${models.baseUrl} has no prices: its calls are recorded at $0 and budgets never trip (set models.registry["${id}"].inputPerMillion and outputPerMillion)`);
+    }
   }
   return { config: parsed.data, warnings };
 }

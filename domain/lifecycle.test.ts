@@ -12,6 +12,7 @@ describe('the subtask lifecycle', () => {
       ['ready_for_review', 'completed'],
       ['in_progress', 'blocked'],
       ['blocked', 'in_progress'],
+      ['blocked', 'blocked'],
       ['testing', 'failed'],
       ['failed', 'retrying'],
       ['retrying', 'testing'],

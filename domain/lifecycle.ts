@@ -30,7 +30,8 @@ const TRANSITIONS: Record<SubtaskStatus, readonly SubtaskStatus[]> = {
   // A person may skip, reset or force a subtask whatever its attempts are doing.
   failed: ['retrying', 'blocked', 'in_progress', 'ready_for_review', 'completed'],
   retrying: ['testing', 'failed', 'blocked', 'in_progress', 'ready_for_review', 'completed'],
-  blocked: ['in_progress', 'retrying', 'ready_for_review', 'testing', 'completed'],
+  // A person's answer may not be enough (a budget raised too little, a retry that fails again): blocked anew.
+  blocked: ['in_progress', 'retrying', 'ready_for_review', 'testing', 'completed', 'blocked'],
   // Waiting for approval or merging; a rejection goes back to a phase, a moved base re-verifies.
   ready_for_review: ['completed', 'in_progress', 'testing', 'blocked'],
   completed: [],

@@ -28,7 +28,7 @@ export interface ModelEntry {
   cachedInputPerMillion?: number;
   /** Models without tool calling answer in fenced file blocks, which Maestro parses. */
   toolCalling: boolean;
-  /** Calls in flight at once, across the whole cluster's gateway for this model. */
+  /** Calls in flight at once: the slots of the process that serves the model's queue (the `models` worker group). */
   maxConcurrent: number;
   /** A rate limit that the Temporal server enforces on the model's task queue. */
   requestsPerMinute?: number;

@@ -49,10 +49,11 @@ export const Territories = z
 export type Territories = z.infer<typeof Territories>;
 
 /** A project's budget tiers in dollars; a tier left out keeps its configured default. */
+const Dollars = z.number('expected an amount in dollars').min(0, 'a budget cannot be negative').max(1_000_000, 'at most $1,000,000');
 export const BudgetInput = z.strictObject({
-  softUsd: z.number().min(0, 'a budget cannot be negative').optional(),
-  hardUsd: z.number().min(0, 'a budget cannot be negative').optional(),
-  emergencyUsd: z.number().min(0, 'a budget cannot be negative').optional(),
+  softUsd: Dollars.optional(),
+  hardUsd: Dollars.optional(),
+  emergencyUsd: Dollars.optional(),
 });
 export type BudgetInput = z.infer<typeof BudgetInput>;
 

@@ -24,9 +24,16 @@ describe('routing a table of subtasks', () => {
     expect(assessed.reason.length).toBeGreaterThan(10);
   });
 
-  test('keywords match whole words only', () => {
-    expect(hardStopKeywordsIn(spec({ title: 'Author names on the invoice' }), ['auth'])).toEqual([]);
-    expect(hardStopKeywordsIn(spec({ description: 'Fix the OAuth callback (auth)' }), ['auth'])).toEqual(['auth']);
+  test('keywords match words, their plurals, camelCase parts and paths — never a longer word', () => {
+    const found = (subtask: Partial<RoutedSpec>) => hardStopKeywordsIn(spec(subtask), DEFAULT_ROUTING.hardStopKeywords);
+    expect(found({ title: 'Author names on the invoice' })).toEqual([]);
+    expect(found({ description: 'Fix the OAuth callback (auth)' })).toEqual(['auth']);
+    expect(found({ filesInScope: ['prisma/migrations/002.sql'] })).toEqual(['migration']);
+    expect(found({ title: 'Refund payments' })).toEqual(['payment']);
+    expect(found({ filesInScope: ['src/PaymentService.ts'] })).toEqual(['payment']);
+    expect(found({ filesInScope: ['src/userAuth.js'] })).toEqual(['auth']);
+    expect(found({ title: 'Update DB schemas' })).toEqual(['schema']);
+    expect(hardStopKeywordsIn(spec({ title: 'Rotate the API key store' }), ['key store', 'secret'])).toEqual(['key store']);
   });
 });
 

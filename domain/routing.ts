@@ -42,10 +42,34 @@ export function assessComplexity(spec: RoutedSpec, routing: Pick<RoutingSettings
   return { score, level: 'cheap', hardStop, factors, reason: `complexity ${score.toFixed(2)} < ${threshold.toFixed(2)}: the cheap models` };
 }
 
-/** The keywords that appear as words in the title, description, criteria or files of the subtask. */
+/**
+ * The keywords that appear as words of the subtask (title, description, criteria, files): words
+ * are split at camelCase and at anything but letters and digits, and a keyword matches a word or
+ * its plural (`payment` in `PaymentService.ts` and `Refund payments`, `migration` in
+ * `prisma/migrations`), never a longer word (`auth` is not in `author`).
+ */
 export function hardStopKeywordsIn(spec: RoutedSpec, keywords: readonly string[]): string[] {
-  const text = [spec.title, spec.description, ...spec.acceptanceCriteria, ...spec.filesInScope].join('\n').toLowerCase();
-  return keywords.filter((keyword) => new RegExp(`(^|[^a-z0-9])${escapeRegExp(keyword.toLowerCase())}($|[^a-z0-9])`).test(text));
+  const text = [spec.title, spec.description, ...spec.acceptanceCriteria, ...spec.filesInScope].join('\n');
+  const words = wordsOf(text);
+  const phrase = ` ${[...wordsInOrder(text)].join(' ')} `;
+  return keywords.filter((keyword) => {
+    const parts = wordsInOrder(keyword);
+    if (parts.length === 1) return [parts[0]!, `${parts[0]}s`, `${parts[0]}es`].some((form) => words.has(form));
+    return parts.length > 1 && phrase.includes(` ${parts.join(' ')} `);
+  });
+}
+
+function wordsInOrder(text: string): string[] {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+function wordsOf(text: string): Set<string> {
+  return new Set(wordsInOrder(text));
 }
 
 /** What the router knows of the world right now. */
@@ -107,6 +131,3 @@ function preferenceList(routing: RoutingSettings, request: RouteRequest): { pref
   return { preferences, reason, downgraded };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

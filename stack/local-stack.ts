@@ -134,7 +134,8 @@ export class LocalStack {
           script: path.join(root, 'dist/workers/main.js'),
           nodeOptions: NODE_OPTIONS,
           args: ['--queues', group.queues.join(',')],
-          env: childEnv,
+          // Model keys go only to the processes that make the calls: the others run the projects' code.
+          env: group.queues.includes('models') ? childEnv : withoutModelKeys(childEnv, this.config),
           cwd: process.cwd(),
           stopTimeoutMs: this.config.workers.shutdownGraceMs + 10_000,
         }),
@@ -266,9 +267,15 @@ export class LocalStack {
    * everyone is told so: the log here, the console through MAESTRO_MODEL_DEMO.
    */
   private async modelEnv(): Promise<NodeJS.ProcessEnv> {
-    if (availableModels(this.config.models, process.env).length > 0) {
+    const available = availableModels(this.config.models, process.env);
+    if (available.length > 0) {
       const missing = providerAvailability(this.config.models.providers, process.env).filter((provider) => !provider.available);
       if (missing.length > 0) this.log.info({ missing: missing.map((provider) => `${provider.provider}: ${provider.missing}`) }, `model providers left out: ${missing.map((provider) => provider.provider).join(', ')}`);
+      for (const [name, ids] of routingLists(this.config.models.routing)) {
+        if (!ids.some((id) => available.includes(id))) {
+          this.log.warn({ routing: name, models: ids }, `routing.${name}: none of ${ids.join(', ')} has its provider's key here: work routed there waits for a person`);
+        }
+      }
       return {};
     }
     this.demoModel = await startScriptedModelServer({ script: { name: 'demo', conversations: cartTaxConversations(DEMO_SUBTASK_KEY) } });
@@ -384,6 +391,20 @@ async function allOrFirstError<T extends readonly unknown[]>(steps: { [K in keyo
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) throw failure.reason;
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+function routingLists(routing: LoadedConfig['models']['routing']): Array<[string, string[]]> {
+  return [
+    ['strategic', routing.strategic],
+    ['tactical.cheap', routing.tactical.cheap],
+    ['tactical.strong', routing.tactical.strong],
+    ['strongest', routing.strongest],
+  ];
+}
+
+function withoutModelKeys(env: NodeJS.ProcessEnv, config: LoadedConfig): NodeJS.ProcessEnv {
+  const keys = new Set(Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !keys.has(name)));
 }
 
 function missingQueues(status: SystemStatus, groups: WorkerGroup[], pids: Map<string, number>): string[] {

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { formatUsdExact, parseUsd } from '../domain/money.js';
 import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation } from '../stack/scripted-model/server.js';
-import { descendantsOf } from './support/maestro-process.js';
+import { descendantsOf, eventually } from './support/maestro-process.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
 
 /**
@@ -28,11 +29,11 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.close());
 
-/** The cart-tax script with every answer costing a cent; green's first call is slow, to kill the worker during it. */
+/** The cart-tax script with every answer costing a cent; green's first answer is held, to kill the worker while it is awaited. */
 function centPerCall(key: string): ScriptedConversation[] {
   return cartTaxConversations(key).map((conversation) => ({
     ...conversation,
-    turns: conversation.turns.map((turn, index) => ({ ...turn, usage: ONE_CENT, ...(conversation.match.phase === 'green' && index === 0 ? { delayMs: 4_000 } : {}) })),
+    turns: conversation.turns.map((turn, index) => ({ ...turn, usage: ONE_CENT, ...(conversation.match.phase === 'green' && index === 0 ? { holdUntil: 'green' } : {}) })),
   }));
 }
 
@@ -56,11 +57,12 @@ describe('budget tiers in a durable workflow', () => {
       acceptanceCriteria: [...CART_TAX_SPEC.acceptanceCriteria, 'the receipt rounds every amount to cents'],
     });
 
-    // Red costs 4 cents; green's first call is in flight when the worker is killed: it is never answered, so never charged.
-    await harness.waitFor('metered', '30-1', (state) => state.phase === 'green' && harness.scripted.requests.some((request) => request.key === '30-1' && request.phase === 'green'), 'green to call its model');
+    // Red costs 4 cents; green's first call is held when the worker is killed: it is never answered, so never charged.
+    await eventually(() => harness.scripted.requests.find((request) => request.key === '30-1' && request.phase === 'green'), 120_000, 'green to call its model');
     const worker = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('--queues'))!;
     process.kill(worker.pid, 'SIGKILL');
     await harness.maestro.waitForLog((record) => typeof record.msg === 'string' && record.msg.endsWith('restarted') && record.pid !== worker.pid, 15_000);
+    harness.scripted.openGate('green');
 
     // Green is done again on the restarted worker (4 cents: 8 in all), then refactor starts over the soft limit.
     const held = await harness.waitFor('metered', '30-1', (state) => state.status === 'blocked', 'the hard limit to hold the subtask', 150_000);
@@ -77,10 +79,21 @@ describe('budget tiers in a durable workflow', () => {
     expect(soft[0]!.message).toBe('budget warning: $0.08 spent of the $0.05 soft limit; routine work goes to the cheaper models');
     expect((await ledgerOf(subtaskId)).total).toBe('0.100000000000');
 
-    // Raising the hard limit lets it go on — until a single run crosses the emergency limit, which stops it mid-way.
+    // A change that leaves it over the limit holds it again, with a new escalation; a pause given meanwhile holds after the raise.
     await expect(harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.2, emergencyUsd: 0.15, reason: 'x' })).rejects.toThrow(/say why/);
     await expect(harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.2, emergencyUsd: 0.15, reason: 'finish the cart' })).rejects.toThrow(/the tiers must rise/);
+    await harness.api.project.setBudget.mutate({ name: 'metered', softUsd: 0.06, reason: 'a later warning' });
+    await eventually(async () => ((await harness.prisma.escalation.count({ where: { subtaskId } })) === 2 ? true : undefined), 30_000, 'a second budget hold');
+    expect((await harness.api.subtask.state.query({ project: 'metered', key: '30-1' })).blocked?.reason).toMatch(/\$0\.10 spent of the \$0\.10 hard limit/);
+    await harness.api.subtask.override.mutate({ project: 'metered', key: '30-1', override: { action: 'pause', reason: 'look at the spend first' } });
     await harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.12, emergencyUsd: 0.12, reason: 'two more calls only' });
+    await eventually(async () => ((await harness.prisma.escalation.count({ where: { subtaskId, status: 'resolved' } })) === 2 ? true : undefined), 30_000, 'the raise to be seen');
+    await sleep(2_000);
+    expect(harness.scripted.requests.filter((request) => request.key === '30-1' && request.phase === 'integration_red')).toEqual([]);
+    expect(await harness.api.subtask.state.query({ project: 'metered', key: '30-1' })).toMatchObject({ paused: true, phase: 'integration_red' });
+    await harness.api.subtask.override.mutate({ project: 'metered', key: '30-1', override: { action: 'resume' } });
+
+    // Then a single run crosses the emergency limit, which stops it mid-way.
     const stopped = await harness.waitFor('metered', '30-1', (state) => state.status === 'blocked' && state.budget?.tier === 'emergency', 'the emergency limit');
     expect(stopped.blocked!.reason).toBe('budget: $0.12 spent of the $0.12 emergency limit; raise the project\'s limits or cancel');
     const emergencyStop = await eventsOf(workflowId, 'budget.emergency_stop');
@@ -102,11 +115,12 @@ describe('budget tiers in a durable workflow', () => {
     expect(ledger.total).toBe('0.200000000000');
     expect(done.costUsd).toBe('0.200000000000');
     const budget = await harness.api.costs.budget.query({ project: 'metered' });
-    expect(budget).toMatchObject({ tier: 'soft', spentUsd: '0.200000000000', limits: { softUsd: 0.05, hardUsd: 1, emergencyUsd: 2 } });
+    expect(budget).toMatchObject({ tier: 'soft', spentUsd: '0.200000000000', limits: { softUsd: 0.06, hardUsd: 1, emergencyUsd: 2 } });
     const changes = await harness.prisma.activityEvent.findMany({ where: { kind: 'budget.changed' }, orderBy: { id: 'asc' } });
-    expect(changes.map((change) => change.actor)).toEqual(['user:local', 'user:local']);
+    expect(changes.map((change) => change.actor)).toEqual(['user:local', 'user:local', 'user:local']);
     const escalations = await harness.prisma.escalation.findMany({ where: { subtaskId }, orderBy: { createdAt: 'asc' } });
     expect(escalations.map((escalation) => [escalation.status, escalation.chosenOption])).toEqual([
+      ['resolved', 'raise_budget'],
       ['resolved', 'raise_budget'],
       ['resolved', 'raise_budget'],
     ]);

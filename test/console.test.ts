@@ -1,6 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { launchChromium } from './support/browser.js';
+import { latestMigration } from './support/migrations.js';
+
+const LATEST_MIGRATION = latestMigration();
 
 const shared = inject('sharedStack');
 
@@ -24,7 +27,7 @@ describe('the console shell in a real browser', () => {
     await expect.poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 }).toContain('All 7 queues polled');
     expect(await page.getByTestId('temporal-card').innerText()).toContain('Reachable');
     expect(await page.getByTestId('temporal-card').innerText()).toContain(shared.temporalAddress);
-    expect(await page.getByTestId('database-card').innerText()).toMatch(/Reachable[\s\S]*_init/);
+    expect(await page.getByTestId('database-card').innerText()).toMatch(new RegExp(`Reachable[\\s\\S]*${LATEST_MIGRATION}`));
     for (const queue of ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council']) {
       expect(await page.getByTestId(`queue-${queue}`).innerText()).toMatch(new RegExp(`maestro-${queue}[\\s\\S]*polled`));
     }

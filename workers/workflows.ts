@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { createLedgerActivities } from '../activities/models/ledger-activities.js';
 import { createProgressActivities } from '../activities/subtask/progress.js';
 import { projectRoot } from '../stack/project-root.js';
 import { StackError } from '../stack/errors.js';
@@ -17,8 +18,8 @@ export async function createWorkflowsWorker(context: WorkerContext): Promise<Wor
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: settings.maxCachedWorkflows,
     maxConcurrentLocalActivityExecutions: settings.maxConcurrentLocalActivities,
-    // Local activities: the workflows' own writes to the read model.
-    activities: createProgressActivities({ prisma: context.prisma(), config: context.config }),
+    // Local activities: the workflows' own writes to the read model, and the ledger's.
+    activities: { ...createProgressActivities({ prisma: context.prisma(), config: context.config }), ...createLedgerActivities({ prisma: context.prisma() }) },
   });
 }
 

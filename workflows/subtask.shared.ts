@@ -14,6 +14,9 @@ import type { SuiteConfig } from '../activities/commands/suites.js';
 
 export const SUBTASK_WORKFLOW = 'subtaskWorkflow';
 
+/** How an agent activity fails, as the workflow tells apart: a provider's trouble or a budget stop is not the agent's attempt failing. */
+export const AGENT_FAILURE_TYPES = { agent: 'AgentFailure', provider: 'ProviderFailure', budget: 'BudgetEmergency' } as const;
+
 export interface ProjectSnapshot {
   id: string;
   name: string;

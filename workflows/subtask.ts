@@ -32,6 +32,7 @@ import type { PhaseDefinition, PhaseName } from '../domain/phases.js';
 import { TASK_QUEUES } from '../domain/queues.js';
 import { oneAtATime } from './one-at-a-time.js';
 import {
+  AGENT_FAILURE_TYPES,
   ApproveInput,
   type BlockOption,
   type BlockedState,
@@ -123,7 +124,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
       taskQueue,
       startToCloseTimeout: settings.agentTimeoutMs,
       heartbeatTimeout: settings.heartbeatTimeoutMs,
-      retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['AgentFailure', 'ProviderFailure', 'BudgetEmergency'] },
+      retry: { maximumAttempts: 3, nonRetryableErrorTypes: Object.values(AGENT_FAILURE_TYPES) },
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
 
@@ -308,9 +309,11 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   };
 
   /** Waits for a person to answer a block with one of its options (or force complete, or cancel). */
-  async function waitForHuman(phase: string, block: Omit<BlockedState, 'since' | 'escalationId'>, tier: number): Promise<Interrupt> {
+  async function waitForHuman(phase: string, block: Omit<BlockedState, 'since' | 'escalationId'> & { options: OverrideAction[] }, tier: number): Promise<Interrupt> {
     const answer = await escalate(phase, block, tier);
-    return answer as Interrupt;
+    // Only a block that offers raise_budget can end with the budget changed.
+    if (answer === 'budget_changed') throw ApplicationFailure.nonRetryable('a block without raise_budget ended with the budget changed', 'InvariantBroken');
+    return answer;
   }
 
   /**
@@ -549,6 +552,11 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         else return end;
         continue;
       }
+      // Routing may have waited (a budget hold, an open circuit): a pause given meanwhile holds now.
+      if (state.paused || pendingInterrupt()) {
+        attempt -= 1;
+        continue;
+      }
       state.model = { id: routed.choice.id, reason: routed.reason };
       if (failure && (state.status === 'failed' || state.status === 'blocked')) {
         await transition('retrying', `${phase.name}: attempt ${attempt} of ${settings.maxAttempts}, with the last failure in its prompt`);
@@ -594,18 +602,18 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         );
       } catch (error) {
         const type = failureType(error);
-        if (type === 'BudgetEmergency' || (type === 'ProviderFailure' && providerTrouble < MAX_PROVIDER_TROUBLE)) {
+        if (type === AGENT_FAILURE_TYPES.budget || (type === AGENT_FAILURE_TYPES.provider && providerTrouble < MAX_PROVIDER_TROUBLE)) {
           // Not the agent's attempt failing: route again (a fallback model, or a block on the budget).
-          providerTrouble += type === 'ProviderFailure' ? 1 : 0;
+          providerTrouble += type === AGENT_FAILURE_TYPES.provider ? 1 : 0;
           await audit([
             {
               actor: 'orchestrator',
-              kind: type === 'BudgetEmergency' ? 'budget.emergency_stop' : 'routing.provider_failure',
-              message: `${phase.name} attempt ${attempt} on ${routed.choice.id} stopped: ${failureMessage(error)}${type === 'ProviderFailure' ? '; routing it again' : ''}`,
+              kind: type === AGENT_FAILURE_TYPES.budget ? 'budget.emergency_stop' : 'routing.provider_failure',
+              message: `${phase.name} attempt ${attempt} on ${routed.choice.id} stopped: ${failureMessage(error)}${type === AGENT_FAILURE_TYPES.provider ? '; routing it again' : ''}`,
               data: { phase: phase.name, attempt, model: routed.choice.id, provider: routed.choice.provider },
             },
           ]);
-          if (type === 'ProviderFailure') {
+          if (type === AGENT_FAILURE_TYPES.provider) {
             const pause = await interruptible(() => sleep(Math.min(settings.retryBackoffMs * 2 ** (providerTrouble - 1), settings.retryBackoffMaxMs)).then(() => true));
             if (pause === undefined) {
               const end = await applyInterrupt(takeInterrupt(), phase.name);
@@ -806,7 +814,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           continue;
         }
         const answer = await escalate(phaseName, { reason: decision.reason, options: ['retry', 'cancel'] }, 4);
-        if (answer === 'budget_changed' || answer.kind === 'retry') continue;
+        if (answer === 'budget_changed') continue;
         return { answer };
       }
       if (decision.passedOver.length > 0) {
@@ -819,7 +827,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           },
         ]);
       }
-      return { choice: choiceOf(decision.model), reason: decision.downgraded ? `${decision.reason}` : decision.reason };
+      return { choice: choiceOf(decision.model), reason: decision.reason };
     }
   }
 

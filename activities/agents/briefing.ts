@@ -204,16 +204,28 @@ function openQuestions(
   return questions;
 }
 
-/** The briefing as a section of an agent's task: short, newest first. */
-export function briefingSection(briefing: Briefing, options: { fullFiles?: boolean } = {}): string {
+/**
+ * The briefing as a section of an agent's task: short, newest first. Files are shown while they fit
+ * `maxChars`; the ones that do not are named, so the prompt stays inside the model's budget.
+ */
+export function briefingSection(briefing: Briefing, options: { fullFiles?: boolean; maxChars?: number } = {}): string {
   const parts: string[] = ['## Briefing'];
   if (briefing.openQuestions.length > 0) parts.push('Open questions:', ...briefing.openQuestions.map((question) => `- ${question}`));
   if (briefing.recentEvents.length > 0) parts.push('Recent events (newest first):', ...briefing.recentEvents.slice(0, 5).map((event) => `- ${event.kind} (${event.actor}): ${event.message}`));
   if (briefing.relevantFiles.length > 0) {
     parts.push(options.fullFiles ? 'Relevant files (their current content):' : 'Relevant files (the first lines; read_file shows the rest):');
+    let room = (options.maxChars ?? Number.POSITIVE_INFINITY) - parts.join('\n').length;
+    const left: string[] = [];
     for (const file of briefing.relevantFiles) {
-      parts.push(`### ${file.path} (${file.why}, ${file.lines} lines)`, '```', file.snippet, ...(file.truncated ? ['[…]'] : []), '```');
+      const shown = [`### ${file.path} (${file.why}, ${file.lines} lines)`, '```', file.snippet, ...(file.truncated ? ['[…]'] : []), '```'].join('\n');
+      if (shown.length > room) {
+        left.push(file.path);
+        continue;
+      }
+      parts.push(shown);
+      room -= shown.length + 1;
     }
+    if (left.length > 0) parts.push(`(Not shown, to fit the prompt: ${left.join(', ')}.)`);
   }
   return parts.join('\n');
 }

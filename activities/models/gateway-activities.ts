@@ -1,95 +1,80 @@
-import { Context } from '@temporalio/activity';
-import { callCost } from '../../domain/money.js';
-import { Prisma } from '../store/prisma.js';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ModelEntry, ProviderSettings } from '../../domain/models.js';
+import { callCost, formatUsdExact } from '../../domain/money.js';
 import type { PrismaClient } from '../store/prisma.js';
-import { openCircuits, recordProviderOutcome, type CircuitSettings } from '../store/circuits.js';
-import { recordModelCall } from '../store/costs.js';
-import { countsAgainstProvider, failureResponse, forwardModelCall, type ModelCallInput, type ModelHttpResponse, usageFromAnswer } from './gateway.js';
+import { type CircuitSettings, closeCircuit, openCircuits, recordCircuitOpened, recordProviderOutcome } from '../store/circuits.js';
+import { countsAgainstProvider, failureResponse, forwardModelCall, type GatewayAnswer, type ModelCallInput, usageFromAnswer } from './gateway.js';
 import { countTokens } from './tokens.js';
 
 const HEARTBEAT_MS = 2_000;
 
-/** The activities of a model's task queue: the calls themselves, and the circuit breaker's bookkeeping. */
-export function createGatewayActivities({ prisma, circuit, env }: { prisma: PrismaClient; circuit: CircuitSettings; env: Record<string, string | undefined> }) {
+export interface GatewayDeps {
+  prisma: PrismaClient;
+  /** This process's own providers, registry and prices: what a caller says of them is not trusted. */
+  models: { providers: Record<string, ProviderSettings>; registry: Record<string, ModelEntry> };
+  circuit: CircuitSettings;
+  /** Where the keys are: this process's environment. */
+  env: Record<string, string | undefined>;
+}
+
+/** The activity of a model's task queue: the call itself, what it costs, and the circuit breaker's bookkeeping. */
+export function createGatewayActivities({ prisma, models, circuit, env }: GatewayDeps) {
   return {
-    async forwardModelCall(input: ModelCallInput): Promise<ModelHttpResponse> {
+    async forwardModelCall(input: ModelCallInput): Promise<GatewayAnswer> {
       const context = Context.current();
+      const { model, settings } = servedModel(models, input);
+      const startedAt = new Date().toISOString();
       const until = (await openCircuits(prisma))[input.providerId];
-      if (until) return failureResponse(503, `${input.providerId} is failing: Maestro skips it until ${until}`);
+      if (until) {
+        const error = `${input.providerId} is failing: Maestro skips it until ${until}`;
+        return { response: failureResponse(503, error), charge: { outcome: 'error', startedAt, latencyMs: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, estimated: false, costUsd: formatUsdExact(0n), error } };
+      }
 
       const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
       try {
-        const startedAt = new Date();
-        const result = await forwardModelCall(input, env, context.cancellationSignal);
-        const callId = context.info.workflowExecution?.workflowId ?? context.info.activityId;
+        const result = await forwardModelCall(input, { id: input.providerId, settings }, env, context.cancellationSignal);
         if (result.outcome === 'ok') {
-          // Every answered call is charged here, once, whatever becomes of the caller: the provider charges it too.
-          const reported = usageFromAnswer(input.provider.kind, result.response.body);
+          await closeCircuit(prisma, input.providerId);
+          const reported = usageFromAnswer(settings.kind, result.response.body);
           const usage = reported ?? { inputTokens: countTokens(input.request.body), outputTokens: countTokens(result.response.body), cachedInputTokens: 0 };
-          await recordModelCall(prisma, {
-            idempotencyKey: `gateway/${callId}`,
-            occurredAt: startedAt,
-            ...input.meta,
-            provider: input.providerId,
-            model: input.modelId,
-            inputTokens: usage.inputTokens,
-            outputTokens: usage.outputTokens,
-            cachedTokens: usage.cachedInputTokens ?? 0,
-            estimated: reported === undefined,
-            costPicos: callCost(usage, input.prices),
-            latencyMs: result.latencyMs,
-          });
-          await prisma.providerCircuit.updateMany({ where: { provider: input.providerId, consecutiveFailures: { gt: 0 } }, data: { consecutiveFailures: 0, openUntil: null } });
-          return result.response;
-        }
-        await prisma.modelCall.createMany({
-          data: [
-            {
-              projectId: input.meta.projectId,
-              subtaskId: input.meta.subtaskId,
-              workflowId: input.meta.workflowId,
-              role: input.meta.role,
-              phase: input.meta.phase,
-              purpose: input.meta.purpose,
-              provider: input.providerId,
-              model: input.modelId,
-              inputTokens: 0,
-              outputTokens: 0,
-              costUsd: new Prisma.Decimal(0),
+          return {
+            response: result.response,
+            charge: {
+              outcome: 'ok',
+              startedAt,
               latencyMs: result.latencyMs,
-              outcome: result.outcome,
-              error: result.error,
-              idempotencyKey: `gateway/${callId}`,
+              inputTokens: usage.inputTokens,
+              outputTokens: usage.outputTokens,
+              cachedTokens: usage.cachedInputTokens ?? 0,
+              estimated: reported === undefined,
+              costUsd: formatUsdExact(callCost(usage, model)),
             },
-          ],
-          skipDuplicates: true,
-        });
+          };
+        }
         if (countsAgainstProvider(result.outcome, result.response.status)) {
           const trip = await recordProviderOutcome(prisma, input.providerId, { ok: false, error: result.error ?? result.outcome }, circuit);
-          if (trip.opened) {
-            await prisma.activityEvent.createMany({
-              data: [
-                {
-                  projectId: input.meta.projectId,
-                  subtaskId: input.meta.subtaskId,
-                  workflowId: input.meta.workflowId,
-                  actor: 'system',
-                  kind: 'provider.circuit_open',
-                  message: `${input.providerId} failed ${trip.failures} calls in a row (last: ${result.error ?? result.outcome}): skipped until ${trip.until!.toISOString()}; its work goes to the fallback models`,
-                  data: { provider: input.providerId, model: input.modelId, until: trip.until!.toISOString(), failures: trip.failures },
-                  idempotencyKey: `circuit/${input.providerId}/${trip.until!.toISOString()}`,
-                },
-              ],
-              skipDuplicates: true,
-            });
-          }
+          if (trip.opened) await recordCircuitOpened(prisma, { provider: input.providerId, model: input.modelId, ...input.meta }, trip.failures, trip.until!, result.error ?? result.outcome);
         }
-        return result.response;
+        return {
+          response: result.response,
+          charge: { outcome: result.outcome, startedAt, latencyMs: result.latencyMs, inputTokens: 0, outputTokens: 0, cachedTokens: 0, estimated: false, costUsd: formatUsdExact(0n), error: result.error },
+        };
       } finally {
         clearInterval(heartbeat);
       }
     },
   };
 }
+
+/** The model and provider as this gateway's configuration has them; a call for anything else is refused. */
+export function servedModel(models: GatewayDeps['models'], input: Pick<ModelCallInput, 'modelId' | 'providerId'>): { model: ModelEntry; settings: ProviderSettings } {
+  const model = models.registry[input.modelId];
+  const settings = model && models.providers[model.provider];
+  if (!model || !settings || model.provider !== input.providerId) {
+    throw ApplicationFailure.nonRetryable(`refused: this gateway does not serve ${input.modelId} of ${input.providerId}`, 'ModelCallRefused');
+  }
+  return { model, settings };
+}
+
 
 export type GatewayActivities = ReturnType<typeof createGatewayActivities>;

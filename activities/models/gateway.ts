@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ProviderKind, ProviderSettings } from '../../domain/models.js';
-import type { TokenPrices, TokenUsage } from '../../domain/money.js';
+import type { TokenUsage } from '../../domain/money.js';
 import { SecretScrubber } from '../../domain/redact.js';
 import { KEY_HEADERS, baseUrlOf, keyHeadersFor } from './providers.js';
 
@@ -29,14 +29,12 @@ export interface ModelCallMeta {
   purpose: string;
 }
 
+/** What the caller asks of a model's gateway; which provider and key, and the prices, are the gateway's own. */
 export interface ModelCallInput {
   modelId: string;
   providerId: string;
-  provider: ProviderSettings;
   /** The model's own task queue: its workers' slots and rate limit are the model's limits. */
   taskQueue: string;
-  /** What its tokens cost: the gateway writes every answered call into the ledger. */
-  prices: TokenPrices;
   timeoutMs: number;
   request: ModelHttpRequest;
   meta: ModelCallMeta;
@@ -44,6 +42,26 @@ export interface ModelCallInput {
 
 /** How a call went, for the circuit breaker and the ledger. */
 export type CallOutcome = 'ok' | 'rate_limited' | 'error' | 'malformed' | 'timeout';
+
+/** What a call costs and how it went, for the ledger (written by the model-call workflow, retried until it is). */
+export interface ModelCharge {
+  outcome: CallOutcome;
+  startedAt: string;
+  latencyMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  /** The provider reported no usage: the tokens were counted. */
+  estimated: boolean;
+  /** Exact, twelve decimals. */
+  costUsd: string;
+  error?: string;
+}
+
+export interface GatewayAnswer {
+  response: ModelHttpResponse;
+  charge: ModelCharge;
+}
 
 export interface ForwardResult {
   response: ModelHttpResponse;
@@ -53,24 +71,33 @@ export interface ForwardResult {
   error?: string;
 }
 
+/** What the gateway itself knows of the provider: from its own configuration, never from the caller. */
+export interface ServedProvider {
+  id: string;
+  settings: ProviderSettings;
+}
+
 /**
  * Makes the call: takes out whatever key header the caller set, adds the real key from this process's
- * environment, and sends it only to the provider's own base URL.
+ * environment, and sends it only to the provider's own base URL (as the gateway's configuration has
+ * it), following no redirect. A key the answer repeats is taken out of it.
  */
-export async function forwardModelCall(input: ModelCallInput, env: Record<string, string | undefined>, signal: AbortSignal): Promise<ForwardResult> {
-  const base = baseUrlOf(input.provider);
+export async function forwardModelCall(input: ModelCallInput, served: ServedProvider, env: Record<string, string | undefined>, signal: AbortSignal): Promise<ForwardResult> {
+  const base = baseUrlOf(served.settings);
   if (!input.request.url.startsWith(`${base}/`) && input.request.url !== base) {
-    throw ApplicationFailure.nonRetryable(`refused: ${input.request.url} is not under ${input.providerId}'s base URL ${base}`, 'ModelCallRefused');
+    throw ApplicationFailure.nonRetryable(`refused: ${input.request.url} is not under ${served.id}'s base URL ${base}`, 'ModelCallRefused');
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.request.headers)) {
     if (!(KEY_HEADERS as readonly string[]).includes(name.toLowerCase())) headers[name.toLowerCase()] = value;
   }
-  if (input.provider.apiKeyEnv) {
-    const key = env[input.provider.apiKeyEnv]?.trim();
-    if (!key) throw ApplicationFailure.nonRetryable(`${input.provider.apiKeyEnv} is not set where the ${input.modelId} gateway runs`, 'ModelUnavailable');
-    Object.assign(headers, keyHeadersFor(input.provider.kind, key));
+  let key: string | undefined;
+  if (served.settings.apiKeyEnv) {
+    key = env[served.settings.apiKeyEnv]?.trim();
+    if (!key) throw ApplicationFailure.nonRetryable(`${served.settings.apiKeyEnv} is not set where the ${input.modelId} gateway runs`, 'ModelUnavailable');
+    Object.assign(headers, keyHeadersFor(served.settings.kind, key));
   }
+  const withoutKey = (text: string) => (key ? text.split(key).join('[redacted]') : text);
 
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -80,17 +107,21 @@ export async function forwardModelCall(input: ModelCallInput, env: Record<string
       method: input.request.method,
       headers,
       body: input.request.method === 'GET' ? undefined : input.request.body,
+      // A redirect could carry the key to another host.
+      redirect: 'error',
       signal: AbortSignal.any([signal, AbortSignal.timeout(input.timeoutMs)]),
     });
   } catch (error) {
     if (signal.aborted) throw error;
     const timedOut = (error as Error).name === 'TimeoutError';
-    const message = timedOut ? `${input.modelId} did not answer within ${(input.timeoutMs / 1000).toFixed(input.timeoutMs < 10_000 ? 1 : 0)} s` : `${input.modelId} could not be reached: ${causeOf(error)}`;
+    const message = timedOut
+      ? `${input.modelId} did not answer within ${(input.timeoutMs / 1000).toFixed(input.timeoutMs < 10_000 ? 1 : 0)} s`
+      : `${input.modelId} could not be reached: ${withoutKey(causeOf(error))}`;
     return { response: failureResponse(504, message), outcome: timedOut ? 'timeout' : 'error', latencyMs: elapsed(), error: message };
   }
   let body: string;
   try {
-    body = await response.text();
+    body = withoutKey(await response.text());
   } catch (error) {
     if (signal.aborted) throw error;
     const message = `${input.modelId}'s answer broke off: ${causeOf(error)}`;
@@ -98,7 +129,9 @@ export async function forwardModelCall(input: ModelCallInput, env: Record<string
   }
   const answer: ModelHttpResponse = { status: response.status, statusText: response.statusText, headers: Object.fromEntries(response.headers), body };
   const outcome = classify(answer);
-  return { response: answer, outcome, latencyMs: elapsed(), error: outcome === 'ok' ? undefined : SecretScrubber.fromEnv(env).scrub(describeFailure(input.modelId, answer, outcome)) };
+  if (outcome === 'ok') return { response: answer, outcome, latencyMs: elapsed() };
+  const hint = (answer.status === 401 || answer.status === 403) && !served.settings.apiKeyEnv ? ` (${served.id} is given no key: if it needs one, name its variable in apiKeyEnv, or MAESTRO_MODEL_API_KEY_ENV for the shorthand endpoint)` : '';
+  return { response: answer, outcome, latencyMs: elapsed(), error: SecretScrubber.fromEnv(env).scrub(`${describeFailure(input.modelId, answer, outcome)}${hint}`) };
 }
 
 function classify(response: ModelHttpResponse): CallOutcome {
@@ -114,9 +147,12 @@ function classify(response: ModelHttpResponse): CallOutcome {
   return 'ok';
 }
 
-/** Failures that say the provider is in trouble (not that our request was wrong). */
+/**
+ * Failures that say the provider is in trouble (not that our request was wrong, nor that we call it
+ * too often: a 429 is waited out, never a reason to open its circuit).
+ */
 export function countsAgainstProvider(outcome: CallOutcome, status: number): boolean {
-  if (outcome === 'ok') return false;
+  if (outcome === 'ok' || outcome === 'rate_limited') return false;
   if (outcome === 'error') return status >= 500 || status === 401 || status === 403;
   return true;
 }

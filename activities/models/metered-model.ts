@@ -23,9 +23,7 @@ export function createMeteredModel(options: { choice: ModelChoice; transport: Mo
   const gatewayFetch = fetchThrough(options.transport, {
     modelId: choice.id,
     providerId: choice.provider,
-    provider: choice.providerSettings,
     taskQueue: modelTaskQueue(choice.id),
-    prices: { inputPerMillion: choice.inputPerMillion, outputPerMillion: choice.outputPerMillion, cachedInputPerMillion: choice.cachedInputPerMillion },
     timeoutMs: options.timeoutMs,
     meta: options.meta,
   });

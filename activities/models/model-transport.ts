@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import { MODEL_CALL_WORKFLOW } from '../../workflows/model-call.shared.js';
-import { forwardModelCall, type ModelCallInput, type ModelHttpResponse } from './gateway.js';
+import { type ModelCallInput, type ModelHttpResponse, type ServedProvider, forwardModelCall } from './gateway.js';
+
+/** A model call that got no answer from its gateway (refused, no key, no gateway polling): the provider's side. */
+export class ModelCallError extends Error {}
 
 /** How a model call travels from the caller to the provider. */
 export type ModelTransport = (call: ModelCallInput, signal: AbortSignal | undefined) => Promise<ModelHttpResponse>;
@@ -22,16 +25,16 @@ export function temporalTransport(client: Client, onCall?: (callId: string) => v
       return await handle.result();
     } catch (error) {
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('The call was cancelled.', 'AbortError');
-      throw new Error(failureMessage(error));
+      throw new ModelCallError(failureMessage(error));
     } finally {
       signal?.removeEventListener('abort', cancel);
     }
   };
 }
 
-/** In this process, with this environment's keys: for tests of the provider protocols. */
-export function directTransport(env: Record<string, string | undefined>): ModelTransport {
-  return async (call, signal) => (await forwardModelCall(call, env, signal ?? new AbortController().signal)).response;
+/** In this process, with this environment's keys, to one provider: for tests of the provider protocols. */
+export function directTransport(served: ServedProvider, env: Record<string, string | undefined>): ModelTransport {
+  return async (call, signal) => (await forwardModelCall(call, served, env, signal ?? new AbortController().signal)).response;
 }
 
 /** A `fetch` for the AI SDK's providers that sends every request through the transport. */

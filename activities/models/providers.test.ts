@@ -1,9 +1,13 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { generateText, tool } from 'ai';
 import { afterAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import type { ProviderKind, ProviderSettings } from '../../domain/models.js';
 import { type ScriptedConversation, startScriptedModelServer } from '../../stack/scripted-model/server.js';
-import { forwardModelCall, type ModelCallInput } from './gateway.js';
+import { servedModel } from './gateway-activities.js';
+import { countsAgainstProvider, forwardModelCall, type ModelCallInput, usageFromAnswer } from './gateway.js';
 import { directTransport, fetchThrough } from './model-transport.js';
 import { KEY_PLACEHOLDER, createLanguageModel } from './providers.js';
 
@@ -13,7 +17,6 @@ import { KEY_PLACEHOLDER, createLanguageModel } from './providers.js';
  */
 const KEYS = { OPENAI_TEST_KEY: 'sk-test-openai-000000000001', ANTHROPIC_TEST_KEY: 'sk-ant-test-000000000002', GEMINI_TEST_KEY: 'AIza-test-000000000003', DEEPSEEK_TEST_KEY: 'sk-test-deepseek-00000004' };
 
-const FREE = { inputPerMillion: 0, outputPerMillion: 0 };
 const conversations: ScriptedConversation[] = [];
 const server = await startScriptedModelServer({ script: { name: 'providers', conversations } });
 afterAll(() => server.close());
@@ -32,8 +35,8 @@ const PROVIDERS: Array<{ kind: ProviderKind; settings: ProviderSettings; protoco
 ];
 
 function call(provider: ProviderSettings, modelName: string, options: { timeoutMs?: number; maxRetries?: number } = {}) {
-  const transport = directTransport(KEYS);
-  const fetch = fetchThrough(transport, { modelId: modelName, providerId: provider.kind, provider, taskQueue: 'unused-here', prices: FREE, timeoutMs: options.timeoutMs ?? 10_000, meta: { purpose: 'agent' } });
+  const transport = directTransport({ id: provider.kind, settings: provider }, KEYS);
+  const fetch = fetchThrough(transport, { modelId: modelName, providerId: provider.kind, taskQueue: 'unused-here', timeoutMs: options.timeoutMs ?? 10_000, meta: { purpose: 'agent' } });
   return generateText({
     model: createLanguageModel(provider, modelName, fetch),
     prompt: `Maestro agent — role: developer, phase: green, subtask: p-${modelName}, attempt: 1\n\nAdd two numbers.`,
@@ -85,36 +88,92 @@ describe.each(PROVIDERS)('the $kind provider', ({ kind, settings, protocol, keyH
 });
 
 describe('the gateway', () => {
-  const input = (url: string, provider: ProviderSettings): ModelCallInput => ({
+  const openai: ProviderSettings = { kind: 'openai', baseUrl: `${server.origin}/openai/v1`, apiKeyEnv: 'OPENAI_TEST_KEY' };
+  const input = (url: string): ModelCallInput => ({
     modelId: 'm',
     providerId: 'openai',
-    provider,
     taskQueue: 'unused-here',
-    prices: FREE,
     timeoutMs: 5_000,
     request: { url, method: 'POST', headers: { authorization: `Bearer ${KEY_PLACEHOLDER}`, 'content-type': 'application/json' }, body: '{}' },
     meta: { purpose: 'agent' },
   });
+  const forward = (request: ModelCallInput, settings: ProviderSettings = openai) => forwardModelCall(request, { id: 'openai', settings }, KEYS, new AbortController().signal);
 
-  test('sends a key only to its provider’s own base URL', async () => {
-    const provider: ProviderSettings = { kind: 'openai', baseUrl: `${server.origin}/openai/v1`, apiKeyEnv: 'OPENAI_TEST_KEY' };
-    await expect(forwardModelCall(input('http://evil.example/v1/chat/completions', provider), KEYS, new AbortController().signal)).rejects.toThrow(/not under openai's base URL/);
-    await expect(forwardModelCall(input(`${server.origin}/openai/v1-evil/chat`, provider), KEYS, new AbortController().signal)).rejects.toThrow(/not under/);
+  test('serves only the models of its own configuration, whatever the caller says of them', () => {
+    const models = { providers: { openai }, registry: { m: { provider: 'openai', contextWindow: 8_192, inputPerMillion: 1, outputPerMillion: 1, toolCalling: true, maxConcurrent: 1 } } };
+    expect(servedModel(models, { modelId: 'm', providerId: 'openai' }).settings).toBe(openai);
+    expect(() => servedModel(models, { modelId: 'm', providerId: 'anthropic' })).toThrow(/does not serve m of anthropic/);
+    expect(() => servedModel(models, { modelId: 'other', providerId: 'openai' })).toThrow(/does not serve other/);
+  });
+
+  test('sends a key only to its provider’s own base URL, and follows no redirect', async () => {
+    await expect(forward(input('http://evil.example/v1/chat/completions'))).rejects.toThrow(/not under openai's base URL/);
+    await expect(forward(input(`${server.origin}/openai/v1-evil/chat`))).rejects.toThrow(/not under/);
+    const elsewhere = await localServer((_req, res) => {
+      res.writeHead(307, { location: `${server.origin}/v1/chat/completions` });
+      res.end();
+    });
+    const redirecting = { ...openai, baseUrl: `${elsewhere.origin}/v1` };
+    const result = await forward(input(`${elsewhere.origin}/v1/chat/completions`), redirecting);
+    expect(result).toMatchObject({ outcome: 'error', response: { status: 504 } });
+    expect(server.requests.filter((request) => request.headers.authorization?.includes(KEYS.OPENAI_TEST_KEY) && request.at > elsewhere.startedAt)).toEqual([]);
+    await elsewhere.close();
   });
 
   test('a provider whose key is missing where the gateway runs is refused, naming the variable', async () => {
-    const provider: ProviderSettings = { kind: 'anthropic', baseUrl: `${server.origin}/anthropic/v1`, apiKeyEnv: 'ANTHROPIC_MISSING_KEY' };
-    await expect(forwardModelCall(input(`${server.origin}/anthropic/v1/messages`, provider), KEYS, new AbortController().signal)).rejects.toThrow(/ANTHROPIC_MISSING_KEY is not set/);
+    const anthropic: ProviderSettings = { kind: 'anthropic', baseUrl: `${server.origin}/anthropic/v1`, apiKeyEnv: 'ANTHROPIC_MISSING_KEY' };
+    await expect(forward(input(`${server.origin}/anthropic/v1/messages`), anthropic)).rejects.toThrow(/ANTHROPIC_MISSING_KEY is not set/);
   });
 
-  test('a failure names the model and the status, with any key in the answer scrubbed', async () => {
-    script({ match: { model: 'leaky' }, turns: [{ httpStatus: 500, content: 'x' }] });
-    const provider: ProviderSettings = { kind: 'openai', baseUrl: `${server.origin}/openai/v1`, apiKeyEnv: 'OPENAI_TEST_KEY' };
-    const request = input(`${server.origin}/openai/v1/chat/completions`, provider);
-    request.request.body = JSON.stringify({ model: 'leaky', messages: [{ role: 'user', content: `hi ${KEYS.OPENAI_TEST_KEY}` }] });
-    const result = await forwardModelCall(request, KEYS, new AbortController().signal);
-    expect(result).toMatchObject({ outcome: 'error', response: { status: 500 } });
-    expect(result.error).toMatch(/^m answered 500/);
+  test('a key the answer repeats is taken out of it, and the failure names the model and the status', async () => {
+    const echo = await localServer((req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `invalid key: ${req.headers.authorization}` } }));
+    });
+    const result = await forward(input(`${echo.origin}/v1/chat/completions`), { ...openai, baseUrl: `${echo.origin}/v1` });
+    expect(result).toMatchObject({ outcome: 'error', response: { status: 401 } });
+    expect(result.response.body).toContain('invalid key: Bearer [redacted]');
+    expect(result.response.body).not.toContain(KEYS.OPENAI_TEST_KEY);
+    expect(result.error).toMatch(/^m answered 401: /);
     expect(result.error).not.toContain(KEYS.OPENAI_TEST_KEY);
+    await echo.close();
+  });
+
+  test('a keyless endpoint answering 401 says how to give it a key', async () => {
+    const locked = await localServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"no key"}}');
+    });
+    const result = await forward(input(`${locked.origin}/v1/chat/completions`), { kind: 'openai-compatible', baseUrl: `${locked.origin}/v1` });
+    expect(result.error).toMatch(/is given no key: if it needs one, name its variable in apiKeyEnv, or MAESTRO_MODEL_API_KEY_ENV/);
+    await locked.close();
+  });
+
+  test('a provider in trouble counts against its circuit; a rate limit or a bad request does not', () => {
+    expect(countsAgainstProvider('error', 500)).toBe(true);
+    expect(countsAgainstProvider('error', 401)).toBe(true);
+    expect(countsAgainstProvider('timeout', 504)).toBe(true);
+    expect(countsAgainstProvider('malformed', 200)).toBe(true);
+    expect(countsAgainstProvider('rate_limited', 429)).toBe(false);
+    expect(countsAgainstProvider('error', 400)).toBe(false);
+    expect(countsAgainstProvider('ok', 200)).toBe(false);
+  });
+
+  test('usage is read the way each protocol reports it', () => {
+    expect(usageFromAnswer('openai', '{"usage":{"prompt_tokens":100,"completion_tokens":20,"prompt_tokens_details":{"cached_tokens":40}}}')).toEqual({ inputTokens: 100, outputTokens: 20, cachedInputTokens: 40 });
+    expect(usageFromAnswer('deepseek', '{"usage":{"prompt_tokens":100,"completion_tokens":20,"prompt_cache_hit_tokens":60}}')).toEqual({ inputTokens: 100, outputTokens: 20, cachedInputTokens: 60 });
+    expect(usageFromAnswer('anthropic', '{"usage":{"input_tokens":30,"output_tokens":5,"cache_read_input_tokens":70}}')).toEqual({ inputTokens: 100, outputTokens: 5, cachedInputTokens: 70 });
+    expect(usageFromAnswer('google', '{"usageMetadata":{"promptTokenCount":100,"candidatesTokenCount":7,"thoughtsTokenCount":3,"cachedContentTokenCount":10}}')).toEqual({ inputTokens: 100, outputTokens: 10, cachedInputTokens: 10 });
+    expect(usageFromAnswer('openai', '{"choices":[]}')).toBeUndefined();
+    expect(usageFromAnswer('openai', 'not json')).toBeUndefined();
   });
 });
+
+/** A throwaway HTTP server on a port of its own. */
+async function localServer(handle: http.RequestListener) {
+  const local = http.createServer(handle);
+  local.listen(0, '127.0.0.1');
+  await once(local, 'listening');
+  const { port } = local.address() as AddressInfo;
+  return { origin: `http://127.0.0.1:${port}`, startedAt: new Date().toISOString(), close: () => new Promise<void>((resolve) => local.close(() => resolve())) };
+}

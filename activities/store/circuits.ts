@@ -44,3 +44,33 @@ export async function openCircuits(prisma: PrismaClient, now = new Date()): Prom
   const rows = await prisma.providerCircuit.findMany({ where: { openUntil: { gt: now } }, select: { provider: true, openUntil: true } });
   return Object.fromEntries(rows.map((row) => [row.provider, row.openUntil!.toISOString()]));
 }
+
+/** A call went through: the provider's circuit is closed again (a write only when it had failures). */
+export async function closeCircuit(prisma: PrismaClient, provider: string): Promise<void> {
+  await prisma.providerCircuit.updateMany({ where: { provider, consecutiveFailures: { gt: 0 } }, data: { consecutiveFailures: 0, openUntil: null } });
+}
+
+/** The audit log's line for a circuit that opened, on the subtask whose call tripped it. */
+export async function recordCircuitOpened(
+  prisma: PrismaClient,
+  at: { provider: string; model: string; projectId?: string; subtaskId?: string; workflowId?: string },
+  failures: number,
+  until: Date,
+  lastError: string,
+): Promise<void> {
+  await prisma.activityEvent.createMany({
+    data: [
+      {
+        projectId: at.projectId,
+        subtaskId: at.subtaskId,
+        workflowId: at.workflowId,
+        actor: 'system',
+        kind: 'provider.circuit_open',
+        message: `${at.provider} failed ${failures} calls in a row (last: ${lastError}): skipped until ${until.toISOString()}; its work goes to the fallback models`,
+        data: { provider: at.provider, model: at.model, until: until.toISOString(), failures },
+        idempotencyKey: `circuit/${at.provider}/${until.toISOString()}`,
+      },
+    ],
+    skipDuplicates: true,
+  });
+}

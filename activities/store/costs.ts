@@ -20,6 +20,9 @@ export interface LedgerEntry {
   estimated: boolean;
   costPicos: bigint;
   latencyMs: number;
+  /** `ok` unless the call failed (failed calls cost nothing and are kept for the record). */
+  outcome?: string;
+  error?: string;
 }
 
 export async function recordModelCall(prisma: PrismaClient, entry: LedgerEntry): Promise<void> {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { APICallError, RetryError } from 'ai';
+import { APICallError, EmptyResponseBodyError, InvalidResponseDataError, JSONParseError, NoContentGeneratedError, RetryError, TypeValidationError } from 'ai';
 import type { ChecklistItem } from '../../domain/checklist.js';
 import { type ModelChoice, promptBudgetOf } from '../../domain/models.js';
 import { formatUsd, formatUsdExact, parseUsd } from '../../domain/money.js';
@@ -18,9 +18,10 @@ import { createAgentTools } from '../agents/tools.js';
 import { type SuiteConfig, describeRuns, runSuites } from '../commands/suites.js';
 import { commitAll, git, headCommit, resetWorktree, revertPaths, worktreeChanges } from '../git/git.js';
 import { createMeteredModel } from '../models/metered-model.js';
-import { temporalTransport } from '../models/model-transport.js';
+import { ModelCallError, temporalTransport } from '../models/model-transport.js';
 import { budgetStatus } from '../store/costs.js';
 import type { PrismaClient } from '../store/prisma.js';
+import { AGENT_FAILURE_TYPES } from '../../workflows/subtask.shared.js';
 import { type ActivityDeps, modelKeyEnvNames, subtaskFolder } from './deps.js';
 
 export interface AgentPhaseInput {
@@ -65,12 +66,10 @@ export interface AgentPhaseResult {
   pruned: PrunedItem[];
 }
 
-/** Failure types the workflow tells apart: a provider's trouble is not the agent's attempt failing. */
-export const AGENT_FAILURE_TYPES = { agent: 'AgentFailure', provider: 'ProviderFailure', budget: 'BudgetEmergency' } as const;
 
 const DIFF_CHARS = 8_000;
 const HEARTBEAT_MS = 1_000;
-const BUDGET_WATCH_MS = 2_000;
+const BUDGET_WATCH_MS = 5_000;
 
 /**
  * One agent phase: the agent works in the worktree from the phase's start commit, and its work is
@@ -111,7 +110,8 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
         spec: input.spec,
         territory: input.territory,
         textMode,
-        briefing: briefingSection(briefing, { fullFiles: textMode }),
+        // About four characters a token: the files may take half of the prompt's budget.
+        briefing: briefingSection(briefing, { fullFiles: textMode, maxChars: promptBudgetOf(choice) * 2 }),
         context: {
           failure: input.context.failure && { ...input.context.failure, output: input.context.failure.outputTail },
           diff: diff ? cut(diff, DIFF_CHARS) : undefined,
@@ -173,7 +173,10 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
       } catch (error) {
         if (context.cancellationSignal.aborted) throw error;
         if (emergency.signal.aborted) throw ApplicationFailure.nonRetryable(`Stopped: ${(emergency.signal.reason as Error).message}.`, AGENT_FAILURE_TYPES.budget);
-        throw classifyRunFailure(error, choice.id);
+        // The agent's own failure (an answer that cannot be used) is already said; anything else that is
+        // not the model's is left to Temporal's retries (a database or file system hiccup).
+        if (error instanceof ApplicationFailure) throw error;
+        throw classifyRunFailure(error, choice.id) ?? error;
       } finally {
         clearInterval(heartbeat);
         clearInterval(budgetWatch);
@@ -272,18 +275,22 @@ function applyTextAnswer(text: string, input: AgentPhaseInput, filesWritten: Set
   return parsed;
 }
 
-/** A model call that failed: the provider's trouble (rerouted by the workflow) or the agent's own (an attempt lost). */
-function classifyRunFailure(error: unknown, modelId: string): ApplicationFailure {
+/**
+ * A model call that failed: the provider's trouble (the workflow routes the attempt again, to a
+ * fallback if its circuit opened) or the agent's own (the attempt fails); undefined when neither.
+ */
+function classifyRunFailure(error: unknown, modelId: string): ApplicationFailure | undefined {
   const last = RetryError.isInstance(error) ? error.lastError : error;
-  const message = (last as Error).message?.split('\n')[0] ?? String(last);
+  const message = last instanceof Error ? last.message.split('\n')[0]! : String(last);
   if (last instanceof PromptTooLargeError) return ApplicationFailure.nonRetryable(`The prompt does not fit ${modelId}: ${message}`, AGENT_FAILURE_TYPES.agent);
   if (APICallError.isInstance(last)) {
     const status = last.statusCode ?? 0;
     const providerTrouble = status === 0 || status >= 500 || status === 429 || status === 401 || status === 403 || status === 408;
     return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, providerTrouble ? AGENT_FAILURE_TYPES.provider : AGENT_FAILURE_TYPES.agent);
   }
-  // No answer at all, or one that does not parse: the provider's side.
-  return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, AGENT_FAILURE_TYPES.provider);
+  const brokenAnswer = [JSONParseError, InvalidResponseDataError, TypeValidationError, NoContentGeneratedError, EmptyResponseBodyError].some((kind) => kind.isInstance(last));
+  if (last instanceof ModelCallError || brokenAnswer) return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, AGENT_FAILURE_TYPES.provider);
+  return undefined;
 }
 
 function cut(text: string, chars: number): string {

@@ -1,6 +1,7 @@
 import type { ModelAvailability } from '../../domain/routing.js';
 import { formatUsdExact, parseUsd } from '../../domain/money.js';
-import { availableModels } from '../models/availability.js';
+import { Context } from '@temporalio/activity';
+import { servedModels } from '../models/served-models.js';
 import { decideApproval, openApproval, openEscalation, resolveEscalation } from '../store/approvals.js';
 import { openCircuits } from '../store/circuits.js';
 import { type BudgetStatus, budgetStatus } from '../store/costs.js';
@@ -15,18 +16,19 @@ export function createProgressActivities({ prisma, config }: Pick<ActivityDeps, 
   return {
     /**
      * What routing needs before an agent attempt: the project's budget, this subtask's spend, the
-     * models whose provider has its key here, and the providers whose circuit is open.
+     * models some gateway serves (Temporal's pollers say so), and the providers whose circuit is open.
      */
     async modelContext({ projectId, subtaskId }: { projectId: string; subtaskId: string }): Promise<{ budget: BudgetStatus; subtaskSpentUsd: string; availability: ModelAvailability }> {
-      const [budget, subtask, circuits] = await Promise.all([
+      const [budget, subtask, circuits, available] = await Promise.all([
         budgetStatus(prisma, projectId, config.budgets),
         prisma.modelCall.aggregate({ where: { subtaskId }, _sum: { costUsd: true } }),
         openCircuits(prisma),
+        servedModels(Context.current().client, Object.keys(config.models.registry)),
       ]);
       return {
         budget,
         subtaskSpentUsd: formatUsdExact(subtask._sum.costUsd ? parseUsd(subtask._sum.costUsd.toFixed(12)) : 0n),
-        availability: { available: availableModels(config.models, process.env), openCircuits: circuits },
+        availability: { available, openCircuits: circuits },
       };
     },
     recordProgress: (record: ProgressRecord) => recordProgress(prisma, record),

@@ -340,3 +340,26 @@ describe('the three protocols on the wire', () => {
     expect(unknown.json()).toMatchObject({ error: { message: 'no route POST /v1/completions' } });
   });
 });
+
+describe('gates', () => {
+  test('an answer held at a gate waits for it to open; a client that leaves meanwhile is never answered', async () => {
+    const gated = await startScriptedModelServer({ script: { name: 'gates', conversations: [{ match: { model: 'held' }, turns: [{ content: 'at last', holdUntil: 'g' }] }] } });
+    const ask = (signal?: AbortSignal) =>
+      fetch(`${gated.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'held', messages: [{ role: 'user', content: 'hi' }] }), signal });
+    const leaving = new AbortController();
+    const abandoned = ask(leaving.signal).catch(() => 'gone');
+    const waiting = ask();
+    await vi.waitFor(() => expect(gated.requests).toHaveLength(2));
+    leaving.abort();
+    expect(await abandoned).toBe('gone');
+    await sleep(100);
+    expect(gated.requests.every((request) => request.answeredAt === undefined)).toBe(true);
+    gated.openGate('g');
+    const answer = (await (await waiting).json()) as { choices: Array<{ message: { content: string } }> };
+    expect(answer.choices[0]!.message.content).toBe('at last');
+    expect(gated.requests.map((request) => Boolean(request.answeredAt))).toEqual([false, true]);
+    // Open for good: later requests pass at once.
+    expect((await ask()).status).toBe(200);
+    await gated.close();
+  });
+});

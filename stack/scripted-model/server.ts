@@ -63,6 +63,8 @@ export const ScriptedTurn = z
     malformed: z.boolean().default(false),
     /** The first requests at this turn of this conversation get this failure; later ones the turn's answer. */
     failFirst: ScriptedFailure.optional(),
+    /** Hold the answer until the test opens the gate of this name (`openGate`): a call surely in flight. */
+    holdUntil: z.string().min(1).optional(),
   })
   .refine((turn) => turn.retryAfterSeconds === undefined || turn.httpStatus !== undefined, 'retryAfterSeconds needs an httpStatus');
 export type ScriptedTurn = z.input<typeof ScriptedTurn>;
@@ -128,6 +130,8 @@ export interface ScriptedModelServer {
   maxInFlight(model?: string): number;
   /** Starts the maxima again from the requests in flight now. */
   resetStats(): void;
+  /** Lets the answers held at this gate go, now and from now on. */
+  openGate(name: string): void;
   close(): Promise<void>;
 }
 
@@ -141,6 +145,7 @@ export async function startScriptedModelServer(options: { script: Script; host?:
   const requests: RecordedRequest[] = [];
   const inFlight = new InFlightCounter();
   const arrivals = new ArrivalCounter();
+  const gates = new Gates();
   let serial = 0;
 
   const server = http.createServer((req, res) => {
@@ -243,6 +248,7 @@ export async function startScriptedModelServer(options: { script: Script; host?:
 
   async function deliver(res: http.ServerResponse, adapter: ProtocolAdapter, call: ModelCall, outcome: Outcome, recorded: RecordedRequest, clientGone: AbortSignal) {
     if (!(await waited(outcome.delayMs, clientGone))) return;
+    if (outcome.kind === 'answer' && outcome.turn.holdUntil && !(await gates.passed(outcome.turn.holdUntil, clientGone))) return;
     if (outcome.kind === 'error') {
       const headers: Record<string, string> = outcome.retryAfterSeconds === undefined ? {} : { 'retry-after': String(outcome.retryAfterSeconds) };
       return send(res, recorded, outcome.status, JSON.stringify(adapter.errorBody(outcome.status, outcome.message)), headers);
@@ -268,6 +274,7 @@ export async function startScriptedModelServer(options: { script: Script; host?:
     },
     maxInFlight: (model) => inFlight.max(model),
     resetStats: () => inFlight.reset(),
+    openGate: (name) => gates.open(name),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -343,6 +350,30 @@ class ArrivalCounter {
     const count = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, count);
     return count;
+  }
+}
+
+/** Named gates that tests open; answers held at a closed gate wait (or give up when their client leaves). */
+class Gates {
+  private readonly opened = new Set<string>();
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  open(name: string): void {
+    this.opened.add(name);
+    for (const release of this.waiting.get(name) ?? []) release();
+    this.waiting.delete(name);
+  }
+
+  /** False when the client left before the gate opened. */
+  async passed(name: string, clientGone: AbortSignal): Promise<boolean> {
+    if (this.opened.has(name)) return !clientGone.aborted;
+    await new Promise<void>((resolve) => {
+      const waiters = this.waiting.get(name) ?? new Set();
+      waiters.add(resolve);
+      this.waiting.set(name, waiters);
+      clientGone.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return !clientGone.aborted;
   }
 }
 

@@ -24,15 +24,16 @@ export async function readBudget(ctx: Context, name: string) {
  */
 export async function setBudget(ctx: Context, name: string, change: BudgetInput, actor: string, reason: string) {
   const project = await projectByName(ctx, name);
-  const before = projectBudgetLimits(project.settings, ctx.config.budgets);
-  const after: BudgetLimits = { ...before, ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) };
-  const problem = budgetLimitsProblem(after);
-  if (problem) throw new TRPCError({ code: 'BAD_REQUEST', message: `budget: ${problem}` });
-
-  const settings = { ...((project.settings as Record<string, unknown> | null) ?? {}), budget: after };
-  await ctx.prisma.$transaction([
-    ctx.prisma.project.update({ where: { id: project.id }, data: { settings: settings as unknown as Prisma.InputJsonValue } }),
-    ctx.prisma.activityEvent.create({
+  // Read, change and write under the project's row lock: two changes at once never lose one.
+  await ctx.prisma.$transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<Array<{ settings: unknown }>>`SELECT settings FROM "Project" WHERE id = ${project.id}::uuid FOR UPDATE`;
+    const before = projectBudgetLimits(locked?.settings, ctx.config.budgets);
+    const after: BudgetLimits = { ...before, ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) };
+    const problem = budgetLimitsProblem(after);
+    if (problem) throw new TRPCError({ code: 'BAD_REQUEST', message: `budget: ${problem}` });
+    const settings = { ...((locked?.settings as Record<string, unknown> | null) ?? {}), budget: after };
+    await tx.project.update({ where: { id: project.id }, data: { settings: settings as unknown as Prisma.InputJsonValue } });
+    await tx.activityEvent.create({
       data: {
         projectId: project.id,
         actor,
@@ -40,8 +41,8 @@ export async function setBudget(ctx: Context, name: string, change: BudgetInput,
         message: `budget of ${project.name}: soft $${after.softUsd}, hard $${after.hardUsd}, emergency $${after.emergencyUsd} (was $${before.softUsd} / $${before.hardUsd} / $${before.emergencyUsd}): ${reason}`,
         data: { before, after, reason } as unknown as Prisma.InputJsonValue,
       },
-    }),
-  ]);
+    });
+  });
 
   const running = await ctx.prisma.subtask.findMany({ where: { projectId: project.id }, select: { workflowId: true, status: true } });
   await Promise.all(

@@ -4,8 +4,6 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { disconnectPrisma, prismaFor } from '../../activities/store/prisma.js';
 import { type LoadedConfig, loadConfig, temporalAddressOf, temporalUiUrlOf } from '../../stack/config.js';
-import { availableModels, providerAvailability } from '../../activities/models/availability.js';
-import type { ModelStatus } from './system-status.js';
 import { StackError } from '../../stack/errors.js';
 import { hostForUrl } from '../../stack/ports.js';
 import { createLogger } from '../../stack/log.js';
@@ -14,18 +12,6 @@ import { projectRoot } from '../../stack/project-root.js';
 import { runMain } from '../../stack/run-main.js';
 import { createApiServer } from './http.js';
 
-function modelStatus(config: LoadedConfig): ModelStatus {
-  const available = availableModels(config.models, process.env);
-  const first = (ids: string[]) => ids.find((id) => available.includes(id));
-  const { routing } = config.models;
-  return {
-    demo: config.models.demo,
-    configured: available.length > 0,
-    providers: providerAvailability(config.models.providers, process.env).map(({ provider, kind, available: usable, missing }) => ({ provider, kind, available: usable, missing })),
-    available,
-    routing: { strategic: first(routing.strategic), cheap: first(routing.tactical.cheap), strong: first(routing.tactical.strong), strongest: first(routing.strongest) },
-  };
-}
 
 runMain(async () => {
   const config = loadConfig();
@@ -40,7 +26,6 @@ runMain(async () => {
       temporal: { connection, client, address, namespace: config.temporal.namespace, uiUrl: temporalUiUrlOf(config) },
       log,
       startedAt: new Date(),
-      models: modelStatus(config),
     },
     path.join(projectRoot(), 'dist', 'console'),
   );

@@ -1,4 +1,6 @@
-import type { Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
+import type { LoadedConfig } from '../../stack/config.js';
+import { type ModelStatus, readModelStatus } from './model-status.js';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { modelTaskQueue } from '../../domain/models.js';
@@ -35,18 +37,6 @@ export interface WorkerProcessStatus {
   lastSeenAt: string | null;
 }
 
-export interface ModelStatus {
-  /** The offline demo: a scripted model plays the agents. */
-  demo: boolean;
-  /** Some model can be called. */
-  configured: boolean;
-  /** Every provider, whether its key is there, and what to do when it is not. */
-  providers: Array<{ provider: string; kind: string; available: boolean; missing?: string }>;
-  /** Registry models whose provider can be called. */
-  available: string[];
-  /** The model each kind of work gets first, as routing would choose now (no budget or circuit taken into account). */
-  routing: { strategic?: string; cheap?: string; strong?: string; strongest?: string };
-}
 
 export interface SystemStatus {
   checkedAt: string;
@@ -59,20 +49,23 @@ export interface SystemStatus {
 }
 
 export interface SystemStatusDeps {
-  temporal: { connection: Connection; address: string; namespace: string; uiUrl?: string };
+  config: LoadedConfig;
+  temporal: { connection: Connection; client: Client; address: string; namespace: string; uiUrl?: string };
   prisma: PrismaClient;
-  models: ModelStatus;
 }
 
 /** Reads what is true right now: Temporal and PostgreSQL answering, and pollers per Temporal. */
-export async function readSystemStatus({ temporal: target, prisma, models }: SystemStatusDeps): Promise<SystemStatus> {
+export async function readSystemStatus({ config, temporal: target, prisma }: SystemStatusDeps): Promise<SystemStatus> {
   const now = Date.now();
+  const models = await readModelStatus(config, target.client);
+  // The model queues that are served, and those this process expects to be (their keys are here).
+  const modelQueues = [...new Set([...models.available, ...models.expected])].sort();
   const [temporalStatus, database, queues] = await Promise.all([
     checkTemporal(target),
     checkDatabase(prisma),
     Promise.all([
       ...QUEUE_NAMES.filter((queue) => queue !== 'models').map((queue) => describeQueue(target, { name: queue, taskQueue: TASK_QUEUES[queue] }, now)),
-      ...models.available.map((model) => describeQueue(target, { name: 'models', taskQueue: modelTaskQueue(model), model }, now)),
+      ...modelQueues.map((model) => describeQueue(target, { name: 'models', taskQueue: modelTaskQueue(model), model }, now)),
     ]),
   ]);
   return {

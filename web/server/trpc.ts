@@ -5,7 +5,6 @@ import { ZodError } from 'zod';
 import type { PrismaClient } from '../../activities/store/prisma.js';
 import type { LoadedConfig } from '../../stack/config.js';
 import type { Logger } from '../../stack/log.js';
-import type { ModelStatus } from './system-status.js';
 
 // --- context -------------------------------------------------------------------------------------
 
@@ -15,7 +14,6 @@ export interface ServerDeps {
   temporal: { connection: Connection; client: Client; address: string; namespace: string; uiUrl?: string };
   log: Logger;
   startedAt: Date;
-  models: ModelStatus;
 }
 
 /** The context without HTTP, for tests through `createCaller`. */

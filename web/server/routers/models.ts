@@ -1,8 +1,9 @@
+import { readModelStatus } from '../model-status.js';
 import { publicProcedure, router } from '../trpc.js';
 
 export const modelsRouter = router({
   /** Providers (which have their key, what to set for the others), the models that can be called, and routing's first choices. */
-  status: publicProcedure.query(({ ctx }) => ctx.models),
+  status: publicProcedure.query(({ ctx }) => readModelStatus(ctx.config, ctx.temporal.client)),
 
   /** Every provider's circuit breaker: failures in a row, and until when an open one is skipped. */
   circuits: publicProcedure.query(async ({ ctx }) => {
