@@ -24,7 +24,7 @@ describe('the console shell in a real browser', () => {
     page.on('requestfailed', (request) => failedRequests.push(request.url()));
     await page.goto(shared.apiUrl);
 
-    await expect.poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 }).toContain('All 7 queues polled');
+    await expect.poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 }).toMatch(/All \d+ queues polled/);
     expect(await page.getByTestId('temporal-card').innerText()).toContain('Reachable');
     expect(await page.getByTestId('temporal-card').innerText()).toContain(shared.temporalAddress);
     expect(await page.getByTestId('database-card').innerText()).toMatch(new RegExp(`Reachable[\\s\\S]*${LATEST_MIGRATION}`));

@@ -780,6 +780,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
    * preference list whose provider can be called (a failing provider's work goes to the fallback).
    */
   async function routeAttempt(phaseName: PhaseName, role: 'tester' | 'developer'): Promise<{ choice: ModelChoice; reason: string } | { answer: Interrupt }> {
+    let unservedLooks = 0;
     for (;;) {
       budgetChangedBy = undefined;
       const context = await progress.modelContext({ projectId: project.id, subtaskId: input.subtaskId });
@@ -813,6 +814,15 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           if (waited === undefined) return { answer: takeInterrupt() };
           continue;
         }
+        // Gateways may be starting (or restarting): look again for a minute before asking a person.
+        if (unservedLooks < UNSERVED_LOOKS) {
+          if (unservedLooks === 0) await audit([{ actor: 'orchestrator', kind: 'routing.waiting', message: `${phaseName} waits for a model gateway: ${decision.reason}` }]);
+          unservedLooks += 1;
+          const waited = await interruptible(() => sleep(UNSERVED_LOOK_INTERVAL).then(() => true));
+          if (waited === undefined) return { answer: takeInterrupt() };
+          continue;
+        }
+        unservedLooks = 0;
         const answer = await escalate(phaseName, { reason: decision.reason, options: ['retry', 'cancel'] }, 4);
         if (answer === 'budget_changed') continue;
         return { answer };
@@ -1131,6 +1141,8 @@ function overrideProblem(override: OverrideInput, state: SubtaskState, phases: r
 }
 
 const MAX_PROVIDER_TROUBLE = 3;
+const UNSERVED_LOOKS = 6;
+const UNSERVED_LOOK_INTERVAL = '10 seconds';
 
 /** The type of the application failure behind a failed activity. */
 function failureType(error: unknown): string | undefined {

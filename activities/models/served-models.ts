@@ -14,16 +14,22 @@ let cached: { key: string; at: number; served: Promise<string[]> } | undefined;
 /**
  * The models some gateway serves right now, as Temporal sees it: those whose queue
  * (`maestro-model-<id>`) has a live poller. Keys live with the gateways, so this — not the
- * environment of whoever asks — says what can be called. Cached for a few seconds.
+ * environment of whoever asks — says what can be called. Cached for a few seconds when some are.
  */
 export function servedModels(client: Client, ids: readonly string[]): Promise<string[]> {
   const key = `${client.options.namespace}|${ids.join(',')}`;
   if (cached && cached.key === key && Date.now() - cached.at < CACHE_MS) return cached.served;
   const served = lookUp(client, ids);
   cached = { key, at: Date.now(), served };
-  served.catch(() => {
-    if (cached?.served === served) cached = undefined;
-  });
+  // Nothing served (gateways still starting) or a failed look-up is asked again next time.
+  served.then(
+    (models) => {
+      if (models.length === 0 && cached?.served === served) cached = undefined;
+    },
+    () => {
+      if (cached?.served === served) cached = undefined;
+    },
+  );
   return served;
 }
 
