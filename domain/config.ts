@@ -67,6 +67,7 @@ const ModelFields = z.strictObject({
   requestsPerMinute: z.number().positive().optional(),
   // Prompts travel through Temporal (the model gateway), whose payloads stop at 2 MB.
   promptBudgetTokens: z.int().min(1_000).max(400_000, 'at most 400,000 tokens: prompts travel through Temporal, whose payloads stop at 2 MB').optional(),
+  maxOutputTokens: z.int().min(256).max(200_000).optional(),
 });
 const ModelEntrySchema = ModelFields.refine((model) => model.promptBudgetTokens === undefined || model.promptBudgetTokens <= model.contextWindow, { message: 'promptBudgetTokens must fit the contextWindow', path: ['promptBudgetTokens'] });
 

@@ -34,6 +34,8 @@ export interface ModelEntry {
   requestsPerMinute?: number;
   /** Tokens a prompt may take; from the context window when absent. */
   promptBudgetTokens?: number;
+  /** Tokens an answer may take; the provider's default when absent (Anthropic's is 4,096 for models it does not know). */
+  maxOutputTokens?: number;
 }
 
 /** A model as a running workflow knows it: the registry entry, its id, and its provider (no key). */

@@ -42,6 +42,8 @@ runMain(async () => {
   const config = loadConfig();
   const log = createLogger('worker', config.logLevel, { queues });
   for (const warning of config.warnings) log.warn(warning);
+  // The AI SDK's warnings (a setting a provider ignores, say) go to the log, not to the console.
+  globalThis.AI_SDK_LOG_WARNINGS = ({ warnings, provider, model }) => log.warn({ provider, model, warnings }, 'the model provider warns');
 
   Runtime.install({
     logger: temporalLoggerFor(log),

@@ -25,6 +25,8 @@ interface ModelRunOptions {
   signal: AbortSignal;
   /** Tokens the prompt may take: older turns are pruned by the rules of pruning.ts to fit. */
   promptBudgetTokens: number;
+  /** Tokens an answer may take; the provider's default when absent. */
+  maxOutputTokens?: number;
   onStep(step: AgentStep): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function runAgentLoop(options: AgentRunOptions): Promise<AgentOutco
     stopWhen: [stepCountIs(options.maxSteps), hasToolCall('finish')],
     abortSignal: options.signal,
     maxRetries: 2,
+    maxOutputTokens: options.maxOutputTokens,
     prepareStep: ({ messages }) => {
       const fitted = prunePrompt(messages, options.promptBudgetTokens - countTokens(options.system));
       if (!fitted.fits) throw new PromptTooLargeError(`the prompt needs ${fitted.tokens} tokens even after pruning; the model's budget is ${options.promptBudgetTokens}`);
@@ -89,7 +92,7 @@ export async function runTextAgent(options: ModelRunOptions): Promise<{ text: st
   const messages: ModelMessage[] = [{ role: 'user', content: options.task }];
   const fitted = prunePrompt(messages, options.promptBudgetTokens - countTokens(options.system));
   if (!fitted.fits) throw new PromptTooLargeError(`the task needs ${fitted.tokens} tokens; the model's budget is ${options.promptBudgetTokens}`);
-  const result = await generateText({ model: options.model, system: options.system, messages: fitted.messages, abortSignal: options.signal, maxRetries: 2 });
+  const result = await generateText({ model: options.model, system: options.system, messages: fitted.messages, abortSignal: options.signal, maxRetries: 2, maxOutputTokens: options.maxOutputTokens });
   await options.onStep(stepRecord(0, result, options.takeTiming(), []));
   return { text: result.text };
 }

@@ -160,7 +160,7 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
       const heartbeat = setInterval(() => context.heartbeat({ phase: input.phase, filesWritten: filesWritten.size }), HEARTBEAT_MS);
       // Another subtask can push the project over while this one waits on a long call.
       const budgetWatch = setInterval(() => void watchBudget().catch(() => undefined), BUDGET_WATCH_MS);
-      const common = { model, takeTiming, system: prompts.system, task: prompts.task, signal, promptBudgetTokens: promptBudgetOf(choice), onStep: recordStep };
+      const common = { model, takeTiming, system: prompts.system, task: prompts.task, signal, promptBudgetTokens: promptBudgetOf(choice), maxOutputTokens: choice.maxOutputTokens, onStep: recordStep };
       let outcome: { finished: boolean; finish?: { summary: string; criteria?: AgentPhaseResult['criteria'] }; text: string; steps: number; pruned: PrunedItem[] };
       try {
         if (textMode) {
