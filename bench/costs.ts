@@ -59,6 +59,7 @@ try {
   }
   await Promise.all(handles.map((handle) => harness.temporal.workflow.getHandle(handle.workflowId).result()));
   const elapsed = performance.now() - started;
+  await harness.modelCallsSettled();
 
   const delivered = harness.scripted.requests.filter((request) => request.status === 200 && request.answeredAt && request.usage);
   const expected = delivered.reduce((sum, request) => sum + callCost(request.usage!, DEFAULT_REGISTRY[request.model]!), 0n);

@@ -106,6 +106,7 @@ describe('budget tiers in a durable workflow', () => {
     await harness.api.subtask.approve.mutate({ project: 'metered', key: '30-1' });
     const done = await harness.waitFor('metered', '30-1', (state) => state.status === 'completed', 'the subtask to complete', 150_000);
 
+    await harness.modelCallsSettled();
     // Exactly one cent per answered call, none charged twice: 4 red + 4 green + 2 refactor + 2 stopped + 3 + 3 integration + 2 verify.
     const ledger = await ledgerOf(subtaskId);
     const answered = harness.scripted.requests.filter((request) => request.key === '30-1' && request.status === 200 && request.answeredAt);

@@ -93,6 +93,7 @@ describe('routing by complexity, through each provider’s own protocol', () => 
     expect(requestsFor('20-1').find((request) => request.protocol === 'openai')!.headers.authorization).toBe(`Bearer ${KEYS.OPENAI_API_KEY}`);
     expect(requestsFor('20-2')[0]!.headers['x-api-key']).toBe(KEYS.ANTHROPIC_API_KEY);
 
+    await harness.modelCallsSettled();
     // The ledger is exact: every answered call's usage at the registry's prices, to the picodollar.
     for (const [key, subtaskId] of [['20-1', cheap.subtaskId], ['20-2', strongest.subtaskId]] as const) {
       const calls = await harness.prisma.modelCall.findMany({ where: { subtaskId, outcome: 'ok' }, orderBy: { occurredAt: 'asc' } });

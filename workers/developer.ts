@@ -1,12 +1,10 @@
 import { Worker } from '@temporalio/worker';
 import { createProbeActivities } from '../activities/probe.js';
 import { createAgentActivities } from '../activities/subtask/agent-phase.js';
-import { warmUpTokenizer } from '../activities/models/tokens.js';
 import { activityWorkerOptions, type WorkerContext } from './context.js';
 
 /** maestro-developer: the developer agent: green, refactor, integration green, fixes. */
 export function createDeveloperWorker(context: WorkerContext): Promise<Worker> {
-  warmUpTokenizer();
   return Worker.create({
     ...activityWorkerOptions(context, 'developer'),
     activities: { ...createProbeActivities('developer'), ...createAgentActivities({ config: context.config, prisma: context.prisma() }) },

@@ -1,13 +1,13 @@
 import { generateText, hasToolCall, stepCountIs, type LanguageModel, type ModelMessage } from 'ai';
 import type { HttpCallTiming } from '../models/metered-model.js';
-import { countTokens } from '../models/tokens.js';
+import { estimateMessageTokens, estimateTokens } from '../models/tokens.js';
 import { type PrunedItem, prunePrompt } from './pruning.js';
 import { FinishInput, type createAgentTools } from './tools.js';
 
 export interface AgentStep {
   index: number;
   modelId: string;
-  /** From the provider's usage, or counted with a tokenizer when it reported none (`estimated`). */
+  /** From the provider's usage, or estimated when it reported none (the ledger's count is the gateway's). */
   inputTokens: number;
   outputTokens: number;
   cachedTokens: number;
@@ -64,7 +64,7 @@ export async function runAgentLoop(options: AgentRunOptions): Promise<AgentOutco
     maxRetries: 2,
     maxOutputTokens: options.maxOutputTokens,
     prepareStep: ({ messages }) => {
-      const fitted = prunePrompt(messages, options.promptBudgetTokens - countTokens(options.system));
+      const fitted = prunePrompt(messages, options.promptBudgetTokens - estimateTokens(options.system), { countTokens: estimateMessageTokens });
       if (!fitted.fits) throw new PromptTooLargeError(`the prompt needs ${fitted.tokens} tokens even after pruning; the model's budget is ${options.promptBudgetTokens}`);
       for (const item of fitted.pruned) pruned.set(`${item.step}/${item.tool}/${item.rule}`, item);
       return { messages: fitted.messages };
@@ -90,7 +90,7 @@ export async function runAgentLoop(options: AgentRunOptions): Promise<AgentOutco
  */
 export async function runTextAgent(options: ModelRunOptions): Promise<{ text: string }> {
   const messages: ModelMessage[] = [{ role: 'user', content: options.task }];
-  const fitted = prunePrompt(messages, options.promptBudgetTokens - countTokens(options.system));
+  const fitted = prunePrompt(messages, options.promptBudgetTokens - estimateTokens(options.system), { countTokens: estimateMessageTokens });
   if (!fitted.fits) throw new PromptTooLargeError(`the task needs ${fitted.tokens} tokens; the model's budget is ${options.promptBudgetTokens}`);
   const result = await generateText({ model: options.model, system: options.system, messages: fitted.messages, abortSignal: options.signal, maxRetries: 2, maxOutputTokens: options.maxOutputTokens });
   await options.onStep(stepRecord(0, result, options.takeTiming(), []));
@@ -111,8 +111,8 @@ function stepRecord(index: number, step: FinishedStep, timing: HttpCallTiming | 
   return {
     index,
     modelId: step.response.modelId,
-    inputTokens: reported ? step.usage.inputTokens! : countTokens(requestText),
-    outputTokens: reported ? step.usage.outputTokens! : countTokens(step.text + JSON.stringify(step.toolCalls.map((call) => ({ name: call.toolName, input: call.input })))),
+    inputTokens: reported ? step.usage.inputTokens! : estimateTokens(requestText),
+    outputTokens: reported ? step.usage.outputTokens! : estimateTokens(step.text + JSON.stringify(step.toolCalls.map((call) => ({ name: call.toolName, input: call.input })))),
     cachedTokens: step.usage.cachedInputTokens ?? 0,
     estimated: !reported,
     latencyMs: timing?.latencyMs ?? 0,

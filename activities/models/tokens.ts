@@ -3,6 +3,7 @@ import { Tiktoken } from 'js-tiktoken/lite';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
 
 const FRAMING_TOKENS_PER_MESSAGE = 4;
+const CHARACTERS_PER_TOKEN_AT_MOST = 3;
 
 // js-tiktoken merges byte pairs in time quadratic in the length of one piece of its split (20,000
 // letters in a row take 40 s). Text never has such pieces, generated files and logs can: a piece
@@ -15,14 +16,6 @@ let tokenizer: { encoder: Tiktoken; pieces: RegExp } | undefined;
 function o200k(): { encoder: Tiktoken; pieces: RegExp } {
   tokenizer ??= { encoder: new Tiktoken(o200kBase), pieces: new RegExp(o200kBase.pat_str, 'gu') };
   return tokenizer;
-}
-
-/**
- * Builds the tokenizer now, off the path of any activity: the first build blocks the event loop
- * for most of a second, long enough to miss a heartbeat under a short heartbeat timeout.
- */
-export function warmUpTokenizer(): void {
-  setImmediate(() => o200k());
 }
 
 /** The number of o200k_base tokens in `text`; special tokens in it count as plain text. */
@@ -52,6 +45,25 @@ export function countMessageTokens(messages: readonly ModelMessage[]): number {
     for (const text of messageTexts(message)) count += countTokens(text);
   }
   return count;
+}
+
+/**
+ * A quick upper estimate of a conversation's tokens, for fitting prompts: three characters a token
+ * (English and code run nearer four, so it errs on the safe side, whatever the provider's tokenizer)
+ * — without loading the tokenizer's hundred megabytes into every agent worker.
+ */
+export function estimateMessageTokens(messages: readonly ModelMessage[]): number {
+  let count = 0;
+  for (const message of messages) {
+    count += FRAMING_TOKENS_PER_MESSAGE;
+    for (const text of messageTexts(message)) count += Math.ceil(text.length / CHARACTERS_PER_TOKEN_AT_MOST);
+  }
+  return count;
+}
+
+/** The same estimate for one text. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / CHARACTERS_PER_TOKEN_AT_MOST);
 }
 
 function messageTexts(message: ModelMessage): string[] {

@@ -40,6 +40,8 @@ export interface SubtaskHarness {
     options?: { files?: Record<string, string>; testCommand?: string; withoutReports?: boolean; withoutIntegration?: boolean; budget?: { softUsd?: number; hardUsd?: number; emergencyUsd?: number } },
   ): Promise<string>;
   waitFor(project: string, key: string, until: (state: SubtaskState) => boolean, what: string, timeoutMs?: number): Promise<SubtaskState>;
+  /** Waits until no model call is in flight (a retried agent's earlier call may still finish, and be charged). */
+  modelCallsSettled(): Promise<void>;
   /** Saves the workflow's history under test/histories when RECORD_HISTORIES is set, for the replay test. */
   recordHistory(workflowId: string, name: string): Promise<void>;
   close(): Promise<void>;
@@ -119,6 +121,13 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
         await sleep(150);
       }
       throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { status: last.status, phase: last.phase, attempt: last.attempt, lastFailure: last.lastFailure?.reason, blocked: last.blocked })}${last ? '' : `; last error: ${String(lastError)}`}`);
+    },
+    async modelCallsSettled() {
+      const deadline = Date.now() + 60_000;
+      while ((await temporal.workflow.count("WorkflowType = 'modelCallWorkflow' AND ExecutionStatus = 'Running'")).count > 0) {
+        if (Date.now() > deadline) throw new Error('model calls still running after a minute');
+        await sleep(250);
+      }
     },
     async recordHistory(workflowId, name) {
       if (!process.env.RECORD_HISTORIES) return;
