@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { budgetLimitsProblem } from './budget.js';
+import { COUNCIL_STRATEGIES } from './escalation.js';
 import { DEFAULT_PROVIDERS, DEFAULT_REGISTRY, DEFAULT_ROUTING, PROVIDER_KINDS, type ModelEntry, type ProviderSettings, type RoutingSettings } from './models.js';
 import { PHASE_NAMES } from './phases.js';
 import { QUEUE_NAMES, parseQueueGroups } from './queues.js';
@@ -224,6 +225,25 @@ export const MaestroConfig = z
         const problem = budgetLimitsProblem(limits);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       }),
+    escalation: z
+      .strictObject({
+        strategicReview: z.boolean().default(true),
+        reviewAttempts: z.int().min(1).max(5).default(1),
+        council: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            members: z.array(ModelId).default([]),
+            size: z.int().min(2, 'a council has at least two members').max(6).default(3),
+            strategy: z.enum(COUNCIL_STRATEGIES, { error: () => `strategy is one of ${COUNCIL_STRATEGIES.join(', ')}` }).default('test_winner'),
+            judge: z.array(ModelId).default([]),
+            memberTimeoutMs: z.int().min(5_000).default(10 * 60_000),
+            maxCostUsd: Usd.default(2),
+          })
+          .prefault({}),
+        reminderMs: z.int().min(5_000).default(4 * 60 * 60_000),
+        phases: z.partialRecord(z.enum(PHASE_NAMES), z.strictObject({ strategicReview: z.boolean().optional(), council: z.boolean().optional() })).default({}),
+      })
+      .prefault({}),
     commands: z
       .strictObject({
         silenceWarningMs: z.int().min(100).default(30_000),
@@ -286,6 +306,11 @@ export const MaestroConfig = z
       if (config.temporal.ui) claim(config.temporal.uiPort, ['temporal', 'uiPort']);
     }
     if (!config.database.url) claim(config.database.port, ['database', 'port']);
+    for (const [key, ids] of [['members', config.escalation.council.members], ['judge', config.escalation.council.judge]] as const) {
+      for (const id of ids) {
+        if (!config.models.registry[id]) ctx.addIssue({ code: 'custom', path: ['escalation', 'council', key], message: `${id} is not in the model registry (models.registry)` });
+      }
+    }
   });
 export type MaestroConfig = z.infer<typeof MaestroConfig>;
 
@@ -325,6 +350,11 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse: EnvPa
   { env: 'MAESTRO_BUDGET_HARD_USD', path: ['budgets', 'hardUsd'], parse: asNumber },
   { env: 'MAESTRO_BUDGET_EMERGENCY_USD', path: ['budgets', 'emergencyUsd'], parse: asNumber },
   { env: 'MAESTRO_COUNCIL_DAILY_BUDGET_USD', path: ['budgets', 'councilDailyUsd'], parse: asNumber },
+  { env: 'MAESTRO_COUNCIL', path: ['escalation', 'council', 'enabled'], parse: asBoolean },
+  { env: 'MAESTRO_COUNCIL_STRATEGY', path: ['escalation', 'council', 'strategy'], parse: asString },
+  { env: 'MAESTRO_COUNCIL_MEMBER_TIMEOUT_MS', path: ['escalation', 'council', 'memberTimeoutMs'], parse: asNumber },
+  { env: 'MAESTRO_STRATEGIC_REVIEW', path: ['escalation', 'strategicReview'], parse: asBoolean },
+  { env: 'MAESTRO_ESCALATION_REMINDER_MS', path: ['escalation', 'reminderMs'], parse: asNumber },
   { env: 'MAESTRO_COMMAND_SILENCE_WARNING_MS', path: ['commands', 'silenceWarningMs'], parse: asNumber },
   { env: 'MAESTRO_COMMAND_SILENCE_KILL_MS', path: ['commands', 'silenceKillMs'], parse: asNumber },
   { env: 'MAESTRO_COMMAND_MAX_MS', path: ['commands', 'maxDurationMs'], parse: asNumber },

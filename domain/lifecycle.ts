@@ -27,8 +27,8 @@ const TRANSITIONS: Record<SubtaskStatus, readonly SubtaskStatus[]> = {
   in_progress: ['testing', 'ready_for_review', 'blocked', 'failed', 'completed', 'in_progress'],
   // A check runs; when it passes the next phase's agent starts.
   testing: ['in_progress', 'ready_for_review', 'failed', 'blocked', 'completed', 'retrying'],
-  // A person may skip, reset or force a subtask whatever its attempts are doing.
-  failed: ['retrying', 'blocked', 'in_progress', 'ready_for_review', 'completed'],
+  // A person may skip, reset or force a subtask whatever its attempts are doing; a council's winner is tested.
+  failed: ['retrying', 'blocked', 'in_progress', 'ready_for_review', 'completed', 'testing'],
   retrying: ['testing', 'failed', 'blocked', 'in_progress', 'ready_for_review', 'completed'],
   // A person's answer may not be enough (a budget raised too little, a retry that fails again): blocked anew.
   blocked: ['in_progress', 'retrying', 'ready_for_review', 'testing', 'completed', 'blocked'],

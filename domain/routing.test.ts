@@ -56,6 +56,12 @@ describe('choosing the model', () => {
     expect(failing).toMatchObject({ model: 'gpt-5', passedOver: [{ model: 'claude-sonnet-4-5', provider: 'anthropic', until: '2026-11-22T12:00:00.000Z' }] });
   });
 
+  test('a council champion is tried first, when it is in the list', () => {
+    const decision = chooseModel(models, { ...agent('cheap'), prefer: { model: 'gemini-2.5-flash', why: 'won 4 of 5 green councils' } }, everything);
+    expect(decision).toMatchObject({ model: 'gemini-2.5-flash', reason: 'the cheap models of the developer in green; gemini-2.5-flash first: won 4 of 5 green councils' });
+    expect(chooseModel(models, { ...agent('cheap'), prefer: { model: 'claude-opus-4-1', why: 'x' } }, everything).model).toBe('gpt-4o-mini');
+  });
+
   test('per-phase and per-role preferences come before the tactical defaults', () => {
     const custom: ModelsSnapshot = { ...models, routing: { ...DEFAULT_ROUTING, roles: { developer: { cheap: ['deepseek-chat'] } }, phases: { green: { cheap: ['gemini-2.5-flash'] } } } };
     expect(chooseModel(custom, agent('cheap'), everything).model).toBe('gemini-2.5-flash');

@@ -82,7 +82,15 @@ export interface ModelAvailability {
 
 export type RouteRequest =
   | { purpose: 'strategic' }
-  | { purpose: 'agent'; role: 'tester' | 'developer'; phase: string; level: ComplexityLevel; tier: BudgetTier };
+  | {
+      purpose: 'agent';
+      role: 'tester' | 'developer';
+      phase: string;
+      level: ComplexityLevel;
+      tier: BudgetTier;
+      /** Tried first when it is in the list (a model that wins this phase's councils), and why. */
+      prefer?: { model: string; why: string };
+    };
 
 export type RouteDecision =
   | {
@@ -97,7 +105,13 @@ export type RouteDecision =
 
 /** The model for a piece of work: the first of its preference list that can be called now. */
 export function chooseModel(models: ModelsSnapshot, request: RouteRequest, availability: ModelAvailability): RouteDecision {
-  const { preferences, reason, downgraded } = preferenceList(models.routing, request);
+  const listed = preferenceList(models.routing, request);
+  const { downgraded } = listed;
+  let { preferences, reason } = listed;
+  if (request.purpose === 'agent' && request.prefer && preferences.includes(request.prefer.model) && preferences[0] !== request.prefer.model) {
+    preferences = [request.prefer.model, ...preferences.filter((model) => model !== request.prefer!.model)];
+    reason = `${reason}; ${request.prefer.model} first: ${request.prefer.why}`;
+  }
   const passedOver: Array<{ model: string; provider: string; until: string }> = [];
   const missing: string[] = [];
   for (const id of preferences) {

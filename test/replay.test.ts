@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
@@ -13,7 +13,14 @@ import { projectRoot } from '../stack/project-root.js';
 const folder = path.join(projectRoot(), 'test', 'histories');
 const histories = readdirSync(folder)
   .filter((file) => file.endsWith('.json'))
-  .map((file) => ({ name: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(path.join(folder, file), 'utf8'))) }));
+  .map((file) => ({ name: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(path.join(folder, file), 'utf8'))) }))
+  .map((entry) => ({ ...entry, workflowId: workflowIdOf(entry.name) }));
+
+/** The recorded workflow's id, when it was kept beside its history (`<name>.id`); else the name. */
+function workflowIdOf(name: string): string {
+  const file = path.join(folder, `${name}.id`);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : name;
+}
 const bundle = { codePath: path.join(projectRoot(), 'dist', 'workflow-bundle.js') };
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -22,8 +29,8 @@ describe('replaying recorded histories', () => {
     expect(histories.map((entry) => entry.name)).toEqual(expect.arrayContaining(['happy-path', 'green-blocked-then-retried', 'high-risk-overrides']));
   });
 
-  test.each(histories.map((entry) => [entry.name, entry.history] as const))('%s replays on the current workflow code', async (name, history) => {
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, name)).resolves.toBeUndefined();
+  test.each(histories.map((entry) => [entry.name, entry.history, entry.workflowId] as const))('%s replays on the current workflow code', async (_name, history, workflowId) => {
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
   });
 
   test('a workflow whose logic changed without patched() fails the replay', async () => {

@@ -123,7 +123,7 @@ describe('a subtask, carried through the TDD phases on a real repository', () =>
     const blocked = await harness.waitFor('stubborn', '5-1', (state) => state.status === 'blocked', 'the subtask to block');
     expect(blocked.phase).toBe('green');
     expect(blocked.attempt).toBe(3);
-    expect(blocked.blocked?.options).toEqual(['retry', 'skip', 'reset', 'cancel']);
+    expect(blocked.blocked?.options).toEqual(['retry', 'reset', 'skip', 'cancel']);
     expect(blocked.lastFailure?.failingTests).toEqual(['total rounds to cents']);
 
     const greenRequests = harness.scripted.requests.filter((request) => request.key === '5-1' && request.phase === 'green' && request.turn === 0);

@@ -1,4 +1,5 @@
 import { Worker } from '@temporalio/worker';
+import { createCouncilActivities } from '../activities/council/council-activities.js';
 import { createProbeActivities } from '../activities/probe.js';
 import { activityWorkerOptions, type WorkerContext } from './context.js';
 
@@ -6,6 +7,6 @@ import { activityWorkerOptions, type WorkerContext } from './context.js';
 export function createCouncilWorker(context: WorkerContext): Promise<Worker> {
   return Worker.create({
     ...activityWorkerOptions(context, 'council'),
-    activities: { ...createProbeActivities('council') },
+    activities: { ...createProbeActivities('council'), ...createCouncilActivities({ config: context.config, prisma: context.prisma() }) },
   });
 }

@@ -1,5 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { createProbeActivities } from '../activities/probe.js';
+import { createReviewActivities } from '../activities/subtask/review.js';
 import { createWorkspaceActivities } from '../activities/subtask/workspace.js';
 import { activityWorkerOptions, type WorkerContext } from './context.js';
 
@@ -7,6 +8,10 @@ import { activityWorkerOptions, type WorkerContext } from './context.js';
 export function createOrchestratorWorker(context: WorkerContext): Promise<Worker> {
   return Worker.create({
     ...activityWorkerOptions(context, 'orchestrator'),
-    activities: { ...createProbeActivities('orchestrator'), ...createWorkspaceActivities({ config: context.config }) },
+    activities: {
+      ...createProbeActivities('orchestrator'),
+      ...createWorkspaceActivities({ config: context.config }),
+      ...createReviewActivities({ config: context.config, prisma: context.prisma() }),
+    },
   });
 }

@@ -2,3 +2,4 @@
 export { stackProbeWorkflow } from './stack-probe.js';
 export { subtaskWorkflow } from './subtask.js';
 export { modelCallWorkflow } from './model-call.js';
+export { councilWorkflow } from './council.js';

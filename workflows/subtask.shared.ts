@@ -8,6 +8,7 @@ import type { Baseline } from '../domain/checks.js';
 import type { ChecklistItem } from '../domain/checklist.js';
 import type { BudgetLimits, BudgetTier } from '../domain/budget.js';
 import type { SubtaskStatus } from '../domain/lifecycle.js';
+import type { LadderSettings } from '../domain/escalation.js';
 import type { ComplexityLevel, ModelsSnapshot } from '../domain/models.js';
 import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type Role } from '../domain/phases.js';
 import type { SuiteConfig } from '../activities/commands/suites.js';
@@ -57,6 +58,8 @@ export interface SubtaskWorkflowInput {
   settings: SubtaskSettings;
   /** The providers, model registry and routing preferences, as they were at the start. */
   models: ModelsSnapshot;
+  /** The escalation ladder: strategic review, council, a person. */
+  ladder: LadderSettings;
   /** Who started it (`user:alice`, `system:demo`). */
   startedBy: string;
 }
@@ -78,16 +81,23 @@ export interface PendingGate {
   since: string;
 }
 
-/** What a person may answer a block with: an override, or raising the project's budget (`project.setBudget`). */
-export type BlockOption = OverrideAction | 'raise_budget';
+/**
+ * What a person may answer a block with: an override, retrying with another model (a retry that
+ * names its `model`), or raising the project's budget (`project.setBudget`).
+ */
+export type BlockOption = OverrideAction | 'retry_with_model' | 'raise_budget';
 
 export interface BlockedState {
   reason: string;
   since: string;
   escalationId?: string;
-  /** What a person may answer with, in order of preference. */
+  /** What a person may answer with, the recommended one first. */
   options: BlockOption[];
+  /** What each option would do here, in words. */
+  details?: Partial<Record<BlockOption, string>>;
   conflicts?: string[];
+  /** The ladder's tier that reached a person: 1 (a step failed), 4 (after the review and the council). */
+  tier?: number;
 }
 
 /** How the subtask's models are chosen: decided once from the subtask, applied at every attempt. */
@@ -139,6 +149,12 @@ export interface SubtaskState {
   /** What this subtask's model calls cost so far (exact, from the ledger). */
   costUsd: string;
   budget?: BudgetState;
+  /** Where the current phase is on the escalation ladder: 1 retries, 2 strategic review, 3 council, 4 a person. */
+  escalationTier?: number;
+  /** The strategic review's guidance for the current phase's attempts. */
+  guidance?: string;
+  /** The latest council of the current phase. */
+  council?: { workflowId: string; members: string[]; status: 'running' | 'decided' | 'failed'; winner?: string; reason?: string };
 }
 
 export interface SubtaskOutcome {
@@ -182,7 +198,14 @@ export const OverrideInput = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('pause'), actor: z.optional(Actor), reason: Reason }),
   z.strictObject({ action: z.literal('resume'), actor: z.optional(Actor), reason: z.optional(z.string()) }),
   z.strictObject({ action: z.literal('cancel'), actor: z.optional(Actor), reason: Reason }),
-  z.strictObject({ action: z.literal('retry'), actor: z.optional(Actor), reason: z.optional(z.string()), hint: z.optional(z.string().check(z.maxLength(4_000))) }),
+  z.strictObject({
+    action: z.literal('retry'),
+    actor: z.optional(Actor),
+    reason: z.optional(z.string()),
+    hint: z.optional(z.string().check(z.maxLength(4_000))),
+    /** Retry with this model (a registry id) instead of the routed one, for the rest of the phase. */
+    model: z.optional(z.string().check(z.regex(/^[\w.:/@-]{1,120}$/, 'a model id from the registry, like gpt-5'))),
+  }),
 ]);
 export type OverrideInput = z.infer<typeof OverrideInput>;
 

@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  executeChild,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -18,10 +19,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AgentActivities, AgentPhaseResult } from '../activities/subtask/agent-phase.js';
+import type { ReviewActivities } from '../activities/subtask/review.js';
+import { councilMembers, humanOptions, problemTypeOf } from '../domain/escalation.js';
 import { atLeast, describeSpend } from '../domain/budget.js';
 import type { ModelChoice } from '../domain/models.js';
-import { formatUsdExact, parseUsd } from '../domain/money.js';
-import { assessComplexity, chooseModel } from '../domain/routing.js';
+import { formatUsd, formatUsdExact, parseUsd } from '../domain/money.js';
+import { type ModelAvailability, assessComplexity, chooseModel } from '../domain/routing.js';
+import { councilWorkflow } from './council.js';
 import type { CheckActivities, CheckResult } from '../activities/subtask/checks.js';
 import type { ProgressActivities } from '../activities/subtask/progress.js';
 import type { WorkspaceActivities } from '../activities/subtask/workspace.js';
@@ -65,12 +69,15 @@ type Interrupt = { during: PhaseName | null } & (
   | { kind: 'skip'; actor: string; reason: string }
   | { kind: 'reset'; actor: string; reason: string; phase: PhaseName }
   | { kind: 'force_complete'; actor: string; reason: string }
-  | { kind: 'retry'; actor: string; hint?: string }
+  | { kind: 'retry'; actor: string; hint?: string; model?: string }
 );
 
 const INTERRUPTING: readonly OverrideAction[] = ['skip', 'reset', 'force_complete', 'cancel', 'retry'];
 
 type Decision = { approved: true; actor: string; comment?: string } | { approved: false; actor: string; comment: string; returnTo: PhaseName };
+
+/** A model chosen for a piece of work, why, and what could be called at that moment. */
+type Routed = { choice: ModelChoice; reason: string; availability: ModelAvailability };
 
 /** How a phase ended, for the main loop. */
 type PhaseEnd = { next: 'advance' } | { next: 'goto'; phase: PhaseName; reviewerComment?: string } | { next: 'complete_now' } | { next: 'cancelled' };
@@ -118,6 +125,12 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     heartbeatTimeout: settings.heartbeatTimeoutMs,
     retry: { maximumAttempts: 3 },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const orchestrator = proxyActivities<ReviewActivities>({
+    taskQueue: TASK_QUEUES.orchestrator,
+    startToCloseTimeout: settings.agentTimeoutMs,
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    retry: { maximumAttempts: 2, nonRetryableErrorTypes: Object.values(AGENT_FAILURE_TYPES) },
   });
   const agentOn = (taskQueue: string) =>
     proxyActivities<AgentActivities>({
@@ -171,6 +184,10 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   let currentStep: CancellationScope | undefined;
   const waitingFor = new Set<string>();
   let softLimitAnnounced = false;
+  // A person's choice of model for the current phase (retry with another model), and what routing saw last.
+  let chosenModel: string | undefined;
+  let lastAvailability: ModelAvailability = { available: [], openCircuits: {} };
+  let councils = 0;
 
   const interruptWith = (next: Interrupt) => {
     if (interrupt?.kind === 'cancel') return;
@@ -257,7 +274,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           interruptWith({ kind: 'cancel', actor, reason: override.reason, during });
           break;
         case 'retry':
-          interruptWith({ kind: 'retry', actor, hint: override.hint, during });
+          interruptWith({ kind: 'retry', actor, hint: override.hint, model: override.model, during });
           break;
       }
       await audit([
@@ -276,7 +293,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         if (!parsed.success) throw ApplicationFailure.nonRetryable(describeIssues(parsed.error), 'InvalidInput');
         const noActor = missingActor(override);
         if (noActor) throw ApplicationFailure.nonRetryable(noActor, 'InvalidInput');
-        const problem = overrideProblem(override, state, phases, pendingInterrupt());
+        const problem = overrideProblem(override, state, phases, pendingInterrupt()) ?? (override.action === 'retry' && override.model && !input.models.registry[override.model] ? `${override.model} is not in the model registry; the models are ${Object.keys(input.models.registry).join(', ')}` : undefined);
         if (problem) throw ApplicationFailure.nonRetryable(problem, 'OverrideNotPossible');
       },
     },
@@ -309,7 +326,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   };
 
   /** Waits for a person to answer a block with one of its options (or force complete, or cancel). */
-  async function waitForHuman(phase: string, block: Omit<BlockedState, 'since' | 'escalationId'> & { options: OverrideAction[] }, tier: number): Promise<Interrupt> {
+  async function waitForHuman(phase: string, block: Omit<BlockedState, 'since' | 'escalationId'> & { options: Array<OverrideAction | 'retry_with_model'> }, tier: number): Promise<Interrupt> {
     const answer = await escalate(phase, block, tier);
     // Only a block that offers raise_budget can end with the budget changed.
     if (answer === 'budget_changed') throw ApplicationFailure.nonRetryable('a block without raise_budget ended with the budget changed', 'InvariantBroken');
@@ -324,17 +341,23 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     const escalationId = uuid4();
     const waitsForBudget = block.options.includes('raise_budget');
     state.blocked = { ...block, since: new Date(Date.now()).toISOString(), escalationId };
+    state.blocked.tier = tier;
     await progress.openEscalation({
       id: escalationId,
       subtaskId: input.subtaskId,
       phase,
       tier,
       reason: block.reason,
-      options: block.options.map((option) => ({ id: option, label: OPTION_LABELS[option] })),
+      options: block.options.map((option) => ({ id: option, label: OPTION_LABELS[option], detail: block.details?.[option] })),
       recommendedOption: block.options[0]!,
     });
-    await transition('blocked', `blocked in ${phase}: ${block.reason}`, { data: { escalationId, options: block.options } });
-    await condition(() => pendingInterrupt() !== undefined || (waitsForBudget && budgetChangedBy !== undefined));
+    await transition('blocked', `blocked in ${phase}: ${block.reason}`, { data: { escalationId, options: block.options, tier } });
+    // Nobody answering is not forgotten: a reminder now and then, in the log and on the escalation.
+    for (let reminders = 1; ; reminders++) {
+      if (await condition(() => pendingInterrupt() !== undefined || (waitsForBudget && budgetChangedBy !== undefined), input.ladder.reminderMs)) break;
+      await progress.remindEscalation({ id: escalationId, at: Date.now() });
+      await audit([{ actor: 'orchestrator', kind: 'escalation.reminder', message: `still waiting for a person (reminder ${reminders}): ${block.reason}`, data: { escalationId, options: block.options } }]);
+    }
     state.blocked = undefined;
     if (!pendingInterrupt()) {
       const actor = budgetChangedBy!;
@@ -524,7 +547,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     | { outcome: 'cancelled' };
 
   /** An agent phase: attempts, each an agent run and a check, until the check passes or a person decides. */
-  async function runPhase(phase: PhaseDefinition, startSha: string, guidance: { reviewerComment?: string }): Promise<RunEnd> {
+  async function runPhase(phase: PhaseDefinition, startSha: string, phaseGuidance: { reviewerComment?: string }): Promise<RunEnd> {
     state.phase = phase.name;
     state.lastFailure = undefined;
     let failure: FailureSummary | undefined;
@@ -533,6 +556,18 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
 
     let attempt = 0;
     let providerTrouble = 0;
+    // The ladder: tier 1 retries up to `limit`; tier 2 a strategic review (its guidance, more attempts);
+    // tier 3 a council; tier 4 a person. Tiers 2 and 3 are climbed once per phase.
+    let limit = settings.maxAttempts;
+    let reviewed = false;
+    let councilTried = false;
+    let guidance: string | undefined;
+    const failures: FailureSummary[] = [];
+    const triedModels = new Set<string>();
+    chosenModel = undefined;
+    state.guidance = undefined;
+    state.council = undefined;
+    state.escalationTier = 1;
     for (;;) {
       attempt += 1;
       state.attempt = attempt;
@@ -544,7 +579,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         else return end;
         continue;
       }
-      const routed = await routeAttempt(phase.name, role);
+      const routed = await routeAttempt(phase.name, { role, attempt });
       if ('answer' in routed) {
         const end = await applyInterrupt(routed.answer, phase.name);
         if (end === 'retry') attempt = 0;
@@ -558,6 +593,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         continue;
       }
       state.model = { id: routed.choice.id, reason: routed.reason };
+      triedModels.add(routed.choice.id);
       if (failure && (state.status === 'failed' || state.status === 'blocked')) {
         await transition('retrying', `${phase.name}: attempt ${attempt} of ${settings.maxAttempts}, with the last failure in its prompt`);
       } else if (state.status !== 'in_progress' && state.status !== 'retrying') {
@@ -595,8 +631,9 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
             context: {
               failure: failure && { reason: failure.reason, failingTests: failure.failingTests, outputTail: failure.outputTail },
               previousSha: failure?.sha,
-              reviewerComment: guidance.reviewerComment,
+              reviewerComment: phaseGuidance.reviewerComment,
               hint,
+              guidance,
             },
           }),
         );
@@ -693,21 +730,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
       }
 
       if (agent && check?.passed) {
-        state.shas[phase.name] = agent.sha;
-        state.checklist = markPhase(state.checklist, phase.name, true);
-        for (const criterion of agent.criteria ?? []) state.checklist = markCriterion(state.checklist, criterion.index, criterion.met, criterion.note);
-        state.progress = checklistProgress(state.checklist);
-        if (phase.name === 'red') {
-          state.redEvidence = { sha: agent.sha, logFiles: check.runs.map((run) => run.logFile), newFailingTests: check.newFailingTests, reason: check.reason };
-        }
-        await audit([
-          {
-            actor: 'runner',
-            kind: phase.check === 'new_tests_fail' ? 'check.red_evidence' : 'check.passed',
-            message: `${phase.name} check passed: ${check.reason}`,
-            data: { phase: phase.name, attempt, sha: agent.sha, runs: check.runs, newFailingTests: check.newFailingTests, progress: state.progress },
-          },
-        ]);
+        await recordPass(phase, attempt, agent.sha, check, agent.criteria);
         return { outcome: 'passed', sha: agent.sha };
       }
 
@@ -721,20 +744,65 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         logFiles: check?.runs.map((run) => run.logFile) ?? [],
       };
       state.lastFailure = failure;
+      failures.push(failure);
       await transition('failed', `${phase.name} attempt ${attempt} failed: ${failure.reason}`, {
         data: { failingTests: failure.failingTests, logFiles: failure.logFiles, sha: failure.sha },
       });
 
-      if (attempt >= settings.maxAttempts) {
-        // The seam of the escalation ladder: strategic review and the council come before a person.
+      if (attempt >= limit) {
+        const tiers = { strategicReview: input.ladder.strategicReview, council: input.ladder.council.enabled, ...input.ladder.phases[phase.name] };
+        let climbed: string[] = [];
+        if (tiers.strategicReview && !reviewed) {
+          reviewed = true;
+          state.escalationTier = 2;
+          const review = await reviewFailures(phase, role, startSha, failures);
+          if ('answer' in review) {
+            const end = await applyInterrupt(review.answer, phase.name);
+            if (end === 'retry') attempt = 0;
+            else if (end === 'redo') attempt -= 1;
+            else return end;
+            continue;
+          }
+          if ('note' in review) {
+            climbed = [...climbed, review.note];
+          } else {
+            guidance = review.guidance;
+            limit = attempt + input.ladder.reviewAttempts;
+            continue;
+          }
+        }
+        if (tiers.council && !councilTried) {
+          councilTried = true;
+          state.escalationTier = 3;
+          const convened = await convene(phase, role, startSha, failure, failures.length, guidance);
+          if ('answer' in convened) {
+            const end = await applyInterrupt(convened.answer, phase.name);
+            if (end === 'retry') attempt = 0;
+            else if (end === 'redo') attempt -= 1;
+            else return end;
+            continue;
+          }
+          if ('sha' in convened) return { outcome: 'passed', sha: convened.sha };
+          climbed = [...climbed, convened.reason];
+        }
+        state.escalationTier = 4;
+        const otherModel = untriedModel(triedModels);
+        const offered = humanOptions({ otherModel, earlierPhase: phaseIndex(phase.name) > 0 ? phases[phaseIndex(phase.name) - 1]!.name : undefined });
         const answer = await waitForHuman(
           phase.name,
-          { reason: `${settings.maxAttempts} attempt(s) of ${phase.name} failed; last: ${failure.reason}`, options: ['retry', 'skip', 'reset', 'cancel'] },
-          1,
+          {
+            reason: `${failures.length} attempt(s) of ${phase.name} failed${reviewed ? ' (with a strategic review)' : ''}${climbed.length > 0 ? `; ${climbed.join('; ')}` : ''}; last: ${failure.reason}`,
+            options: offered.options,
+            details: offered.details,
+          },
+          tiers.strategicReview || tiers.council ? 4 : 1,
         );
         const end = await applyInterrupt(answer, phase.name);
-        if (end === 'retry' || end === 'redo') attempt = 0;
-        else return end;
+        if (end === 'retry' || end === 'redo') {
+          attempt = 0;
+          limit = settings.maxAttempts;
+          state.escalationTier = 1;
+        } else return end;
         continue;
       }
       const backoff = Math.min(settings.retryBackoffMs * 2 ** (attempt - 1), settings.retryBackoffMaxMs);
@@ -769,6 +837,10 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           return { outcome: 'complete_now', actor: answer.actor, reason: answer.reason };
         case 'retry':
           hint = answer.hint;
+          if (answer.model) {
+            chosenModel = answer.model;
+            await audit([{ actor: answer.actor, kind: 'routing.chosen', message: `${phaseName} goes on with ${answer.model}, chosen by ${answer.actor}`, data: { phase: phaseName, model: answer.model } }]);
+          }
           return 'retry';
       }
     }
@@ -779,11 +851,14 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
    * blocks until a person raises the limit or cancels; soft downgrades), then the first model of the
    * preference list whose provider can be called (a failing provider's work goes to the fallback).
    */
-  async function routeAttempt(phaseName: PhaseName, role: 'tester' | 'developer'): Promise<{ choice: ModelChoice; reason: string } | { answer: Interrupt }> {
+  async function routeAttempt(phaseName: PhaseName, work: { role: 'tester' | 'developer'; attempt: number }): Promise<Routed | { answer: Interrupt }>;
+  async function routeAttempt(phaseName: PhaseName, work: 'strategic'): Promise<Routed | { answer: Interrupt } | { unavailable: string; availability: ModelAvailability }>;
+  async function routeAttempt(phaseName: PhaseName, work: { role: 'tester' | 'developer'; attempt: number } | 'strategic'): Promise<Routed | { answer: Interrupt } | { unavailable: string; availability: ModelAvailability }> {
     let unservedLooks = 0;
     for (;;) {
       budgetChangedBy = undefined;
-      const context = await progress.modelContext({ projectId: project.id, subtaskId: input.subtaskId });
+      const context = await progress.modelContext({ projectId: project.id, subtaskId: input.subtaskId, phase: phaseName });
+      lastAvailability = context.availability;
       state.costUsd = context.subtaskSpentUsd;
       state.budget = { tier: context.budget.tier, spentUsd: context.budget.spentUsd, limits: context.budget.limits };
       const spent = parseUsd(context.budget.spentUsd);
@@ -805,8 +880,28 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           },
         ]);
       }
-      const decision = chooseModel(input.models, { purpose: 'agent', role, phase: phaseName, level: state.routing!.level, tier: context.budget.tier }, context.availability);
+      const forced = work === 'strategic' ? undefined : chosenModel;
+      if (forced && context.availability.available.includes(forced) && !context.availability.openCircuits[input.models.registry[forced]!.provider]) {
+        return { choice: choiceOf(forced), reason: `chosen by a person for this phase`, availability: context.availability };
+      }
+      const champion = work !== 'strategic' && work.attempt === 1 ? context.champion : undefined;
+      const decision = chooseModel(
+        input.models,
+        work === 'strategic'
+          ? { purpose: 'strategic' }
+          : {
+              purpose: 'agent',
+              role: work.role,
+              phase: phaseName,
+              level: state.routing!.level,
+              tier: context.budget.tier,
+              prefer: champion && { model: champion.model, why: `it won ${champion.wins} of ${champion.councils} ${phaseName} councils` },
+            },
+        context.availability,
+      );
       if (decision.model === undefined) {
+        // Strategic work is a help, not a step: without a model for it the ladder goes on.
+        if (work === 'strategic') return { unavailable: decision.reason, availability: context.availability };
         if (decision.retryAt) {
           const wait = Math.max(1_000, Date.parse(decision.retryAt) - Date.now());
           await audit([{ actor: 'orchestrator', kind: 'routing.waiting', message: `${phaseName} waits ${Math.ceil(wait / 1000)} s: ${decision.reason}` }]);
@@ -837,13 +932,189 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           },
         ]);
       }
-      return { choice: choiceOf(decision.model), reason: decision.reason };
+      return { choice: choiceOf(decision.model), reason: decision.reason, availability: context.availability };
     }
   }
 
   function choiceOf(id: string): ModelChoice {
     const entry = input.models.registry[id]!;
     return { ...entry, id, providerSettings: input.models.providers[entry.provider]! };
+  }
+
+  /** A phase's check passed on this commit: the phase is done, its evidence kept. */
+  async function recordPass(phase: PhaseDefinition, attempt: number, sha: string, check: CheckResult, criteria?: AgentPhaseResult['criteria']) {
+    state.shas[phase.name] = sha;
+    state.checklist = markPhase(state.checklist, phase.name, true);
+    for (const criterion of criteria ?? []) state.checklist = markCriterion(state.checklist, criterion.index, criterion.met, criterion.note);
+    state.progress = checklistProgress(state.checklist);
+    state.escalationTier = undefined;
+    if (phase.name === 'red') {
+      state.redEvidence = { sha, logFiles: check.runs.map((run) => run.logFile), newFailingTests: check.newFailingTests, reason: check.reason };
+    }
+    await audit([
+      {
+        actor: 'runner',
+        kind: phase.check === 'new_tests_fail' ? 'check.red_evidence' : 'check.passed',
+        message: `${phase.name} check passed: ${check.reason}`,
+        data: { phase: phase.name, attempt, sha, runs: check.runs, newFailingTests: check.newFailingTests, progress: state.progress },
+      },
+    ]);
+  }
+
+  /**
+   * Tier 2: the strategic model reads the failures and writes guidance for the next attempts.
+   * Without a strategic model (or when the review fails) the ladder goes on up, saying why.
+   */
+  async function reviewFailures(phase: PhaseDefinition, role: 'tester' | 'developer', startSha: string, failures: FailureSummary[]): Promise<{ guidance: string } | { guidance?: undefined; note: string } | { answer: Interrupt }> {
+    const routed = await routeAttempt(phase.name, 'strategic');
+    if ('answer' in routed) return routed;
+    if ('unavailable' in routed) return { note: `no strategic review (${routed.unavailable})` };
+    await audit([{ actor: 'orchestrator', kind: 'escalation.review', message: `Escalating ${phase.name} to a strategic review by ${routed.choice.id} after ${failures.length} failed attempt(s) (tier 2)`, data: { phase: phase.name, model: routed.choice.id } }]);
+    try {
+      const review = await interruptible(() =>
+        orchestrator.strategicReview({
+          workflowId: info.workflowId,
+          subtaskId: input.subtaskId,
+          projectId: project.id,
+          spec,
+          phase: phase.name,
+          role,
+          goal: phase.goal,
+          worktree: state.worktree!,
+          startSha,
+          failures: failures.map((failure) => ({ attempt: failure.attempt, reason: failure.reason, failingTests: failure.failingTests, outputTail: failure.outputTail, sha: failure.sha })),
+          model: routed.choice,
+        }),
+      );
+      if (review === undefined) return { answer: takeInterrupt() };
+      state.guidance = review.guidance;
+      await audit([
+        {
+          actor: 'orchestrator',
+          kind: 'escalation.guidance',
+          message: `Strategic review by ${review.model}: ${review.guidance.split('\n')[0]!.slice(0, 300)}`,
+          data: { phase: phase.name, model: review.model, guidance: review.guidance, costUsd: review.costUsd },
+        },
+      ]);
+      return { guidance: review.guidance };
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const note = `the strategic review failed (${failureMessage(error)})`;
+      await audit([{ actor: 'orchestrator', kind: 'escalation.review_failed', message: `${phase.name}: ${note}`, data: { phase: phase.name } }]);
+      return { note };
+    }
+  }
+
+  /**
+   * Tier 3: the council, a child workflow. Its winner, applied to the branch, is checked here like any
+   * attempt ("Tests passing — council successful"); no council (its daily budget spent, fewer than two
+   * models to ask) or no winner sends the ladder on to a person, with the reason.
+   */
+  async function convene(phase: PhaseDefinition, role: 'tester' | 'developer', startSha: string, failure: FailureSummary, failedAttempts: number, guidance: string | undefined): Promise<{ sha: string } | { reason: string } | { answer: Interrupt }> {
+    const settings = input.ladder.council;
+    const problemType = problemTypeOf(phase.name, failure);
+    const routed = await routeAttempt(phase.name, 'strategic');
+    if ('answer' in routed) return routed;
+    const strategic = 'unavailable' in routed ? undefined : routed.choice.id;
+    const context = await progress.councilContext({ problemType });
+    if (context.exhausted) {
+      const reason = `no council: the councils' daily budget is spent (${formatUsd(parseUsd(context.spentTodayUsd))} of ${formatUsd(parseUsd(context.dailyUsd))} today)`;
+      await audit([{ actor: 'orchestrator', kind: 'council.skipped', message: `${phase.name}: ${reason}`, data: { ...context } }]);
+      return { reason };
+    }
+    const callable = routed.availability.available.filter((model) => !routed.availability.openCircuits[input.models.registry[model]!.provider]);
+    const routing = input.models.routing;
+    const members = councilMembers(settings.members, [...routing.strategic, ...routing.tactical.strong, ...routing.strongest, ...routing.tactical.cheap], (model) => input.models.registry[model]?.provider, callable, settings.size);
+    if (members.length < 2) {
+      const reason = `no council: it needs two models that can be called, and ${members.length === 0 ? 'none can' : `only ${members[0]} can`}`;
+      await audit([{ actor: 'orchestrator', kind: 'council.skipped', message: `${phase.name}: ${reason}` }]);
+      return { reason };
+    }
+    const judge = settings.strategy === 'best_reasoning' ? (settings.judge.find((model) => callable.includes(model)) ?? strategic) : undefined;
+    councils += 1;
+    const workflowId = `council-${info.workflowId}-${phase.name}-${councils}`;
+    state.council = { workflowId, members, status: 'running' };
+    await audit([{ actor: 'orchestrator', kind: 'escalation.council', message: `Escalating ${phase.name} to the AI council (tier 3): ${members.join(', ')}`, data: { phase: phase.name, workflowId, members, problemType } }]);
+    const outcome = await interruptible(() =>
+      executeChild(councilWorkflow, {
+        workflowId,
+        taskQueue: TASK_QUEUES.workflows,
+        args: [
+          {
+            subtaskWorkflowId: info.workflowId,
+            subtaskId: input.subtaskId,
+            projectId: project.id,
+            project: { name: project.name, repoPath: project.repoPath, suites: project.suites },
+            spec,
+            phase,
+            role,
+            territory: project.territories[role],
+            startSha,
+            subtaskWorktree: state.worktree!,
+            baselineFile: state.baseline!.file,
+            checklist: state.checklist,
+            failure: { reason: failure.reason, failingTests: failure.failingTests, outputTail: failure.outputTail },
+            lastSha: failure.sha,
+            guidance,
+            failedAttempts,
+            problemType,
+            members: members.map(choiceOf),
+            judge: judge ? choiceOf(judge) : undefined,
+            strategy: settings.strategy,
+            memberTimeoutMs: settings.memberTimeoutMs,
+            maxCostUsd: settings.maxCostUsd,
+            winRates: context.winRates,
+            heartbeatTimeoutMs: input.settings.heartbeatTimeoutMs,
+            checkTimeoutMs: input.settings.checkTimeoutMs,
+          },
+        ],
+      }).catch((error: unknown) => {
+        if (isCancellation(error)) throw error;
+        return new Error(failureMessage(error));
+      }),
+    );
+    if (outcome === undefined) return { answer: takeInterrupt() };
+    if (outcome instanceof Error) {
+      state.council = { workflowId, members, status: 'failed', reason: outcome.message };
+      await audit([{ actor: 'orchestrator', kind: 'council.failed', message: `the council itself failed: ${outcome.message}`, data: { workflowId } }]);
+      return { reason: `the council itself failed (${outcome.message})` };
+    }
+    state.council = { workflowId, members, status: outcome.winner ? 'decided' : 'failed', winner: outcome.winner?.model, reason: outcome.reason };
+    if (!outcome.winner) return { reason: `the council (${members.join(', ')}) found no candidate that passes: ${outcome.reason}` };
+
+    await transition('testing', `${phase.name}: ${outcome.winner.model}'s candidate is on the branch; the runner checks it`);
+    const check = await interruptible(() =>
+      runner.runCheck({
+        workflowId: info.workflowId,
+        subtaskId: input.subtaskId,
+        projectId: project.id,
+        phase: phase.name,
+        attempt: 800 + councils,
+        kind: phase.check === 'new_tests_fail' ? 'new_tests_fail' : 'suite_passes',
+        suite: phase.suite,
+        worktree: state.worktree!,
+        sha: outcome.winner!.sha,
+        suites: project.suites,
+        baselineFile: state.baseline!.file,
+      }),
+    );
+    if (check === undefined) return { answer: takeInterrupt() };
+    await progress.recordCouncilOutcome({ sessionId: outcome.sessionId, outcome: check.passed ? 'success' : 'failed' });
+    if (!check.passed) {
+      await transition('failed', `${phase.name}: the council's winner fails on the branch: ${check.reason}`);
+      return { reason: `the council's winner (${outcome.winner.model}) fails on the branch: ${check.reason}` };
+    }
+    await audit([{ actor: 'council', kind: 'council.success', message: `Tests passing — council successful (${check.reason})`, data: { phase: phase.name, model: outcome.winner.model, sha: outcome.winner.sha, costUsd: outcome.costUsd } }]);
+    await recordPass(phase, failedAttempts + 1, outcome.winner.sha, check);
+    return { sha: outcome.winner.sha };
+  }
+
+  /** A model that can be called and has not tried this phase: what "retry with another model" offers. */
+  function untriedModel(tried: ReadonlySet<string>): string | undefined {
+    const routing = input.models.routing;
+    const callable = lastAvailability.available.filter((model) => !lastAvailability.openCircuits[input.models.registry[model]!.provider]);
+    const council = new Set(state.council?.members ?? []);
+    return [...routing.tactical.strong, ...routing.strategic, ...routing.strongest, ...routing.tactical.cheap].find((model) => callable.includes(model) && !tried.has(model) && !council.has(model));
   }
 
   /** The complete phase: the approval gate by risk, then the merge (rebasing and re-verifying if the base moved). */
@@ -1084,6 +1355,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
 
 const OPTION_LABELS: Record<BlockOption, string> = {
   raise_budget: "Raise the project's budget (project.setBudget)",
+  retry_with_model: 'Retry with another model',
   retry: 'Retry the phase (with a hint)',
   skip: 'Skip the phase',
   reset: 'Reset to an earlier phase',
@@ -1109,7 +1381,9 @@ function overrideProblem(override: OverrideInput, state: SubtaskState, phases: r
   if (INTERRUPTING.includes(action)) {
     if (pending?.kind === 'cancel') return 'the subtask is being cancelled';
     if (pending && action !== 'cancel') return `an earlier ${pending.kind.replace('_', ' ')} is still being applied: try again in a moment`;
-    if (state.blocked && action !== 'cancel' && action !== 'force_complete' && !state.blocked.options.includes(action)) {
+    const offered = (state.blocked?.options ?? []) as string[];
+    const answers = action === 'retry' ? offered.includes('retry') || offered.includes('retry_with_model') : offered.includes(action);
+    if (state.blocked && action !== 'cancel' && action !== 'force_complete' && !answers) {
       return `the subtask is blocked (${state.blocked.reason}): answer with ${state.blocked.options.join(', ')}`;
     }
   }

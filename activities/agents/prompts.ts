@@ -12,6 +12,10 @@ export interface PromptContext {
   diff?: string;
   reviewerComment?: string;
   hint?: string;
+  /** A strategic review of the failures so far (the ladder's second tier). */
+  guidance?: string;
+  /** For a council member: what happened before it was asked. */
+  council?: { members: number; failedAttempts: number };
 }
 
 export interface PromptInput {
@@ -81,6 +85,13 @@ function contextSection(context: PromptContext): string {
     );
   }
   if (context.diff) parts.push('## The change so far (diff against the start of this phase)', '```diff', context.diff, '```');
+  if (context.council) {
+    parts.push(
+      '## You sit on a council',
+      `This phase failed ${context.council.failedAttempts} time(s) before. ${context.council.members} models, you among them, are each asked independently for a fix; Maestro runs the tests on every candidate and applies the best one. Work in your own copy of the repository as usual, and say in finish how confident you are (0–100%) and why.`,
+    );
+  }
+  if (context.guidance) parts.push('## A strategic review of the failures so far', context.guidance);
   if (context.reviewerComment) parts.push('## A reviewer sent this back', context.reviewerComment);
   if (context.hint) parts.push('## A hint from a person', context.hint);
   return parts.length > 0 ? `\n${parts.filter(Boolean).join('\n')}` : '';

@@ -24,6 +24,7 @@ export const FinishInput = z.object({
     .array(z.object({ index: z.int().min(1), met: z.boolean(), note: z.string().max(1_000).optional() }))
     .optional()
     .describe('Verify phase only: for each acceptance criterion (numbered from 1), whether it is met.'),
+  confidence: z.number().min(0).max(100).optional().describe('How sure you are that your work is right, from 0 to 100.'),
 });
 export type FinishInput = z.infer<typeof FinishInput>;
 

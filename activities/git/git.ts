@@ -157,3 +157,37 @@ export async function revertPaths(worktree: string, changes: readonly WorktreeCh
 export async function isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
   return (await gitRaw(repo, ['merge-base', '--is-ancestor', ancestor, descendant])).exitCode === 0;
 }
+
+/** A worktree at `startPoint` on no branch (a council candidate's): created the first time, found again on a retry. */
+export async function ensureDetachedWorktree(repo: string, worktree: string, startPoint: string): Promise<void> {
+  if (await isWorkTree(worktree)) return;
+  await git(repo, ['worktree', 'prune']);
+  await git(repo, ['worktree', 'add', '--quiet', '--detach', worktree, startPoint]);
+}
+
+export async function removeWorktree(repo: string, worktree: string): Promise<void> {
+  if (!existsSync(worktree)) return;
+  await git(repo, ['worktree', 'remove', '--force', worktree]);
+}
+
+/** Lines added and removed between two commits. */
+export async function changedLines(repo: string, from: string, to: string): Promise<number> {
+  const numstat = await git(repo, ['diff', '--numstat', from, to]);
+  return numstat
+    .split('\n')
+    .filter(Boolean)
+    .reduce((sum, line) => {
+      const [added, removed] = line.split('\t');
+      return sum + (Number(added) || 0) + (Number(removed) || 0);
+    }, 0);
+}
+
+/** The tree a commit holds: two commits with the same tree made the same change. */
+export async function treeOf(repo: string, sha: string): Promise<string> {
+  return git(repo, ['rev-parse', `${sha}^{tree}`]);
+}
+
+/** Keeps a commit reachable under a ref of Maestro's own (`refs/maestro/...`), for people to look at. */
+export async function keepRef(repo: string, ref: string, sha: string): Promise<void> {
+  await git(repo, ['update-ref', ref, sha]);
+}

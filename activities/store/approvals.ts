@@ -16,7 +16,7 @@ export async function decideApproval(
 
 export async function openEscalation(
   prisma: PrismaClient,
-  input: { id: string; subtaskId: string; phase: string; tier: number; reason: string; options: Array<{ id: string; label: string }>; recommendedOption: string },
+  input: { id: string; subtaskId: string; phase: string; tier: number; reason: string; options: Array<{ id: string; label: string; detail?: string }>; recommendedOption: string },
 ): Promise<void> {
   await prisma.escalation.upsert({ where: { id: input.id }, create: input, update: {} });
 }
@@ -29,4 +29,9 @@ export async function resolveEscalation(
     where: { id: input.id },
     data: { status: input.status, chosenOption: input.chosenOption, resolvedBy: input.resolvedBy, comment: input.comment, resolvedAt: new Date(input.at) },
   });
+}
+
+/** Nobody answered yet: counted, so the console and the audit log can show the reminder. */
+export async function remindEscalation(prisma: PrismaClient, input: { id: string; at: number }): Promise<void> {
+  await prisma.escalation.update({ where: { id: input.id }, data: { reminders: { increment: 1 }, remindedAt: new Date(input.at) } });
 }

@@ -1,28 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { APICallError, EmptyResponseBodyError, InvalidResponseDataError, JSONParseError, NoContentGeneratedError, RetryError, TypeValidationError } from 'ai';
+import { Context } from '@temporalio/activity';
 import type { ChecklistItem } from '../../domain/checklist.js';
-import { type ModelChoice, promptBudgetOf } from '../../domain/models.js';
-import { formatUsd, formatUsdExact, parseUsd } from '../../domain/money.js';
+import type { ModelChoice } from '../../domain/models.js';
 import { phaseCommitMessage } from '../../domain/naming.js';
 import type { PhaseName, Role } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
-import { briefingSection, buildBriefing } from '../agents/briefing.js';
-import { OutputFormatError, parseModelOutput } from '../agents/output-parser.js';
-import { buildPrompts } from '../agents/prompts.js';
-import type { PrunedItem } from '../agents/pruning.js';
-import { type AgentStep, PromptTooLargeError, runAgentLoop, runTextAgent } from '../agents/run-agent.js';
-import { TerritoryError, resolveForWrite, territoryMatcher } from '../agents/territory.js';
-import { createAgentTools } from '../agents/tools.js';
-import { type SuiteConfig, describeRuns, runSuites } from '../commands/suites.js';
-import { commitAll, git, headCommit, resetWorktree, revertPaths, worktreeChanges } from '../git/git.js';
-import { createMeteredModel } from '../models/metered-model.js';
-import { ModelCallError, temporalTransport } from '../models/model-transport.js';
-import { budgetStatus } from '../store/costs.js';
-import type { PrismaClient } from '../store/prisma.js';
-import { AGENT_FAILURE_TYPES } from '../../workflows/subtask.shared.js';
-import { type ActivityDeps, modelKeyEnvNames, subtaskFolder } from './deps.js';
+import { type AgentRunResult, cut, recoveredRun, runAgentInWorktree } from '../agents/agent-run.js';
+import type { SuiteConfig } from '../commands/suites.js';
+import { git, headCommit, resetWorktree } from '../git/git.js';
+import { type ActivityDeps, subtaskFolder } from './deps.js';
 
 export interface AgentPhaseInput {
   workflowId: string;
@@ -48,28 +34,14 @@ export interface AgentPhaseInput {
     previousSha?: string;
     reviewerComment?: string;
     hint?: string;
+    /** A strategic review's guidance (the ladder's second tier). */
+    guidance?: string;
   };
 }
 
-export interface AgentPhaseResult {
-  sha: string;
-  summary: string;
-  criteria?: Array<{ index: number; met: boolean; note?: string }>;
-  steps: number;
-  filesWritten: string[];
-  /** Files changed outside the role's territory, put back before the commit. */
-  reverted: string[];
-  /** What this run's model calls cost (exact, twelve decimals), and how many there were. */
-  costUsd: string;
-  calls: number;
-  /** What was cut from the prompt to fit the model's budget. */
-  pruned: PrunedItem[];
-}
-
+export type AgentPhaseResult = AgentRunResult;
 
 const DIFF_CHARS = 8_000;
-const HEARTBEAT_MS = 1_000;
-const BUDGET_WATCH_MS = 5_000;
 
 /**
  * One agent phase: the agent works in the worktree from the phase's start commit, and its work is
@@ -82,219 +54,31 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
       const context = Context.current();
       // Unique per scheduled run (attempts restart after a reset or a retry) and stable across its retries.
       const attemptTag = `${input.workflowId}/${context.info.workflowExecution?.runId ?? '-'}/${context.info.activityId}`;
-      const identity = { name: `Maestro ${input.role}`, email: `${input.role}@maestro.local` };
-
       const head = await headCommit(input.worktree);
-      if (head.sha !== input.startSha && head.message.includes(`Maestro-Attempt: ${attemptTag}`)) {
-        return recovered(head.sha, head.message);
-      }
+      if (head.sha !== input.startSha && head.message.includes(`Maestro-Attempt: ${attemptTag}`)) return recoveredRun(head.sha, head.message);
       await resetWorktree(input.worktree, input.startSha);
 
-      const choice = input.model;
-      const textMode = !choice.toolCalling;
-      // The gateway writes each call into the ledger; these ids find this run's calls there.
-      const callIds: string[] = [];
-      const { model, takeTiming } = createMeteredModel({
-        choice,
-        transport: temporalTransport(context.client, (callId) => callIds.push(callId)),
-        meta: { projectId: input.projectId, subtaskId: input.subtaskId, workflowId: input.workflowId, role: input.role, phase: input.phase, purpose: 'agent' },
-        timeoutMs: config.models.callTimeoutMs,
-      });
       const diff = input.context.previousSha ? await git(input.worktree, ['diff', '--no-color', input.startSha, input.context.previousSha]) : undefined;
-      const briefing = await buildBriefing(prisma, input.subtaskId, { phase: input.phase, attempt: input.attempt, checklist: input.checklist, worktree: input.worktree }, textMode ? { snippetLines: 2_000, maxFiles: 12 } : {});
-      const prompts = buildPrompts({
-        role: input.role,
-        phase: input.phase,
-        attempt: input.attempt,
-        goal: input.goal,
-        spec: input.spec,
-        territory: input.territory,
-        textMode,
-        // About four characters a token: the files may take half of the prompt's budget.
-        briefing: briefingSection(briefing, { fullFiles: textMode, maxChars: promptBudgetOf(choice) * 2 }),
-        context: {
+      return runAgentInWorktree({ config, prisma }, context, {
+        ...input,
+        prompt: {
           failure: input.context.failure && { ...input.context.failure, output: input.context.failure.outputTail },
           diff: diff ? cut(diff, DIFF_CHARS) : undefined,
           reviewerComment: input.context.reviewerComment,
           hint: input.context.hint,
+          guidance: input.context.guidance,
+        },
+        logDir: path.join(subtaskFolder(config, input.workflowId), 'logs'),
+        logLabel: `${input.phase}-${input.attempt}-${context.info.activityId}`,
+        ledger: { workflowId: input.workflowId, purpose: 'agent', role: input.role },
+        commit: {
+          message: phaseCommitMessage(input.phase, input.spec.key, input.spec.title, input.role),
+          trailers: { 'Maestro-Attempt': attemptTag },
+          identity: { name: `Maestro ${input.role}`, email: `${input.role}@maestro.local` },
         },
       });
-
-      // The emergency tier stops a run between (and during) its calls, whoever pushed the project over it.
-      const emergency = new AbortController();
-      const signal = AbortSignal.any([context.cancellationSignal, emergency.signal]);
-      const recordStep = async (step: AgentStep) => {
-        context.heartbeat({ phase: input.phase, step: step.index, inputTokens: step.inputTokens, outputTokens: step.outputTokens });
-        await watchBudget();
-      };
-      const watchBudget = async () => {
-        if (emergency.signal.aborted) return;
-        const status = await budgetStatus(prisma, input.projectId, config.budgets);
-        if (status.tier === 'emergency') emergency.abort(new BudgetEmergencyError(`the project spent ${formatUsd(parseUsd(status.spentUsd))}, at or over its emergency limit of ${formatUsd(parseUsd(status.limits.emergencyUsd))}`));
-      };
-      await watchBudget();
-
-      const filesWritten = new Set<string>();
-      let testRuns = 0;
-      const logDir = path.join(subtaskFolder(config, input.workflowId), 'logs');
-      const tools = createAgentTools({
-        worktree: input.worktree,
-        role: input.role,
-        territory: input.territory,
-        onWrite: (file) => filesWritten.add(file),
-        runTests: async () =>
-          describeRuns(
-            await runSuites({
-              suites: input.suites,
-              cwd: input.worktree,
-              logDir,
-              label: `${input.phase}-${input.attempt}-${context.info.activityId}-agent-${++testRuns}`,
-              limits: config.commands,
-              secretEnvNames: modelKeyEnvNames(config),
-              signal,
-              onProgress: (progress) => context.heartbeat({ running: 'tests', ...progress }),
-            }),
-          ),
-      });
-
-      const heartbeat = setInterval(() => context.heartbeat({ phase: input.phase, filesWritten: filesWritten.size }), HEARTBEAT_MS);
-      // Another subtask can push the project over while this one waits on a long call.
-      const budgetWatch = setInterval(() => void watchBudget().catch(() => undefined), BUDGET_WATCH_MS);
-      const common = { model, takeTiming, system: prompts.system, task: prompts.task, signal, promptBudgetTokens: promptBudgetOf(choice), maxOutputTokens: choice.maxOutputTokens, onStep: recordStep };
-      let outcome: { finished: boolean; finish?: { summary: string; criteria?: AgentPhaseResult['criteria'] }; text: string; steps: number; pruned: PrunedItem[] };
-      try {
-        if (textMode) {
-          const answer = await runTextAgent(common);
-          const parsed = applyTextAnswer(answer.text, input, filesWritten);
-          outcome = { finished: true, finish: { summary: parsed.summary, criteria: parsed.criteria }, text: answer.text, steps: 1, pruned: [] };
-        } else {
-          outcome = await runAgentLoop({ ...common, tools, maxSteps: config.models.maxSteps });
-        }
-      } catch (error) {
-        if (context.cancellationSignal.aborted) throw error;
-        if (emergency.signal.aborted) throw ApplicationFailure.nonRetryable(`Stopped: ${(emergency.signal.reason as Error).message}.`, AGENT_FAILURE_TYPES.budget);
-        // The agent's own failure (an answer that cannot be used) is already said; anything else that is
-        // not the model's is left to Temporal's retries (a database or file system hiccup).
-        if (error instanceof ApplicationFailure) throw error;
-        throw classifyRunFailure(error, choice.id) ?? error;
-      } finally {
-        clearInterval(heartbeat);
-        clearInterval(budgetWatch);
-      }
-
-      const cost = await ledgerOfCalls(prisma, callIds);
-      if (!outcome.finished) {
-        throw ApplicationFailure.nonRetryable(
-          outcome.steps >= config.models.maxSteps
-            ? `The agent did not finish within ${config.models.maxSteps} steps.`
-            : `The agent stopped without calling finish${outcome.text ? `: ${cut(outcome.text, 300)}` : ''}.`,
-          AGENT_FAILURE_TYPES.agent,
-        );
-      }
-      const summary = outcome.finish!.summary;
-      const criteria = outcome.finish!.criteria;
-      const message = `${phaseCommitMessage(input.phase, input.spec.key, input.spec.title, input.role)}\n\n${summary}`;
-      const trailers: Record<string, string> = { 'Maestro-Attempt': attemptTag };
-      if (criteria) trailers['Maestro-Criteria'] = JSON.stringify(criteria);
-      // Only the role's territory is committed: whatever else changed (files a test run wrote, say) is put back.
-      const inTerritory = territoryMatcher(input.territory);
-      const outside = (await worktreeChanges(input.worktree)).filter((change) => !inTerritory(change.path));
-      await revertPaths(input.worktree, outside);
-      if (outside.length > 0) trailers['Maestro-Reverted'] = outside.map((change) => change.path).join(', ');
-      const sha = await commitAll(input.worktree, message, trailers, identity);
-      return {
-        sha,
-        summary,
-        criteria,
-        steps: outcome.steps,
-        filesWritten: [...filesWritten].sort(),
-        reverted: outside.map((change) => change.path),
-        costUsd: formatUsdExact(cost.picos),
-        calls: cost.calls,
-        pruned: outcome.pruned,
-      };
     },
   };
-}
-
-/** A run that committed before its worker died: its commit message still says what it did. */
-function recovered(sha: string, message: string): AgentPhaseResult {
-  const body = message.split('\n\n').slice(1).join('\n\n');
-  const summary = body.replace(/\n?Maestro-[\w-]+: .*$/gm, '').trim();
-  const criteriaLine = /^Maestro-Criteria: (.*)$/m.exec(message)?.[1];
-  return {
-    sha,
-    summary,
-    criteria: criteriaLine ? (JSON.parse(criteriaLine) as AgentPhaseResult['criteria']) : undefined,
-    steps: 0,
-    filesWritten: [],
-    reverted: [],
-    costUsd: formatUsdExact(0n),
-    calls: 0,
-    pruned: [],
-  };
-}
-
-class BudgetEmergencyError extends Error {}
-
-/** What this run's calls cost, as the gateway charged them. */
-async function ledgerOfCalls(prisma: PrismaClient, callIds: string[]): Promise<{ picos: bigint; calls: number }> {
-  if (callIds.length === 0) return { picos: 0n, calls: 0 };
-  const sum = await prisma.modelCall.aggregate({ where: { idempotencyKey: { in: callIds.map((id) => `gateway/${id}`) }, outcome: 'ok' }, _sum: { costUsd: true }, _count: { _all: true } });
-  return { picos: sum._sum.costUsd ? parseUsd(sum._sum.costUsd.toFixed(12)) : 0n, calls: sum._count._all };
-}
-
-/**
- * The files of a text answer, written under the same territory rules as the write_file tool. A
- * malformed answer fails the attempt with a reason the next attempt reads.
- */
-function applyTextAnswer(text: string, input: AgentPhaseInput, filesWritten: Set<string>) {
-  let parsed;
-  try {
-    parsed = parseModelOutput(text);
-  } catch (error) {
-    if (error instanceof OutputFormatError) throw ApplicationFailure.nonRetryable(`The answer could not be used: ${error.message}`, AGENT_FAILURE_TYPES.agent);
-    throw error;
-  }
-  if (parsed.files.length === 0 && input.phase !== 'verify' && input.phase !== 'refactor') {
-    throw ApplicationFailure.nonRetryable('The answer could not be used: it has no file blocks; give one fenced block per file you create or change, with its path after the opening fence.', AGENT_FAILURE_TYPES.agent);
-  }
-  const targets = parsed.files.map((file) => {
-    try {
-      return { absolute: resolveForWrite(input.worktree, file.path, input.role, input.territory), file };
-    } catch (error) {
-      if (error instanceof TerritoryError) throw ApplicationFailure.nonRetryable(`The answer could not be used: ${error.message}`, AGENT_FAILURE_TYPES.agent);
-      throw error;
-    }
-  });
-  for (const { absolute, file } of targets) {
-    mkdirSync(path.dirname(absolute), { recursive: true });
-    writeFileSync(absolute, file.content);
-    filesWritten.add(path.relative(input.worktree, absolute).split(path.sep).join('/'));
-  }
-  return parsed;
-}
-
-/**
- * A model call that failed: the provider's trouble (the workflow routes the attempt again, to a
- * fallback if its circuit opened) or the agent's own (the attempt fails); undefined when neither.
- */
-function classifyRunFailure(error: unknown, modelId: string): ApplicationFailure | undefined {
-  const last = RetryError.isInstance(error) ? error.lastError : error;
-  const message = last instanceof Error ? last.message.split('\n')[0]! : String(last);
-  if (last instanceof PromptTooLargeError) return ApplicationFailure.nonRetryable(`The prompt does not fit ${modelId}: ${message}`, AGENT_FAILURE_TYPES.agent);
-  if (APICallError.isInstance(last)) {
-    const status = last.statusCode ?? 0;
-    const providerTrouble = status === 0 || status >= 500 || status === 429 || status === 401 || status === 403 || status === 408;
-    return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, providerTrouble ? AGENT_FAILURE_TYPES.provider : AGENT_FAILURE_TYPES.agent);
-  }
-  const brokenAnswer = [JSONParseError, InvalidResponseDataError, TypeValidationError, NoContentGeneratedError, EmptyResponseBodyError].some((kind) => kind.isInstance(last));
-  if (last instanceof ModelCallError || brokenAnswer) return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, AGENT_FAILURE_TYPES.provider);
-  return undefined;
-}
-
-function cut(text: string, chars: number): string {
-  return text.length > chars ? `${text.slice(0, chars)}\n[… cut at ${chars} characters]` : text;
 }
 
 export type AgentActivities = ReturnType<typeof createAgentActivities>;

@@ -19,7 +19,5 @@ export function worktreeFolder(config: LoadedConfig, project: string, branch: st
   return path.join(config.dataDir, 'worktrees', project, branch.replace(/^maestro\//, ''));
 }
 
-/** The variables that hold model keys: kept out of every command a project runs. */
-export function modelKeyEnvNames(config: LoadedConfig): string[] {
-  return [...new Set(Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])))];
-}
+
+export { modelKeyEnvNames } from '../agents/agent-run.js';

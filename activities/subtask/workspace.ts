@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { subtaskBranch } from '../../domain/naming.js';
-import { ensureWorktree, git, revParse } from '../git/git.js';
+import { ensureWorktree, git, isAncestor, removeWorktree, resetWorktree, revParse } from '../git/git.js';
 import { mergeIntoBase, rebaseOntoBase, type MergeResult, type RebaseResult } from '../git/merge.js';
 import { type ActivityDeps, worktreeFolder } from './deps.js';
 
@@ -48,6 +48,28 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
 
     async rebaseBranch(input: { worktree: string; baseBranch: string }): Promise<RebaseResult> {
       return rebaseOntoBase(input.worktree, input.baseBranch, ORCHESTRATOR);
+    },
+
+    /** The council's winner becomes the subtask's work: its branch moves to the candidate's commit. */
+    async applyCandidate(input: { worktree: string; startSha: string; sha: string }): Promise<void> {
+      if (!(await isAncestor(input.worktree, input.startSha, input.sha))) {
+        throw ApplicationFailure.nonRetryable(`the candidate ${input.sha.slice(0, 8)} does not start from the phase's start ${input.startSha.slice(0, 8)}`, 'WorkspaceError');
+      }
+      await resetWorktree(input.worktree, input.sha);
+    },
+
+    /** A council's worktrees go, every member's; their commits stay under refs/maestro/council. */
+    async removeCouncilWorktrees(input: { repoPath: string; project: string; councilId: string }): Promise<void> {
+      const folder = worktreeFolder(config, input.project, `council/${input.councilId.replace(/[^\w.-]/g, '_')}`);
+      const listed = await git(input.repoPath, ['worktree', 'list', '--porcelain']);
+      const inside = listed
+        .split('\n')
+        .filter((line) => line.startsWith('worktree '))
+        .map((line) => line.slice('worktree '.length))
+        .filter((worktree) => [folder, existsSync(folder) ? realpathSync(folder) : folder].some((prefix) => worktree.startsWith(`${prefix}${path.sep}`)));
+      for (const worktree of inside) await removeWorktree(input.repoPath, worktree);
+      rmSync(folder, { recursive: true, force: true });
+      await git(input.repoPath, ['worktree', 'prune']);
     },
   };
 }

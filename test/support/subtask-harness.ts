@@ -70,6 +70,9 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
       MAESTRO_MODEL: 'scripted',
       MAESTRO_RETRY_BACKOFF_MS: '50',
       MAESTRO_HEARTBEAT_TIMEOUT_MS: '3000',
+      // The ladder's upper tiers are off unless a test is about them: tier 1 goes straight to a person.
+      MAESTRO_STRATEGIC_REVIEW: 'false',
+      MAESTRO_COUNCIL: 'false',
       ...(configFile ? { MAESTRO_CONFIG: configFile } : {}),
       ...env,
     },
@@ -137,6 +140,8 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
       const folder = path.join(projectRoot(), 'test', 'histories');
       mkdirSync(folder, { recursive: true });
       writeFileSync(path.join(folder, `${name}.json`), `${stdout.trim()}\n`);
+      // Replayed under its own id: a workflow that names its children after itself needs it.
+      writeFileSync(path.join(folder, `${name}.id`), `${workflowId}\n`);
     },
     async close() {
       await maestro.stop('SIGTERM');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentRouter } from './routers/agent.js';
 import { costsRouter } from './routers/costs.js';
+import { councilRouter } from './routers/council.js';
 import { modelsRouter } from './routers/models.js';
 import { projectRouter } from './routers/project.js';
 import { subtaskRouter } from './routers/subtask.js';
@@ -18,6 +19,7 @@ export const appRouter = router({
   costs: costsRouter,
   models: modelsRouter,
   agent: agentRouter,
+  council: councilRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -79,6 +79,7 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
       checkTimeoutMs: ctx.config.commands.maxDurationMs * (suites.length + 1) + 5 * 60_000,
     },
     models: { providers: ctx.config.models.providers, registry: ctx.config.models.registry, routing: ctx.config.models.routing },
+    ladder: ctx.config.escalation,
     startedBy: actor,
   };
   try {

@@ -1,0 +1,68 @@
+import { Context } from '@temporalio/activity';
+import type { ModelChoice } from '../../domain/models.js';
+import type { PhaseName } from '../../domain/phases.js';
+import type { SubtaskSpec } from '../../domain/subtask-spec.js';
+import { cut } from '../agents/agent-run.js';
+import { askModel } from '../agents/ask-model.js';
+import { briefingSection, buildBriefing } from '../agents/briefing.js';
+import { promptFile } from '../council/council-activities.js';
+import { git } from '../git/git.js';
+import type { ActivityDeps } from './deps.js';
+
+export interface ReviewInput {
+  workflowId: string;
+  subtaskId: string;
+  projectId: string;
+  spec: SubtaskSpec;
+  phase: PhaseName;
+  role: 'tester' | 'developer';
+  goal: string;
+  worktree: string;
+  startSha: string;
+  /** The failed attempts, oldest first. */
+  failures: Array<{ attempt: number; reason: string; failingTests: string[]; outputTail: string; sha?: string }>;
+  model: ModelChoice;
+}
+
+const DIFF_CHARS = 6_000;
+
+/** Tier 2 of the ladder: the strategic model reads the failures, the last diff and the tests, and writes guidance. */
+export function createReviewActivities({ config, prisma }: Pick<ActivityDeps, 'config' | 'prisma'>) {
+  return {
+    async strategicReview(input: ReviewInput): Promise<{ guidance: string; model: string; costUsd: string }> {
+      const context = Context.current();
+      const last = input.failures.at(-1);
+      const diff = last?.sha ? await git(input.worktree, ['diff', '--no-color', input.startSha, last.sha]) : '';
+      const briefing = await buildBriefing(prisma, input.subtaskId, { phase: input.phase, worktree: input.worktree });
+      const prompt = [
+        `Maestro agent — role: orchestrator, phase: ${input.phase}, subtask: ${input.spec.key}, attempt: ${input.failures.length}`,
+        '',
+        `# Subtask ${input.spec.key}: ${input.spec.title}`,
+        input.spec.description,
+        '## Acceptance criteria',
+        ...input.spec.acceptanceCriteria.map((criterion, index) => `${index + 1}. ${criterion}`),
+        `## The goal of ${input.phase}`,
+        input.goal,
+        '## The failed attempts',
+        ...input.failures.flatMap((failure) => [
+          `### Attempt ${failure.attempt}: ${failure.reason}`,
+          ...(failure.failingTests.length > 0 ? [`Failing: ${failure.failingTests.join('; ')}`] : []),
+          '```',
+          failure.outputTail,
+          '```',
+        ]),
+        ...(diff ? ['## The last attempt’s change', '```diff', cut(diff, DIFF_CHARS), '```'] : []),
+        briefingSection(briefing, { maxChars: 20_000 }),
+      ].join('\n');
+      const answer = await askModel({ config, prisma }, context, {
+        choice: input.model,
+        system: promptFile('review').replaceAll('{{role}}', input.role).replaceAll('{{phase}}', input.phase).replaceAll('{{attempts}}', String(input.failures.length)),
+        prompt,
+        meta: { projectId: input.projectId, subtaskId: input.subtaskId, workflowId: input.workflowId, role: 'orchestrator', phase: input.phase, purpose: 'strategic' },
+      });
+      return { guidance: cut(answer.text.trim() || '(the review gave no guidance)', 4_000), model: input.model.id, costUsd: answer.costUsd };
+    },
+  };
+}
+
+export type ReviewActivities = ReturnType<typeof createReviewActivities>;

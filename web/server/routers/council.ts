@@ -1,0 +1,44 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { ProjectName } from '../../../domain/project.js';
+import { SubtaskKey } from '../../../domain/subtask-spec.js';
+import { winRates } from '../../../activities/store/council.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export const councilRouter = router({
+  /** Councils, newest first: members, each candidate's tests, diff size and cost, the winner and why, applied, outcome. */
+  list: publicProcedure
+    .input(z.strictObject({ project: ProjectName.optional(), subtask: SubtaskKey.optional(), limit: z.int().min(1).max(200).default(50) }).prefault({}))
+    .query(async ({ ctx, input }) => {
+      let subtaskId: string | undefined;
+      let projectId: string | undefined;
+      if (input.project) {
+        const project = await ctx.prisma.project.findUnique({ where: { name: input.project }, select: { id: true } });
+        if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${input.project}.` });
+        projectId = project.id;
+        if (input.subtask) {
+          const subtask = await ctx.prisma.subtask.findUnique({ where: { projectId_key: { projectId, key: input.subtask } }, select: { id: true } });
+          if (!subtask) throw new TRPCError({ code: 'NOT_FOUND', message: `No subtask ${input.subtask} in ${input.project}.` });
+          subtaskId = subtask.id;
+        }
+      } else if (input.subtask) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: 'a subtask key needs its project' });
+      }
+      const sessions = await ctx.prisma.councilSession.findMany({
+        where: { ...(projectId ? { projectId } : {}), ...(subtaskId ? { subtaskId } : {}) },
+        orderBy: { startedAt: 'desc' },
+        take: input.limit,
+        include: { candidates: { orderBy: { model: 'asc' } } },
+      });
+      return sessions.map((session) => ({
+        ...session,
+        costUsd: session.costUsd.toFixed(12),
+        candidates: session.candidates.map((candidate) => ({ ...candidate, costUsd: candidate.costUsd.toFixed(12) })),
+      }));
+    }),
+
+  /** Wins over councils sat, per model and problem type: what the weighted strategy and first-attempt routing use. */
+  winRates: publicProcedure
+    .input(z.strictObject({ problemType: z.string().regex(/^[a-z_]+\/[a-z_]+$/, 'a problem type like green/assertion').optional() }).prefault({}))
+    .query(({ ctx, input }) => winRates(ctx.prisma, { problemType: input.problemType })),
+});

@@ -1,0 +1,58 @@
+/** The council workflow's contract: started by a subtask workflow as its child, at the ladder's third tier. */
+import type { CouncilStrategy } from '../domain/escalation.js';
+import type { ChecklistItem } from '../domain/checklist.js';
+import type { ModelChoice } from '../domain/models.js';
+import type { PhaseDefinition } from '../domain/phases.js';
+import type { SuiteConfig } from '../activities/commands/suites.js';
+import type { SubtaskSpecSnapshot } from './subtask.shared.js';
+
+export const COUNCIL_WORKFLOW = 'councilWorkflow';
+
+export interface CouncilInput {
+  subtaskWorkflowId: string;
+  subtaskId: string;
+  projectId: string;
+  project: { name: string; repoPath: string; suites: SuiteConfig[] };
+  spec: SubtaskSpecSnapshot;
+  phase: PhaseDefinition;
+  role: 'tester' | 'developer';
+  territory: string[];
+  /** Where the phase started, and the subtask's worktree the winner is applied to. */
+  startSha: string;
+  subtaskWorktree: string;
+  baselineFile: string;
+  checklist: ChecklistItem[];
+  failure: { reason: string; failingTests: string[]; outputTail: string };
+  lastSha?: string;
+  guidance?: string;
+  failedAttempts: number;
+  problemType: string;
+  members: ModelChoice[];
+  judge?: ModelChoice;
+  strategy: CouncilStrategy;
+  memberTimeoutMs: number;
+  maxCostUsd: number;
+  /** Each model's historical win rate for this problem type (the weighted strategy). */
+  winRates: Record<string, number>;
+  heartbeatTimeoutMs: number;
+  checkTimeoutMs: number;
+}
+
+export interface CouncilCandidateSummary {
+  model: string;
+  status: 'proposed' | 'failed' | 'timed_out';
+  sha?: string;
+  passedCheck: boolean;
+  testsPassed: number;
+  testsFailed: number;
+  diffLines: number;
+  error?: string;
+}
+
+export interface CouncilOutcome {
+  sessionId: string;
+  winner?: { model: string; sha: string };
+  reason: string;
+  candidates: CouncilCandidateSummary[];
+  costUsd: string;
+}

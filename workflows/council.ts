@@ -1,0 +1,226 @@
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { CouncilActivities, Proposal } from '../activities/council/council-activities.js';
+import type { CheckActivities, CheckResult } from '../activities/subtask/checks.js';
+import type { ProgressActivities } from '../activities/subtask/progress.js';
+import type { WorkspaceActivities } from '../activities/subtask/workspace.js';
+import { type Candidate, pickWinner } from '../domain/escalation.js';
+import { TASK_QUEUES } from '../domain/queues.js';
+import type { CouncilCandidateSummary, CouncilInput, CouncilOutcome } from './council.shared.js';
+import { AGENT_FAILURE_TYPES } from './subtask.shared.js';
+
+const store = proxyLocalActivities<ProgressActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
+const workspace = proxyActivities<WorkspaceActivities>({ taskQueue: TASK_QUEUES.orchestrator, startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['WorkspaceError'] } });
+
+/**
+ * Tier 3 of the ladder: several models asked in parallel for a candidate, each in its own worktree;
+ * each candidate tested by the runner; a winner picked by the strategy and applied to the subtask's
+ * branch. A member that fails or outlasts its time is left out, never the council's end; members
+ * that answered before a worker died are not asked again (their answers are in this history).
+ */
+export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutcome> {
+  const councilId = workflowInfo().workflowId;
+  const members = input.members.map((member) => member.id);
+  const council = proxyActivities<CouncilActivities>({
+    taskQueue: TASK_QUEUES.council,
+    startToCloseTimeout: input.memberTimeoutMs,
+    heartbeatTimeout: input.heartbeatTimeoutMs,
+    retry: { maximumAttempts: 2, nonRetryableErrorTypes: [...Object.values(AGENT_FAILURE_TYPES), 'JudgeFailure'] },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const runner = proxyActivities<CheckActivities>({
+    taskQueue: TASK_QUEUES.runner,
+    startToCloseTimeout: input.checkTimeoutMs,
+    heartbeatTimeout: input.heartbeatTimeoutMs,
+    retry: { maximumAttempts: 3 },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+
+  let sequence = 0;
+  const audit = (kind: string, message: string, data?: Record<string, unknown>) =>
+    store.recordProgress({
+      subtaskId: input.subtaskId,
+      projectId: input.projectId,
+      workflowId: input.subtaskWorkflowId,
+      key: `${councilId}/${workflowInfo().runId}/${++sequence}`,
+      at: Date.now(),
+      events: [{ actor: 'council', kind, message, data: { council: councilId, ...data } }],
+    });
+
+  const sessionId = await store.openCouncil({
+    workflowId: councilId,
+    subtaskId: input.subtaskId,
+    projectId: input.projectId,
+    phase: input.phase.name,
+    problemType: input.problemType,
+    strategy: input.strategy,
+    members,
+    at: Date.now(),
+  });
+  await audit('council.convened', `Council convened: ${members.join(', ')} (${input.problemType}, ${input.strategy.replace('_', ' ')})`, { members, problemType: input.problemType, strategy: input.strategy });
+
+  const proposals: Array<Proposal | undefined> = [];
+  const candidates: Candidate[] = [];
+  const errors: Record<string, string> = {};
+  try {
+    const answers = await Promise.allSettled(
+      input.members.map((model) =>
+        council.proposeCandidate({
+          councilId,
+          subtaskWorkflowId: input.subtaskWorkflowId,
+          subtaskId: input.subtaskId,
+          projectId: input.projectId,
+          project: input.project.name,
+          repoPath: input.project.repoPath,
+          spec: input.spec,
+          phase: input.phase.name,
+          role: input.role,
+          goal: input.phase.goal,
+          startSha: input.startSha,
+          territory: input.territory,
+          suites: input.project.suites,
+          model,
+          checklist: input.checklist,
+          failure: input.failure,
+          lastSha: input.lastSha,
+          guidance: input.guidance,
+          members: members.length,
+          failedAttempts: input.failedAttempts,
+          maxCostUsd: input.maxCostUsd,
+        }),
+      ),
+    );
+    for (const [index, answer] of answers.entries()) {
+      const model = members[index]!;
+      if (answer.status === 'fulfilled') {
+        proposals.push(answer.value);
+        await audit('council.candidate', `${model} proposed a candidate: ${answer.value.diffLines} changed lines, ${answer.value.calls} call(s)`, { model, sha: answer.value.sha });
+        continue;
+      }
+      if (isCancellation(answer.reason)) throw answer.reason;
+      proposals.push(undefined);
+      const timedOut = answer.reason instanceof ActivityFailure && answer.reason.cause instanceof TimeoutFailure;
+      errors[model] = timedOut ? `gave no answer within ${Math.round(input.memberTimeoutMs / 1000)} s` : failureMessage(answer.reason);
+      candidates.push({ model, status: timedOut ? 'timed_out' : 'failed', passedCheck: false, testsPassed: 0, testsFailed: 0, diffLines: 0 });
+      await audit('council.member_failed', `${model} ${timedOut ? 'timed out' : 'failed'}: ${errors[model]}`, { model });
+    }
+
+    // Each candidate tested in its own worktree, as many at once as the runner allows.
+    const proposed = proposals.filter((proposal): proposal is Proposal => proposal !== undefined);
+    const checks = await Promise.all(
+      proposed.map((proposal, index) =>
+        runner
+          .runCheck({
+            workflowId: input.subtaskWorkflowId,
+            subtaskId: input.subtaskId,
+            projectId: input.projectId,
+            phase: input.phase.name,
+            attempt: 900 + index,
+            kind: input.phase.check === 'new_tests_fail' ? 'new_tests_fail' : 'suite_passes',
+            suite: input.phase.suite,
+            worktree: proposal.worktree,
+            sha: proposal.sha,
+            suites: input.project.suites,
+            baselineFile: input.baselineFile,
+          })
+          .catch((error: unknown): CheckResult | Error => {
+            if (isCancellation(error)) throw error;
+            return new Error(`its tests could not run: ${failureMessage(error)}`);
+          }),
+      ),
+    );
+    for (const [index, proposal] of proposed.entries()) {
+      const check = checks[index]!;
+      if (check instanceof Error) {
+        errors[proposal.model] = check.message;
+        candidates.push({ model: proposal.model, status: 'proposed', sha: proposal.sha, passedCheck: false, testsPassed: 0, testsFailed: 0, diffLines: proposal.diffLines, treeSha: proposal.treeSha, confidence: proposal.confidence });
+        continue;
+      }
+      const testsPassed = check.runs.reduce((sum, run) => sum + (run.passed ?? 0), 0);
+      const testsFailed = check.runs.reduce((sum, run) => sum + (run.failed ?? 0), 0);
+      if (!check.passed) errors[proposal.model] = check.reason;
+      candidates.push({ model: proposal.model, status: 'proposed', sha: proposal.sha, passedCheck: check.passed, testsPassed, testsFailed, diffLines: proposal.diffLines, treeSha: proposal.treeSha, confidence: proposal.confidence });
+    }
+
+    let judgeNote = '';
+    if (input.strategy === 'best_reasoning' && input.judge && candidates.some((candidate) => candidate.passedCheck)) {
+      try {
+        const judged = await council.judgeCandidates({
+          councilId,
+          subtaskId: input.subtaskId,
+          projectId: input.projectId,
+          spec: input.spec,
+          phase: input.phase.name,
+          repoPath: input.project.repoPath,
+          startSha: input.startSha,
+          judge: input.judge,
+          candidates: candidates
+            .filter((candidate) => candidate.sha)
+            .map((candidate) => ({
+              model: candidate.model,
+              sha: candidate.sha!,
+              summary: proposed.find((proposal) => proposal.model === candidate.model)!.summary,
+              passedCheck: candidate.passedCheck,
+              testsPassed: candidate.testsPassed,
+              testsFailed: candidate.testsFailed,
+              confidence: candidate.confidence,
+            })),
+        });
+        for (const candidate of candidates) candidate.scores = judged.scores[candidate.model];
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        judgeNote = ` (the judge ${input.judge.id} failed: ${failureMessage(error)})`;
+      }
+    }
+
+    const decision = pickWinner(input.strategy, candidates, input.winRates);
+    const winner = candidates.find((candidate) => candidate.model === decision.winner);
+    let applied = false;
+    if (winner?.sha) {
+      await workspace.applyCandidate({ worktree: input.subtaskWorktree, startSha: input.startSha, sha: winner.sha });
+      applied = true;
+      await audit('council.selected', `${winner.model} solution selected (${decision.reason})${judgeNote}`, { model: winner.model, sha: winner.sha, ranking: decision.ranking });
+    } else {
+      await audit('council.failed', `Council found no candidate that passes: ${decision.reason}${judgeNote}`, { ranking: decision.ranking });
+    }
+    const ordered = members.map((model) => candidates.find((candidate) => candidate.model === model)!);
+    const closed = await store.closeCouncil({
+      sessionId,
+      councilWorkflowId: councilId,
+      problemType: input.problemType,
+      candidates: ordered.map((candidate) => ({
+        ...candidate,
+        provider: input.members.find((member) => member.id === candidate.model)!.provider,
+        summary: proposed.find((proposal) => proposal.model === candidate.model)?.summary,
+        error: errors[candidate.model],
+      })),
+      winner: winner?.model,
+      reason: `${decision.reason}${judgeNote}`,
+      applied,
+      at: Date.now(),
+    });
+    return {
+      sessionId,
+      winner: winner?.sha ? { model: winner.model, sha: winner.sha } : undefined,
+      reason: `${decision.reason}${judgeNote}`,
+      candidates: ordered.map((candidate): CouncilCandidateSummary => ({
+        model: candidate.model,
+        status: candidate.status,
+        sha: candidate.sha,
+        passedCheck: candidate.passedCheck,
+        testsPassed: candidate.testsPassed,
+        testsFailed: candidate.testsFailed,
+        diffLines: candidate.diffLines,
+        error: errors[candidate.model],
+      })),
+      costUsd: closed.costUsd,
+    };
+  } finally {
+    // Cancelled or done, the candidates' worktrees go (their commits stay under refs/maestro/council).
+    await CancellationScope.nonCancellable(() => workspace.removeCouncilWorktrees({ repoPath: input.project.repoPath, project: input.project.name, councilId }));
+  }
+}
+
+function failureMessage(error: unknown): string {
+  if (error instanceof ActivityFailure) return (error.cause instanceof ApplicationFailure ? error.cause.message : (error.cause ?? error).message).split('\n')[0]!;
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
