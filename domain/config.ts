@@ -240,7 +240,7 @@ export const MaestroConfig = z
             maxCostUsd: Usd.default(2),
           })
           .prefault({}),
-        reminderMs: z.int().min(5_000).default(4 * 60 * 60_000),
+        reminderMs: z.int().refine((ms) => ms === 0 || ms >= 5_000, 'reminderMs is 0 (no reminders) or at least 5000 (5 seconds)').default(4 * 60 * 60_000),
         phases: z.partialRecord(z.enum(PHASE_NAMES), z.strictObject({ strategicReview: z.boolean().optional(), council: z.boolean().optional() })).default({}),
       })
       .prefault({}),

@@ -62,5 +62,8 @@ describe('the ladder’s other parts', () => {
     expect(humanOptions({ otherModel: 'gpt-5' }).details.retry_with_model).toBe('Try again with another model: gpt-5 has not tried this phase');
     expect(humanOptions({ earlierPhase: 'red' }).options).toEqual(['retry', 'reset', 'skip', 'cancel']);
     expect(humanOptions({}).options).toEqual(['retry', 'skip', 'cancel']);
+    const both = humanOptions({ otherModel: 'gpt-5', earlierPhase: 'green' });
+    expect(both.options).toEqual(['retry_with_model', 'retry', 'reset', 'cancel']);
+    expect(both.details.reset).toBe('Go back to green and redo the work from there');
   });
 });

@@ -26,11 +26,23 @@ export interface LadderSettings {
   reviewAttempts: number;
   /** Tier 3. */
   council: CouncilSettings;
-  /** Tier 4: a person is reminded this often while nobody answers. */
+  /** Tier 4: a person is reminded this often while nobody answers (0: never). */
   reminderMs: number;
   /** Tiers 2 and 3 per phase (both on unless switched off). */
   phases: Partial<Record<string, { strategicReview?: boolean; council?: boolean }>>;
 }
+
+/**
+ * The ladder of a subtask started before the ladder existed (its input has none): straight to a
+ * person, with no reminder timer, exactly as its history recorded.
+ */
+export const LADDER_OF_EARLIER_SUBTASKS: LadderSettings = {
+  strategicReview: false,
+  reviewAttempts: 0,
+  council: { enabled: false, members: [], size: 0, strategy: 'test_winner', judge: [], memberTimeoutMs: 0, maxCostUsd: 0 },
+  reminderMs: 0,
+  phases: {},
+};
 
 /** The kind of problem a failure is, for the council's record and its win rates: `green/assertion`. */
 export function problemTypeOf(phase: string, failure: { reason: string; outputTail: string }): string {
@@ -155,13 +167,11 @@ export function humanOptions(context: { otherModel?: string; earlierPhase?: stri
     skip: 'Skip this phase and go on',
     cancel: 'Abort the subtask (its branch stays for inspection)',
   };
-  if (context.otherModel) {
-    details.retry_with_model = `Try again with another model: ${context.otherModel} has not tried this phase`;
-    return { options: ['retry_with_model', 'retry', 'skip', 'cancel'], details };
-  }
-  if (context.earlierPhase) {
-    details.reset = `Go back to ${context.earlierPhase} and redo the work from there`;
-    return { options: ['retry', 'reset', 'skip', 'cancel'], details };
-  }
+  if (context.otherModel) details.retry_with_model = `Try again with another model: ${context.otherModel} has not tried this phase`;
+  if (context.earlierPhase) details.reset = `Go back to ${context.earlierPhase} and redo the work from there`;
+  // At most four: with both another model and an earlier phase, skipping (an admin's override still can) gives way.
+  if (context.otherModel && context.earlierPhase) return { options: ['retry_with_model', 'retry', 'reset', 'cancel'], details };
+  if (context.otherModel) return { options: ['retry_with_model', 'retry', 'skip', 'cancel'], details };
+  if (context.earlierPhase) return { options: ['retry', 'reset', 'skip', 'cancel'], details };
   return { options: ['retry', 'skip', 'cancel'], details };
 }

@@ -12,7 +12,9 @@ export interface CouncilInput {
   subtaskWorkflowId: string;
   subtaskId: string;
   projectId: string;
-  project: { name: string; repoPath: string; suites: SuiteConfig[] };
+  project: { name: string; repoPath: string; suites: SuiteConfig[]; installCommand?: string };
+  /** Which council of the subtask this is (1, 2, ...): keeps its check logs apart from earlier ones'. */
+  round: number;
   spec: SubtaskSpecSnapshot;
   phase: PhaseDefinition;
   role: 'tester' | 'developer';
@@ -51,7 +53,7 @@ export interface CouncilCandidateSummary {
 
 export interface CouncilOutcome {
   sessionId: string;
-  winner?: { model: string; sha: string };
+  winner?: { model: string; sha: string; criteria?: Array<{ index: number; met: boolean; note?: string }> };
   reason: string;
   candidates: CouncilCandidateSummary[];
   costUsd: string;

@@ -7,6 +7,7 @@ import { type Candidate, pickWinner } from '../domain/escalation.js';
 import { TASK_QUEUES } from '../domain/queues.js';
 import type { CouncilCandidateSummary, CouncilInput, CouncilOutcome } from './council.shared.js';
 import { AGENT_FAILURE_TYPES } from './subtask.shared.js';
+import { failureMessage } from './failure-message.js';
 
 const store = proxyLocalActivities<ProgressActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
 const workspace = proxyActivities<WorkspaceActivities>({ taskQueue: TASK_QUEUES.orchestrator, startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['WorkspaceError'] } });
@@ -23,6 +24,8 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
   const council = proxyActivities<CouncilActivities>({
     taskQueue: TASK_QUEUES.council,
     startToCloseTimeout: input.memberTimeoutMs,
+    // A retry after a crash shares the member's time: a hung member is cut once, not twice.
+    scheduleToCloseTimeout: input.memberTimeoutMs,
     heartbeatTimeout: input.heartbeatTimeoutMs,
     retry: { maximumAttempts: 2, nonRetryableErrorTypes: [...Object.values(AGENT_FAILURE_TYPES), 'JudgeFailure'] },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -78,6 +81,7 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
           startSha: input.startSha,
           territory: input.territory,
           suites: input.project.suites,
+          installCommand: input.project.installCommand,
           model,
           checklist: input.checklist,
           failure: input.failure,
@@ -114,7 +118,7 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
             subtaskId: input.subtaskId,
             projectId: input.projectId,
             phase: input.phase.name,
-            attempt: 900 + index,
+            attempt: 1_000 * input.round + 100 + index,
             kind: input.phase.check === 'new_tests_fail' ? 'new_tests_fail' : 'suite_passes',
             suite: input.phase.suite,
             worktree: proposal.worktree,
@@ -176,14 +180,15 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
     const winner = candidates.find((candidate) => candidate.model === decision.winner);
     let applied = false;
     if (winner?.sha) {
-      await workspace.applyCandidate({ worktree: input.subtaskWorktree, startSha: input.startSha, sha: winner.sha });
+      // Once begun, the branch is moved to the winner completely or not at all.
+      await CancellationScope.nonCancellable(() => workspace.applyCandidate({ worktree: input.subtaskWorktree, startSha: input.startSha, sha: winner.sha! }));
       applied = true;
       await audit('council.selected', `${winner.model} solution selected (${decision.reason})${judgeNote}`, { model: winner.model, sha: winner.sha, ranking: decision.ranking });
     } else {
       await audit('council.failed', `Council found no candidate that passes: ${decision.reason}${judgeNote}`, { ranking: decision.ranking });
     }
     const ordered = members.map((model) => candidates.find((candidate) => candidate.model === model)!);
-    const closed = await store.closeCouncil({
+    const record = await store.closeCouncil({
       sessionId,
       councilWorkflowId: councilId,
       problemType: input.problemType,
@@ -200,7 +205,7 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
     });
     return {
       sessionId,
-      winner: winner?.sha ? { model: winner.model, sha: winner.sha } : undefined,
+      winner: winner?.sha ? { model: winner.model, sha: winner.sha, criteria: proposed.find((proposal) => proposal.model === winner.model)?.criteria } : undefined,
       reason: `${decision.reason}${judgeNote}`,
       candidates: ordered.map((candidate): CouncilCandidateSummary => ({
         model: candidate.model,
@@ -212,15 +217,15 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
         diffLines: candidate.diffLines,
         error: errors[candidate.model],
       })),
-      costUsd: closed.costUsd,
+      costUsd: record.costUsd,
     };
+  } catch (error) {
+    await CancellationScope.nonCancellable(() =>
+      store.abandonCouncil({ workflowId: councilId, reason: isCancellation(error) ? 'cancelled' : `the council failed: ${failureMessage(error)}`, at: Date.now() }),
+    );
+    throw error;
   } finally {
     // Cancelled or done, the candidates' worktrees go (their commits stay under refs/maestro/council).
     await CancellationScope.nonCancellable(() => workspace.removeCouncilWorktrees({ repoPath: input.project.repoPath, project: input.project.name, councilId }));
   }
-}
-
-function failureMessage(error: unknown): string {
-  if (error instanceof ActivityFailure) return (error.cause instanceof ApplicationFailure ? error.cause.message : (error.cause ?? error).message).split('\n')[0]!;
-  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }

@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { AgentActivities, AgentPhaseResult } from '../activities/subtask/agent-phase.js';
 import type { ReviewActivities } from '../activities/subtask/review.js';
-import { councilMembers, humanOptions, problemTypeOf } from '../domain/escalation.js';
+import { LADDER_OF_EARLIER_SUBTASKS, councilMembers, humanOptions, problemTypeOf } from '../domain/escalation.js';
 import { atLeast, describeSpend } from '../domain/budget.js';
 import type { ModelChoice } from '../domain/models.js';
 import { formatUsd, formatUsdExact, parseUsd } from '../domain/money.js';
@@ -56,6 +56,7 @@ import {
   rejectUpdate,
   stateQuery,
 } from './subtask.shared.js';
+import { failureMessage } from './failure-message.js';
 
 const statusKey = defineSearchAttributeKey('MaestroStatus', 'KEYWORD');
 const phaseKey = defineSearchAttributeKey('MaestroPhase', 'KEYWORD');
@@ -91,6 +92,7 @@ const DEPENDENCY_RECHECK = '1 hour';
  */
 export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<SubtaskOutcome> {
   const { spec, project, phases, settings } = input;
+  const ladder = input.ladder ?? LADDER_OF_EARLIER_SUBTASKS;
   const info = workflowInfo();
   const state: SubtaskState = {
     workflowId: info.workflowId,
@@ -354,7 +356,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
     await transition('blocked', `blocked in ${phase}: ${block.reason}`, { data: { escalationId, options: block.options, tier } });
     // Nobody answering is not forgotten: a reminder now and then, in the log and on the escalation.
     for (let reminders = 1; ; reminders++) {
-      if (await condition(() => pendingInterrupt() !== undefined || (waitsForBudget && budgetChangedBy !== undefined), input.ladder.reminderMs)) break;
+      if (await condition(() => pendingInterrupt() !== undefined || (waitsForBudget && budgetChangedBy !== undefined), ladder.reminderMs > 0 ? ladder.reminderMs : undefined)) break;
       await progress.remindEscalation({ id: escalationId, at: Date.now() });
       await audit([{ actor: 'orchestrator', kind: 'escalation.reminder', message: `still waiting for a person (reminder ${reminders}): ${block.reason}`, data: { escalationId, options: block.options } }]);
     }
@@ -750,7 +752,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
       });
 
       if (attempt >= limit) {
-        const tiers = { strategicReview: input.ladder.strategicReview, council: input.ladder.council.enabled, ...input.ladder.phases[phase.name] };
+        const tiers = { strategicReview: ladder.strategicReview, council: ladder.council.enabled, ...ladder.phases[phase.name] };
         let climbed: string[] = [];
         if (tiers.strategicReview && !reviewed) {
           reviewed = true;
@@ -767,7 +769,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
             climbed = [...climbed, review.note];
           } else {
             guidance = review.guidance;
-            limit = attempt + input.ladder.reviewAttempts;
+            limit = attempt + ladder.reviewAttempts;
             continue;
           }
         }
@@ -1011,7 +1013,7 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
    * models to ask) or no winner sends the ladder on to a person, with the reason.
    */
   async function convene(phase: PhaseDefinition, role: 'tester' | 'developer', startSha: string, failure: FailureSummary, failedAttempts: number, guidance: string | undefined): Promise<{ sha: string } | { reason: string } | { answer: Interrupt }> {
-    const settings = input.ladder.council;
+    const settings = ladder.council;
     const problemType = problemTypeOf(phase.name, failure);
     const routed = await routeAttempt(phase.name, 'strategic');
     if ('answer' in routed) return routed;
@@ -1039,12 +1041,15 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
       executeChild(councilWorkflow, {
         workflowId,
         taskQueue: TASK_QUEUES.workflows,
+        // A bound on a council that never ends (its members and checks have their own, shorter ones).
+        workflowExecutionTimeout: 3 * settings.memberTimeoutMs + 3 * input.settings.checkTimeoutMs + 15 * 60_000,
         args: [
           {
             subtaskWorkflowId: info.workflowId,
             subtaskId: input.subtaskId,
             projectId: project.id,
-            project: { name: project.name, repoPath: project.repoPath, suites: project.suites },
+            project: { name: project.name, repoPath: project.repoPath, suites: project.suites, installCommand: project.installCommand },
+            round: councils,
             spec,
             phase,
             role,
@@ -1069,13 +1074,16 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
           },
         ],
       }).catch((error: unknown) => {
-        if (isCancellation(error)) throw error;
+        // Cancelled by an override or with the subtask: that ends the step. Cancelled from outside
+        // (someone stopped the council's workflow): the council failed, the ladder goes on.
+        if (isCancellation(error) && (pendingInterrupt() !== undefined || CancellationScope.current().consideredCancelled)) throw error;
         return new Error(failureMessage(error));
       }),
     );
     if (outcome === undefined) return { answer: takeInterrupt() };
     if (outcome instanceof Error) {
       state.council = { workflowId, members, status: 'failed', reason: outcome.message };
+      await progress.abandonCouncil({ workflowId, reason: `the council failed: ${outcome.message}`, at: Date.now() });
       await audit([{ actor: 'orchestrator', kind: 'council.failed', message: `the council itself failed: ${outcome.message}`, data: { workflowId } }]);
       return { reason: `the council itself failed (${outcome.message})` };
     }
@@ -1089,23 +1097,31 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
         subtaskId: input.subtaskId,
         projectId: project.id,
         phase: phase.name,
-        attempt: 800 + councils,
+        attempt: 1_000 * councils,
         kind: phase.check === 'new_tests_fail' ? 'new_tests_fail' : 'suite_passes',
         suite: phase.suite,
         worktree: state.worktree!,
         sha: outcome.winner!.sha,
         suites: project.suites,
         baselineFile: state.baseline!.file,
+      }).catch((error: unknown) => {
+        if (isCancellation(error)) throw error;
+        return new Error(failureMessage(error));
       }),
     );
     if (check === undefined) return { answer: takeInterrupt() };
+    if (check instanceof Error) {
+      await progress.recordCouncilOutcome({ sessionId: outcome.sessionId, outcome: 'failed' });
+      await transition('failed', `${phase.name}: the council's winner could not be checked on the branch: ${check.message}`);
+      return { reason: `the council's winner (${outcome.winner.model}) could not be checked on the branch: ${check.message}` };
+    }
     await progress.recordCouncilOutcome({ sessionId: outcome.sessionId, outcome: check.passed ? 'success' : 'failed' });
     if (!check.passed) {
       await transition('failed', `${phase.name}: the council's winner fails on the branch: ${check.reason}`);
       return { reason: `the council's winner (${outcome.winner.model}) fails on the branch: ${check.reason}` };
     }
     await audit([{ actor: 'council', kind: 'council.success', message: `Tests passing — council successful (${check.reason})`, data: { phase: phase.name, model: outcome.winner.model, sha: outcome.winner.sha, costUsd: outcome.costUsd } }]);
-    await recordPass(phase, failedAttempts + 1, outcome.winner.sha, check);
+    await recordPass(phase, failedAttempts + 1, outcome.winner.sha, check, outcome.winner.criteria);
     return { sha: outcome.winner.sha };
   }
 
@@ -1424,11 +1440,6 @@ function failureType(error: unknown): string | undefined {
 }
 
 /** What went wrong in a failed activity, in one line. */
-function failureMessage(error: unknown): string {
-  if (error instanceof ActivityFailure) return (error.cause ?? error).message.split('\n')[0]!;
-  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
-}
-
 function agentFailureMessage(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause.message;
   if (error instanceof ActivityFailure) return `the agent's run failed: ${error.cause?.message ?? error.message}`;

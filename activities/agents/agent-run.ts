@@ -179,6 +179,7 @@ export async function runAgentInWorktree({ config, prisma }: { config: LoadedCon
   const criteria = outcome.finish!.criteria;
   const trailers: Record<string, string> = { ...input.commit.trailers };
   if (criteria) trailers['Maestro-Criteria'] = JSON.stringify(criteria);
+  if (outcome.finish!.confidence !== undefined) trailers['Maestro-Confidence'] = String(outcome.finish!.confidence);
   // Only the role's territory is committed: whatever else changed (files a test run wrote, say) is put back.
   const inTerritory = territoryMatcher(input.territory);
   const outside = (await worktreeChanges(input.worktree)).filter((change) => !inTerritory(change.path));
@@ -204,6 +205,7 @@ export function recoveredRun(sha: string, message: string): AgentRunResult {
   const body = message.split('\n\n').slice(1).join('\n\n');
   const summary = body.replace(/\n?Maestro-[\w-]+: .*$/gm, '').trim();
   const criteriaLine = /^Maestro-Criteria: (.*)$/m.exec(message)?.[1];
+  const confidenceLine = /^Maestro-Confidence: (.*)$/m.exec(message)?.[1];
   return {
     sha,
     summary,
@@ -214,6 +216,7 @@ export function recoveredRun(sha: string, message: string): AgentRunResult {
     costUsd: formatUsdExact(0n),
     calls: 0,
     pruned: [],
+    confidence: confidenceLine !== undefined && Number.isFinite(Number(confidenceLine)) ? Number(confidenceLine) : undefined,
   };
 }
 

@@ -8,8 +8,9 @@ import { phaseCommitMessage } from '../../domain/naming.js';
 import type { PhaseName } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { projectRoot } from '../../stack/project-root.js';
-import { type AgentRunResult, cut, recoveredRun, runAgentInWorktree } from '../agents/agent-run.js';
+import { type AgentRunResult, cut, modelKeyEnvNames, recoveredRun, runAgentInWorktree } from '../agents/agent-run.js';
 import { askModel } from '../agents/ask-model.js';
+import { runCommand } from '../commands/run-command.js';
 import type { SuiteConfig } from '../commands/suites.js';
 import { changedLines, ensureDetachedWorktree, git, headCommit, keepRef, resetWorktree, treeOf } from '../git/git.js';
 import { type ActivityDeps, subtaskFolder, worktreeFolder } from '../subtask/deps.js';
@@ -30,6 +31,8 @@ export interface ProposeInput {
   startSha: string;
   territory: string[];
   suites: SuiteConfig[];
+  /** The project's install command: a fresh candidate worktree has no dependencies yet. */
+  installCommand?: string;
   model: ModelChoice;
   checklist: ChecklistItem[];
   failure: { reason: string; failingTests: string[]; outputTail: string };
@@ -90,6 +93,7 @@ export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, '
           ? recoveredRun(head.sha, head.message)
           : await (async () => {
               await resetWorktree(worktree, input.startSha);
+              if (input.installCommand) await installIn(worktree, input.installCommand, path.join(subtaskFolder(config, input.subtaskWorkflowId), 'logs', `council-${member}-install.log`), config);
               const diff = input.lastSha ? await git(worktree, ['diff', '--no-color', input.startSha, input.lastSha]) : undefined;
               return runAgentInWorktree({ config, prisma }, context, {
                 subtaskId: input.subtaskId,
@@ -191,5 +195,22 @@ function safeJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
+  }
+}
+
+/** The project's install command in a fresh candidate worktree (its tests need the dependencies). */
+async function installIn(worktree: string, command: string, logFile: string, config: ActivityDeps['config']): Promise<void> {
+  const context = Context.current();
+  const install = await runCommand({
+    command,
+    cwd: worktree,
+    logFile,
+    limits: config.commands,
+    secretEnvNames: modelKeyEnvNames(config),
+    signal: context.cancellationSignal,
+    onProgress: (progress: object) => context.heartbeat({ label: 'install', ...progress }),
+  });
+  if (install.outcome !== 'exited' || install.exitCode !== 0) {
+    throw ApplicationFailure.nonRetryable(`\`${command}\` failed in the candidate's worktree (${install.outcome}, exit ${install.exitCode}): ${install.outputTail.slice(-500)}`, 'InstallFailed');
   }
 }

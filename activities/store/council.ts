@@ -32,10 +32,11 @@ export async function closeCouncil(
   prisma: PrismaClient,
   input: { sessionId: string; councilWorkflowId: string; problemType: string; candidates: Array<Omit<RecordedCandidate, 'costUsd'>>; winner?: string; reason: string; applied: boolean; at: number },
 ): Promise<{ costUsd: string }> {
-  const spent = await prisma.modelCall.groupBy({ by: ['model'], where: { workflowId: input.councilWorkflowId }, _sum: { costUsd: true } });
-  const costOf = new Map(spent.map((row) => [row.model, row._sum.costUsd ? parseUsd(row._sum.costUsd.toFixed(12)) : 0n]));
+  // A member's calls carry the role `council:<model>`; the judge's (which may be a member's model too) `judge`.
+  const spent = await prisma.modelCall.groupBy({ by: ['role'], where: { workflowId: input.councilWorkflowId }, _sum: { costUsd: true } });
+  const costOf = new Map(spent.map((row) => [row.role ?? '', row._sum.costUsd ? parseUsd(row._sum.costUsd.toFixed(12)) : 0n]));
   const total = [...costOf.values()].reduce((sum, cost) => sum + cost, 0n);
-  const candidates: RecordedCandidate[] = input.candidates.map((candidate) => ({ ...candidate, costUsd: formatUsdExact(costOf.get(candidate.model) ?? 0n) }));
+  const candidates: RecordedCandidate[] = input.candidates.map((candidate) => ({ ...candidate, costUsd: formatUsdExact(costOf.get(`council:${candidate.model}`) ?? 0n) }));
   await prisma.$transaction([
     ...candidates.map((candidate) =>
       prisma.councilCandidate.upsert({
@@ -71,6 +72,11 @@ function candidateRow(sessionId: string, problemType: string, candidate: Recorde
     costUsd: new Prisma.Decimal(candidate.costUsd),
     won,
   };
+}
+
+/** A council that ended without deciding (cancelled, or its workflow failed) is not left `running`. */
+export async function abandonCouncil(prisma: PrismaClient, input: { workflowId: string; reason: string; at: number }): Promise<void> {
+  await prisma.councilSession.updateMany({ where: { workflowId: input.workflowId, status: 'running' }, data: { status: 'abandoned', reason: input.reason.slice(0, 2_000), decidedAt: new Date(input.at) } });
 }
 
 /** What became of the applied winner: the phase's check on the subtask's branch passed, or not. */

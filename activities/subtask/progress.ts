@@ -3,7 +3,7 @@ import { formatUsdExact, parseUsd } from '../../domain/money.js';
 import { Context } from '@temporalio/activity';
 import { servedModels } from '../models/served-models.js';
 import { decideApproval, openApproval, openEscalation, remindEscalation, resolveEscalation } from '../store/approvals.js';
-import { closeCouncil, openCouncil, recordCouncilOutcome, winRates } from '../store/council.js';
+import { abandonCouncil, closeCouncil, openCouncil, recordCouncilOutcome, winRates } from '../store/council.js';
 import { openCircuits } from '../store/circuits.js';
 import { type BudgetStatus, budgetStatus, councilSpendToday } from '../store/costs.js';
 import { type ProgressRecord, recordProgress } from '../store/progress.js';
@@ -43,6 +43,7 @@ export function createProgressActivities({ prisma, config }: Pick<ActivityDeps, 
     openCouncil: (input: Parameters<typeof openCouncil>[1]) => openCouncil(prisma, input),
     closeCouncil: (input: Parameters<typeof closeCouncil>[1]) => closeCouncil(prisma, input),
     recordCouncilOutcome: (input: Parameters<typeof recordCouncilOutcome>[1]) => recordCouncilOutcome(prisma, input),
+    abandonCouncil: (input: Parameters<typeof abandonCouncil>[1]) => abandonCouncil(prisma, input),
     /**
      * What convening a council needs: whether the councils' daily budget is spent, and each model's
      * win rate for this kind of problem (for the weighted strategy).
