@@ -64,7 +64,11 @@ export const authRouter = router({
   /** Who the console is talking as: a signed-in user, the local admin (user null), or nobody yet. */
   me: publicProcedure.output(Me).query(({ ctx }) => {
     const caller = ctx.caller;
-    if (!caller) return { user: null, signInRequired: true, reason: ctx.authProblem };
+    if (!caller) {
+      // Say why only to those whose credentials stopped working; the others just see the sign-in page.
+      const sentCredentials = ctx.http !== undefined && (ctx.http.req.headers.authorization !== undefined || readCookie(ctx.http.req, SESSION_COOKIE) !== undefined);
+      return { user: null, signInRequired: true, ...(sentCredentials ? { reason: ctx.authProblem } : {}) };
+    }
     const person = caller.via === 'session' || caller.via === 'token';
     return { user: person ? { name: caller.name, role: caller.role } : null, signInRequired: false };
   }),
