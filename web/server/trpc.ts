@@ -50,7 +50,7 @@ export function contextFactory(deps: ServerDeps) {
     } catch (error) {
       // Public procedures (health, the system status) still answer while the database is down.
       deps.log.warn({ err: error }, 'could not check the credentials of a request');
-      auth = { caller: null, problem: `Your credentials could not be checked: the database did not answer (${(error as Error).message.split('\n')[0]}).` };
+      auth = { caller: null, problem: 'Your credentials could not be checked: the database did not answer. Try again in a moment.' };
     }
     return createContextInner(deps, { ...auth, http: { req, res } });
   };

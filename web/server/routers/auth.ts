@@ -46,6 +46,9 @@ export const authRouter = router({
       }
       if (user.disabledAt) throw new TRPCError({ code: 'FORBIDDEN', message: `The account ${user.name} is disabled: ask an admin to enable it.` });
       throttle.succeeded(input.name);
+      // A sign-in over an older session replaces it rather than leaving it valid behind the new cookie.
+      const previous = ctx.http ? readCookie(ctx.http.req, SESSION_COOKIE) : undefined;
+      if (previous) await ctx.prisma.session.deleteMany({ where: { id: sha256Hex(previous) } });
       const session = await createSession(ctx.prisma, user.id);
       if (ctx.http) setSessionCookie(ctx.http.req, ctx.http.res, session.secret, session.maxAgeSeconds);
       ctx.log.info({ user: user.name, role: user.role }, 'signed in');
