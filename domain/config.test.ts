@@ -18,7 +18,7 @@ describe('resolveConfig', () => {
     expect(config.temporal).toMatchObject({ namespace: 'maestro', host: '127.0.0.1', port: 7233, uiPort: 8233, ui: true });
     expect(config.database.url).toBeUndefined();
     expect(config.database.port).toBe(55432);
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 4800 });
+    expect(config.api).toEqual({ host: '127.0.0.1', port: 4800, auth: 'auto' });
     expect(config.workers.processes).toEqual(DEFAULT_WORKER_PROCESSES);
     expect(config.workers.queues.runner.maxConcurrentActivities).toBe(2);
     expect(config.workers.queues.workflows.maxConcurrentWorkflowTasks).toBe(40);
@@ -30,7 +30,7 @@ describe('resolveConfig', () => {
       env: { MAESTRO_API_PORT: '5000', TEMPORAL_ADDRESS: 'temporal.internal:7233', MAESTRO_WORKER_PROCESSES: 'workflows;orchestrator,tester,developer,runner,council,models' },
       file: { name: 'maestro.config.json', content: { api: { port: 4000, host: '0.0.0.0' }, workers: { queues: { runner: { maxConcurrentActivities: 1 } } } } },
     });
-    expect(config.api).toEqual({ host: '0.0.0.0', port: 5000 });
+    expect(config.api).toEqual({ host: '0.0.0.0', port: 5000, auth: 'auto' });
     expect(config.temporal.address).toBe('temporal.internal:7233');
     expect(config.workers.processes).toEqual([['workflows'], ['orchestrator', 'tester', 'developer', 'runner', 'council', 'models']]);
     expect(config.workers.queues.runner.maxConcurrentActivities).toBe(1);
@@ -48,6 +48,13 @@ describe('resolveConfig', () => {
   test('an invalid value from the environment names the variable and the reason', () => {
     const problems = problemsOf(() => resolveConfig({ env: { MAESTRO_API_PORT: 'eighty' } }));
     expect(problems).toEqual([expect.stringMatching(/^MAESTRO_API_PORT \(api\.port\): expected a whole port number/)]);
+  });
+
+  test('sign-in can be required on a local bind too, and a wrong mode says the choices', () => {
+    expect(resolveConfig({ env: { MAESTRO_AUTH: 'required' } }).config.api.auth).toBe('required');
+    expect(resolveConfig({ env: {}, file: { name: 'maestro.config.json', content: { api: { auth: 'required' } } } }).config.api.auth).toBe('required');
+    expect(problemsOf(() => resolveConfig({ env: { MAESTRO_AUTH: 'off' } }))).toEqual(['MAESTRO_AUTH (api.auth): auth is one of auto, required']);
+    expect(resolveConfig({ env: { MAESTRO_STACK_TOKEN: 'x' } }).warnings).toEqual([]);
   });
 
   test('an invalid value from the file names the file and the key', () => {

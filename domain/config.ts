@@ -19,6 +19,10 @@ const HostPort = z
 const PostgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgresql:// URL, for example postgresql://user:password@host:5432/maestro');
+export const AUTH_MODES = ['auto', 'required'] as const;
+/** The supervisor's own credential for its calls to the API it started; never in a file. */
+export const STACK_TOKEN_ENV = 'MAESTRO_STACK_TOKEN';
+
 export const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 export type LogLevel = z.infer<typeof LogLevel>;
 
@@ -210,7 +214,17 @@ export const MaestroConfig = z
         port: Port.default(55432),
       })
       .prefault({}),
-    api: z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(4800) }).prefault({}),
+    api: z
+      .strictObject({
+        host: Host.default('127.0.0.1'),
+        port: Port.default(4800),
+        /**
+         * `auto`: a request without credentials acts as the local admin while the API listens on a
+         * loopback address, and must sign in otherwise; `required`: every request must sign in.
+         */
+        auth: z.enum(AUTH_MODES, { error: () => `auth is one of ${AUTH_MODES.join(', ')}` }).default('auto'),
+      })
+      .prefault({}),
     models: ModelsSettings,
     budgets: z
       .strictObject({
@@ -338,6 +352,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse: EnvPa
   { env: 'MAESTRO_POSTGRES_PORT', path: ['database', 'port'], parse: asNumber },
   { env: 'MAESTRO_API_HOST', path: ['api', 'host'], parse: asString },
   { env: 'MAESTRO_API_PORT', path: ['api', 'port'], parse: asNumber },
+  { env: 'MAESTRO_AUTH', path: ['api', 'auth'], parse: asString },
   { env: 'MAESTRO_WORKER_PROCESSES', path: ['workers', 'processes'], parse: parseQueueGroups },
   { env: 'MAESTRO_SHUTDOWN_GRACE_MS', path: ['workers', 'shutdownGraceMs'], parse: asNumber },
   { env: 'MAESTRO_MODEL_BASE_URL', path: ['models', 'baseUrl'], parse: asString },
@@ -364,7 +379,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse: EnvPa
 ];
 
 /** Variables that are read elsewhere on purpose and must not be reported as unknown. */
-const OTHER_KNOWN_ENV = new Set(['MAESTRO_CONFIG']);
+const OTHER_KNOWN_ENV = new Set(['MAESTRO_CONFIG', STACK_TOKEN_ENV]);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

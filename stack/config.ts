@@ -1,12 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type MaestroConfig, resolveConfig } from '../domain/config.js';
+import { ConfigError, type MaestroConfig, STACK_TOKEN_ENV, resolveConfig } from '../domain/config.js';
 import { hostForUrl } from './ports.js';
 
 export interface LoadedConfig extends MaestroConfig {
   /** The config file that was read, if any. */
   configFile: string | undefined;
   warnings: string[];
+  /** The supervisor's credential for its own calls to the API it started (from MAESTRO_STACK_TOKEN). */
+  stackToken: string | undefined;
 }
 
 export interface LoadConfigOptions {
@@ -41,6 +43,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
     },
     configFile: file ? configFile : undefined,
     warnings,
+    stackToken: env[STACK_TOKEN_ENV] || undefined,
   };
 }
 

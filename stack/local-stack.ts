@@ -4,7 +4,9 @@ import { createTRPCClient, httpLink } from '@trpc/client';
 import { execa } from 'execa';
 import { z } from 'zod';
 import type { QueueName } from '../domain/queues.js';
+import { STACK_TOKEN_ENV } from '../domain/config.js';
 import { SecretScrubber } from '../domain/redact.js';
+import { newApiToken } from '../web/server/auth/secrets.js';
 import type { AppRouter } from '../web/server/root.js';
 import type { SystemStatus } from '../web/server/system-status.js';
 import { Supervisor } from '../workers/supervisor.js';
@@ -46,6 +48,8 @@ export interface ReadyInfo {
   temporalUiUrl: string | undefined;
   dataDir: string;
   workers: Array<{ name: string; pid: number; queues: QueueName[] }>;
+  /** The first admin, while it still has the password the stack gave it (in `passwordFile`). */
+  firstAdmin?: { name: string; passwordFile: string; created: boolean };
 }
 
 interface WorkerGroup {
@@ -70,6 +74,9 @@ export class LocalStack {
   /** Resolves when Temporal or PostgreSQL exits on its own: the stack cannot go on without them. */
   readonly infrastructureLost: Promise<string>;
   private loseInfrastructure!: (reason: string) => void;
+  /** The supervisor's credential for its own calls to its API: new on every start, held only in memory. */
+  private readonly stackToken = newApiToken().token;
+  private firstAdmin: ReadyInfo['firstAdmin'];
 
   constructor(
     private readonly config: LoadedConfig,
@@ -83,6 +90,7 @@ export class LocalStack {
       onSpawn: (spec, pid) => lock.track({ name: spec.name, pgid: pid, match: spec.script, stopSignal: 'SIGTERM' }),
     });
     this.infrastructureLost = new Promise((resolve) => (this.loseInfrastructure = resolve));
+    sink.addSecret(this.stackToken);
   }
 
   start(): Promise<ReadyInfo> {
@@ -124,7 +132,7 @@ export class LocalStack {
         script: path.join(root, 'dist/web/server/main.js'),
         nodeOptions: NODE_OPTIONS,
         args: [],
-        env: childEnv,
+        env: { ...childEnv, [STACK_TOKEN_ENV]: this.stackToken },
         cwd: process.cwd(),
         stopTimeoutMs: 10_000,
       }),
@@ -143,7 +151,7 @@ export class LocalStack {
     ]);
     const consoleUrl = `http://${hostForUrl(this.config.api.host)}:${this.config.api.port}`;
     await this.waitUntilAllQueuesPolled(consoleUrl, groups);
-    if (this.demoModel) await startDemo(consoleUrl, this.config.dataDir, this.log);
+    if (this.demoModel) await startDemo(consoleUrl, this.apiHeaders(), this.config.dataDir, this.log);
     const pids = this.supervisor.pids();
     return {
       demo: this.demoModel !== undefined,
@@ -152,7 +160,12 @@ export class LocalStack {
       temporalUiUrl: temporal.uiUrl,
       dataDir: this.config.dataDir,
       workers: groups.map((group) => ({ ...group, pid: pids.get(group.name)! })),
+      ...(this.firstAdmin ? { firstAdmin: this.firstAdmin } : {}),
     };
+  }
+
+  private apiHeaders(): Record<string, string> {
+    return { authorization: `Bearer ${this.stackToken}` };
   }
 
   private async stopInOrder() {
@@ -257,8 +270,10 @@ export class LocalStack {
     } else {
       this.log.info('using the PostgreSQL at DATABASE_URL');
     }
-    const applied = await applyMigrationsInChild(url, this.startAbort.signal);
+    const { applied, firstAdmin } = await applyMigrationsInChild(url, this.config.dataDir, this.startAbort.signal);
     this.log.info({ applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
+    if (firstAdmin?.created) this.log.info({ user: firstAdmin.name, passwordFile: firstAdmin.passwordFile }, 'created the first admin; its password is in the file, readable by this user only');
+    this.firstAdmin = firstAdmin;
     return url;
   }
 
@@ -325,6 +340,8 @@ export class LocalStack {
       MAESTRO_TEMPORAL_UI_URL: temporal.uiUrl,
       DATABASE_URL: databaseUrl,
       MAESTRO_CONFIG: this.config.configFile,
+      // Only the API gets the supervisor's token (below), never a worker running a project's code.
+      [STACK_TOKEN_ENV]: undefined,
     };
   }
 
@@ -333,7 +350,7 @@ export class LocalStack {
    * queue (the API reads DescribeTaskQueue); pollers of an earlier run do not count.
    */
   private async waitUntilAllQueuesPolled(consoleUrl: string, groups: WorkerGroup[]) {
-    const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${consoleUrl}/trpc` })] });
+    const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${consoleUrl}/trpc`, headers: this.apiHeaders() })] });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let status: SystemStatus | undefined;
     while (Date.now() < deadline) {
@@ -362,11 +379,14 @@ export function workerGroups(processes: QueueName[][]): WorkerGroup[] {
   });
 }
 
-const MigrationOutput = z.object({ applied: z.array(z.string()) });
+const MigrationOutput = z.object({
+  applied: z.array(z.string()),
+  firstAdmin: z.object({ name: z.string(), passwordFile: z.string(), created: z.boolean() }).optional(),
+});
 
-/** Runs stack/migrate.js, so the schema engine's memory leaves with its process. */
-async function applyMigrationsInChild(databaseUrl: string, signal: AbortSignal): Promise<string[]> {
-  const result = await execa(process.execPath, [path.join(projectRoot(), 'dist/stack/migrate.js')], {
+/** Runs stack/migrate.js, so the schema engine's memory leaves with its process; it also creates the first admin. */
+async function applyMigrationsInChild(databaseUrl: string, dataDir: string, signal: AbortSignal): Promise<z.infer<typeof MigrationOutput>> {
+  const result = await execa(process.execPath, [path.join(projectRoot(), 'dist/stack/migrate.js'), '--data-dir', dataDir], {
     env: { DATABASE_URL: databaseUrl },
     stdin: 'ignore',
     reject: false,
@@ -379,7 +399,7 @@ async function applyMigrationsInChild(databaseUrl: string, signal: AbortSignal):
     const reason = scrub.scrub(String(result.stderr || result.shortMessage).replace(/^maestro: /, '').split('\n')[0]!);
     throw new StackError(`Applying database migrations failed: ${reason}`);
   }
-  return MigrationOutput.parse(JSON.parse(String(result.stdout).trim().split('\n').at(-1)!)).applied;
+  return MigrationOutput.parse(JSON.parse(String(result.stdout).trim().split('\n').at(-1)!));
 }
 
 /**

@@ -3,6 +3,7 @@
  * (a moment later) kills what is left.
  */
 import path from 'node:path';
+import { localAdminAllowed } from '../web/server/auth/loopback.js';
 import { loadConfig } from './config.js';
 import { claimDataDir } from './data-dir.js';
 import { LocalStack, type ReadyInfo } from './local-stack.js';
@@ -51,7 +52,7 @@ runMain(async () => {
     if (typeof first === 'string') {
       exitReason = first;
     } else {
-      announce(first, log, process.stdout.isTTY === true);
+      announce(first, log, process.stdout.isTTY === true, localAdminAllowed(config.api));
       exitReason = await Promise.race([stopRequested, lost]);
     }
   } catch (error) {
@@ -63,8 +64,10 @@ runMain(async () => {
   if (exitReason.startsWith('failure:')) process.exitCode = 1;
 });
 
-function announce(ready: ReadyInfo, log: ReturnType<LogSink['logger']>, tty: boolean) {
+function announce(ready: ReadyInfo, log: ReturnType<LogSink['logger']>, tty: boolean, localAdmin: boolean) {
   log.info(ready, 'Maestro is ready');
+  const signIn = ready.firstAdmin ? signInHint(ready.consoleUrl, ready.firstAdmin) : undefined;
+  if (signIn) log.info({ user: ready.firstAdmin!.name, passwordFile: ready.firstAdmin!.passwordFile }, signIn);
   if (!tty) return;
   const lines = [
     '',
@@ -76,8 +79,15 @@ function announce(ready: ReadyInfo, log: ReturnType<LogSink['logger']>, tty: boo
     ...(ready.demo
       ? ['', '  Demo mode: no model is configured, so a scripted model plays the agents on a sample project.', '  Set MAESTRO_MODEL_BASE_URL (an OpenAI-compatible endpoint) or OPENAI_API_KEY to use a real one.']
       : []),
+    ...(signIn ? ['', `  ${signIn}`] : []),
+    ...(localAdmin ? ['  On this machine the console also works without signing in, as the local admin.'] : ['  Every request must sign in: the API listens beyond this machine (or MAESTRO_AUTH=required).']),
     '  Press Ctrl-C to stop.',
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The first password is in a file only its owner can read; never in the log. */
+function signInHint(consoleUrl: string, admin: NonNullable<ReadyInfo['firstAdmin']>): string {
+  return `Sign in at ${consoleUrl} as ${admin.name}; the first password is in ${admin.passwordFile}; change it on the Account page.`;
 }

@@ -13,8 +13,8 @@ export const DEMO_SUBTASK_KEY = '1-1';
  * The offline demo: the sample shop library as project `demo`, and one subtask carried through
  * every phase by the scripted model. Run through the API like any other project; idempotent.
  */
-export async function startDemo(consoleUrl: string, dataDir: string, log: Logger): Promise<void> {
-  const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${consoleUrl}/trpc` })] });
+export async function startDemo(consoleUrl: string, headers: Record<string, string>, dataDir: string, log: Logger): Promise<void> {
+  const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${consoleUrl}/trpc`, headers })] });
   const repository = path.join(dataDir, 'demo', 'shop');
   if (!existsSync(repository)) await createSampleRepository(repository);
   try {

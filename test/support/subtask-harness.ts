@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,6 +50,8 @@ export interface SubtaskHarness {
 export interface HarnessOptions {
   /** maestro.config.json for this stack, built once the scripted model server knows its address. */
   config?: (scripted: ScriptedModelServer) => Record<string, unknown>;
+  /** Sign the harness's API client in as the first admin (with the password the stack wrote), for stacks where sign-in is required. */
+  signInAsFirstAdmin?: boolean;
 }
 
 export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv = {}, options: HarnessOptions = {}): Promise<SubtaskHarness> {
@@ -77,7 +79,8 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
       ...env,
     },
   });
-  const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${ready.consoleUrl}/trpc` })] });
+  const headers = options.signInAsFirstAdmin ? { cookie: await signIn(ready.consoleUrl, 'admin', readFileSync(path.join(dataDir, 'admin-password'), 'utf8').trim()) } : {};
+  const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${ready.consoleUrl}/trpc`, headers })] });
   const connection = await Connection.connect({ address: ready.temporalAddress });
   const temporal = new Client({ connection, namespace: 'maestro' });
   const prisma = prismaFor(embeddedDatabaseUrl(dataLayout(dataDir).postgresCredentials, ports.postgres));
@@ -162,4 +165,13 @@ async function createSampleRepositoryWith(repository: string, files: Record<stri
   }
   await git(repository, ['add', '--all']);
   await git(repository, ['commit', '--quiet', '-m', 'test files'], { name: 'Test', email: 'test@maestro.local' });
+}
+
+/** Signs in through the API, as the console does; returns the session cookie (`maestro_session=…`) to send. */
+export async function signIn(apiUrl: string, name: string, password: string): Promise<string> {
+  const response = await fetch(`${apiUrl}/trpc/auth.signIn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+  if (!response.ok) throw new Error(`signing in as ${name} failed: ${response.status} ${await response.text()}`);
+  const cookie = response.headers.getSetCookie().find((line) => line.startsWith('maestro_session='));
+  if (!cookie) throw new Error(`signing in as ${name} set no session cookie`);
+  return cookie.split(';')[0]!;
 }

@@ -10,6 +10,7 @@ import { createLogger } from '../../stack/log.js';
 import { databaseUrlOf } from '../../stack/postgres.js';
 import { projectRoot } from '../../stack/project-root.js';
 import { runMain } from '../../stack/run-main.js';
+import { localAdminAllowed } from './auth/loopback.js';
 import { createApiServer } from './http.js';
 
 
@@ -42,7 +43,10 @@ runMain(async () => {
       );
     }),
   ]);
-  log.info({ url: `http://${hostForUrl(config.api.host)}:${config.api.port}` }, 'API and console listening');
+  log.info(
+    { url: `http://${hostForUrl(config.api.host)}:${config.api.port}`, signIn: localAdminAllowed(config.api) ? 'optional on this machine' : 'required' },
+    'API and console listening',
+  );
 
   const reason = await Promise.race([
     once(process, 'SIGTERM').then(() => 'SIGTERM'),

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { agentRouter } from './routers/agent.js';
+import { authRouter } from './routers/auth.js';
 import { costsRouter } from './routers/costs.js';
 import { councilRouter } from './routers/council.js';
 import { modelsRouter } from './routers/models.js';
 import { projectRouter } from './routers/project.js';
 import { subtaskRouter } from './routers/subtask.js';
 import { systemRouter } from './routers/system.js';
+import { tokensRouter } from './routers/tokens.js';
+import { usersRouter } from './routers/users.js';
 import { publicProcedure, router } from './trpc.js';
 
 export const appRouter = router({
@@ -20,6 +23,9 @@ export const appRouter = router({
   models: modelsRouter,
   agent: agentRouter,
   council: councilRouter,
+  auth: authRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
 import { TRPCError } from '@trpc/server';
@@ -11,6 +12,7 @@ import type { Context } from './trpc.js';
 
 const AGENT_TIMEOUT_MS = 60 * 60_000;
 const GRPC_NOT_FOUND = 5;
+const GRPC_FAILED_PRECONDITION = 9;
 
 export interface StartedSubtask {
   workflowId: string;
@@ -111,13 +113,32 @@ export async function readSubtaskState(client: Client, workflowId: string) {
   }
 }
 
-/** Runs an update and turns the workflow's refusal into an answer that says what is wrong. */
+/**
+ * Runs an update and turns the workflow's refusal into an answer that says what is wrong. An update
+ * that arrived while the workflow's task was failed by the server (an activity finished meanwhile:
+ * UnhandledCommand) was not applied, and Temporal says so with FAILED_PRECONDITION: it is sent again.
+ */
 export async function sendUpdate<T>(workflowId: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    throw asTrpcError(error, workflowId);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt < UPDATE_ATTEMPTS && lostInFailedWorkflowTask(error)) {
+        await sleep(100 * attempt);
+        continue;
+      }
+      throw asTrpcError(error, workflowId);
+    }
   }
+}
+
+const UPDATE_ATTEMPTS = 4;
+
+function lostInFailedWorkflowTask(error: unknown): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as { code?: number }).code === GRPC_FAILED_PRECONDITION && /unexpected workflow task failure/i.test(cause.message)) return true;
+  }
+  return false;
 }
 
 function asTrpcError(error: unknown, workflowId: string): TRPCError {

@@ -1,10 +1,15 @@
-import { initTRPC } from '@trpc/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TRPCError, initTRPC } from '@trpc/server';
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
 import type { Client, Connection } from '@temporalio/client';
 import { ZodError } from 'zod';
 import type { PrismaClient } from '../../activities/store/prisma.js';
+import { type Role, hasRole } from '../../domain/people.js';
 import type { LoadedConfig } from '../../stack/config.js';
 import type { Logger } from '../../stack/log.js';
+import { type AuthSettings, type Caller, LOCAL_ADMIN, SIGN_IN_FIRST, resolveCaller } from './auth/caller.js';
+import { localAdminAllowed } from './auth/loopback.js';
+import { sha256Hex } from './auth/secrets.js';
 
 // --- context -------------------------------------------------------------------------------------
 
@@ -16,13 +21,39 @@ export interface ServerDeps {
   startedAt: Date;
 }
 
-/** The context without HTTP, for tests through `createCaller`. */
-export function createContextInner(deps: ServerDeps) {
-  return { ...deps };
+/** Who calls, or why nobody is recognised; and the HTTP exchange, for the procedures that set cookies. */
+export interface RequestAuth {
+  caller: Caller | null;
+  /** Why the caller is null: what to tell them. */
+  problem?: string;
+  http?: { req: IncomingMessage; res: ServerResponse };
+}
+
+/** The context without HTTP, for tests through `createCaller`; the caller is the local admin unless given. */
+export function createContextInner(deps: ServerDeps, auth: RequestAuth = { caller: LOCAL_ADMIN }) {
+  return { ...deps, caller: auth.caller, authProblem: auth.problem, http: auth.http };
+}
+
+export function authSettingsOf(config: LoadedConfig): AuthSettings {
+  return {
+    localAdmin: localAdminAllowed(config.api),
+    stackTokenHash: config.stackToken ? sha256Hex(config.stackToken) : undefined,
+  };
 }
 
 export function contextFactory(deps: ServerDeps) {
-  return (_opts: CreateHTTPContextOptions) => createContextInner(deps);
+  const settings = authSettingsOf(deps.config);
+  return async ({ req, res }: CreateHTTPContextOptions) => {
+    let auth: RequestAuth;
+    try {
+      auth = await resolveCaller(deps.prisma, req, settings);
+    } catch (error) {
+      // Public procedures (health, the system status) still answer while the database is down.
+      deps.log.warn({ err: error }, 'could not check the credentials of a request');
+      auth = { caller: null, problem: 'Your credentials could not be checked: the database did not answer. Try again in a moment.' };
+    }
+    return createContextInner(deps, { ...auth, http: { req, res } });
+  };
 }
 
 export type Context = ReturnType<typeof createContextInner>;
@@ -48,10 +79,32 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-/** Anyone who can reach the API; roles arrive with sign-in. */
+/** Anyone who can reach the API: health, auth.signIn, auth.me. */
 export const publicProcedure = t.procedure;
 
-/** Who the caller is, for the audit log. Until sign-in arrives, everyone on the local API is `user:local`. */
-export function actorOf(_ctx: Context): string {
-  return 'user:local';
+/** Refuses a caller nobody recognised (UNAUTHORIZED) or whose role is below `needed` (FORBIDDEN). */
+function withRole(needed: Role) {
+  return t.procedure.use(({ ctx, next, path }) => {
+    const caller = ctx.caller;
+    if (!caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authProblem ?? SIGN_IN_FIRST });
+    if (!hasRole(caller.role, needed)) throw new TRPCError({ code: 'FORBIDDEN', message: `${path} needs the ${needed} role; you are ${caller.role}` });
+    return next({ ctx: { ...ctx, caller } });
+  });
+}
+
+/** Roles rank reader < author < reviewer < admin; each procedure names the least it needs. */
+export const readProcedure = withRole('reader');
+export const authorProcedure = withRole('author');
+export const reviewProcedure = withRole('reviewer');
+export const adminProcedure = withRole('admin');
+
+/** The caller, for procedures behind a role (which refuse a request without one). */
+export function callerOf(ctx: Context): Caller {
+  if (!ctx.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authProblem ?? SIGN_IN_FIRST });
+  return ctx.caller;
+}
+
+/** Who the caller is, for the audit log and every signal: `user:<name>` (or `user:local`, `system:stack`). */
+export function actorOf(ctx: Context): string {
+  return callerOf(ctx).actor;
 }

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { type LiveSubtask, buildBriefing } from '../../../activities/agents/briefing.js';
 import { stateQuery } from '../../../workflows/subtask.shared.js';
-import { publicProcedure, router } from '../trpc.js';
+import { readProcedure, router } from '../trpc.js';
 
 export const agentRouter = router({
   /**
@@ -10,7 +10,7 @@ export const agentRouter = router({
    * its checklist, what each role must do, the files that matter with snippets, the last 10 events and
    * what is still open.
    */
-  briefing: publicProcedure.input(z.strictObject({ subtaskId: z.uuid('give the subtask id (a UUID), as subtask.list shows it') })).query(async ({ ctx, input }) => {
+  briefing: readProcedure.input(z.strictObject({ subtaskId: z.uuid('give the subtask id (a UUID), as subtask.list shows it') })).query(async ({ ctx, input }) => {
     const subtask = await ctx.prisma.subtask.findUnique({ where: { id: input.subtaskId }, select: { workflowId: true } });
     if (!subtask) throw new TRPCError({ code: 'NOT_FOUND', message: `No subtask ${input.subtaskId}.` });
     let live: LiveSubtask = {};

@@ -4,11 +4,11 @@ import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
 import { costSummary } from '../../../activities/store/costs.js';
 import { readBudget } from '../budgets.js';
-import { publicProcedure, router } from '../trpc.js';
+import { readProcedure, router } from '../trpc.js';
 
 export const costsRouter = router({
   /** Spend per project, subtask, model and day, with the total; filtered by project, subtask and time. */
-  summary: publicProcedure
+  summary: readProcedure
     .input(
       z
         .strictObject({ project: ProjectName.optional(), subtask: SubtaskKey.optional(), from: z.coerce.date().optional(), to: z.coerce.date().optional() })
@@ -43,5 +43,5 @@ export const costsRouter = router({
     }),
 
   /** A project's budget: its tiers, what it spent, the tier it is in, and the councils' day. */
-  budget: publicProcedure.input(z.strictObject({ project: ProjectName })).query(({ ctx, input }) => readBudget(ctx, input.project)),
+  budget: readProcedure.input(z.strictObject({ project: ProjectName })).query(({ ctx, input }) => readBudget(ctx, input.project)),
 });

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
 import { winRates } from '../../../activities/store/council.js';
-import { publicProcedure, router } from '../trpc.js';
+import { readProcedure, router } from '../trpc.js';
 
 export const councilRouter = router({
   /** Councils, newest first: members, each candidate's tests, diff size and cost, the winner and why, applied, outcome. */
-  list: publicProcedure
+  list: readProcedure
     .input(z.strictObject({ project: ProjectName.optional(), subtask: SubtaskKey.optional(), limit: z.int().min(1).max(200).default(50) }).prefault({}))
     .query(async ({ ctx, input }) => {
       let subtaskId: string | undefined;
@@ -38,7 +38,7 @@ export const councilRouter = router({
     }),
 
   /** Wins over councils sat, per model and problem type: what the weighted strategy and first-attempt routing use. */
-  winRates: publicProcedure
+  winRates: readProcedure
     .input(z.strictObject({ problemType: z.string().regex(/^[a-z_]+\/[a-z_]+$/, 'a problem type like green/assertion').optional() }).prefault({}))
     .query(({ ctx, input }) => winRates(ctx.prisma, { problemType: input.problemType })),
 });

@@ -1,12 +1,12 @@
 import { readModelStatus } from '../model-status.js';
-import { publicProcedure, router } from '../trpc.js';
+import { readProcedure, router } from '../trpc.js';
 
 export const modelsRouter = router({
   /** Providers (which have their key, what to set for the others), the models that can be called, and routing's first choices. */
-  status: publicProcedure.query(({ ctx }) => readModelStatus(ctx.config, ctx.temporal.client)),
+  status: readProcedure.query(({ ctx }) => readModelStatus(ctx.config, ctx.temporal.client)),
 
   /** Every provider's circuit breaker: failures in a row, and until when an open one is skipped. */
-  circuits: publicProcedure.query(async ({ ctx }) => {
+  circuits: readProcedure.query(async ({ ctx }) => {
     const rows = await ctx.prisma.providerCircuit.findMany({ orderBy: { provider: 'asc' } });
     const now = new Date();
     return rows.map((row) => ({

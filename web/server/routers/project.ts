@@ -4,15 +4,15 @@ import { BudgetInput, ProjectInput, ProjectName } from '../../../domain/project.
 import { projectSelect } from '../../../activities/store/projects.js';
 import { setBudget } from '../budgets.js';
 import { createProject } from '../projects.js';
-import { actorOf, publicProcedure, router } from '../trpc.js';
+import { actorOf, adminProcedure, authorProcedure, readProcedure, router } from '../trpc.js';
 
 export const projectRouter = router({
-  create: publicProcedure.input(ProjectInput).mutation(({ ctx, input }) => createProject(ctx, input)),
+  create: authorProcedure.input(ProjectInput).mutation(({ ctx, input }) => createProject(ctx, input)),
 
-  list: publicProcedure.query(({ ctx }) => ctx.prisma.project.findMany({ select: projectSelect, orderBy: { name: 'asc' } })),
+  list: readProcedure.query(({ ctx }) => ctx.prisma.project.findMany({ select: projectSelect, orderBy: { name: 'asc' } })),
 
   /** Changes the budget tiers; subtasks held at a limit look again (and go on if it is no longer reached). */
-  setBudget: publicProcedure
+  setBudget: adminProcedure
     .input(
       z
         .strictObject({ name: ProjectName, reason: z.string().trim().min(3, 'say why, in a few words: it goes to the audit log').max(2_000) })
@@ -21,7 +21,7 @@ export const projectRouter = router({
     )
     .mutation(({ ctx, input }) => setBudget(ctx, input.name, { softUsd: input.softUsd, hardUsd: input.hardUsd, emergencyUsd: input.emergencyUsd }, actorOf(ctx), input.reason)),
 
-  get: publicProcedure.input(z.object({ name: ProjectName })).query(async ({ ctx, input }) => {
+  get: readProcedure.input(z.object({ name: ProjectName })).query(async ({ ctx, input }) => {
     const project = await ctx.prisma.project.findUnique({ where: { name: input.name }, select: projectSelect });
     if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${input.name}.` });
     return project;

@@ -5,14 +5,15 @@ import { subtaskWorkflowId } from '../../../domain/naming.js';
 import { SUBTASK_STATUSES } from '../../../domain/lifecycle.js';
 import { ApproveInput, OverrideInput, RejectInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask.shared.js';
 import { readSubtaskState, sendUpdate, startSubtask } from '../subtasks.js';
-import { actorOf, publicProcedure, router } from '../trpc.js';
+import { assertMayOverride } from '../override-permission.js';
+import { actorOf, authorProcedure, readProcedure, reviewProcedure, router } from '../trpc.js';
 
 const SubtaskRef = z.object({ project: ProjectName, key: SubtaskKey });
 
 export const subtaskRouter = router({
-  start: publicProcedure.input(SubtaskSpec).mutation(({ ctx, input }) => startSubtask(ctx, input, actorOf(ctx))),
+  start: authorProcedure.input(SubtaskSpec).mutation(({ ctx, input }) => startSubtask(ctx, input, actorOf(ctx))),
 
-  list: publicProcedure
+  list: readProcedure
     .input(z.object({ project: ProjectName.optional(), status: z.enum(SUBTASK_STATUSES).optional() }).prefault({}))
     .query(({ ctx, input }) =>
       ctx.prisma.subtask.findMany({
@@ -24,15 +25,15 @@ export const subtaskRouter = router({
     ),
 
   /** The live state, from the workflow itself. */
-  state: publicProcedure.input(SubtaskRef).query(({ ctx, input }) => readSubtaskState(ctx.temporal.client, subtaskWorkflowId(input.project, input.key))),
+  state: readProcedure.input(SubtaskRef).query(({ ctx, input }) => readSubtaskState(ctx.temporal.client, subtaskWorkflowId(input.project, input.key))),
 
-  approve: publicProcedure.input(SubtaskRef.extend(ApproveInput.shape)).mutation(({ ctx, input }) => {
+  approve: reviewProcedure.input(SubtaskRef.extend(ApproveInput.shape)).mutation(({ ctx, input }) => {
     const workflowId = subtaskWorkflowId(input.project, input.key);
     const handle = ctx.temporal.client.workflow.getHandle(workflowId);
     return sendUpdate(workflowId, () => handle.executeUpdate(approveUpdate, { args: [{ actor: actorOf(ctx), comment: input.comment }] }));
   }),
 
-  reject: publicProcedure.input(SubtaskRef.extend(RejectInput.shape)).mutation(({ ctx, input }) => {
+  reject: reviewProcedure.input(SubtaskRef.extend(RejectInput.shape)).mutation(({ ctx, input }) => {
     const workflowId = subtaskWorkflowId(input.project, input.key);
     const handle = ctx.temporal.client.workflow.getHandle(workflowId);
     return sendUpdate(workflowId, () =>
@@ -40,8 +41,10 @@ export const subtaskRouter = router({
     );
   }),
 
-  override: publicProcedure.input(SubtaskRef.extend({ override: OverrideInput })).mutation(({ ctx, input }) => {
+  /** Reviewers may retry or answer an escalation with one of its options; the other overrides are an admin's. */
+  override: reviewProcedure.input(SubtaskRef.extend({ override: OverrideInput })).mutation(async ({ ctx, input }) => {
     const workflowId = subtaskWorkflowId(input.project, input.key);
+    await assertMayOverride(ctx.temporal.client, workflowId, ctx.caller, input.override.action);
     const handle = ctx.temporal.client.workflow.getHandle(workflowId);
     return sendUpdate(workflowId, () => handle.executeUpdate(overrideUpdate, { args: [{ ...input.override, actor: actorOf(ctx) }] }));
   }),

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { readSystemStatus } from '../system-status.js';
-import { publicProcedure, router } from '../trpc.js';
+import { readProcedure, router } from '../trpc.js';
 
 export const systemRouter = router({
-  status: publicProcedure.query(({ ctx }) => readSystemStatus(ctx)),
+  status: readProcedure.query(({ ctx }) => readSystemStatus(ctx)),
 
   /** The same status, pushed over server-sent events every `intervalMs`. */
-  onStatus: publicProcedure
+  onStatus: readProcedure
     .input(z.object({ intervalMs: z.int().min(500).max(60_000).default(2_000) }).prefault({}))
     .subscription(async function* ({ ctx, input, signal }) {
       while (!signal?.aborted) {
