@@ -2,6 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
+import { LiveStatusProvider } from './live-status.js';
 import { TRPCProvider, createApiClient } from './trpc.js';
 import './styles.css';
 
@@ -11,7 +12,9 @@ function Root() {
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={apiClient} queryClient={queryClient}>
-        <App />
+        <LiveStatusProvider>
+          <App />
+        </LiveStatusProvider>
       </TRPCProvider>
     </QueryClientProvider>
   );
