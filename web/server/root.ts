@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentRouter } from './routers/agent.js';
+import { boardRouter } from './routers/board.js';
 import { costsRouter } from './routers/costs.js';
 import { councilRouter } from './routers/council.js';
 import { modelsRouter } from './routers/models.js';
@@ -20,6 +21,7 @@ export const appRouter = router({
   models: modelsRouter,
   agent: agentRouter,
   council: councilRouter,
+  board: boardRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import { Suspense } from 'react';
 import { BrowserRouter, Link, NavLink, Route, Routes } from 'react-router';
 import { EmptyState, Notice } from './components/Notice.js';
+import { clock } from './format.js';
 import { useLiveStatus } from './live-status.js';
 import { ROUTES } from './routes.js';
 
@@ -44,7 +45,7 @@ function TopBar() {
         <div className={`live ${live ? 'on' : 'off'}`} title="Status updates arrive over server-sent events">
           <span className="dot" />
           {live ? 'Live' : connected ? 'Connecting…' : 'Reconnecting…'}
-          {status && <span className="checked">checked {new Date(status.checkedAt).toLocaleTimeString()}</span>}
+          {status && <span className="checked">checked {clock(status.checkedAt)}</span>}
         </div>
         {/* The signed-in user's menu goes here (auth). */}
         <div className="user-slot" data-slot="user-menu" />

@@ -1,4 +1,5 @@
 /** How the console writes times, money and names: one place, so every page reads the same. */
+import { formatUsd, parseUsd } from '../../../domain/money.js';
 
 export const STATUS_LABELS: Record<string, string> = {
   pending: 'Pending',
@@ -52,20 +53,42 @@ export function ago(iso: string | Date, now: number = Date.now()): string {
   return ms < 5_000 ? 'just now' : `${shortDuration(ms)} ago`;
 }
 
-/** Dollars: cents for people, more digits when the amount is tiny (model calls cost fractions of a cent). */
+/** Dollars as people read them: `$12.35`, `$0.0042` (the ledger's exact amounts, rounded once, here). */
 export function usd(value: string | number): string {
-  const amount = typeof value === 'string' ? Number(value) : value;
-  if (!Number.isFinite(amount) || amount === 0) return '$0.00';
-  if (Math.abs(amount) < 0.01) return `$${amount.toFixed(4)}`;
-  return `$${amount.toFixed(2)}`;
+  try {
+    return formatUsd(parseUsd(value));
+  } catch {
+    return '—';
+  }
 }
 
 export function clock(iso: string | Date): string {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+}
+
+/** A time of day for today, with the date before that. */
+export function when(iso: string | Date): string {
+  const date = new Date(iso);
+  const today = new Date();
+  if (date.toDateString() === today.toDateString()) return clock(date);
+  return date.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
+/** Money on a card: cents, or `<$0.01`. */
+export function usdShort(value: string | number): string {
+  const amount = Number(value);
+  if (!Number.isFinite(amount) || amount === 0) return '$0';
+  if (amount < 0.01) return '<$0.01';
+  return amount >= 100 ? `$${Math.round(amount)}` : `$${amount.toFixed(2)}`;
+}
+
+/** A message ends with one full stop, whatever it came with. */
+export function sentence(text: string): string {
+  return `${text.replace(/[.\s]+$/, '')}.`;
 }
 
 export function dateTime(iso: string | Date): string {
-  return new Date(iso).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return new Date(iso).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
 export const ROLE_LABELS: Record<string, string> = {
@@ -75,4 +98,14 @@ export const ROLE_LABELS: Record<string, string> = {
   runner: 'Runner',
   reviewer: 'A reviewer',
   person: 'A person',
+};
+
+/** The short name on a card: the persona, or who must act. */
+export const ROLE_SHORT: Record<string, string> = {
+  tester: 'Tara',
+  developer: 'Devon',
+  orchestrator: 'Orion',
+  runner: 'Runner',
+  reviewer: 'Reviewer',
+  person: 'Person',
 };

@@ -5,11 +5,13 @@ import { subtaskWorkflowId } from '../../../domain/naming.js';
 import { SUBTASK_STATUSES } from '../../../domain/lifecycle.js';
 import { ApproveInput, OverrideInput, RejectInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask.shared.js';
 import { readSubtaskState, sendUpdate, startSubtask } from '../subtasks.js';
+import { subtaskPageProcedures } from './subtask-page.js';
 import { actorOf, publicProcedure, router } from '../trpc.js';
 
 const SubtaskRef = z.object({ project: ProjectName, key: SubtaskKey });
 
 export const subtaskRouter = router({
+  ...subtaskPageProcedures,
   start: publicProcedure.input(SubtaskSpec).mutation(({ ctx, input }) => startSubtask(ctx, input, actorOf(ctx))),
 
   list: publicProcedure
