@@ -11,24 +11,30 @@ type Action = inferRouterOutputs<AppRouter>['subtask']['actions']['actions'][num
 /** The buttons for what the workflow accepts right now; each opens a dialog that asks why. */
 export function ActionBar({ project, subtaskKey, actions, note }: { project: string; subtaskKey: string; actions: Action[]; note?: string }) {
   const [open, setOpen] = useState<Action | undefined>();
-  if (actions.length === 0) return note ? <p className="muted action-note">{note}</p> : null;
+  // The dialog outlives the buttons: after an action the workflow may accept nothing more, and its result must still show.
   return (
-    <div className="action-bar" data-testid="actions">
-      {actions.map((action) => (
-        <button
-          key={action.action}
-          type="button"
-          className={`button ${action.tone === 'primary' ? (action.action === 'approve' ? 'success' : 'primary') : action.tone === 'danger' ? 'danger' : ''}`}
-          title={action.detail}
-          onClick={() => setOpen(action)}
-          data-testid={`action-${action.action}`}
-        >
-          {action.label}
-          {action.recommended && <span className="recommended">recommended</span>}
-        </button>
-      ))}
+    <>
+      {actions.length === 0 ? (
+        note && <p className="muted action-note">{note}</p>
+      ) : (
+        <div className="action-bar" data-testid="actions">
+          {actions.map((action) => (
+            <button
+              key={action.action}
+              type="button"
+              className={`button ${action.tone === 'primary' ? (action.action === 'approve' ? 'success' : 'primary') : action.tone === 'danger' ? 'danger' : ''}`}
+              title={action.detail}
+              onClick={() => setOpen(action)}
+              data-testid={`action-${action.action}`}
+            >
+              {action.label}
+              {action.recommended && <span className="recommended">recommended</span>}
+            </button>
+          ))}
+        </div>
+      )}
       {open && <ActionDialog project={project} subtaskKey={subtaskKey} action={open} onClose={() => setOpen(undefined)} />}
-    </div>
+    </>
   );
 }
 
@@ -45,12 +51,14 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
   const override = useMutation(trpc.subtask.override.mutationOptions());
   const pending = approve.isPending || reject.isPending || override.isPending;
 
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     first.current?.focus();
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
+    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && close.current();
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  }, []);
 
   const set = (field: string) => (event: { target: { value: string } }) => setValues({ ...values, [field]: event.target.value });
   const missing = action.required.filter((field) => !(values[field] ?? '').trim());
@@ -145,7 +153,7 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
             {outcome?.ok ? 'Close' : 'Cancel'}
           </button>
           {!outcome?.ok && (
-            <button type="submit" className={`button ${action.tone === 'danger' ? 'danger' : 'primary'}`} disabled={pending || missing.length > 0 || shortReason} data-testid="action-confirm">
+            <button type="submit" className={`button ${action.tone === 'danger' ? 'danger' : action.action === 'approve' ? 'success' : 'primary'}`} disabled={pending || missing.length > 0 || shortReason} data-testid="action-confirm">
               {pending ? 'Sending…' : action.label}
             </button>
           )}

@@ -18,9 +18,9 @@ const STEP_ICONS: Record<string, string> = {
   rebase: '↻',
   council: '⚖',
   activity: '•',
-  approval: '✋',
+  approval: '◈',
   escalation: '⚑',
-  wait: '⏱',
+  wait: '◷',
 };
 
 const VISIT_LABELS: Record<string, string> = {
@@ -57,10 +57,11 @@ export function Timeline({ timeline, now }: { timeline: TimelineData; now: numbe
 function PhaseVisit({ visit, start, span, now }: { visit: Visit; start: number; span: number; now: number }) {
   const begin = Date.parse(visit.startedAt);
   const finish = visit.endedAt ? Date.parse(visit.endedAt) : now;
-  const rows: Array<{ at: string; step?: Step; decision?: Decision }> = [
-    ...visit.steps.map((step) => ({ at: step.scheduledAt, step })),
-    ...visit.decisions.map((decision) => ({ at: decision.at, decision })),
-  ].sort((a, b) => a.at.localeCompare(b.at));
+  // In history order: events written in the same instant keep the order the workflow wrote them in.
+  const rows: Array<{ id: number; step?: Step; decision?: Decision }> = [
+    ...visit.steps.map((step) => ({ id: step.id, step })),
+    ...visit.decisions.map((decision) => ({ id: decision.id, decision })),
+  ].sort((a, b) => a.id - b.id);
   return (
     <section className={`visit visit-${visit.status}`} data-testid={`timeline-phase-${visit.phase}`} data-status={visit.status}>
       <header className="visit-header">

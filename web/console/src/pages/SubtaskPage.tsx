@@ -200,7 +200,7 @@ function TimelineTab({ project, subtaskKey, running }: TabProps) {
   if (!timeline.data) return <Notice tone="loading">Reading the workflow's history from Temporal…</Notice>;
   if (timeline.data.phases.length === 0) {
     return (
-      <EmptyState title="Nothing has happened yet" icon="⏱">
+      <EmptyState title="Nothing has happened yet" icon="◷">
         <p>The workflow has started; its first step appears here as soon as it is scheduled.</p>
       </EmptyState>
     );
