@@ -109,3 +109,10 @@ export const ROLE_SHORT: Record<string, string> = {
   reviewer: 'Reviewer',
   person: 'Person',
 };
+
+/** What went wrong, for a person: the API's own words, or its validation issues one by one. */
+export function errorMessage(error: unknown): string {
+  const issues = (error as { data?: { issues?: Array<{ path: string; message: string }> } } | null)?.data?.issues;
+  if (issues && issues.length > 0) return issues.map((issue) => `${issue.path ? `${issue.path.replace(/^override\./, '')}: ` : ''}${issue.message}`).join('; ');
+  return error instanceof Error ? error.message : String(error);
+}

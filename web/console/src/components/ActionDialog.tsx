@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { AppRouter } from '../../../server/root.js';
-import { STATUS_LABELS, phaseLabel } from '../format.js';
+import { STATUS_LABELS, errorMessage, phaseLabel } from '../format.js';
 import { useTRPC } from '../trpc.js';
 import './ActionDialog.css';
 
@@ -96,7 +96,7 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
       }
       setOutcome({ ok: true, message: `${DONE[action.action]} The subtask is ${STATUS_LABELS[state.status]?.toLowerCase() ?? state.status}${state.phase ? ` in ${phaseLabel(state.phase)}` : ''}${state.paused ? ', paused' : ''}.` });
     } catch (error) {
-      setOutcome({ ok: false, message: (error as Error).message });
+      setOutcome({ ok: false, message: errorMessage(error) });
     } finally {
       await queryClient.invalidateQueries();
     }

@@ -38,7 +38,7 @@ export function CheckResults({ checks }: { checks: Checks }) {
             <span className={`badge ${run.passed ? 'ok' : 'bad'}`}>{run.kind === 'baseline' ? 'baseline' : run.passed ? 'passed' : 'failed'}</span>
             <span className="check-title">
               {phaseLabel(run.phase)}
-              {run.kind !== 'baseline' && <span className="muted"> · attempt {run.attempt > 800 ? 'council' : run.attempt}</span>}
+              {run.kind !== 'baseline' && <span className="muted"> · {attemptLabel(run.attempt)}</span>}
             </span>
             <span className="muted check-kind">{KIND_LABELS[run.kind] ?? run.kind}</span>
             <span className="check-meta">
@@ -104,6 +104,13 @@ function SuiteBlock({ suite }: { suite: Suite }) {
       )}
     </div>
   );
+}
+
+/** The workflow numbers a council's checks apart: 900s for each member's candidate, 800s for the winner on the branch. */
+function attemptLabel(attempt: number): string {
+  if (attempt >= 900) return `council candidate ${attempt - 899}`;
+  if (attempt >= 800) return "the council's winner";
+  return `attempt ${attempt}`;
 }
 
 function rank(status: string): number {

@@ -1,4 +1,5 @@
 import type { inferRouterOutputs } from '@trpc/server';
+import { memo } from 'react';
 import { Link } from 'react-router';
 import type { AppRouter } from '../../../server/root.js';
 import { ROLE_LABELS, ROLE_SHORT, STATUS_LABELS, phaseLabel, shortDuration, usd, usdShort } from '../format.js';
@@ -9,7 +10,7 @@ import './SubtaskCard.css';
 type Card = inferRouterOutputs<AppRouter>['board']['list']['subtasks'][number];
 
 /** One subtask on the board: what it is, where it is, who acts, what it cost, how old it is. */
-export function SubtaskCard({ card }: { card: Card }) {
+export const SubtaskCard = memo(function SubtaskCard({ card }: { card: Card }) {
   const attention = card.awaitingApproval ? 'Awaiting approval' : card.escalated || card.status === 'blocked' ? 'Needs a person' : undefined;
   return (
     <Link
@@ -46,4 +47,4 @@ export function SubtaskCard({ card }: { card: Card }) {
       </div>
     </Link>
   );
-}
+});

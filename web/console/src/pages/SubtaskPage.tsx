@@ -13,7 +13,7 @@ import { ModelCalls } from '../components/ModelCalls.js';
 import { EmptyState, Notice } from '../components/Notice.js';
 import { Progress } from '../components/Progress.js';
 import { Timeline } from '../components/Timeline.js';
-import { ago, dateTime, sentence, usd } from '../format.js';
+import { ago, dateTime, errorMessage, sentence, usd } from '../format.js';
 import { useTRPC } from '../trpc.js';
 import './SubtaskPage.css';
 
@@ -43,14 +43,14 @@ export function SubtaskPage() {
         <Breadcrumb project={project} subtaskKey={key} />
         {notFound ? (
           <EmptyState title={`No subtask ${key} in ${project}`} icon="?" testId="subtask-not-found">
-            <p>{detail.error.message}</p>
+            <p>{errorMessage(detail.error)}</p>
             <p>
               <Link to="/">Back to the board</Link>
             </p>
           </EmptyState>
         ) : (
           <Notice tone="error" title="The subtask could not be loaded.">
-            {detail.error.message}
+            {errorMessage(detail.error)}
           </Notice>
         )}
       </div>
@@ -131,7 +131,7 @@ export function SubtaskPage() {
         {actions.data ? (
           <ActionBar project={project} subtaskKey={key} actions={actions.data.actions} note={actions.data.note} />
         ) : actions.error ? (
-          <p className="error-text">The actions could not be read: {actions.error.message}</p>
+          <p className="error-text">The actions could not be read: {errorMessage(actions.error)}</p>
         ) : (
           <p className="muted action-note">Asking the workflow what it accepts…</p>
         )}
@@ -196,7 +196,7 @@ function TimelineTab({ project, subtaskKey, running }: TabProps) {
   const trpc = useTRPC();
   const timeline = useQuery({ ...trpc.subtask.timeline.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 2_000 : false });
   const now = useNow(running);
-  if (timeline.error) return <Notice tone="error" title="The timeline could not be built.">{timeline.error.message}</Notice>;
+  if (timeline.error) return <Notice tone="error" title="The timeline could not be built.">{errorMessage(timeline.error)}</Notice>;
   if (!timeline.data) return <Notice tone="loading">Reading the workflow's history from Temporal…</Notice>;
   if (timeline.data.phases.length === 0) {
     return (
@@ -211,7 +211,7 @@ function TimelineTab({ project, subtaskKey, running }: TabProps) {
 function DiffTab({ project, subtaskKey, running }: TabProps) {
   const trpc = useTRPC();
   const diff = useQuery({ ...trpc.subtask.diff.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 5_000 : false });
-  if (diff.error) return <Notice tone="error" title="The diff could not be read.">{diff.error.message}</Notice>;
+  if (diff.error) return <Notice tone="error" title="The diff could not be read.">{errorMessage(diff.error)}</Notice>;
   if (!diff.data) return <Notice tone="loading">Reading the branch from git…</Notice>;
   if (!diff.data.ready) return <EmptyState title="No changes yet" icon="±"><p>{diff.data.message}</p></EmptyState>;
   if (diff.data.files.length === 0) {
@@ -242,7 +242,7 @@ function DiffTab({ project, subtaskKey, running }: TabProps) {
 function ChecksTab({ project, subtaskKey, running }: TabProps) {
   const trpc = useTRPC();
   const checks = useQuery({ ...trpc.subtask.checks.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 3_000 : false });
-  if (checks.error) return <Notice tone="error" title="The check results could not be read.">{checks.error.message}</Notice>;
+  if (checks.error) return <Notice tone="error" title="The check results could not be read.">{errorMessage(checks.error)}</Notice>;
   if (!checks.data) return <Notice tone="loading">Loading the check results…</Notice>;
   return <CheckResults checks={checks.data} />;
 }
@@ -250,7 +250,7 @@ function ChecksTab({ project, subtaskKey, running }: TabProps) {
 function CallsTab({ project, subtaskKey, running }: TabProps) {
   const trpc = useTRPC();
   const calls = useQuery({ ...trpc.subtask.modelCalls.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 3_000 : false });
-  if (calls.error) return <Notice tone="error" title="The model calls could not be read.">{calls.error.message}</Notice>;
+  if (calls.error) return <Notice tone="error" title="The model calls could not be read.">{errorMessage(calls.error)}</Notice>;
   if (!calls.data) return <Notice tone="loading">Loading the cost ledger…</Notice>;
   return <ModelCalls data={calls.data} />;
 }
