@@ -2,6 +2,7 @@ import { tracked, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { git, gitRaw } from '../../../activities/git/git.js';
 import { formatUsdExact, parseUsd } from '../../../domain/money.js';
+import { redactUrl } from '../../../domain/redact.js';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
 import { type SubtaskState, stateQuery } from '../../../workflows/subtask.shared.js';
@@ -79,7 +80,7 @@ export const subtaskPageProcedures = {
         updatedAt: row.updatedAt.toISOString(),
         completedAt: row.completedAt?.toISOString() ?? null,
       },
-      project: { name: row.project.name, baseBranch: row.project.baseBranch, repository: row.project.repoUrl ?? row.project.repoPath },
+      project: { name: row.project.name, baseBranch: row.project.baseBranch, repository: redactUrl(row.project.repoUrl ?? row.project.repoPath) },
       live: live.state,
       liveError: live.error ?? null,
       cost: { totalUsd: formatUsdExact(parseUsd(spend._sum.costUsd?.toFixed(12) ?? '0')), calls: spend._count },
