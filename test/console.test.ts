@@ -22,7 +22,7 @@ describe('the console shell in a real browser', () => {
     const page = await browser.newPage();
     const failedRequests: string[] = [];
     page.on('requestfailed', (request) => failedRequests.push(request.url()));
-    await page.goto(shared.apiUrl);
+    await page.goto(`${shared.apiUrl}/system`);
 
     await expect.poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 }).toMatch(/All \d+ queues polled/);
     expect(await page.getByTestId('temporal-card').innerText()).toContain('Reachable');
@@ -42,7 +42,7 @@ describe('the console shell in a real browser', () => {
 
   test('deep links fall back to the console instead of a 404', async () => {
     const page = await browser.newPage();
-    const response = await page.goto(`${shared.apiUrl}/subtasks/shop-3-1`);
+    const response = await page.goto(`${shared.apiUrl}/subtasks/shop/3-1`);
     expect(response?.status()).toBe(200);
     await expect.poll(() => page.locator('.brand').innerText(), { timeout: 10_000 }).toContain('Maestro');
     await page.close();

@@ -42,6 +42,7 @@ export async function recordProgress(prisma: PrismaClient, record: ProgressRecor
     ...(update.completed ? { completedAt: at } : {}),
     ...(update.complexity !== undefined ? { complexity: update.complexity } : {}),
     ...(update.routing !== undefined ? { routing: update.routing as Prisma.InputJsonValue } : {}),
+    ...checklistProgressOf(record.events),
   };
   await prisma.$transaction([
     ...(Object.keys(data).length > 0 ? [prisma.subtask.update({ where: { id: record.subtaskId }, data })] : []),
@@ -60,4 +61,13 @@ export async function recordProgress(prisma: PrismaClient, record: ProgressRecor
       skipDuplicates: true,
     }),
   ]);
+}
+
+/** The newest checklist progress (`3/9`) an event reports: what the board shows until the next one. */
+function checklistProgressOf(events: readonly AuditEvent[]): { checklistDone?: number; checklistTotal?: number } {
+  for (const event of [...events].reverse()) {
+    const match = typeof event.data?.progress === 'string' ? /^(\d+)\/(\d+)$/.exec(event.data.progress) : null;
+    if (match) return { checklistDone: Number(match[1]), checklistTotal: Number(match[2]) };
+  }
+  return {};
 }

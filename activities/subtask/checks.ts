@@ -5,7 +5,8 @@ import { type Baseline, type CheckVerdict, type SuiteRun, evaluateCheck } from '
 import type { CheckKind, PhaseName, SuiteName } from '../../domain/phases.js';
 import { type SuiteConfig, runSuites } from '../commands/suites.js';
 import { runCommand } from '../commands/run-command.js';
-import { resetWorktree } from '../git/git.js';
+import { git, resetWorktree } from '../git/git.js';
+import { recordCheckRun } from '../store/check-runs.js';
 import { recordProgress } from '../store/progress.js';
 import { type ActivityDeps, modelKeyEnvNames, subtaskFolder } from './deps.js';
 
@@ -82,6 +83,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
           throw new Error(`\`${input.installCommand}\` failed (${install.outcome}, exit ${install.exitCode}): ${install.outputTail.slice(-500)}`);
         }
       }
+      const startedAt = new Date();
       const runs = await runSuites({ suites: input.suites, cwd: input.worktree, logDir, label: 'baseline', ...options });
       const baseline: Baseline = { passing: {}, failing: {} };
       for (const run of runs) {
@@ -92,6 +94,19 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
       mkdirSync(folder, { recursive: true });
       const file = path.join(folder, 'baseline.json');
       writeFileSync(file, JSON.stringify(baseline, null, 2));
+      const failing = Object.values(baseline.failing).flat().length;
+      await recordCheckRun(prisma, {
+        ...runIdentity(input),
+        phase: 'setup',
+        attempt: 1,
+        kind: 'baseline',
+        ...(await commitOf(input.worktree, 'HEAD')),
+        passed: runs.every((run) => run.outcome === 'exited'),
+        reason: `baseline: ${Object.values(baseline.passing).flat().length} test(s) pass${failing > 0 ? `, ${failing} already fail` : ''}`,
+        runs,
+        startedAt,
+        finishedAt: new Date(),
+      });
       return {
         file,
         passing: Object.values(baseline.passing).flat().length,
@@ -104,6 +119,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
     async runCheck(input: CheckInput): Promise<CheckResult> {
       await resetWorktree(input.worktree, input.sha);
       const baseline = JSON.parse(readFileSync(input.baselineFile, 'utf8')) as Baseline;
+      const startedAt = new Date();
       const runs = await runSuites({
         suites: input.suites,
         cwd: input.worktree,
@@ -113,9 +129,32 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
       });
       const verdict = evaluateCheck(input.kind, runs, baseline, input.suite);
       const failing = runs.find((run) => run.exitCode !== 0 || run.outcome !== 'exited') ?? runs.at(-1);
+      await recordCheckRun(prisma, {
+        ...runIdentity(input),
+        phase: input.phase,
+        attempt: input.attempt,
+        kind: input.kind,
+        ...(await commitOf(input.worktree, input.sha)),
+        passed: verdict.passed,
+        reason: verdict.reason,
+        runs,
+        startedAt,
+        finishedAt: new Date(),
+      });
       return { ...verdict, runs: runs.map(reference), outputTail: (failing?.outputTail ?? '').slice(-2_000) };
     },
   };
+}
+
+/** Who ran this check, and a key that is the same when the activity's write is retried, not when the tests are. */
+function runIdentity(input: { workflowId: string; subtaskId: string; projectId: string }) {
+  const info = Context.current().info;
+  return { workflowId: input.workflowId, subtaskId: input.subtaskId, projectId: input.projectId, key: `${input.workflowId}/${info.workflowExecution?.runId ?? 'run'}/${info.activityId}/${info.attempt}` };
+}
+
+async function commitOf(worktree: string, ref: string): Promise<{ sha: string; treeSha: string }> {
+  const [sha, treeSha] = (await git(worktree, ['rev-parse', `${ref}^{commit}`, `${ref}^{tree}`])).split('\n');
+  return { sha: sha!, treeSha: treeSha! };
 }
 
 function reference(run: SuiteRun): RunReference {

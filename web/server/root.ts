@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentRouter } from './routers/agent.js';
 import { authRouter } from './routers/auth.js';
+import { boardRouter } from './routers/board.js';
 import { costsRouter } from './routers/costs.js';
 import { councilRouter } from './routers/council.js';
 import { modelsRouter } from './routers/models.js';
@@ -26,6 +27,7 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   tokens: tokensRouter,
+  board: boardRouter,
 });
 
 export type AppRouter = typeof appRouter;

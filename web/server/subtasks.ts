@@ -45,19 +45,21 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
   if (sameBranch) {
     throw new TRPCError({ code: 'CONFLICT', message: `Subtask ${sameBranch.key} works on the branch ${branch} already: choose another key or title.` });
   }
+  const suites = projectSuites(project);
+  // Without an integration suite there are no integration phases to run.
+  const phases = DEFAULT_PHASES.filter((phase) => phase.suite !== 'integration' || suites.some((suite) => suite.suite === 'integration'));
   const subtaskId =
     existing?.id ??
     (
       await ctx.prisma.subtask.upsert({
         where: { workflowId },
-        create: { projectId: project.id, key: spec.key, title: spec.title, description: spec.description, risk: spec.risk, workflowId, spec },
+        create: { projectId: project.id, key: spec.key, title: spec.title, description: spec.description, risk: spec.risk, workflowId, spec, checklistDone: 0, checklistTotal: phases.length + spec.acceptanceCriteria.length },
         update: {},
         select: { id: true },
       })
     ).id;
 
   const settings = ctx.config.subtasks;
-  const suites = projectSuites(project);
   const input: SubtaskWorkflowInput = {
     subtaskId,
     spec,
@@ -70,8 +72,7 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
       suites,
       territories: projectTerritories(project),
     },
-    // Without an integration suite there are no integration phases to run.
-    phases: DEFAULT_PHASES.filter((phase) => phase.suite !== 'integration' || suites.some((suite) => suite.suite === 'integration')),
+    phases,
     settings: {
       maxAttempts: settings.maxAttempts,
       retryBackoffMs: settings.retryBackoffMs,

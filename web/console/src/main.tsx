@@ -3,6 +3,7 @@ import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { SignInGate } from './auth/SignInGate.js';
+import { LiveStatusProvider } from './live-status.js';
 import { TRPCProvider, createApiClient } from './trpc.js';
 import './styles.css';
 
@@ -13,7 +14,9 @@ function Root() {
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={apiClient} queryClient={queryClient}>
         <SignInGate>
-          <App />
+          <LiveStatusProvider>
+            <App />
+          </LiveStatusProvider>
         </SignInGate>
       </TRPCProvider>
     </QueryClientProvider>

@@ -1,4 +1,4 @@
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import type { AppRouter } from '../../server/root.js';
 
@@ -10,7 +10,12 @@ export function createApiClient() {
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: httpSubscriptionLink({ url: '/trpc' }),
-        false: httpBatchLink({ url: '/trpc' }),
+        false: splitLink({
+          // Temporal's status takes a moment: asked on its own, it never holds back a batch (the board's).
+          condition: (op) => op.path.startsWith('system.'),
+          true: httpLink({ url: '/trpc' }),
+          false: httpBatchLink({ url: '/trpc' }),
+        }),
       }),
     ],
   });

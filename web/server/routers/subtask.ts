@@ -7,10 +7,12 @@ import { ApproveInput, OverrideInput, RejectInput, approveUpdate, overrideUpdate
 import { readSubtaskState, sendUpdate, startSubtask } from '../subtasks.js';
 import { assertMayOverride } from '../override-permission.js';
 import { actorOf, authorProcedure, readProcedure, reviewProcedure, router } from '../trpc.js';
+import { subtaskPageProcedures } from './subtask-page.js';
 
 const SubtaskRef = z.object({ project: ProjectName, key: SubtaskKey });
 
 export const subtaskRouter = router({
+  ...subtaskPageProcedures,
   start: authorProcedure.input(SubtaskSpec).mutation(({ ctx, input }) => startSubtask(ctx, input, actorOf(ctx))),
 
   list: readProcedure

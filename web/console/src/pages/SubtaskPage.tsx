@@ -1,0 +1,340 @@
+import { useQuery } from '@tanstack/react-query';
+import type { inferRouterOutputs } from '@trpc/server';
+import { type ReactNode, useEffect, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import type { AppRouter } from '../../../server/root.js';
+import { ActionBar } from '../components/ActionDialog.js';
+import { ActivityLog } from '../components/ActivityLog.js';
+import { PhaseBadge, RiskBadge, StatusBadge } from '../components/Badges.js';
+import { CheckResults } from '../components/CheckResults.js';
+import { Checklist } from '../components/Checklist.js';
+import { DiffViewer } from '../components/DiffViewer.js';
+import { ModelCalls } from '../components/ModelCalls.js';
+import { EmptyState, Notice } from '../components/Notice.js';
+import { Progress } from '../components/Progress.js';
+import { Timeline } from '../components/Timeline.js';
+import { ago, dateTime, errorMessage, sentence, usd } from '../format.js';
+import { useTRPC } from '../trpc.js';
+import './SubtaskPage.css';
+
+type Detail = inferRouterOutputs<AppRouter>['subtask']['detail'];
+
+const TABS = [
+  { id: 'timeline', label: 'Timeline' },
+  { id: 'diff', label: 'Changes' },
+  { id: 'checks', label: 'Checks' },
+  { id: 'calls', label: 'Model calls' },
+] as const;
+type Tab = (typeof TABS)[number]['id'];
+
+/** One subtask: where it is, what happened, what it changed, what it cost, and what a person can do now. */
+export function SubtaskPage() {
+  const { project = '', key = '' } = useParams();
+  const trpc = useTRPC();
+  const ref = { project, key };
+  const detail = useQuery({ ...trpc.subtask.detail.queryOptions(ref), refetchInterval: (query) => (isFinished(query.state.data) ? false : 2_000) });
+  const running = !isFinished(detail.data);
+  const actions = useQuery({ ...trpc.subtask.actions.queryOptions(ref), enabled: Boolean(detail.data), refetchInterval: running ? 2_000 : false });
+
+  if (detail.error) {
+    const notFound = detail.error.data?.code === 'NOT_FOUND';
+    return (
+      <div className="page">
+        <Breadcrumb project={project} subtaskKey={key} />
+        {notFound ? (
+          <EmptyState title={`No subtask ${key} in ${project}`} icon="?" testId="subtask-not-found">
+            <p>{errorMessage(detail.error)}</p>
+            <p>
+              <Link to="/">Back to the board</Link>
+            </p>
+          </EmptyState>
+        ) : (
+          <Notice tone="error" title="The subtask could not be loaded.">
+            {errorMessage(detail.error)}
+          </Notice>
+        )}
+      </div>
+    );
+  }
+  if (!detail.data) {
+    return (
+      <div className="page">
+        <Breadcrumb project={project} subtaskKey={key} />
+        <Notice tone="loading">Loading {project}/{key}…</Notice>
+      </div>
+    );
+  }
+  const data = detail.data;
+  const live = data.live;
+  const status = live?.status ?? data.subtask.status;
+  const phase = live?.phase ?? data.subtask.phase;
+  const progress = live ? parseProgress(live.progress) : data.subtask.progress;
+
+  return (
+    <div className="page subtask-page">
+      <Breadcrumb project={project} subtaskKey={key} />
+      <header className="subtask-header">
+        <div className="subtask-heading">
+          <h1>{data.subtask.title}</h1>
+          <div className="subtask-badges">
+            <span data-testid="subtask-status">
+              <StatusBadge status={status} />
+            </span>
+            <span data-testid="subtask-phase">
+              <PhaseBadge phase={phase} />
+            </span>
+            <RiskBadge risk={data.subtask.risk} />
+            {live?.paused && <span className="badge warn">paused</span>}
+            {progress && (
+              <span className="header-progress" data-testid="subtask-progress">
+                <Progress done={progress.done} total={progress.total} />
+              </span>
+            )}
+          </div>
+          <div className="subtask-meta">
+            <span>
+              <code>
+                {project}/{key}
+              </code>
+            </span>
+            {data.subtask.branch && (
+              <span>
+                branch <code>{data.subtask.branch}</code>
+              </span>
+            )}
+            <span title={dateTime(data.subtask.createdAt)}>created {ago(data.subtask.createdAt)}</span>
+            {live && live.phase && live.status !== 'completed' && (
+              <span>
+                attempt {live.attempt} of {live.maxAttempts}
+              </span>
+            )}
+            <span data-testid="subtask-cost">
+              {usd(data.cost.totalUsd)} in {data.cost.calls} model call{data.cost.calls === 1 ? '' : 's'}
+            </span>
+            {live?.model && <span title={live.model.reason}>model {live.model.id}</span>}
+          </div>
+        </div>
+        <div className="subtask-links">
+          {data.temporalUrl ? (
+            <a className="button" href={data.temporalUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">
+              Open in Temporal UI ↗
+            </a>
+          ) : (
+            <span className="muted" title="MAESTRO_TEMPORAL_UI_URL is not set">
+              No Temporal UI configured
+            </span>
+          )}
+        </div>
+      </header>
+
+      <div className="subtask-actions">
+        {actions.data ? (
+          <ActionBar project={project} subtaskKey={key} actions={actions.data.actions} note={actions.data.note} />
+        ) : actions.error ? (
+          <p className="error-text">The actions could not be read: {errorMessage(actions.error)}</p>
+        ) : (
+          <p className="muted action-note">Asking the workflow what it accepts…</p>
+        )}
+      </div>
+
+      <Banners data={data} />
+
+      <div className="subtask-grid">
+        <div className="subtask-main">
+          <Tabs project={project} subtaskKey={key} running={running} />
+        </div>
+        <aside className="subtask-side">
+          <Panel title="Checklist" extra={progress ? `${progress.done}/${progress.total}` : undefined}>
+            {live ? (
+              <Checklist items={live.checklist} current={live.phase} />
+            ) : (
+              <p className="muted">The checklist lives in the workflow, which cannot be asked right now{data.liveError ? `: ${data.liveError}` : ''}.</p>
+            )}
+          </Panel>
+          <Panel title="Activity">
+            <ActivityLog project={project} subtaskKey={key} />
+          </Panel>
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function Tabs({ project, subtaskKey, running }: { project: string; subtaskKey: string; running: boolean }) {
+  const [params, setParams] = useSearchParams();
+  const tab = (TABS.find((candidate) => candidate.id === params.get('tab'))?.id ?? 'timeline') as Tab;
+  return (
+    <section className="panel tabs-panel">
+      <div className="tabs" role="tablist">
+        {TABS.map((candidate) => (
+          <button
+            key={candidate.id}
+            type="button"
+            role="tab"
+            aria-selected={tab === candidate.id}
+            className={`tab${tab === candidate.id ? ' active' : ''}`}
+            onClick={() => setParams(candidate.id === 'timeline' ? {} : { tab: candidate.id }, { replace: true })}
+            data-testid={`tab-${candidate.id}`}
+          >
+            {candidate.label}
+          </button>
+        ))}
+      </div>
+      <div className="tab-body" role="tabpanel">
+        {tab === 'timeline' && <TimelineTab project={project} subtaskKey={subtaskKey} running={running} />}
+        {tab === 'diff' && <DiffTab project={project} subtaskKey={subtaskKey} running={running} />}
+        {tab === 'checks' && <ChecksTab project={project} subtaskKey={subtaskKey} running={running} />}
+        {tab === 'calls' && <CallsTab project={project} subtaskKey={subtaskKey} running={running} />}
+      </div>
+    </section>
+  );
+}
+
+type TabProps = { project: string; subtaskKey: string; running: boolean };
+
+function TimelineTab({ project, subtaskKey, running }: TabProps) {
+  const trpc = useTRPC();
+  const timeline = useQuery({ ...trpc.subtask.timeline.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 2_000 : false });
+  const now = useNow(running);
+  if (timeline.error) return <Notice tone="error" title="The timeline could not be built.">{errorMessage(timeline.error)}</Notice>;
+  if (!timeline.data) return <Notice tone="loading">Reading the workflow's history from Temporal…</Notice>;
+  if (timeline.data.phases.length === 0) {
+    return (
+      <EmptyState title="Nothing has happened yet" icon="◷">
+        <p>The workflow has started; its first step appears here as soon as it is scheduled.</p>
+      </EmptyState>
+    );
+  }
+  return <Timeline timeline={timeline.data} now={now} />;
+}
+
+function DiffTab({ project, subtaskKey, running }: TabProps) {
+  const trpc = useTRPC();
+  const diff = useQuery({ ...trpc.subtask.diff.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 5_000 : false });
+  if (diff.error) return <Notice tone="error" title="The diff could not be read.">{errorMessage(diff.error)}</Notice>;
+  if (!diff.data) return <Notice tone="loading">Reading the branch from git…</Notice>;
+  if (!diff.data.ready) return <EmptyState title="No changes yet" icon="±"><p>{diff.data.message}</p></EmptyState>;
+  if (diff.data.files.length === 0) {
+    return (
+      <EmptyState title="No changes yet" icon="±">
+        <p>
+          <code>{diff.data.branch}</code> is still where it started; the agents' commits show up here.
+        </p>
+      </EmptyState>
+    );
+  }
+  return (
+    <div data-testid="diff">
+      <p className="diff-summary">
+        <code>{diff.data.branch}</code> against <code>{diff.data.baseSha.slice(0, 8)}</code>: {diff.data.files.length} file{diff.data.files.length === 1 ? '' : 's'},{' '}
+        <span className="adds">+{diff.data.additions}</span> <span className="dels">−{diff.data.deletions}</span>
+      </p>
+      {diff.data.truncated && (
+        <Notice tone="warning" title="Truncated." testId="diff-truncated">
+          {diff.data.notice}
+        </Notice>
+      )}
+      <DiffViewer text={diff.data.text} files={diff.data.files} />
+    </div>
+  );
+}
+
+function ChecksTab({ project, subtaskKey, running }: TabProps) {
+  const trpc = useTRPC();
+  const checks = useQuery({ ...trpc.subtask.checks.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 3_000 : false });
+  if (checks.error) return <Notice tone="error" title="The check results could not be read.">{errorMessage(checks.error)}</Notice>;
+  if (!checks.data) return <Notice tone="loading">Loading the check results…</Notice>;
+  return <CheckResults checks={checks.data} />;
+}
+
+function CallsTab({ project, subtaskKey, running }: TabProps) {
+  const trpc = useTRPC();
+  const calls = useQuery({ ...trpc.subtask.modelCalls.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 3_000 : false });
+  if (calls.error) return <Notice tone="error" title="The model calls could not be read.">{errorMessage(calls.error)}</Notice>;
+  if (!calls.data) return <Notice tone="loading">Loading the cost ledger…</Notice>;
+  return <ModelCalls data={calls.data} />;
+}
+
+function Banners({ data }: { data: Detail }) {
+  const live = data.live;
+  return (
+    <>
+      {data.liveError && !isFinished(data) && (
+        <Notice tone="warning" title="The workflow cannot be asked right now:">
+          {sentence(data.liveError)} The page shows what the database knows.
+        </Notice>
+      )}
+      {data.pendingApproval && (
+        <Notice tone="warning" title={`Waiting for approval of the ${data.pendingApproval.gate}`} testId="approval-banner">
+          since {ago(data.pendingApproval.requestedAt)}: {data.pendingApproval.gate === 'plan' ? 'no agent acts before a reviewer approves the plan.' : 'every check passed; a reviewer approves the merge, or sends it back.'}
+        </Notice>
+      )}
+      {live?.blocked && (
+        <Notice tone="error" title="Blocked:" testId="blocked-banner">
+          {live.blocked.reason}
+          {data.openEscalation && (
+            <ul className="escalation-options">
+              {data.openEscalation.options.map((option) => (
+                <li key={option.id}>
+                  <strong>{option.label}</strong>
+                  {option.id === data.openEscalation!.recommendedOption && <span className="badge ok">recommended</span>}
+                  {option.detail && <span className="muted"> — {option.detail}</span>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Notice>
+      )}
+      {live?.lastFailure && !live.blocked && live.status !== 'completed' && (
+        <Notice tone="warning" title={`${live.lastFailure.phase} attempt ${live.lastFailure.attempt} failed:`}>
+          {live.lastFailure.reason}
+        </Notice>
+      )}
+    </>
+  );
+}
+
+function Panel({ title, extra, children }: { title: string; extra?: string; children: ReactNode }) {
+  return (
+    <section className="panel side-panel">
+      <h2 className="panel-title">
+        {title}
+        {extra && <span className="muted">{extra}</span>}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+function Breadcrumb({ project, subtaskKey }: { project: string; subtaskKey: string }) {
+  return (
+    <nav className="breadcrumb" aria-label="Breadcrumb">
+      <Link to="/">Board</Link>
+      <span aria-hidden>/</span>
+      <Link to={`/?project=${encodeURIComponent(project)}`}>{project}</Link>
+      <span aria-hidden>/</span>
+      <span>{subtaskKey}</span>
+    </nav>
+  );
+}
+
+function isFinished(data: Detail | undefined): boolean {
+  const status = data?.live?.status ?? data?.subtask.status;
+  return status === 'completed' || status === 'cancelled';
+}
+
+function parseProgress(progress: string): { done: number; total: number } | null {
+  const match = /^(\d+)\/(\d+)$/.exec(progress);
+  return match ? { done: Number(match[1]), total: Number(match[2]) } : null;
+}
+
+/** The clock, ticking while something runs: running bars grow. */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
+}

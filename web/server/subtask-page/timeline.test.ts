@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { describe, expect, test } from 'vitest';
+import { projectRoot } from '../../../stack/project-root.js';
+import { buildTimeline } from './timeline.js';
+
+/** Histories recorded from real runs (test/histories), read as the API reads a live one. */
+function recorded(name: string) {
+  const history = historyFromJSON(JSON.parse(readFileSync(path.join(projectRoot(), 'test', 'histories', `${name}.json`), 'utf8')));
+  return buildTimeline(`subtask-${name}`, history.events ?? []);
+}
+
+const summary = (timeline: ReturnType<typeof recorded>) => timeline.phases.map((visit) => `${visit.phase}:${visit.status}`);
+
+describe('the phase timeline from a real history', () => {
+  test('a medium-risk subtask rejected once, then approved: every phase, twice from green, with who decided', () => {
+    const timeline = recorded('medium-rejected-then-approved');
+    expect(timeline.status).toBe('completed');
+    expect(summary(timeline)).toEqual([
+      'setup:passed',
+      'red:passed',
+      'green:passed',
+      'refactor:passed',
+      'integration_red:passed',
+      'integration_green:passed',
+      'verify:passed',
+      'complete:failed',
+      'green:passed',
+      'refactor:passed',
+      'integration_red:passed',
+      'integration_green:passed',
+      'verify:passed',
+      'complete:passed',
+    ]);
+    const red = timeline.phases[1]!;
+    expect(red.steps.map((step) => [step.kind, step.status, step.attempt])).toEqual([
+      ['agent', 'completed', 1],
+      ['check', 'completed', 1],
+    ]);
+    expect(red.steps[0]!.outcome).toMatch(/^committed [0-9a-f]{8}/);
+    expect(red.steps[1]).toMatchObject({ passed: true, taskQueue: 'maestro-runner', activityAttempts: 1 });
+    expect(Date.parse(red.startedAt)).toBeLessThanOrEqual(Date.parse(red.endedAt!));
+
+    const rejected = timeline.phases[7]!;
+    expect(rejected.steps[0]).toMatchObject({ kind: 'approval', status: 'failed', actor: 'user:local' });
+    expect(rejected.decisions).toEqual([expect.objectContaining({ kind: 'reject', actor: 'user:local', detail: 'back to green: please name the rounding step' })]);
+    const merged = timeline.phases.at(-1)!;
+    expect(merged.steps.map((step) => step.kind)).toEqual(['approval', 'merge']);
+    expect(merged.steps[1]!.outcome).toMatch(/^merged as [0-9a-f]{8}$/);
+    expect(merged.decisions[0]).toMatchObject({ kind: 'approve', actor: 'user:local', detail: 'looks right' });
+    expect(timeline.decisions.map((decision) => decision.action)).toEqual(['reject', 'approve']);
+  });
+
+  test('overrides: the plan gate, a reassign, a pause and resume, a skipped phase, a forced completion', () => {
+    const timeline = recorded('high-risk-overrides');
+    expect(timeline.phases[0]).toMatchObject({ phase: 'plan', status: 'passed' });
+    expect(timeline.phases[0]!.decisions.map((decision) => decision.action)).toEqual(['reassign', 'approve']);
+    expect(timeline.phases[0]!.decisions[0]!.detail).toBe('tester → maestro-developer · the tester pool is busy');
+    const refactor = timeline.phases.find((visit) => visit.phase === 'refactor')!;
+    expect(refactor.status).toBe('skipped');
+    expect(refactor.steps[0]).toMatchObject({ kind: 'agent', status: 'cancelled' });
+    expect(refactor.decisions[0]).toMatchObject({ action: 'skip', detail: 'nothing to refactor here' });
+    expect(timeline.decisions.map((decision) => decision.action)).toEqual(['reassign', 'approve', 'pause', 'resume', 'skip', 'force_complete']);
+    expect(timeline.phases.at(-1)!.steps[0]).toMatchObject({ kind: 'approval', status: 'completed', outcome: 'force complete by user:local' });
+  });
+
+  test('retries, the backoff between them, and a person answering the escalation', () => {
+    const timeline = recorded('green-blocked-then-retried');
+    const green = timeline.phases[2]!;
+    expect(green.phase).toBe('green');
+    expect(green.attempts).toBe(3);
+    expect(green.steps.filter((step) => step.kind === 'check').map((step) => step.passed)).toEqual([false, false, false, true]);
+    expect(green.steps.filter((step) => step.kind === 'wait').map((step) => step.label)).toEqual(['Waited 50 ms', 'Waited 100 ms']);
+    const escalation = green.steps.find((step) => step.kind === 'escalation')!;
+    expect(escalation).toMatchObject({ status: 'completed', actor: 'user:local', outcome: 'answered by user:local: retry' });
+    expect(green.decisions[0]).toMatchObject({ action: 'retry', detail: 'hint: round to cents with Math.round' });
+    expect(green.status).toBe('passed');
+  });
+
+  test('an activity a dead worker left is retried, and the timeline says how many tries it took', () => {
+    const timeline = recorded('developer-killed');
+    const green = timeline.phases.find((visit) => visit.phase === 'green')!;
+    expect(green.steps[0]).toMatchObject({ kind: 'agent', activityAttempts: 2, status: 'completed' });
+  });
+});
