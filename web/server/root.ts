@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { agentRouter } from './routers/agent.js';
 import { costsRouter } from './routers/costs.js';
 import { councilRouter } from './routers/council.js';
+import { escalationRouter } from './routers/escalation.js';
+import { eventsRouter } from './routers/events.js';
+import { inboxRouter } from './routers/inbox.js';
+import { metricsRouter } from './routers/metrics.js';
+import { queuesRouter } from './routers/queues.js';
 import { modelsRouter } from './routers/models.js';
 import { projectRouter } from './routers/project.js';
 import { subtaskRouter } from './routers/subtask.js';
@@ -20,6 +25,11 @@ export const appRouter = router({
   models: modelsRouter,
   agent: agentRouter,
   council: councilRouter,
+  inbox: inboxRouter,
+  escalation: escalationRouter,
+  queues: queuesRouter,
+  metrics: metricsRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

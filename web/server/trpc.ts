@@ -55,3 +55,9 @@ export const publicProcedure = t.procedure;
 export function actorOf(_ctx: Context): string {
   return 'user:local';
 }
+
+// Role procedures: placeholders until sign-in lands (issue 6, auth branch).
+export const readProcedure = publicProcedure;
+export const authorProcedure = publicProcedure;
+export const reviewProcedure = publicProcedure;
+export const adminProcedure = publicProcedure;

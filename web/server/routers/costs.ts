@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
 import { costSummary } from '../../../activities/store/costs.js';
-import { readBudget } from '../budgets.js';
-import { publicProcedure, router } from '../trpc.js';
+import { readBudget, readBudgets } from '../budgets.js';
+import { publicProcedure, readProcedure, router } from '../trpc.js';
 
 export const costsRouter = router({
   /** Spend per project, subtask, model and day, with the total; filtered by project, subtask and time. */
@@ -44,4 +44,7 @@ export const costsRouter = router({
 
   /** A project's budget: its tiers, what it spent, the tier it is in, and the councils' day. */
   budget: publicProcedure.input(z.strictObject({ project: ProjectName })).query(({ ctx, input }) => readBudget(ctx, input.project)),
+
+  /** Every project's budget: tiers, spend and the tier reached; and the councils' day, once. */
+  budgets: readProcedure.query(({ ctx }) => readBudgets(ctx)),
 });
