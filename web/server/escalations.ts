@@ -1,24 +1,10 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { EscalationAnswerInput } from '../../domain/escalation-answer.js';
 import { PHASE_NAMES } from '../../domain/phases.js';
 import { type OverrideInput, overrideUpdate } from '../../workflows/subtask.shared.js';
 import { readSubtaskState, sendUpdate } from './subtasks.js';
 import type { Context } from './trpc.js';
-
-export const ESCALATION_OPTIONS = ['retry', 'retry_with_model', 'skip', 'reset', 'cancel', 'force_complete', 'raise_budget'] as const;
-
-export const EscalationAnswerInput = z.strictObject({
-  id: z.uuid('give the escalation id, as inbox.escalations lists it'),
-  option: z.enum(ESCALATION_OPTIONS, { error: () => `choose one of the escalation's options: ${ESCALATION_OPTIONS.join(', ')}` }),
-  reason: z.string().trim().min(3, 'say why, in a few words: it goes to the audit log').max(2_000),
-  /** For retry: what the next attempt should know. */
-  hint: z.string().trim().max(4_000).optional(),
-  /** For retry_with_model: the model; by default the one the escalation names. */
-  model: z.string().regex(/^[\w.:/@-]{1,120}$/, 'a model id from the registry, like gpt-5').optional(),
-  /** For reset: the phase to go back to; by default the one the escalation names. */
-  phase: z.enum(PHASE_NAMES, { error: () => `a phase: ${PHASE_NAMES.join(', ')}` }).optional(),
-});
-export type EscalationAnswerInput = z.infer<typeof EscalationAnswerInput>;
 
 const OfferedOption = z.array(z.object({ id: z.string(), detail: z.string().optional() }));
 

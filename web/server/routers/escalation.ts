@@ -1,4 +1,5 @@
-import { EscalationAnswerInput, answerEscalation } from '../escalations.js';
+import { EscalationAnswerInput } from '../../../domain/escalation-answer.js';
+import { answerEscalation } from '../escalations.js';
 import { actorOf, reviewProcedure, router } from '../trpc.js';
 
 export const escalationRouter = router({
