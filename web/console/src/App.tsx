@@ -1,7 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import type { inferRouterOutputs } from '@trpc/server';
+import { BrowserRouter, Link, NavLink, Route, Routes } from 'react-router';
 import type { AppRouter } from '../../server/root.js';
+import { routes } from './routes.js';
 import { useTRPC } from './trpc.js';
 
 type SystemStatus = inferRouterOutputs<AppRouter>['system']['status'];
@@ -24,31 +26,74 @@ export function App() {
   const connected = live.status === 'pending' || live.status === 'idle' ? Boolean(initial.data) : live.status !== 'error';
 
   return (
-    <div className="app">
-      <header className="topbar">
-        <div className="brand">
-          <span className="logo" aria-hidden>
-            ♪
-          </span>
-          <span className="name">Maestro</span>
-          <span className="subtitle">Control room</span>
-        </div>
-        <div className={`live ${live.data ? 'on' : 'off'}`} title="Status updates arrive over server-sent events">
-          <span className="dot" />
-          {live.data ? 'Live' : connected ? 'Connecting…' : 'Reconnecting…'}
-          {status && <span className="checked">checked {new Date(status.checkedAt).toLocaleTimeString()}</span>}
-        </div>
-      </header>
-      <main>
-        {!status && initial.error && (
-          <div className="notice error" role="alert">
-            <strong>The Maestro API is not answering.</strong> {initial.error.message}. Is <code>npm start</code> running?
+    <BrowserRouter>
+      <div className="app">
+        <header className="topbar">
+          <Link to="/" className="brand">
+            <span className="logo" aria-hidden>
+              ♪
+            </span>
+            <span className="name">Maestro</span>
+            <span className="subtitle">Control room</span>
+          </Link>
+          <Navigation />
+          <div className={`live ${live.data ? 'on' : 'off'}`} title="Status updates arrive over server-sent events">
+            <span className="dot" />
+            {live.data ? 'Live' : connected ? 'Connecting…' : 'Reconnecting…'}
+            {status && <span className="checked">checked {new Date(status.checkedAt).toLocaleTimeString()}</span>}
           </div>
-        )}
-        {!status && !initial.error && <div className="notice">Connecting to the Maestro API…</div>}
-        {status && <SystemOverview status={status} />}
-      </main>
-    </div>
+        </header>
+        <main>
+          <Routes>
+            <Route
+              path="/"
+              element={
+                <>
+                  {!status && initial.error && (
+                    <div className="notice error" role="alert">
+                      <strong>The Maestro API is not answering.</strong> {initial.error.message}. Is <code>npm start</code> running?
+                    </div>
+                  )}
+                  {!status && !initial.error && <div className="notice">Connecting to the Maestro API…</div>}
+                  {status && <SystemOverview status={status} />}
+                </>
+              }
+            />
+            {routes.map((route) => (
+              <Route key={route.path} path={route.path} element={route.element} />
+            ))}
+            <Route
+              path="*"
+              element={
+                <div className="notice">
+                  This page does not exist (yet). <Link to="/">Back to the system status</Link>.
+                </div>
+              }
+            />
+          </Routes>
+        </main>
+      </div>
+    </BrowserRouter>
+  );
+}
+
+/** The pages, with how many approvals and escalations wait. */
+function Navigation() {
+  const trpc = useTRPC();
+  const counts = useQuery({ ...trpc.inbox.counts.queryOptions(), refetchInterval: 10_000 });
+  const waiting: Record<string, number | undefined> = { '/approvals': counts.data?.approvals, '/escalations': counts.data?.escalations };
+  return (
+    <nav className="ops-nav" aria-label="Pages">
+      <NavLink to="/" end>
+        Status
+      </NavLink>
+      {routes.map((route) => (
+        <NavLink key={route.path} to={route.path}>
+          {route.label}
+          {waiting[route.path] ? <span className="count">{waiting[route.path]}</span> : null}
+        </NavLink>
+      ))}
+    </nav>
   );
 }
 
