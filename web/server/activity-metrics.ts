@@ -120,22 +120,43 @@ export async function roleMetrics(prisma: PrismaClient, filter: { role: string; 
   };
 }
 
-/** Every role's throughput and failure rate since `since`, for the queues page. */
+/** Every role's throughput and failure rate since `since`, with a throughput series each, for the queues page. */
 export async function rolesSummary(prisma: PrismaClient, filter: { since: Date }, now = new Date()) {
   const windowMs = Math.max(60_000, now.getTime() - filter.since.getTime());
-  const rows = await prisma.$queryRaw<Array<{ role: string; runs: number; failed: number; cancelled: number; p50: number; p95: number; lastRunAt: Date }>>`
-    SELECT role, count(*)::int AS runs,
-      (count(*) FILTER (WHERE outcome = 'failed'))::int AS failed,
-      (count(*) FILTER (WHERE outcome = 'cancelled'))::int AS cancelled,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY "durationMs") AS p50,
-      percentile_cont(0.95) WITHIN GROUP (ORDER BY "durationMs") AS p95,
-      max("endedAt") AS "lastRunAt"
-    FROM "ActivityRun"
-    WHERE "endedAt" >= ${filter.since}
-    GROUP BY role
-    ORDER BY role`;
+  const bucketMs = bucketMsFor(windowMs);
+  const [rows, buckets] = await Promise.all([
+    prisma.$queryRaw<Array<{ role: string; runs: number; failed: number; cancelled: number; p50: number; p95: number; lastRunAt: Date }>>`
+      SELECT role, count(*)::int AS runs,
+        (count(*) FILTER (WHERE outcome = 'failed'))::int AS failed,
+        (count(*) FILTER (WHERE outcome = 'cancelled'))::int AS cancelled,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY "durationMs") AS p50,
+        percentile_cont(0.95) WITHIN GROUP (ORDER BY "durationMs") AS p95,
+        max("endedAt") AS "lastRunAt"
+      FROM "ActivityRun"
+      WHERE "endedAt" >= ${filter.since}
+      GROUP BY role
+      ORDER BY role`,
+    prisma.$queryRaw<Array<{ role: string; bucket: bigint; runs: number; failed: number }>>`
+      SELECT role, floor(extract(epoch FROM "endedAt") * 1000 / ${bucketMs})::bigint AS bucket, count(*)::int AS runs,
+        (count(*) FILTER (WHERE outcome = 'failed'))::int AS failed
+      FROM "ActivityRun"
+      WHERE "endedAt" >= ${filter.since}
+      GROUP BY 1, 2`,
+  ]);
+  const counted = new Map(buckets.map((row) => [`${row.role} ${Number(row.bucket)}`, row]));
+  const first = Math.floor(filter.since.getTime() / bucketMs);
+  const last = Math.floor(now.getTime() / bucketMs);
+  const seriesOf = (role: string) => {
+    const series = [];
+    for (let bucket = Math.max(first, last - 119); bucket <= last; bucket++) {
+      const row = counted.get(`${role} ${bucket}`);
+      series.push({ at: new Date(bucket * bucketMs).toISOString(), runs: row?.runs ?? 0, failed: row?.failed ?? 0 });
+    }
+    return series;
+  };
   return {
     since: filter.since.toISOString(),
+    bucketMs,
     roles: rows.map((row) => ({
       role: row.role,
       runs: row.runs,
@@ -146,6 +167,7 @@ export async function rolesSummary(prisma: PrismaClient, filter: { since: Date }
       p50: round(row.p50),
       p95: round(row.p95),
       lastRunAt: row.lastRunAt.toISOString(),
+      series: seriesOf(row.role),
     })),
   };
 }

@@ -1,4 +1,5 @@
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Client, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
 import { TRPCError } from '@trpc/server';
 import { subtaskBranch, subtaskWorkflowId } from '../../domain/naming.js';
@@ -11,6 +12,7 @@ import type { Context } from './trpc.js';
 
 const AGENT_TIMEOUT_MS = 60 * 60_000;
 const GRPC_NOT_FOUND = 5;
+const GRPC_FAILED_PRECONDITION = 9;
 
 export interface StartedSubtask {
   workflowId: string;
@@ -111,13 +113,31 @@ export async function readSubtaskState(client: Client, workflowId: string) {
   }
 }
 
+const UPDATE_ATTEMPTS = 4;
+
 /** Runs an update and turns the workflow's refusal into an answer that says what is wrong. */
 export async function sendUpdate<T>(workflowId: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    throw asTrpcError(error, workflowId);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt < UPDATE_ATTEMPTS && updateNotDelivered(error)) {
+        await sleep(100 * attempt);
+        continue;
+      }
+      throw asTrpcError(error, workflowId);
+    }
   }
+}
+
+/**
+ * The workflow task that carried the update failed before the update was accepted (new events
+ * arrived meanwhile: Temporal answers FAILED_PRECONDITION, "unexpected workflow task failure"), so
+ * it was never applied and sending it again is safe.
+ */
+function updateNotDelivered(error: unknown): boolean {
+  const cause = error instanceof ServiceError ? (error.cause as { code?: number; message?: string } | undefined) : undefined;
+  return cause?.code === GRPC_FAILED_PRECONDITION && /unexpected workflow task failure/i.test(cause.message ?? '');
 }
 
 function asTrpcError(error: unknown, workflowId: string): TRPCError {

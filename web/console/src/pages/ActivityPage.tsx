@@ -50,8 +50,7 @@ export function ActivityPage() {
   // Typing settles for a moment before the log is asked again.
   useEffect(() => {
     const timer = setTimeout(() => {
-      if ((searchText.trim() || undefined) !== filter.search) set({ q: searchText.trim() });
-      if ((actorText.trim() || undefined) !== filter.actor) set({ actor: actorText.trim() });
+      if ((searchText.trim() || undefined) !== filter.search || (actorText.trim() || undefined) !== filter.actor) set({ q: searchText.trim(), actor: actorText.trim() });
     }, 350);
     return () => clearTimeout(timer);
   }, [searchText, actorText]);

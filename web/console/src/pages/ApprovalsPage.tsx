@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { AppRouter } from '../../../server/root.js';
 import { ApiError } from '../components/ops/ApiError.js';
@@ -20,6 +20,13 @@ export function ApprovalsPage() {
   const [params, setParams] = useSearchParams();
   const project = params.get('project') ?? '';
   const approvals = useQuery({ ...trpc.inbox.approvals.queryOptions(project ? { project } : {}), refetchInterval: 5_000 });
+  // Approved or rejected here: kept on the page with the result, though the inbox no longer lists them.
+  const [settled, setSettled] = useState<Record<string, Approval>>({});
+  const shown = useMemo(() => {
+    const listed = approvals.data ?? [];
+    const kept = Object.values(settled).filter((approval) => !listed.some((row) => row.id === approval.id) && (!project || approval.project === project));
+    return [...listed, ...kept].sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+  }, [approvals.data, settled, project]);
 
   return (
     <div className="ops-page approvals-page">
@@ -28,17 +35,17 @@ export function ApprovalsPage() {
       </PageHead>
       {approvals.error && <ApiError what="the approvals" error={approvals.error} onRetry={() => void approvals.refetch()} />}
       {!approvals.data && !approvals.error && <div className="ops-loading">Loading the approvals…</div>}
-      {approvals.data?.length === 0 && (
+      {approvals.data && shown.length === 0 && (
         <EmptyState icon="✓" title="Nothing waits for approval" testId="approvals-empty">
           {project ? <>No gate of <strong>{project}</strong> is waiting. </> : null}
           When a medium- or high-risk subtask reaches a gate it appears here, and stays until someone approves or rejects it. Low-risk work merges by
           itself once its checks pass. From a terminal: <code>maestro approvals</code>.
         </EmptyState>
       )}
-      {approvals.data && approvals.data.length > 0 && (
+      {shown.length > 0 && (
         <ul className="approval-list" data-testid="approvals-list">
-          {approvals.data.map((approval) => (
-            <ApprovalCard key={approval.id} approval={approval} />
+          {shown.map((approval) => (
+            <ApprovalCard key={approval.id} approval={approval} onSettled={() => setSettled((kept) => ({ ...kept, [approval.id]: approval }))} />
           ))}
         </ul>
       )}
@@ -46,14 +53,17 @@ export function ApprovalsPage() {
   );
 }
 
-function ApprovalCard({ approval }: { approval: Approval }) {
+function ApprovalCard({ approval, onSettled }: { approval: Approval; onSettled: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [mode, setMode] = useState<'idle' | 'reject'>('idle');
   const [comment, setComment] = useState('');
   const [returnTo, setReturnTo] = useState<string>(approval.gate === 'plan' ? 'red' : 'green');
   const ref = { project: approval.project, key: approval.subtask.key };
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.inbox.pathKey() });
+  const refresh = () => {
+    onSettled();
+    return queryClient.invalidateQueries({ queryKey: trpc.inbox.pathKey() });
+  };
   const approve = useMutation(trpc.subtask.approve.mutationOptions({ onSuccess: refresh }));
   const reject = useMutation(trpc.subtask.reject.mutationOptions({ onSuccess: refresh }));
   const busy = approve.isPending || reject.isPending;

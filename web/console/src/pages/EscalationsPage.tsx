@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { AppRouter } from '../../../server/root.js';
 import type { EscalationAnswerInput } from '../../../../domain/escalation-answer.js';
@@ -28,6 +28,13 @@ export function EscalationsPage() {
   const [params, setParams] = useSearchParams();
   const project = params.get('project') ?? '';
   const escalations = useQuery({ ...trpc.inbox.escalations.queryOptions(project ? { project } : {}), refetchInterval: 5_000 });
+  // Answered here: kept on the page with the result, though the inbox no longer lists them.
+  const [answered, setAnswered] = useState<Record<string, Escalation>>({});
+  const shown = useMemo(() => {
+    const listed = escalations.data ?? [];
+    const kept = Object.values(answered).filter((escalation) => !listed.some((row) => row.id === escalation.id) && (!project || escalation.project === project));
+    return [...listed, ...kept].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }, [escalations.data, answered, project]);
 
   return (
     <div className="ops-page escalations-page">
@@ -39,17 +46,17 @@ export function EscalationsPage() {
       </PageHead>
       {escalations.error && <ApiError what="the escalations" error={escalations.error} onRetry={() => void escalations.refetch()} />}
       {!escalations.data && !escalations.error && <div className="ops-loading">Loading the escalations…</div>}
-      {escalations.data?.length === 0 && (
+      {escalations.data && shown.length === 0 && (
         <EmptyState icon="☀" title="No escalation is waiting" testId="escalations-empty">
           {project ? <>Nothing of <strong>{project}</strong> needs a person. </> : null}
           When a phase keeps failing and the escalation ladder cannot fix it, or a step such as the workspace setup fails, the subtask stops and
           its options land here. From a terminal: <code>maestro escalations</code>.
         </EmptyState>
       )}
-      {escalations.data && escalations.data.length > 0 && (
+      {shown.length > 0 && (
         <ul className="escalation-list" data-testid="escalations-list">
-          {escalations.data.map((escalation) => (
-            <EscalationCard key={escalation.id} escalation={escalation} />
+          {shown.map((escalation) => (
+            <EscalationCard key={escalation.id} escalation={escalation} onAnswered={() => setAnswered((kept) => ({ ...kept, [escalation.id]: escalation }))} />
           ))}
         </ul>
       )}
@@ -57,7 +64,7 @@ export function EscalationsPage() {
   );
 }
 
-function EscalationCard({ escalation }: { escalation: Escalation }) {
+function EscalationCard({ escalation, onAnswered }: { escalation: Escalation; onAnswered: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [option, setOption] = useState(escalation.recommendedOption ?? escalation.options[0]?.id ?? '');
@@ -68,7 +75,14 @@ function EscalationCard({ escalation }: { escalation: Escalation }) {
   const namedPhase = /^Go back to (\w+)/.exec(chosen?.detail ?? '')?.[1] ?? '';
   const [model, setModel] = useState('');
   const [phase, setPhase] = useState('');
-  const answer = useMutation(trpc.escalation.answer.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.inbox.pathKey() }) }));
+  const answer = useMutation(
+    trpc.escalation.answer.mutationOptions({
+      onSuccess: () => {
+        onAnswered();
+        return queryClient.invalidateQueries({ queryKey: trpc.inbox.pathKey() });
+      },
+    }),
+  );
   const budgetOnly = option === 'raise_budget';
 
   const submit = () => {
