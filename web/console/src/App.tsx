@@ -3,7 +3,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { BrowserRouter, Link, NavLink, Route, Routes } from 'react-router';
 import type { AppRouter } from '../../server/root.js';
-import { routes } from './routes.js';
+import { ROUTES } from './routes.js';
 import { useTRPC } from './trpc.js';
 
 type SystemStatus = inferRouterOutputs<AppRouter>['system']['status'];
@@ -59,7 +59,7 @@ export function App() {
                 </>
               }
             />
-            {routes.map((route) => (
+            {ROUTES.map((route) => (
               <Route key={route.path} path={route.path} element={route.element} />
             ))}
             <Route
@@ -87,9 +87,9 @@ function Navigation() {
       <NavLink to="/" end>
         Status
       </NavLink>
-      {routes.map((route) => (
+      {ROUTES.filter((route) => route.nav).map((route) => (
         <NavLink key={route.path} to={route.path}>
-          {route.label}
+          {route.nav!.label}
           {waiting[route.path] ? <span className="count">{waiting[route.path]}</span> : null}
         </NavLink>
       ))}

@@ -1,4 +1,4 @@
-import type { ReactElement } from 'react';
+import type { ReactNode } from 'react';
 import { ActivityPage } from './pages/ActivityPage.js';
 import { ApprovalsPage } from './pages/ApprovalsPage.js';
 import { CostsPage } from './pages/CostsPage.js';
@@ -7,16 +7,16 @@ import { QueuesPage } from './pages/QueuesPage.js';
 
 export interface ConsoleRoute {
   path: string;
-  /** The navigation's label. */
-  label: string;
-  element: ReactElement;
+  element: ReactNode;
+  /** Shown in the navigation, in this table's order. */
+  nav?: { label: string; icon: string };
 }
 
-/** The console's pages, in navigation order. */
-export const routes: ConsoleRoute[] = [
-  { path: '/approvals', label: 'Approvals', element: <ApprovalsPage /> },
-  { path: '/escalations', label: 'Escalations', element: <EscalationsPage /> },
-  { path: '/costs', label: 'Costs', element: <CostsPage /> },
-  { path: '/queues', label: 'Queues', element: <QueuesPage /> },
-  { path: '/activity', label: 'Activity', element: <ActivityPage /> },
+/** The console's pages: one line each. */
+export const ROUTES: ConsoleRoute[] = [
+  { path: '/approvals', element: <ApprovalsPage />, nav: { label: 'Approvals', icon: '✔' } },
+  { path: '/escalations', element: <EscalationsPage />, nav: { label: 'Escalations', icon: '⚑' } },
+  { path: '/costs', element: <CostsPage />, nav: { label: 'Costs', icon: '$' } },
+  { path: '/queues', element: <QueuesPage />, nav: { label: 'Queues & workers', icon: '⇶' } },
+  { path: '/activity', element: <ActivityPage />, nav: { label: 'Activity', icon: '≋' } },
 ];

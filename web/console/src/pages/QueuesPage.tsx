@@ -10,6 +10,9 @@ import '../components/ops/ops.css';
 import './QueuesPage.css';
 import { useTRPC } from '../trpc.js';
 
+/** The agents' names in the vision documents. */
+const PERSONA_NAMES: Record<string, string> = { orchestrator: 'Orion', tester: 'Tara', developer: 'Devon' };
+
 type Queue = inferRouterOutputs<AppRouter>['queues']['list']['queues'][number];
 
 /** Task queues with their backlog and pollers (from Temporal), throughput and failures per role, and the slowest activities. */
@@ -30,7 +33,7 @@ export function QueuesPage() {
         {queues.data && (
           <div className="queues-summary">
             <span className={`ops-pill ${waiting > 0 ? 'warn' : 'ok'}`}>{waiting === 0 ? 'No task waiting' : `${waiting} task${waiting === 1 ? '' : 's'} waiting`}</span>
-            <span className={`ops-pill ${unpolled > 0 ? 'bad' : 'ok'}`}>{unpolled > 0 ? `${unpolled} queue${unpolled === 1 ? '' : 's'} without a worker` : 'every queue polled'}</span>
+            <span className={`ops-pill ${unpolled > 0 ? 'bad' : 'ok'}`}>{unpolled > 0 ? `${unpolled} queue${unpolled === 1 ? '' : 's'} without a worker` : 'Every queue polled'}</span>
           </div>
         )}
       </PageHead>
@@ -76,7 +79,7 @@ export function QueuesPage() {
                 <header>
                   <span>
                     <strong className="role-name">{role.role}</strong>
-                    {PERSONAS[role.role] && <span className="ops-muted"> {PERSONAS[role.role]!.split(' · ')[0]}</span>}
+                    {PERSONA_NAMES[role.role] && <span className="ops-muted"> {PERSONA_NAMES[role.role]}</span>}
                   </span>
                   <span className={`ops-pill ${role.failureRate > 0.2 ? 'bad' : role.failureRate > 0 ? 'warn' : 'ok'}`}>{percent(role.failureRate)} failed</span>
                 </header>

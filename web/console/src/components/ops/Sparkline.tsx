@@ -5,7 +5,7 @@ export function Sparkline({ series, label }: { series: Array<{ at: string; runs:
   const max = Math.max(1, ...series.map((point) => point.runs));
   const step = width / Math.max(1, series.length);
   return (
-    <svg className="ops-spark" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={label}>
+    <svg className="ops-spark" viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label={label}>
       <line x1="0" y1={height - 0.5} x2={width} y2={height - 0.5} className="ops-spark-base" />
       {series.map((point, index) => {
         if (point.runs === 0) return null;
