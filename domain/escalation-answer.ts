@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PHASE_NAMES } from './phases.js';
 
-/** What a person may choose when an escalation reaches them (the ones it offers, or force_complete). */
+/** What an escalation may offer a person (each escalation offers two to four of them). */
 export const ESCALATION_OPTIONS = ['retry', 'retry_with_model', 'skip', 'reset', 'cancel', 'force_complete', 'raise_budget'] as const;
 
 /** What `escalation.answer` takes: the escalation, the chosen option, why, and what the option needs. */

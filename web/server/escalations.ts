@@ -25,7 +25,8 @@ export async function answerEscalation(ctx: Context, input: EscalationAnswerInpu
   const offered = OfferedOption.safeParse(escalation.options);
   const options = offered.success ? offered.data : [];
   const chosen = options.find((option) => option.id === input.option);
-  if (!chosen && input.option !== 'force_complete') {
+  // Only what the escalation offers: answering is a reviewer's right, other overrides stay an admin's.
+  if (!chosen) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: `Escalation ${input.id} offers ${options.map((option) => option.id).join(', ')}; not ${input.option}.` });
   }
 
