@@ -2,7 +2,7 @@
 // the Prisma client, the TypeScript (incremental), the workflow bundle and the console.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,7 +51,11 @@ await step('prisma client', () => {
   writeFileSync(stampFile, stamp);
 });
 
-await step('typescript', () => run(bin('tsc'), ['-p', 'tsconfig.json']));
+await step('typescript', () => {
+  run(bin('tsc'), ['-p', 'tsconfig.json']);
+  // The `maestro` command (package.json "bin") runs the file itself.
+  chmodSync(path.join(root, 'dist/cli/main.js'), 0o755);
+});
 
 await step('workflow bundle', async () => {
   const bundleFile = path.join(root, 'dist/workflow-bundle.js');

@@ -1,6 +1,8 @@
 import os from 'node:os';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { TASK_QUEUES, type QueueName } from '../domain/queues.js';
+import { activityTimingInterceptor } from './activity-timing.js';
+import type { ActivityRunRecorder } from '../activities/store/activity-runs.js';
 import type { PrismaClient } from '../activities/store/prisma.js';
 import type { LoadedConfig } from '../stack/config.js';
 import type { Logger } from '../stack/log.js';
@@ -17,6 +19,8 @@ export interface WorkerContext {
   log: Logger;
   /** The process's one Prisma client, created on first use. */
   prisma(): PrismaClient;
+  /** Where every worker of the process sends its activity timings. */
+  activityRuns: ActivityRunRecorder;
 }
 
 /** Identifies the process in Temporal's poller lists: `<pid>@<host>/maestro:<queues>`. */
@@ -31,6 +35,7 @@ export function baseWorkerOptions(context: WorkerContext, queue: QueueName) {
     taskQueue: TASK_QUEUES[queue],
     identity: workerIdentity(context.queues),
     shutdownGraceTime: context.config.workers.shutdownGraceMs,
+    interceptors: { activity: [activityTimingInterceptor(context.activityRuns, queue)] },
   } satisfies Partial<WorkerOptions>;
 }
 

@@ -7,6 +7,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } fro
 import { z } from 'zod';
 import { QueueName } from '../domain/config.js';
 import { QUEUE_NAMES, TASK_QUEUES, parseQueueGroups } from '../domain/queues.js';
+import { ActivityRunRecorder } from '../activities/store/activity-runs.js';
 import { type PrismaClient, disconnectPrisma, prismaFor } from '../activities/store/prisma.js';
 import { loadConfig, temporalAddressOf } from '../stack/config.js';
 import { databaseUrlOf } from '../stack/postgres.js';
@@ -51,7 +52,9 @@ runMain(async () => {
   });
   const connection = await NativeConnection.connect({ address: temporalAddressOf(config) });
   let prisma: PrismaClient | undefined;
-  const context = { config, connection, namespace: config.temporal.namespace, queues, prisma: () => (prisma ??= prismaFor(databaseUrlOf(config))) };
+  const prismaClient = () => (prisma ??= prismaFor(databaseUrlOf(config)));
+  const activityRuns = new ActivityRunRecorder(prismaClient, log);
+  const context = { config, connection, namespace: config.temporal.namespace, queues, prisma: prismaClient, activityRuns };
   const hosted = await Promise.all(
     queues.map(async (queue) => {
       const created = await WORKER_FACTORIES[queue]({ ...context, log: log.child({ role: queue, queue: TASK_QUEUES[queue] }) });
@@ -92,6 +95,7 @@ runMain(async () => {
   );
   log.info({ taskQueues: workers.map((worker) => worker.options.taskQueue) }, 'polling');
   const results = await running;
+  await activityRuns.flush();
   await Promise.all([connection.close(), disconnectPrisma()]);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) throw failure.reason;

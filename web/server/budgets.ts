@@ -3,7 +3,8 @@ import { type BudgetLimits, budgetLimitsProblem } from '../../domain/budget.js';
 import type { BudgetInput } from '../../domain/project.js';
 import { isFinal } from '../../domain/lifecycle.js';
 import type { Prisma } from '../../activities/store/prisma.js';
-import { budgetStatus, projectBudgetLimits } from '../../activities/store/costs.js';
+import { formatUsdExact, parseUsd } from '../../domain/money.js';
+import { budgetStatus, councilSpendToday, projectBudgetLimits } from '../../activities/store/costs.js';
 import { budgetChangedSignal } from '../../workflows/subtask.shared.js';
 import type { Context } from './trpc.js';
 
@@ -16,6 +17,20 @@ async function projectByName(ctx: Context, name: string) {
 export async function readBudget(ctx: Context, name: string) {
   const project = await projectByName(ctx, name);
   return { project: project.name, ...(await budgetStatus(ctx.prisma, project.id, ctx.config.budgets)) };
+}
+
+/** Every project's budget status, by name; the councils' day (the same for all) once. */
+export async function readBudgets(ctx: Context) {
+  const projects = await ctx.prisma.project.findMany({ select: { id: true, name: true }, orderBy: { name: 'asc' } });
+  const [statuses, council] = await Promise.all([
+    Promise.all(projects.map(async (project) => ({ project: project.name, ...(await budgetStatus(ctx.prisma, project.id, ctx.config.budgets)) }))),
+    councilSpendToday(ctx.prisma),
+  ]);
+  const { councilDailyUsd } = ctx.config.budgets;
+  return {
+    projects: statuses.map((status) => ({ project: status.project, limits: status.limits, spentUsd: status.spentUsd, tier: status.tier })),
+    council: { spentTodayUsd: formatUsdExact(council), dailyUsd: councilDailyUsd, exhausted: council >= parseUsd(councilDailyUsd) },
+  };
 }
 
 /**

@@ -4,6 +4,11 @@ import { authRouter } from './routers/auth.js';
 import { boardRouter } from './routers/board.js';
 import { costsRouter } from './routers/costs.js';
 import { councilRouter } from './routers/council.js';
+import { escalationRouter } from './routers/escalation.js';
+import { eventsRouter } from './routers/events.js';
+import { inboxRouter } from './routers/inbox.js';
+import { metricsRouter } from './routers/metrics.js';
+import { queuesRouter } from './routers/queues.js';
 import { modelsRouter } from './routers/models.js';
 import { projectRouter } from './routers/project.js';
 import { subtaskRouter } from './routers/subtask.js';
@@ -28,6 +33,11 @@ export const appRouter = router({
   users: usersRouter,
   tokens: tokensRouter,
   board: boardRouter,
+  inbox: inboxRouter,
+  escalation: escalationRouter,
+  queues: queuesRouter,
+  metrics: metricsRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

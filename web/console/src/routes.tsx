@@ -1,6 +1,11 @@
 import { type ReactNode, lazy } from 'react';
-import { BoardPage } from './pages/BoardPage.js';
 import { AccountPage } from './pages/AccountPage.js';
+import { ActivityPage } from './pages/ActivityPage.js';
+import { ApprovalsPage } from './pages/ApprovalsPage.js';
+import { BoardPage } from './pages/BoardPage.js';
+import { CostsPage } from './pages/CostsPage.js';
+import { EscalationsPage } from './pages/EscalationsPage.js';
+import { QueuesPage } from './pages/QueuesPage.js';
 import { SystemPage } from './pages/SystemPage.js';
 
 // The subtask page carries the diff viewer and its highlighter: loaded when first opened, not on the board.
@@ -17,8 +22,11 @@ export interface ConsoleRoute {
 export const ROUTES: ConsoleRoute[] = [
   { path: '/', element: <BoardPage />, nav: { label: 'Board', icon: '▦' } },
   { path: '/subtasks/:project/:key', element: <SubtaskPage /> },
-  // The ops pages go here, one line each, in this order:
-  // /approvals (Approvals), /escalations (Escalations), /costs (Costs), /queues (Queues & workers), /activity (Activity).
+  { path: '/approvals', element: <ApprovalsPage />, nav: { label: 'Approvals', icon: '✔' } },
+  { path: '/escalations', element: <EscalationsPage />, nav: { label: 'Escalations', icon: '⚑' } },
+  { path: '/costs', element: <CostsPage />, nav: { label: 'Costs', icon: '$' } },
+  { path: '/queues', element: <QueuesPage />, nav: { label: 'Queues & workers', icon: '⇶' } },
+  { path: '/activity', element: <ActivityPage />, nav: { label: 'Activity', icon: '≋' } },
   { path: '/system', element: <SystemPage />, nav: { label: 'System', icon: '⚙' } },
   { path: '/account', element: <AccountPage /> },
 ];

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
 import { costSummary } from '../../../activities/store/costs.js';
-import { readBudget } from '../budgets.js';
+import { readBudget, readBudgets } from '../budgets.js';
 import { readProcedure, router } from '../trpc.js';
 
 export const costsRouter = router({
@@ -44,4 +44,7 @@ export const costsRouter = router({
 
   /** A project's budget: its tiers, what it spent, the tier it is in, and the councils' day. */
   budget: readProcedure.input(z.strictObject({ project: ProjectName })).query(({ ctx, input }) => readBudget(ctx, input.project)),
+
+  /** Every project's budget: tiers, spend and the tier reached; and the councils' day, once. */
+  budgets: readProcedure.query(({ ctx }) => readBudgets(ctx)),
 });

@@ -1,0 +1,72 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { EscalationAnswerInput } from '../../domain/escalation-answer.js';
+import { PHASE_NAMES } from '../../domain/phases.js';
+import { type OverrideInput, overrideUpdate } from '../../workflows/subtask.shared.js';
+import { readSubtaskState, sendUpdate } from './subtasks.js';
+import type { Context } from './trpc.js';
+
+const OfferedOption = z.array(z.object({ id: z.string(), detail: z.string().optional() }));
+
+/**
+ * Answers an open escalation with one of the options it offers: the option becomes the override the
+ * waiting workflow accepts (a retry, with a hint or another model; a skip; a reset; a cancel).
+ */
+export async function answerEscalation(ctx: Context, input: EscalationAnswerInput, actor: string) {
+  const escalation = await ctx.prisma.escalation.findUnique({
+    where: { id: input.id },
+    select: { id: true, status: true, options: true, resolvedBy: true, chosenOption: true, subtask: { select: { workflowId: true } } },
+  });
+  if (!escalation) throw new TRPCError({ code: 'NOT_FOUND', message: `No escalation ${input.id}: see inbox.escalations (maestro escalations) for the open ones.` });
+  if (escalation.status !== 'open') {
+    const by = escalation.resolvedBy ? ` by ${escalation.resolvedBy}` : '';
+    throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `Escalation ${input.id} is ${escalation.status} already${by}${escalation.chosenOption ? ` (${escalation.chosenOption})` : ''}.` });
+  }
+  const offered = OfferedOption.safeParse(escalation.options);
+  const options = offered.success ? offered.data : [];
+  const chosen = options.find((option) => option.id === input.option);
+  // Only what the escalation offers: answering is a reviewer's right, other overrides stay an admin's.
+  if (!chosen) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `Escalation ${input.id} offers ${options.map((option) => option.id).join(', ')}; not ${input.option}.` });
+  }
+
+  const workflowId = escalation.subtask.workflowId;
+  const state = await readSubtaskState(ctx.temporal.client, workflowId);
+  if (state.blocked?.escalationId !== input.id) {
+    throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `Escalation ${input.id} no longer waits: the subtask is ${state.status}${state.phase ? ` in ${state.phase}` : ''}. Reload the inbox.` });
+  }
+  const override = overrideFor(input, chosen?.detail);
+  const handle = ctx.temporal.client.workflow.getHandle(workflowId);
+  const after = await sendUpdate(workflowId, () => handle.executeUpdate(overrideUpdate, { args: [{ ...override, actor } as OverrideInput] }));
+  return { escalationId: input.id, option: input.option, override: override.action, workflowId, status: after.status, phase: after.phase };
+}
+
+function overrideFor(input: EscalationAnswerInput, detail: string | undefined): OverrideInput {
+  const { reason } = input;
+  switch (input.option) {
+    case 'retry':
+      return { action: 'retry', reason, ...(input.hint ? { hint: input.hint } : {}) };
+    case 'retry_with_model': {
+      const model = input.model ?? /another model: (\S+) has not/.exec(detail ?? '')?.[1];
+      if (!model) throw new TRPCError({ code: 'BAD_REQUEST', message: 'retry_with_model: say which model (model: a registry id).' });
+      return { action: 'retry', reason, model, ...(input.hint ? { hint: input.hint } : {}) };
+    }
+    case 'reset': {
+      const named = /^Go back to (\w+)/.exec(detail ?? '')?.[1];
+      const phase = input.phase ?? (PHASE_NAMES as readonly string[]).find((candidate) => candidate === named);
+      if (!phase) throw new TRPCError({ code: 'BAD_REQUEST', message: `reset: say which phase to go back to (phase: ${PHASE_NAMES.join(', ')}).` });
+      return { action: 'reset', reason, phase: phase as (typeof PHASE_NAMES)[number] };
+    }
+    case 'skip':
+      return { action: 'skip', reason };
+    case 'cancel':
+      return { action: 'cancel', reason };
+    case 'force_complete':
+      return { action: 'force_complete', reason };
+    case 'raise_budget':
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: "raise_budget is answered by raising the project's budget: project.setBudget (an admin), and the subtask goes on by itself.",
+      });
+  }
+}
