@@ -148,7 +148,8 @@ function asTrpcError(error: unknown, workflowId: string): TRPCError {
     return new TRPCError({ code: cause?.type === 'InvalidInput' ? 'BAD_REQUEST' : 'PRECONDITION_FAILED', message: cause?.message ?? error.message });
   }
   const message = (error as Error).message ?? String(error);
-  if (/already completed/i.test(message)) {
+  // Also when it finished while the update was on its way (the server aborts the update).
+  if (/already completed|completed before the update|update was aborted/i.test(message)) {
     return new TRPCError({ code: 'PRECONDITION_FAILED', message: `${workflowId} has finished: nothing more can be sent to it.` });
   }
   if (error instanceof WorkflowNotFoundError || (error as { code?: number }).code === GRPC_NOT_FOUND) {

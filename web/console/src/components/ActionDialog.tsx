@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { AppRouter } from '../../../server/root.js';
-import { STATUS_LABELS, errorMessage, phaseLabel } from '../format.js';
+import { errorMessage, phaseLabel } from '../format.js';
 import { useTRPC } from '../trpc.js';
 import './ActionDialog.css';
 
@@ -70,31 +70,30 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
     const ref = { project, key: subtaskKey };
     const reason = values.reason?.trim() || undefined;
     try {
-      let state: { status: string; phase: string | null; paused: boolean };
       switch (action.action) {
         case 'approve':
-          state = await approve.mutateAsync({ ...ref, comment: values.comment?.trim() || undefined });
+          await approve.mutateAsync({ ...ref, comment: values.comment?.trim() || undefined });
           break;
         case 'reject':
-          state = await reject.mutateAsync({ ...ref, comment: values.comment!.trim(), returnTo: values.returnTo as never });
+          await reject.mutateAsync({ ...ref, comment: values.comment!.trim(), returnTo: values.returnTo as never });
           break;
         case 'retry':
         case 'retry_with_model':
-          state = await override.mutateAsync({ ...ref, override: { action: 'retry', reason, hint: values.hint?.trim() || undefined, model: values.model?.trim() || undefined } });
+          await override.mutateAsync({ ...ref, override: { action: 'retry', reason, hint: values.hint?.trim() || undefined, model: values.model?.trim() || undefined } });
           break;
         case 'reset':
-          state = await override.mutateAsync({ ...ref, override: { action: 'reset', reason: reason!, phase: values.phase as never } });
+          await override.mutateAsync({ ...ref, override: { action: 'reset', reason: reason!, phase: values.phase as never } });
           break;
         case 'reassign':
-          state = await override.mutateAsync({ ...ref, override: { action: 'reassign', reason: reason!, role: values.role as 'tester' | 'developer', taskQueue: values.taskQueue!.trim() } });
+          await override.mutateAsync({ ...ref, override: { action: 'reassign', reason: reason!, role: values.role as 'tester' | 'developer', taskQueue: values.taskQueue!.trim() } });
           break;
         case 'resume':
-          state = await override.mutateAsync({ ...ref, override: { action: 'resume', reason } });
+          await override.mutateAsync({ ...ref, override: { action: 'resume', reason } });
           break;
         default:
-          state = await override.mutateAsync({ ...ref, override: { action: action.action, reason: reason! } });
+          await override.mutateAsync({ ...ref, override: { action: action.action, reason: reason! } });
       }
-      setOutcome({ ok: true, message: `${DONE[action.action]} The subtask is ${STATUS_LABELS[state.status]?.toLowerCase() ?? state.status}${state.phase ? ` in ${phaseLabel(state.phase)}` : ''}${state.paused ? ', paused' : ''}.` });
+      setOutcome({ ok: true, message: accepted(action.action, values) });
     } catch (error) {
       setOutcome({ ok: false, message: errorMessage(error) });
     } finally {
@@ -182,16 +181,30 @@ const PLACEHOLDERS: Record<string, string> = {
   model: 'a model id from the registry, like gpt-4.1',
 };
 
-const DONE: Record<string, string> = {
-  approve: 'Approved.',
-  reject: 'Sent back.',
-  retry: 'Retrying.',
-  retry_with_model: 'Retrying with the model you chose.',
-  skip: 'The phase is skipped.',
-  force_complete: 'Forced to complete.',
-  reset: 'Reset.',
-  reassign: 'Reassigned.',
-  pause: 'Paused.',
-  resume: 'Resumed.',
-  cancel: 'Cancelled.',
-};
+/** What the workflow does now that it took the action, in words. */
+function accepted(action: Action['action'], values: Record<string, string>): string {
+  switch (action) {
+    case 'approve':
+      return 'Approved. The workflow goes on.';
+    case 'reject':
+      return `Sent back to ${phaseLabel(values.returnTo ?? '')}, with your comment for the agent.`;
+    case 'retry':
+      return values.hint?.trim() ? 'Retrying, with your hint.' : 'Retrying.';
+    case 'retry_with_model':
+      return `Retrying with ${values.model?.trim() ?? 'the model you chose'}.`;
+    case 'skip':
+      return 'Skipping the phase: the next one starts.';
+    case 'force_complete':
+      return 'Forced to complete: the merge comes next.';
+    case 'reset':
+      return `Going back to ${phaseLabel(values.phase ?? '')}.`;
+    case 'reassign':
+      return `Reassigned: the ${values.role}'s work goes to ${values.taskQueue?.trim()}.`;
+    case 'pause':
+      return 'Paused: the running step finishes, then the subtask holds.';
+    case 'resume':
+      return 'Resumed.';
+    case 'cancel':
+      return 'Cancelled: running commands stop; the branch stays for inspection.';
+  }
+}

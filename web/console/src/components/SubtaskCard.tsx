@@ -30,7 +30,7 @@ export const SubtaskCard = memo(function SubtaskCard({ card }: { card: Card }) {
           {card.phase ? phaseLabel(card.phase) : 'not started'}
         </span>
         {(card.status === 'failed' || card.status === 'retrying' || card.status === 'cancelled') && <span className={`status-badge status-${card.status}`}>{STATUS_LABELS[card.status]}</span>}
-        {card.attempt > 1 && card.status !== 'completed' && card.status !== 'pending' && <span className="card-attempt">attempt {card.attempt}</span>}
+        {card.attempt > 1 && card.status !== 'completed' && card.status !== 'pending' && card.status !== 'cancelled' && <span className="card-attempt">attempt {card.attempt}</span>}
       </div>
       {card.progress && <Progress done={card.progress.done} total={card.progress.total} />}
       {attention && <div className="card-attention">● {attention}</div>}

@@ -103,7 +103,7 @@ export function SubtaskPage() {
               </span>
             )}
             <span title={dateTime(data.subtask.createdAt)}>created {ago(data.subtask.createdAt)}</span>
-            {live && live.phase && live.status !== 'completed' && (
+            {live && live.phase && running && (
               <span>
                 attempt {live.attempt} of {live.maxAttempts}
               </span>
@@ -146,7 +146,7 @@ export function SubtaskPage() {
         <aside className="subtask-side">
           <Panel title="Checklist" extra={progress ? `${progress.done}/${progress.total}` : undefined}>
             {live ? (
-              <Checklist items={live.checklist} current={live.phase} />
+              <Checklist items={live.checklist} current={running ? live.phase : null} />
             ) : (
               <p className="muted">The checklist lives in the workflow, which cannot be asked right now{data.liveError ? `: ${data.liveError}` : ''}.</p>
             )}
@@ -285,7 +285,7 @@ function Banners({ data }: { data: Detail }) {
           )}
         </Notice>
       )}
-      {live?.lastFailure && !live.blocked && live.status !== 'completed' && (
+      {live?.lastFailure && !live.blocked && !isFinished(data) && (
         <Notice tone="warning" title={`${live.lastFailure.phase} attempt ${live.lastFailure.attempt} failed:`}>
           {live.lastFailure.reason}
         </Notice>
