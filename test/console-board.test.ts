@@ -68,6 +68,14 @@ afterAll(async () => {
   await harness?.close();
 });
 
+async function signIn(page: Page, name: string, password: string) {
+  await page.goto(`${harness.ready.consoleUrl}/sign-in`);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByTestId('user-menu').innerText(), { timeout: 20_000 }).toMatch(new RegExp(`${name}\\s*`, 'i'));
+}
+
 async function shot(page: Page, name: string) {
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
@@ -177,10 +185,22 @@ describe('the board and the subtask page in a real browser', () => {
       expect(await page.getByTestId('subtask-cost').innerText()).toContain(formatUsd(total));
       await shot(page, 'subtask-calls');
 
-      // Approving from the page: a dialog, a comment, the result. A second tab that approves late is told why not.
-      const late = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      await late.goto(`${harness.ready.consoleUrl}/subtasks/ui/7-1`);
-      await late.getByTestId('action-approve').click();
+      // People: a reader is refused on the server, a reviewer approves — each signed in to the console.
+      await harness.api.users.create.mutate({ name: 'rhea', role: 'reader', password: 'the reader password' });
+      await harness.api.users.create.mutate({ name: 'vera', role: 'reviewer', password: 'the reviewer password' });
+      const readerPage = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      await signIn(readerPage, 'rhea', 'the reader password');
+      await readerPage.goto(`${harness.ready.consoleUrl}/subtasks/ui/7-1`);
+      await readerPage.getByTestId('action-approve').click();
+      await readerPage.getByTestId('action-confirm').click();
+      await expect.poll(() => readerPage.getByTestId('action-result').innerText(), { timeout: 20_000 }).toMatch(/needs the reviewer role; you are reader/);
+      await readerPage.close();
+      expect(await page.getByTestId('subtask-status').innerText()).toBe('Ready for review');
+
+      // Approving from the page as the reviewer: a dialog, a comment, the result.
+      await signIn(page, 'vera', 'the reviewer password');
+      await page.goto(`${harness.ready.consoleUrl}/subtasks/ui/7-1`);
+      await page.getByTestId('approval-banner').waitFor({ timeout: 20_000 });
       await page.getByTestId('action-approve').click();
       const dialog = page.getByTestId('action-dialog');
       expect(await dialog.innerText()).toMatch(/Approve the merge into the base branch\.[\s\S]*Needs the reviewer role/);
@@ -188,18 +208,15 @@ describe('the board and the subtask page in a real browser', () => {
       await shot(page, 'subtask-approve-dialog');
       await page.getByTestId('action-confirm').click();
       await expect.poll(() => page.getByTestId('action-result').innerText(), { timeout: 20_000 }).toBe('Approved. The workflow goes on.');
-      await late.getByTestId('action-confirm').click();
-      await expect.poll(() => late.getByTestId('action-result').innerText(), { timeout: 20_000 }).toMatch(/Not done: (nothing waits for approval|.*finished)/);
-      await late.close();
       await page.getByRole('button', { name: 'Close' }).click();
 
       await expect.poll(() => page.getByTestId('subtask-status').innerText(), { timeout: 60_000 }).toBe('Completed');
       await page.getByTestId('tab-timeline').click();
       await expect.poll(() => page.getByTestId('timeline-phase-complete').last().getAttribute('data-status'), { timeout: 15_000 }).toBe('passed');
-      expect(await page.getByTestId('timeline-decision').allInnerTexts()).toEqual([expect.stringMatching(/user:local\s+approved\s+reviewed in the console/)]);
+      expect(await page.getByTestId('timeline-decision').allInnerTexts()).toEqual([expect.stringMatching(/user:vera\s+approved\s+reviewed in the console/)]);
       await expect.poll(() => page.getByTestId('actions').count(), { timeout: 10_000 }).toBe(0);
       expect(await page.getByText('nothing can be changed any more').count()).toBe(1);
-      await expect.poll(() => page.locator('[data-testid="log-line"][data-kind="approval.approved"]').innerText(), { timeout: 10_000 }).toMatch(/user:local[\s\S]*merge approved: reviewed in the console/);
+      await expect.poll(() => page.locator('[data-testid="log-line"][data-kind="approval.approved"]').innerText(), { timeout: 10_000 }).toMatch(/user:vera[\s\S]*merge approved: reviewed in the console/);
       await shot(page, 'subtask-completed');
 
       // Back on the board, it is done, merged, and nobody has to act.
