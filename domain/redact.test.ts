@@ -31,5 +31,7 @@ describe('redactUrl', () => {
   test('keeps everything but the password', () => {
     expect(redactUrl('postgresql://maestro:hunter22@127.0.0.1:55432/maestro')).toBe('postgresql://maestro:[redacted]@127.0.0.1:55432/maestro');
     expect(redactUrl('http://127.0.0.1:4800/trpc')).toBe('http://127.0.0.1:4800/trpc');
+    expect(redactUrl('https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/o/r.git')).toBe('https://[redacted]@github.com/o/r.git');
+    expect(redactUrl('ssh://git@github.com/o/r.git')).toBe('ssh://git@github.com/o/r.git');
   });
 });

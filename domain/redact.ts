@@ -7,6 +7,7 @@ const MASK = '[redacted]';
 
 const SECRET_PATTERNS: RegExp[] = [
   /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+(?=@)/gi, // password in a URL's user-info
+  /(?<=[a-z][a-z0-9+.-]*:\/\/)(?:gh[pousr]_|github_pat_|glpat-)?[^\s:/@]{16,}(?=@)/gi, // a token as the whole user-info (https://ghp_…@github.com)
   /(?<=\bBearer\s+)[A-Za-z0-9._~+/-]{8,}=*/g,
   /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}/g, // OpenAI, Anthropic, DeepSeek style keys
   /\bAIza[0-9A-Za-z_-]{35}\b/g, // Google API keys
@@ -46,7 +47,7 @@ export class SecretScrubber {
 }
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PATTERNS[0]!, MASK);
+  return url.replace(SECRET_PATTERNS[0]!, MASK).replace(SECRET_PATTERNS[1]!, MASK);
 }
 
 function urlPasswordOf(value: string): string[] {
@@ -67,6 +68,12 @@ export const REDACTED_LOG_KEYS = [
   'authorization',
   '*.authorization',
   'headers.authorization',
+  'headers.cookie',
+  '*.headers.cookie',
+  'token',
+  '*.token',
+  'passwordHash',
+  '*.passwordHash',
   'databaseUrl',
   '*.databaseUrl',
   'connectionString',

@@ -323,6 +323,8 @@ describe('roles on a stack that listens beyond this machine (MAESTRO_API_HOST=0.
       await page.getByLabel('Password').fill(password);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await expect.poll(() => page.getByTestId('user-menu').innerText(), { timeout: 20_000 }).toMatch(/rhea\s*reader/i);
+      await expect.poll(() => page.getByRole('heading', { name: 'Board' }).count(), { timeout: 20_000 }).toBe(1);
+      await page.goto(`${harness.ready.consoleUrl}/system`);
       await expect.poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 }).toMatch(/queues polled/);
     } finally {
       await browser.close();

@@ -52,7 +52,7 @@ describe('the ops pages in a real browser', () => {
     expect(text).toMatch(/subtask started by\s+user:local/);
     expect(text).toMatch(/\d+ (s|min)\s+waiting/i);
     // The navigation counts what waits.
-    expect(Number(await page.locator('.ops-nav a[href="/approvals"] .count').innerText())).toBeGreaterThanOrEqual(1);
+    expect(Number(await page.locator('.sidenav a[href="/approvals"] .count').innerText())).toBeGreaterThanOrEqual(1);
 
     await card.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => card.getByRole('status').innerText(), { timeout: 20_000 }).toMatch(/^Approved\. The subtask is now/);

@@ -4,7 +4,8 @@ import { EscalationAnswerInput } from '../../domain/escalation-answer.js';
 import { PHASE_NAMES } from '../../domain/phases.js';
 import { type OverrideInput, overrideUpdate } from '../../workflows/subtask.shared.js';
 import { readSubtaskState, sendUpdate } from './subtasks.js';
-import type { Context } from './trpc.js';
+import { hasRole } from '../../domain/people.js';
+import { type Context, callerOf } from './trpc.js';
 
 const OfferedOption = z.array(z.object({ id: z.string(), detail: z.string().optional() }));
 
@@ -35,24 +36,33 @@ export async function answerEscalation(ctx: Context, input: EscalationAnswerInpu
   if (state.blocked?.escalationId !== input.id) {
     throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `Escalation ${input.id} no longer waits: the subtask is ${state.status}${state.phase ? ` in ${state.phase}` : ''}. Reload the inbox.` });
   }
-  const override = overrideFor(input, chosen?.detail);
+  const override = overrideFor(input, chosen?.detail, hasRole(callerOf(ctx).role, 'admin'));
   const handle = ctx.temporal.client.workflow.getHandle(workflowId);
-  const after = await sendUpdate(workflowId, () => handle.executeUpdate(overrideUpdate, { args: [{ ...override, actor } as OverrideInput] }));
+  const after = await sendUpdate(workflowId, (updateId) => handle.executeUpdate(overrideUpdate, { updateId, args: [{ ...override, actor } as OverrideInput] }));
   return { escalationId: input.id, option: input.option, override: override.action, workflowId, status: after.status, phase: after.phase };
 }
 
-function overrideFor(input: EscalationAnswerInput, detail: string | undefined): OverrideInput {
+/** A reviewer takes the option as offered (its phase, its model); only an admin may choose another. */
+function overrideFor(input: EscalationAnswerInput, detail: string | undefined, admin: boolean): OverrideInput {
   const { reason } = input;
+  const offeredOnly = (what: string, chosen: string | undefined, offered: string | undefined) => {
+    if (!admin && chosen !== undefined && chosen !== offered) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `The escalation offers ${what} ${offered ?? '(none named)'}; choosing ${chosen} instead needs the admin role.` });
+    }
+  };
   switch (input.option) {
     case 'retry':
       return { action: 'retry', reason, ...(input.hint ? { hint: input.hint } : {}) };
     case 'retry_with_model': {
-      const model = input.model ?? /another model: (\S+) has not/.exec(detail ?? '')?.[1];
+      const offered = /another model: (\S+) has not/.exec(detail ?? '')?.[1];
+      offeredOnly('the model', input.model, offered);
+      const model = input.model ?? offered;
       if (!model) throw new TRPCError({ code: 'BAD_REQUEST', message: 'retry_with_model: say which model (model: a registry id).' });
       return { action: 'retry', reason, model, ...(input.hint ? { hint: input.hint } : {}) };
     }
     case 'reset': {
       const named = /^Go back to (\w+)/.exec(detail ?? '')?.[1];
+      offeredOnly('going back to', input.phase, named);
       const phase = input.phase ?? (PHASE_NAMES as readonly string[]).find((candidate) => candidate === named);
       if (!phase) throw new TRPCError({ code: 'BAD_REQUEST', message: `reset: say which phase to go back to (phase: ${PHASE_NAMES.join(', ')}).` });
       return { action: 'reset', reason, phase: phase as (typeof PHASE_NAMES)[number] };

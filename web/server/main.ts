@@ -13,7 +13,6 @@ import { runMain } from '../../stack/run-main.js';
 import { localAdminAllowed } from './auth/loopback.js';
 import { createApiServer } from './http.js';
 
-
 runMain(async () => {
   const config = loadConfig();
   const log = createLogger('api', config.logLevel);

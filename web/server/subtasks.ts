@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
@@ -117,12 +118,16 @@ export async function readSubtaskState(client: Client, workflowId: string) {
 /**
  * Runs an update and turns the workflow's refusal into an answer that says what is wrong. An update
  * that arrived while the workflow's task was failed by the server (an activity finished meanwhile:
- * UnhandledCommand) was not applied, and Temporal says so with FAILED_PRECONDITION: it is sent again.
+ * UnhandledCommand) was not applied, and Temporal says so with FAILED_PRECONDITION: it is sent again,
+ * under the same update id.
  */
-export async function sendUpdate<T>(workflowId: string, send: () => Promise<T>): Promise<T> {
+export async function sendUpdate<T>(workflowId: string, send: (updateId: string) => Promise<T>): Promise<T> {
+  // One id for every try: should a try that seemed lost have been accepted after all, Temporal
+  // answers the next with that update's result instead of applying it twice.
+  const updateId = randomUUID();
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await send();
+      return await send(updateId);
     } catch (error) {
       if (attempt < UPDATE_ATTEMPTS && lostInFailedWorkflowTask(error)) {
         await sleep(100 * attempt);

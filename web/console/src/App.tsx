@@ -1,3 +1,4 @@
+import { useQuery } from '@tanstack/react-query';
 import { Suspense } from 'react';
 import { BrowserRouter, Link, NavLink, Route, Routes } from 'react-router';
 import { UserMenu } from './auth/UserMenu.js';
@@ -5,6 +6,7 @@ import { EmptyState, Notice } from './components/Notice.js';
 import { clock } from './format.js';
 import { useLiveStatus } from './live-status.js';
 import { ROUTES } from './routes.js';
+import { useTRPC } from './trpc.js';
 
 /** The console's frame: the top bar, the navigation, and the page the address names. */
 export function App() {
@@ -55,6 +57,10 @@ function TopBar() {
 }
 
 function SideNav() {
+  const trpc = useTRPC();
+  // What waits for a person, counted next to its inbox.
+  const waiting = useQuery({ ...trpc.inbox.counts.queryOptions({}), refetchInterval: 10_000 }).data;
+  const countOf: Record<string, number | undefined> = { '/approvals': waiting?.approvals, '/escalations': waiting?.escalations };
   return (
     <nav className="sidenav" aria-label="Main">
       {ROUTES.filter((route) => route.nav).map((route) => (
@@ -63,6 +69,11 @@ function SideNav() {
             {route.nav!.icon}
           </span>
           {route.nav!.label}
+          {countOf[route.path] ? (
+            <span className="count" title="waiting for a person">
+              {countOf[route.path]}
+            </span>
+          ) : null}
         </NavLink>
       ))}
     </nav>

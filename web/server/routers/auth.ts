@@ -40,7 +40,8 @@ export const authRouter = router({
       const valid = user ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstDecoy(input.password);
       if (!user || !valid) {
         throttle.failed(input.name);
-        ctx.log.info({ name: input.name }, 'a sign-in failed: wrong name or password');
+        // The name is logged only when it is a user's: a password typed into the name field never is.
+        ctx.log.info(user ? { name: user.name } : {}, 'a sign-in failed: wrong name or password');
         await sleep(FAILED_SIGN_IN_DELAY_MS);
         throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong name or password.' });
       }

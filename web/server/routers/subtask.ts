@@ -32,22 +32,22 @@ export const subtaskRouter = router({
   approve: reviewProcedure.input(SubtaskRef.extend(ApproveInput.shape)).mutation(({ ctx, input }) => {
     const workflowId = subtaskWorkflowId(input.project, input.key);
     const handle = ctx.temporal.client.workflow.getHandle(workflowId);
-    return sendUpdate(workflowId, () => handle.executeUpdate(approveUpdate, { args: [{ actor: actorOf(ctx), comment: input.comment }] }));
+    return sendUpdate(workflowId, (updateId) => handle.executeUpdate(approveUpdate, { updateId, args: [{ actor: actorOf(ctx), comment: input.comment }] }));
   }),
 
   reject: reviewProcedure.input(SubtaskRef.extend(RejectInput.shape)).mutation(({ ctx, input }) => {
     const workflowId = subtaskWorkflowId(input.project, input.key);
     const handle = ctx.temporal.client.workflow.getHandle(workflowId);
-    return sendUpdate(workflowId, () =>
-      handle.executeUpdate(rejectUpdate, { args: [{ actor: actorOf(ctx), comment: input.comment, returnTo: input.returnTo }] }),
+    return sendUpdate(workflowId, (updateId) =>
+      handle.executeUpdate(rejectUpdate, { updateId, args: [{ actor: actorOf(ctx), comment: input.comment, returnTo: input.returnTo }] }),
     );
   }),
 
   /** Reviewers may retry or answer an escalation with one of its options; the other overrides are an admin's. */
   override: reviewProcedure.input(SubtaskRef.extend({ override: OverrideInput })).mutation(async ({ ctx, input }) => {
     const workflowId = subtaskWorkflowId(input.project, input.key);
-    await assertMayOverride(ctx.temporal.client, workflowId, ctx.caller, input.override.action);
+    await assertMayOverride(ctx.temporal.client, workflowId, ctx.caller, input.override);
     const handle = ctx.temporal.client.workflow.getHandle(workflowId);
-    return sendUpdate(workflowId, () => handle.executeUpdate(overrideUpdate, { args: [{ ...input.override, actor: actorOf(ctx) }] }));
+    return sendUpdate(workflowId, (updateId) => handle.executeUpdate(overrideUpdate, { updateId, args: [{ ...input.override, actor: actorOf(ctx) }] }));
   }),
 });

@@ -56,8 +56,9 @@ export function availableActions(state: SubtaskState): SubtaskActions {
   const offered = (state.blocked?.options ?? []) as string[];
   const details = (state.blocked?.details ?? {}) as Record<string, string | undefined>;
   const actions: AvailableAction[] = [];
+  // What an escalation offers is a reviewer's to choose (as offered); everything else is an admin's.
   const add = (action: ActionName, extra: Partial<AvailableAction> & { detail: string }) =>
-    actions.push({ action, label: LABELS[action], role: 'admin', fields: ['reason'], required: ['reason'], recommended: offered[0] === action, tone: 'neutral', ...extra, detail: details[action] ?? extra.detail });
+    actions.push({ action, label: LABELS[action], role: offered.includes(action) ? 'reviewer' : 'admin', fields: ['reason'], required: ['reason'], recommended: offered[0] === action, tone: 'neutral', ...extra, detail: details[action] ?? extra.detail });
 
   if (state.pendingGate && !state.blocked) {
     const gate = state.pendingGate.gate;

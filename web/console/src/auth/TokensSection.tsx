@@ -97,7 +97,7 @@ export function TokensSection({ owner, isAdmin }: { owner: string | undefined; i
           The tokens could not be loaded: {describeError(tokens.error)}
         </p>
       ) : tokens.data && tokens.data.length === 0 ? (
-        <p className="empty">No API tokens yet. Create one for each script or machine, so each can be revoked on its own.</p>
+        <p className="tokens-empty">No API tokens yet. Create one for each script or machine, so each can be revoked on its own.</p>
       ) : (
         <table className="account-table" aria-label="API tokens">
           <thead>

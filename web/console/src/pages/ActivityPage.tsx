@@ -158,7 +158,7 @@ function EventLog({ filter, filtered }: { filter: Filter; filtered: boolean }) {
   if (first.error) return <ApiError what="the activity log" error={first.error} onRetry={() => void first.refetch()} />;
   if (!first.data) return <div className="ops-loading">Loading the activity log…</div>;
   return (
-    <section className="activity-log" aria-label="Events">
+    <section className="activity-page-log" aria-label="Events">
       <div className="activity-status">
         <span className={`activity-live ${stream.status === 'pending' ? 'on' : stream.status === 'error' ? 'bad' : ''}`} data-testid="activity-live">
           <span className="dot" aria-hidden />

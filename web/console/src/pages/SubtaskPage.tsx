@@ -273,7 +273,7 @@ function Banners({ data }: { data: Detail }) {
         <Notice tone="error" title="Blocked:" testId="blocked-banner">
           {live.blocked.reason}
           {data.openEscalation && (
-            <ul className="escalation-options">
+            <ul className="subtask-escalation-options">
               {data.openEscalation.options.map((option) => (
                 <li key={option.id}>
                   <strong>{option.label}</strong>
