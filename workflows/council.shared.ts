@@ -1,5 +1,5 @@
 /** The council workflow's contract: started by a subtask workflow as its child, at the ladder's third tier. */
-import type { CouncilStrategy } from '../domain/escalation.js';
+import type { Candidate, CouncilStrategy } from '../domain/escalation.js';
 import type { ChecklistItem } from '../domain/checklist.js';
 import type { ModelChoice } from '../domain/models.js';
 import type { PhaseDefinition } from '../domain/phases.js';
@@ -40,16 +40,8 @@ export interface CouncilInput {
   checkTimeoutMs: number;
 }
 
-export interface CouncilCandidateSummary {
-  model: string;
-  status: 'proposed' | 'failed' | 'timed_out';
-  sha?: string;
-  passedCheck: boolean;
-  testsPassed: number;
-  testsFailed: number;
-  diffLines: number;
-  error?: string;
-}
+/** A candidate as the council reports it to the subtask: the judge's view of it, and why it failed. */
+export type CouncilCandidateSummary = Pick<Candidate, 'model' | 'status' | 'sha' | 'passedCheck' | 'testsPassed' | 'testsFailed' | 'diffLines'> & { error?: string };
 
 export interface CouncilOutcome {
   sessionId: string;

@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ProjectName } from '../../domain/project.js';
 import { SubtaskKey } from '../../domain/subtask-spec.js';
 import { Prisma, type PrismaClient } from '../../activities/store/prisma.js';
+import { resolveScope } from './scope.js';
 
 const EventId = z.string().regex(/^\d{1,19}$/, 'an event id: digits, as events.list gives them');
 
@@ -56,18 +58,7 @@ export interface LoggedEvent {
 /** Looks up the project and subtask the filter names: a name that does not exist is an error, not an empty page. */
 export async function resolveFilter(prisma: PrismaClient, filter: EventFilter): Promise<ResolvedFilter> {
   if (filter.subtask && !filter.project) throw new TRPCError({ code: 'BAD_REQUEST', message: 'a subtask key needs its project: give project too' });
-  const resolved: ResolvedFilter = { actor: filter.actor, kind: filter.kind, search: filter.search };
-  if (filter.project) {
-    const project = await prisma.project.findUnique({ where: { name: filter.project }, select: { id: true } });
-    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${filter.project}.` });
-    resolved.projectId = project.id;
-    if (filter.subtask) {
-      const subtask = await prisma.subtask.findUnique({ where: { projectId_key: { projectId: project.id, key: filter.subtask } }, select: { id: true } });
-      if (!subtask) throw new TRPCError({ code: 'NOT_FOUND', message: `No subtask ${filter.subtask} in ${filter.project}.` });
-      resolved.subtaskId = subtask.id;
-    }
-  }
-  return resolved;
+  return { actor: filter.actor, kind: filter.kind, search: filter.search, ...(await resolveScope(prisma, filter)) };
 }
 
 function conditions(filter: ResolvedFilter): Prisma.Sql[] {
@@ -115,4 +106,52 @@ export function eventsAfter(prisma: PrismaClient, filter: ResolvedFilter, after:
 export async function newestEventId(prisma: PrismaClient): Promise<bigint> {
   const [row] = await prisma.$queryRaw<Array<{ id: bigint | null }>>`SELECT max(id) AS id FROM "ActivityEvent"`;
   return row?.id ?? 0n;
+}
+
+const POLL_MS = 1_000;
+const BATCH = 200;
+/**
+ * Ids are handed out when a row is inserted but become visible when its transaction commits, so a
+ * lower id can appear after a higher one was seen: every poll looks this many ids back, and skips
+ * those already sent.
+ */
+const LOOK_BACK = 200n;
+
+/**
+ * Matching events as they are appended: the newest `backlog` first (oldest of them first), then a
+ * poll every second; after `lastEventId` (a reconnect) only newer ones.
+ */
+export async function* followEvents(
+  prisma: PrismaClient,
+  filter: ResolvedFilter,
+  options: { backlog: number; lastEventId?: string | null; signal?: AbortSignal },
+): AsyncGenerator<LoggedEvent> {
+  const sent = new Set<string>();
+  let cursor: bigint;
+  if (options.lastEventId) {
+    cursor = BigInt(options.lastEventId);
+  } else if (options.backlog > 0) {
+    const { events } = await listEvents(prisma, filter, { limit: options.backlog });
+    cursor = events.length > 0 ? BigInt(events[0]!.id) : await newestEventId(prisma);
+    for (const event of events.reverse()) {
+      sent.add(event.id);
+      yield event;
+    }
+  } else {
+    cursor = await newestEventId(prisma);
+  }
+  // Events at or below the starting point were the caller's already, whether listed here or not.
+  const floor = cursor;
+  while (!options.signal?.aborted) {
+    const from = cursor - LOOK_BACK > floor ? cursor - LOOK_BACK : floor;
+    const fresh = (await eventsAfter(prisma, filter, from, BATCH + sent.size)).filter((event) => !sent.has(event.id));
+    for (const event of fresh.slice(0, BATCH)) {
+      sent.add(event.id);
+      const id = BigInt(event.id);
+      if (id > cursor) cursor = id;
+      yield event;
+    }
+    for (const id of sent) if (BigInt(id) <= cursor - LOOK_BACK) sent.delete(id);
+    if (fresh.length < BATCH) await sleep(POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);
+  }
 }

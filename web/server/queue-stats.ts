@@ -4,10 +4,13 @@ import { modelTaskQueue } from '../../domain/models.js';
 import { QUEUE_NAMES, TASK_QUEUES, type QueueName, taskKindOf } from '../../domain/queues.js';
 import { redactUrl } from '../../domain/redact.js';
 import { readModelStatus } from './model-status.js';
-import { POLLER_LIVE_MS, type SystemStatusDeps } from './system-status.js';
+import type { SystemStatusDeps } from './system-status.js';
 
 const { temporal } = proto;
 const DESCRIBE_TIMEOUT_MS = 3_000;
+
+/** A poller seen this recently is alive: idle workers renew their long poll at least once a minute. */
+export const POLLER_LIVE_MS = 90_000;
 
 export interface QueueBacklog {
   /** Tasks waiting for a worker (Temporal's approximate count). */
@@ -47,15 +50,21 @@ const toNumber = (value: Long) => (value === null || value === undefined ? 0 : t
 export async function listQueues({ config, temporal: target }: Pick<SystemStatusDeps, 'config' | 'temporal'>): Promise<{ checkedAt: string; queues: QueueInfo[] }> {
   const now = Date.now();
   const models = await readModelStatus(config, target.client);
-  const modelQueues = [...new Set([...models.available, ...models.expected])].sort();
-  const queues = await Promise.all([
-    ...QUEUE_NAMES.filter((queue) => queue !== 'models').map((queue) => describe(target, { name: queue, taskQueue: TASK_QUEUES[queue] }, now)),
-    ...modelQueues.map((model) => describe(target, { name: 'models', taskQueue: modelTaskQueue(model), model }, now)),
-  ]);
-  return { checkedAt: new Date(now).toISOString(), queues };
+  return { checkedAt: new Date(now).toISOString(), queues: await describeQueues(target, [...models.available, ...models.expected], { stats: true, now }) };
 }
 
-async function describe(target: SystemStatusDeps['temporal'], queue: { name: QueueName; taskQueue: string; model?: string }, now: number): Promise<QueueInfo> {
+/**
+ * The role queues and the queues of these models (the served ones, and those expected to be), as
+ * Temporal describes them; their backlog too with `stats` (a heavier call for the server).
+ */
+export function describeQueues(target: SystemStatusDeps['temporal'], models: string[], options: { stats: boolean; now: number }): Promise<QueueInfo[]> {
+  return Promise.all([
+    ...QUEUE_NAMES.filter((queue) => queue !== 'models').map((queue) => describe(target, { name: queue, taskQueue: TASK_QUEUES[queue] }, options)),
+    ...[...new Set(models)].sort().map((model) => describe(target, { name: 'models', taskQueue: modelTaskQueue(model), model }, options)),
+  ]);
+}
+
+async function describe(target: SystemStatusDeps['temporal'], queue: { name: QueueName; taskQueue: string; model?: string }, { stats: withStats, now }: { stats: boolean; now: number }): Promise<QueueInfo> {
   const kind = taskKindOf(queue.name);
   const base = { ...queue, kind };
   try {
@@ -64,7 +73,7 @@ async function describe(target: SystemStatusDeps['temporal'], queue: { name: Que
         namespace: target.namespace,
         taskQueue: { name: queue.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
         taskQueueType: kind === 'workflow' ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-        reportStats: true,
+        reportStats: withStats,
       }),
     );
     const pollers = (response.pollers ?? []).map((poller) => {
@@ -76,7 +85,7 @@ async function describe(target: SystemStatusDeps['temporal'], queue: { name: Que
         ratePerSecond: poller.ratePerSecond ?? 0,
       };
     });
-    const stats = response.stats;
+    const stats = withStats ? response.stats : undefined;
     const backlog = stats
       ? {
           count: toNumber(stats.approximateBacklogCount as Long),

@@ -1,35 +1,15 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { LoadedConfig } from '../../stack/config.js';
 import { type ModelStatus, readModelStatus } from './model-status.js';
-import { tsToMs } from '@temporalio/common/lib/time.js';
-import proto from '@temporalio/proto';
-import { modelTaskQueue } from '../../domain/models.js';
-import { QUEUE_NAMES, TASK_QUEUES, type QueueName, taskKindOf } from '../../domain/queues.js';
+import type { QueueName } from '../../domain/queues.js';
 import type { PrismaClient } from '../../activities/store/prisma.js';
 import { redactUrl } from '../../domain/redact.js';
+import { type QueueInfo, describeQueues } from './queue-stats.js';
 
-const { temporal } = proto;
-
-/** A poller seen this recently is alive: idle workers renew their long poll at least once a minute. */
-export const POLLER_LIVE_MS = 90_000;
 const CHECK_TIMEOUT_MS = 3_000;
 
-export interface Poller {
-  identity: string;
-  lastAccessAt: string | null;
-  live: boolean;
-}
-
-export interface QueueStatus {
-  name: QueueName;
-  taskQueue: string;
-  /** For a model's queue (`maestro-model-<id>`): the model. */
-  model?: string;
-  kind: 'workflow' | 'activity';
-  pollers: Poller[];
-  polled: boolean;
-  error?: string;
-}
+/** A queue and its pollers (for a model's queue, `maestro-model-<id>`, its model); no backlog here. */
+export type QueueStatus = QueueInfo;
 
 export interface WorkerProcessStatus {
   identity: string;
@@ -59,14 +39,10 @@ export async function readSystemStatus({ config, temporal: target, prisma }: Sys
   const now = Date.now();
   const models = await readModelStatus(config, target.client);
   // The model queues that are served, and those this process expects to be (their keys are here).
-  const modelQueues = [...new Set([...models.available, ...models.expected])].sort();
   const [temporalStatus, database, queues] = await Promise.all([
     checkTemporal(target),
     checkDatabase(prisma),
-    Promise.all([
-      ...QUEUE_NAMES.filter((queue) => queue !== 'models').map((queue) => describeQueue(target, { name: queue, taskQueue: TASK_QUEUES[queue] }, now)),
-      ...modelQueues.map((model) => describeQueue(target, { name: 'models', taskQueue: modelTaskQueue(model), model }, now)),
-    ]),
+    describeQueues(target, [...models.available, ...models.expected], { stats: false, now }),
   ]);
   return {
     checkedAt: new Date(now).toISOString(),
@@ -103,34 +79,6 @@ async function checkDatabase(prisma: PrismaClient): Promise<SystemStatus['databa
     return { reachable: true, latestMigration: rows[0]?.migration_name };
   } catch (error) {
     return { reachable: false, error: messageOf(error) };
-  }
-}
-
-async function describeQueue(target: SystemStatusDeps['temporal'], queue: { name: QueueName; taskQueue: string; model?: string }, now: number): Promise<QueueStatus> {
-  const kind = taskKindOf(queue.name);
-  const base = { ...queue, kind };
-  try {
-    const response = await target.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
-      target.connection.workflowService.describeTaskQueue({
-        namespace: target.namespace,
-        taskQueue: { name: queue.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType:
-          kind === 'workflow'
-            ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
-            : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-      }),
-    );
-    const pollers = (response.pollers ?? []).map((poller) => {
-      const lastAccess = poller.lastAccessTime ? tsToMs(poller.lastAccessTime) : undefined;
-      return {
-        identity: poller.identity ?? 'unknown',
-        lastAccessAt: lastAccess === undefined ? null : new Date(lastAccess).toISOString(),
-        live: lastAccess !== undefined && now - lastAccess < POLLER_LIVE_MS,
-      };
-    });
-    return { ...base, pollers, polled: pollers.some((poller) => poller.live) };
-  } catch (error) {
-    return { ...base, pollers: [], polled: false, error: messageOf(error) };
   }
 }
 

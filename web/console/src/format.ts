@@ -91,6 +91,17 @@ export function dateTime(iso: string | Date): string {
   return new Date(iso).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
+/** Who serves each task queue, as the queue pages name them. */
+export const QUEUE_PERSONAS: Record<string, string> = {
+  workflows: 'Workflow engine',
+  orchestrator: 'Orion · orchestrator',
+  tester: 'Tara · tester',
+  developer: 'Devon · developer',
+  runner: 'Command runner',
+  council: 'AI council',
+  models: 'Model gateway',
+};
+
 export const ROLE_LABELS: Record<string, string> = {
   tester: 'Tara · tester',
   developer: 'Devon · developer',

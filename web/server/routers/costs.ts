@@ -1,9 +1,9 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
 import { costSummary } from '../../../activities/store/costs.js';
 import { readBudget, readBudgets } from '../budgets.js';
+import { resolveScope } from '../scope.js';
 import { readProcedure, router } from '../trpc.js';
 
 export const costsRouter = router({
@@ -16,18 +16,7 @@ export const costsRouter = router({
         .prefault({}),
     )
     .query(async ({ ctx, input }) => {
-      let projectId: string | undefined;
-      let subtaskId: string | undefined;
-      if (input.project) {
-        const project = await ctx.prisma.project.findUnique({ where: { name: input.project }, select: { id: true } });
-        if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${input.project}.` });
-        projectId = project.id;
-        if (input.subtask) {
-          const subtask = await ctx.prisma.subtask.findUnique({ where: { projectId_key: { projectId, key: input.subtask } }, select: { id: true } });
-          if (!subtask) throw new TRPCError({ code: 'NOT_FOUND', message: `No subtask ${input.subtask} in ${input.project}.` });
-          subtaskId = subtask.id;
-        }
-      }
+      const { projectId, subtaskId } = await resolveScope(ctx.prisma, input);
       const summary = await costSummary(ctx.prisma, { projectId, subtaskId, from: input.from, to: input.to });
       const [projects, subtasks] = await Promise.all([
         ctx.prisma.project.findMany({ where: { id: { in: summary.byProject.map((line) => line.key) } }, select: { id: true, name: true } }),

@@ -4,26 +4,15 @@ import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
 import { winRates } from '../../../activities/store/council.js';
 import { readProcedure, router } from '../trpc.js';
+import { resolveScope } from '../scope.js';
 
 export const councilRouter = router({
   /** Councils, newest first: members, each candidate's tests, diff size and cost, the winner and why, applied, outcome. */
   list: readProcedure
     .input(z.strictObject({ project: ProjectName.optional(), subtask: SubtaskKey.optional(), limit: z.int().min(1).max(200).default(50) }).prefault({}))
     .query(async ({ ctx, input }) => {
-      let subtaskId: string | undefined;
-      let projectId: string | undefined;
-      if (input.project) {
-        const project = await ctx.prisma.project.findUnique({ where: { name: input.project }, select: { id: true } });
-        if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${input.project}.` });
-        projectId = project.id;
-        if (input.subtask) {
-          const subtask = await ctx.prisma.subtask.findUnique({ where: { projectId_key: { projectId, key: input.subtask } }, select: { id: true } });
-          if (!subtask) throw new TRPCError({ code: 'NOT_FOUND', message: `No subtask ${input.subtask} in ${input.project}.` });
-          subtaskId = subtask.id;
-        }
-      } else if (input.subtask) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: 'a subtask key needs its project' });
-      }
+      if (input.subtask && !input.project) throw new TRPCError({ code: 'BAD_REQUEST', message: 'a subtask key needs its project' });
+      const { projectId, subtaskId } = await resolveScope(ctx.prisma, input);
       const sessions = await ctx.prisma.councilSession.findMany({
         where: { ...(projectId ? { projectId } : {}), ...(subtaskId ? { subtaskId } : {}) },
         orderBy: { startedAt: 'desc' },

@@ -9,7 +9,7 @@ import { type SubtaskState, stateQuery } from '../../../workflows/subtask.shared
 import { availableActions } from '../subtask-page/actions.js';
 import { readCheckResults } from '../subtask-page/checks.js';
 import { branchDiff } from '../subtask-page/diff.js';
-import { followSubtaskEvents } from '../subtask-page/events.js';
+import { followEvents } from '../event-log.js';
 import { readTimeline } from '../subtask-page/timeline-reader.js';
 import { readSubtaskState } from '../subtasks.js';
 import { type Context, readProcedure } from '../trpc.js';
@@ -174,8 +174,8 @@ export const subtaskPageProcedures = {
     .input(SubtaskRef.extend({ backlog: z.int().min(0).max(1_000).default(200), lastEventId: z.string().regex(/^\d+$/, 'an event id').nullish() }))
     .subscription(async function* ({ ctx, input, signal }) {
       const row = await findSubtask(ctx, input);
-      for await (const event of followSubtaskEvents(ctx.prisma, row.id, { backlog: input.backlog, afterId: input.lastEventId ? BigInt(input.lastEventId) : undefined, signal })) {
-        yield tracked(event.id, event);
+      for await (const event of followEvents(ctx.prisma, { subtaskId: row.id }, { backlog: input.backlog, lastEventId: input.lastEventId, signal })) {
+        yield tracked(event.id, { ...event, data: smallData(event.data) });
       }
     }),
 };
@@ -194,4 +194,11 @@ async function findBaseSha(ctx: Context, workflowId: string, subtaskId: string, 
     ORDER BY "id" DESC LIMIT 1`;
   if (rows[0]?.baseSha && (await gitRaw(repo, ['cat-file', '-e', `${rows[0].baseSha}^{commit}`])).exitCode === 0) return rows[0].baseSha;
   return git(repo, ['merge-base', `refs/heads/${baseBranch}`, `refs/heads/${branch}`]);
+}
+
+const MAX_DATA_CHARS = 4_000;
+
+/** A log line's details are sent along when they are small; large ones stay in the database. */
+function smallData(data: unknown): unknown {
+  return data === null || data === undefined || JSON.stringify(data).length > MAX_DATA_CHARS ? null : data;
 }

@@ -2,19 +2,11 @@ import { Diff2HtmlUI } from 'diff2html/lib-esm/ui/js/diff2html-ui-slim.js';
 import 'diff2html/bundles/css/diff2html.min.css';
 import 'highlight.js/styles/github.css';
 import { useEffect, useRef, useState } from 'react';
+import type { DiffFile } from '../../../server/subtask-page/diff.js';
 import './DiffViewer.css';
 
-export interface DiffFileSummary {
-  path: string;
-  from?: string;
-  additions: number;
-  deletions: number;
-  binary: boolean;
-  omitted: boolean;
-}
-
 /** A unified diff, syntax-highlighted, unified or side by side. */
-export function DiffViewer({ text, files }: { text: string; files: DiffFileSummary[] }) {
+export function DiffViewer({ text, files }: { text: string; files: DiffFile[] }) {
   const [layout, setLayout] = useState<'line-by-line' | 'side-by-side'>('line-by-line');
   const target = useRef<HTMLDivElement>(null);
 

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { AppRouter } from '../../../server/root.js';
 import { ApiError } from '../components/ops/ApiError.js';
-import { EmptyState } from '../components/ops/EmptyState.js';
+import { EmptyState } from '../components/Notice.js';
 import { PageHead } from '../components/ops/PageHead.js';
 import { ProjectSelect } from '../components/ops/ProjectSelect.js';
 import { clock } from '../components/ops/format.js';

@@ -5,7 +5,7 @@ import { ApiError } from '../components/ops/ApiError.js';
 import { BarList } from '../components/ops/BarList.js';
 import { BudgetGauge } from '../components/ops/BudgetGauge.js';
 import { DayChart } from '../components/ops/DayChart.js';
-import { EmptyState } from '../components/ops/EmptyState.js';
+import { EmptyState } from '../components/Notice.js';
 import { PageHead } from '../components/ops/PageHead.js';
 import { ProjectSelect } from '../components/ops/ProjectSelect.js';
 import { compact, usd } from '../components/ops/format.js';

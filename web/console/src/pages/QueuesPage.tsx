@@ -2,10 +2,11 @@ import { useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../../../server/root.js';
 import { ApiError } from '../components/ops/ApiError.js';
-import { EmptyState } from '../components/ops/EmptyState.js';
+import { EmptyState } from '../components/Notice.js';
 import { PageHead } from '../components/ops/PageHead.js';
 import { Sparkline } from '../components/ops/Sparkline.js';
-import { PERSONAS, ago, percent, timing, workerName } from '../components/ops/format.js';
+import { ago, percent, workerName } from '../components/ops/format.js';
+import { QUEUE_PERSONAS, preciseDuration } from '../format.js';
 import '../components/ops/ops.css';
 import './QueuesPage.css';
 import { useTRPC } from '../trpc.js';
@@ -93,7 +94,7 @@ export function QueuesPage() {
                   <dd>{role.failed}</dd>
                   <dt>p50 · p95</dt>
                   <dd>
-                    {timing(role.p50)} · {timing(role.p95)}
+                    {preciseDuration(role.p50)} · {preciseDuration(role.p95)}
                   </dd>
                   <dt>Last run</dt>
                   <dd>{ago(role.lastRunAt)}</dd>
@@ -131,10 +132,10 @@ export function QueuesPage() {
                   <td>{row.roles.join(', ')}</td>
                   <td className="num">{row.runs}</td>
                   <td className="num">{row.failed > 0 ? <span className="queues-bad">{row.failed}</span> : 0}</td>
-                  <td className="num">{timing(row.p50)}</td>
-                  <td className="num">{timing(row.p95)}</td>
-                  <td className="num">{timing(row.p99)}</td>
-                  <td className="num">{timing(row.maxMs)}</td>
+                  <td className="num">{preciseDuration(row.p50)}</td>
+                  <td className="num">{preciseDuration(row.p95)}</td>
+                  <td className="num">{preciseDuration(row.p99)}</td>
+                  <td className="num">{preciseDuration(row.maxMs)}</td>
                 </tr>
               ))}
             </tbody>
@@ -154,11 +155,11 @@ function QueueRow({ queue }: { queue: Queue }) {
       <td>
         <div className="ops-mono queues-name">{queue.taskQueue}</div>
         <div className="ops-muted">
-          {queue.model ? `model ${queue.model}` : (PERSONAS[queue.name] ?? queue.name)} · {queue.kind === 'workflow' ? 'workflow tasks' : 'activities'}
+          {queue.model ? `model ${queue.model}` : (QUEUE_PERSONAS[queue.name] ?? queue.name)} · {queue.kind === 'workflow' ? 'workflow tasks' : 'activities'}
         </div>
       </td>
       <td className="num">{backlog ? <span className={backlog.count > 0 ? 'queues-backlog' : ''}>{backlog.count}</span> : '?'}</td>
-      <td className="num">{backlog && backlog.count > 0 ? timing(backlog.ageMs) : '—'}</td>
+      <td className="num">{backlog && backlog.count > 0 ? preciseDuration(backlog.ageMs) : '—'}</td>
       <td className="num">{backlog ? `${backlog.addRate.toFixed(1)} / ${backlog.dispatchRate.toFixed(1)}` : '—'}</td>
       <td>
         {queue.pollers.length === 0 && <span className="ops-muted">none</span>}

@@ -1,18 +1,10 @@
 import { Notice } from '../components/Notice.js';
 import { PageHeader } from '../components/PageHeader.js';
+import { QUEUE_PERSONAS } from '../format.js';
 import { type SystemStatus, useLiveStatus } from '../live-status.js';
 import './SystemPage.css';
 
 type QueueStatus = SystemStatus['queues'][number];
-
-const ROLE_PERSONAS: Record<string, string> = {
-  workflows: 'Workflow engine',
-  orchestrator: 'Orion · orchestrator',
-  tester: 'Tara · tester',
-  developer: 'Devon · developer',
-  runner: 'Command runner',
-  council: 'AI council',
-};
 
 /** What is true right now: Temporal, PostgreSQL, and which workers poll which queue. */
 export function SystemPage() {
@@ -118,7 +110,7 @@ function QueueRow({ queue, checkedAt }: { queue: QueueStatus; checkedAt: string 
       <td>
         <code>{queue.taskQueue}</code>
       </td>
-      <td>{queue.model ? `model ${queue.model}` : (ROLE_PERSONAS[queue.name] ?? queue.name)}</td>
+      <td>{queue.model ? `model ${queue.model}` : (QUEUE_PERSONAS[queue.name] ?? queue.name)}</td>
       <td>{queue.kind === 'workflow' ? 'workflow tasks' : 'activities'}</td>
       <td>{live.length}</td>
       <td>{last ? ago(last, checkedAt) : '—'}</td>

@@ -1,5 +1,4 @@
-/** How the ops pages write times, durations, money and rates. */
-
+/** How the ops pages write times, money and rates, beyond what the console's format.ts already does. */
 /** `12 s`, `4 min`, `3 h 05 min`, `2 d 4 h`. */
 export function waited(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));
@@ -9,14 +8,6 @@ export function waited(ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
-}
-
-/** A timing: `840 ms`, `12.4 s`, `3 min 05 s`. */
-export function timing(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`;
 }
 
 export function ago(iso: string | null | undefined, now = Date.now()): string {
@@ -48,16 +39,6 @@ export function clock(iso: string): string {
   const time = date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   return sameDay ? time : `${date.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' })} ${time}`;
 }
-
-export const PERSONAS: Record<string, string> = {
-  workflows: 'Workflow engine',
-  orchestrator: 'Orion · orchestrator',
-  tester: 'Tara · tester',
-  developer: 'Devon · developer',
-  runner: 'Command runner',
-  council: 'AI council',
-  models: 'Model gateway',
-};
 
 export const PHASES = ['red', 'green', 'refactor', 'integration_red', 'integration_green', 'verify', 'complete'] as const;
 
