@@ -67,10 +67,11 @@ describe('runCommand', () => {
 
   test('a command that keeps printing is never killed before its absolute limit', async () => {
     const result = await runCommand({
-      command: 'node -e "let i = 0; const t = setInterval(() => { console.log(i++); if (i === 12) { clearInterval(t); } }, 150)"',
+      // Runs 4.5 s, well past the silence limit; the limits leave room for node's start on a loaded machine.
+      command: 'node -e "let i = 0; const t = setInterval(() => { console.log(i++); if (i === 30) { clearInterval(t); } }, 150)"',
       cwd: os.tmpdir(),
       logFile: logFile(),
-      limits: { silenceWarningMs: 400, silenceKillMs: 700, maxDurationMs: 60_000 },
+      limits: { silenceWarningMs: 1_500, silenceKillMs: 2_500, maxDurationMs: 60_000 },
     });
     expect(result).toMatchObject({ outcome: 'exited', exitCode: 0, warnings: [] });
   });
