@@ -1,6 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { type ReactNode, useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { AppRouter } from '../../../server/root.js';
 import { ActionBar } from '../components/ActionDialog.js';
@@ -35,6 +35,13 @@ export function SubtaskPage() {
   const detail = useQuery({ ...trpc.subtask.detail.queryOptions(ref), refetchInterval: (query) => (isFinished(query.state.data) ? false : 2_000) });
   const running = !isFinished(detail.data);
   const actions = useQuery({ ...trpc.subtask.actions.queryOptions(ref), enabled: Boolean(detail.data), refetchInterval: running ? 2_000 : false });
+  // The page's queries stop polling when the subtask ends: each is read once more, for its final state.
+  const queryClient = useQueryClient();
+  const wasRunning = useRef(running);
+  useEffect(() => {
+    if (wasRunning.current && !running) void queryClient.invalidateQueries({ queryKey: trpc.subtask.pathKey() });
+    wasRunning.current = running;
+  }, [running, queryClient, trpc]);
 
   if (detail.error) {
     const notFound = detail.error.data?.code === 'NOT_FOUND';
