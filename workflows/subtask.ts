@@ -4,6 +4,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  currentUpdateInfo,
   condition,
   executeChild,
   getExternalWorkflowHandle,
@@ -146,13 +147,23 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
   // --- the audit log ------------------------------------------------------------------------------
 
   let sequence = 0;
+  // What an update handler records is keyed by the update: when a workflow task that ran a handler
+  // fails, its retry may run the handler after other work, and a key by order would then differ.
+  const auditsOfUpdate = new Map<string, number>();
+  const auditKey = () => {
+    const updateId = currentUpdateInfo()?.id;
+    if (updateId === undefined) return `${info.workflowId}/${info.runId}/${++sequence}`;
+    const count = (auditsOfUpdate.get(updateId) ?? 0) + 1;
+    auditsOfUpdate.set(updateId, count);
+    return `${info.workflowId}/${info.runId}/update/${updateId}/${count}`;
+  };
   const audit = async (events: AuditEvent[], update?: Parameters<ProgressActivities['recordProgress']>[0]['update']) => {
-    sequence += 1;
+    const key = auditKey();
     await progress.recordProgress({
       subtaskId: input.subtaskId,
       projectId: project.id,
       workflowId: info.workflowId,
-      key: `${info.workflowId}/${info.runId}/${sequence}`,
+      key,
       at: Date.now(),
       update,
       events,
