@@ -15,7 +15,7 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import type { temporal } from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
-import { projectRoot } from '../stack/project-root.js';
+import { projectRoot } from '../runtime/project-root.js';
 import { startSubtaskHarness } from '../test/support/subtask-harness.js';
 
 const { values } = parseArgs({ options: { subtasks: { type: 'string', default: '50' }, parallel: { type: 'string', default: '3' }, approvals: { type: 'string', default: '10' } } });

@@ -8,7 +8,7 @@ import { buildChecklist, checklistProgress } from '../domain/checklist.js';
 import type { SubtaskStatus } from '../domain/lifecycle.js';
 import { formatUsdExact } from '../domain/money.js';
 import { DEFAULT_PHASES } from '../domain/phases.js';
-import { Prisma, type PrismaClient } from '../activities/store/prisma.js';
+import { Prisma, type PrismaClient } from '../data/prisma.js';
 
 export interface SeedOptions {
   subtasks: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SuiteName } from './phases.js';
 
 export const ProjectName = z
   .string()
@@ -28,6 +29,13 @@ export const TestReport = z.strictObject({
   path: RepoRelativePath,
 });
 export type TestReport = z.infer<typeof TestReport>;
+
+/** One test command of a project, as the runner runs it: which suite, the command, and its report. */
+export interface SuiteConfig {
+  suite: SuiteName;
+  command: string;
+  report?: TestReport;
+}
 
 export const TERRITORY_ROLES = ['tester', 'developer'] as const;
 

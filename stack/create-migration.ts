@@ -6,10 +6,10 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { loadConfig } from './config.js';
+import { loadConfig } from '../runtime/config.js';
 import { prismaPaths, unmigratedSchemaChanges } from './migrations.js';
-import { databaseUrlOf } from './postgres.js';
-import { runMain } from './run-main.js';
+import { databaseUrlOf } from '../runtime/database-url.js';
+import { runMain } from '../runtime/run-main.js';
 
 const MigrationName = z
   .string({ error: 'usage: npm run db:migration -- <name>, for example add_council_sessions' })

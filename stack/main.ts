@@ -4,12 +4,12 @@
  */
 import path from 'node:path';
 import { localAdminAllowed } from '../web/server/auth/loopback.js';
-import { loadConfig } from './config.js';
-import { claimDataDir } from './data-dir.js';
+import { loadConfig } from '../runtime/config.js';
+import { claimDataDir } from '../runtime/data-dir.js';
 import { LocalStack, type ReadyInfo } from './local-stack.js';
-import { LogSink } from './log-sink.js';
+import { LogSink } from '../runtime/log-sink.js';
 import { RunLock } from './run-lock.js';
-import { runMain } from './run-main.js';
+import { runMain } from '../runtime/run-main.js';
 
 /** npm forwards the terminal's Ctrl-C to us too: signals this close together count as one. */
 const REPEAT_SIGNAL_WINDOW_MS = 1_500;

@@ -6,12 +6,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { disconnectPrisma, prismaFor } from '../activities/store/prisma.js';
+import { disconnectPrisma, prismaFor } from '../data/prisma.js';
 import { ensureFirstAdmin } from '../web/server/auth/first-admin.js';
-import { loadConfig } from './config.js';
+import { loadConfig } from '../runtime/config.js';
 import { applyMigrations } from './migrations.js';
-import { databaseUrlOf } from './postgres.js';
-import { runMain } from './run-main.js';
+import { databaseUrlOf } from '../runtime/database-url.js';
+import { runMain } from '../runtime/run-main.js';
 
 runMain(async () => {
   const { values } = parseArgs({ options: { 'data-dir': { type: 'string' } } });

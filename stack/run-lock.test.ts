@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { processGroupAlive } from './child-process.js';
-import { createLogger } from './log.js';
+import { processGroupAlive } from '../runtime/child-process.js';
+import { createLogger } from '../runtime/log.js';
 import { RunLock } from './run-lock.js';
 
 const log = createLogger('test', 'silent');

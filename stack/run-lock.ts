@@ -1,9 +1,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { processGroupAlive, signalGroup, waitForGroupExit } from './child-process.js';
-import { StackError } from './errors.js';
-import type { Logger } from './log.js';
-import { commandLineOf } from './process-info.js';
+import { processGroupAlive, signalGroup, waitForGroupExit } from '../runtime/child-process.js';
+import { StackError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/log.js';
+import { commandLineOf } from '../runtime/process-info.js';
 
 const TrackedGroup = z.object({
   name: z.string(),

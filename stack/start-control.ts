@@ -1,4 +1,4 @@
-import type { ManagedProcess } from './child-process.js';
+import type { ManagedProcess } from '../runtime/child-process.js';
 
 /** How a part of the stack is started: so that a stop requested meanwhile can always reach it. */
 export interface StartControl {

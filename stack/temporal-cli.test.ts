@@ -2,8 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { StackError } from './errors.js';
-import { createLogger } from './log.js';
+import { StackError } from '../runtime/errors.js';
+import { createLogger } from '../runtime/log.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
 const log = createLogger('test', 'silent');

@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { StackError } from './errors.js';
-import type { Logger } from './log.js';
+import { StackError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/log.js';
 
 /** Later tags carry a replace directive in go.mod and cannot be go-installed. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StackError } from './errors.js';
-import type { Logger } from './log.js';
+import { StackError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/log.js';
 
 const WAIT_MS = 180_000;
 

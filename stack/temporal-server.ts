@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAESTRO_SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
-import { ManagedProcess } from './child-process.js';
-import { StackError } from './errors.js';
-import { hostForUrl } from './ports.js';
+import { ManagedProcess } from '../runtime/child-process.js';
+import { StackError } from '../runtime/errors.js';
+import { hostForUrl } from '../runtime/ports.js';
 import type { StartControl } from './start-control.js';
 
 export interface TemporalDevServerOptions {

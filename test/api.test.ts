@@ -5,7 +5,7 @@ import { TRPCClientError, createTRPCClient, httpLink, httpSubscriptionLink, spli
 import { EventSource } from 'eventsource';
 import { describe, expect, inject, test } from 'vitest';
 import { TASK_QUEUES } from '../domain/queues.js';
-import { projectRoot } from '../stack/project-root.js';
+import { projectRoot } from '../runtime/project-root.js';
 import type { AppRouter } from '../web/server/root.js';
 import type { SystemStatus } from '../web/server/system-status.js';
 import type { stackProbeWorkflow } from '../workflows/stack-probe.js';

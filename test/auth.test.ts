@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TRPCClientError, createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { disconnectPrisma, prismaFor } from '../activities/store/prisma.js';
+import { disconnectPrisma, prismaFor } from '../data/prisma.js';
 import { CART_TAX_SPEC } from '../stack/demo/cart-tax-script.js';
 import type { AppRouter } from '../web/server/root.js';
 import { launchChromium } from './support/browser.js';

@@ -3,8 +3,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { type ResultPromise, execa } from 'execa';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { disconnectPrisma } from '../activities/store/prisma.js';
-import { projectRoot } from '../stack/project-root.js';
+import { disconnectPrisma } from '../data/prisma.js';
+import { projectRoot } from '../runtime/project-root.js';
 import { eventually } from './support/maestro-process.js';
 import { appendEvent, opsApi, sampleProject, sampleRepository, subtaskEscalated, uniqueName } from './support/ops.js';
 

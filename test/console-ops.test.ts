@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { disconnectPrisma } from '../activities/store/prisma.js';
+import { disconnectPrisma } from '../data/prisma.js';
 import { launchChromium } from './support/browser.js';
 import { eventually } from './support/maestro-process.js';
 import { appendEvent, opsApi, sampleProject, subtaskEscalated, subtaskWaitingForApproval, uniqueName } from './support/ops.js';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { git } from '../activities/git/git.js';
+import { git } from '../git/git.js';
 import { parseUsd } from '../domain/money.js';
 import { CART_TAX_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation, ScriptedTurn } from '../stack/scripted-model/server.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { Prisma, disconnectPrisma, prismaFor } from '../activities/store/prisma.js';
+import { Prisma, disconnectPrisma, prismaFor } from '../data/prisma.js';
 import { prismaPaths, unmigratedSchemaChanges } from '../stack/migrations.js';
 
 const { databaseUrl } = inject('sharedStack');

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { dataLayout } from '../stack/data-dir.js';
-import { createLogger } from '../stack/log.js';
-import { embeddedDatabaseUrl } from '../stack/postgres.js';
-import { projectRoot } from '../stack/project-root.js';
+import { dataLayout } from '../runtime/data-dir.js';
+import { createLogger } from '../runtime/log.js';
+import { embeddedDatabaseUrl } from '../runtime/database-url.js';
+import { projectRoot } from '../runtime/project-root.js';
 import { resolveTemporalCli } from '../stack/temporal-cli.js';
 import { MaestroProcess, freePorts, newDataDir } from './support/maestro-process.js';
 

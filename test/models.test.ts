@@ -5,7 +5,7 @@ import { DEFAULT_REGISTRY } from '../domain/models.js';
 import { callCost, formatUsdExact, parseUsd } from '../domain/money.js';
 import { CART_TAX_SPEC, FILES, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation, ScriptedModelServer } from '../stack/scripted-model/server.js';
-import { git } from '../activities/git/git.js';
+import { git } from '../git/git.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
 
 /**

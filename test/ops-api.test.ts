@@ -1,6 +1,6 @@
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { disconnectPrisma, prismaFor } from '../activities/store/prisma.js';
+import { disconnectPrisma, prismaFor } from '../data/prisma.js';
 import { TASK_QUEUES } from '../domain/queues.js';
 import { eventually } from './support/maestro-process.js';
 import { appendEvent, opsApi, sampleProject, subtaskEscalated, subtaskWaitingForApproval, uniqueName } from './support/ops.js';

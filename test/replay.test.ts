@@ -3,7 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { describe, expect, test } from 'vitest';
-import { projectRoot } from '../stack/project-root.js';
+import { projectRoot } from '../runtime/project-root.js';
 
 /**
  * Histories recorded from real runs (`RECORD_HISTORIES=1 npm test` writes them) are replayed on

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { git } from '../activities/git/git.js';
+import { git } from '../git/git.js';
 import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
 import { descendantsOf, eventually, listProcesses } from './support/maestro-process.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';

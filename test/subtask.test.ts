@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { git } from '../activities/git/git.js';
+import { git } from '../git/git.js';
 import { CART_TAX_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
 import type { AppRouter } from '../web/server/root.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';

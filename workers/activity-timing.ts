@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { ActivityRunRecorder } from '../activities/store/activity-runs.js';
+import type { ActivityRunRecorder } from '../data/activity-runs.js';
 
 /**
  * Times every activity this worker runs (local ones too) and hands the timing to the recorder once

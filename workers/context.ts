@@ -2,10 +2,10 @@ import os from 'node:os';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { TASK_QUEUES, type QueueName } from '../domain/queues.js';
 import { activityTimingInterceptor } from './activity-timing.js';
-import type { ActivityRunRecorder } from '../activities/store/activity-runs.js';
-import type { PrismaClient } from '../activities/store/prisma.js';
-import type { LoadedConfig } from '../stack/config.js';
-import type { Logger } from '../stack/log.js';
+import type { ActivityRunRecorder } from '../data/activity-runs.js';
+import type { PrismaClient } from '../data/prisma.js';
+import type { LoadedConfig } from '../runtime/config.js';
+import type { Logger } from '../runtime/log.js';
 
 export type ActivityQueueName = Exclude<QueueName, 'workflows' | 'models'>;
 

@@ -7,12 +7,12 @@ import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } fro
 import { z } from 'zod';
 import { QueueName } from '../domain/config.js';
 import { QUEUE_NAMES, TASK_QUEUES, parseQueueGroups } from '../domain/queues.js';
-import { ActivityRunRecorder } from '../activities/store/activity-runs.js';
-import { type PrismaClient, disconnectPrisma, prismaFor } from '../activities/store/prisma.js';
-import { loadConfig, temporalAddressOf } from '../stack/config.js';
-import { databaseUrlOf } from '../stack/postgres.js';
-import { runMain } from '../stack/run-main.js';
-import { createLogger } from '../stack/log.js';
+import { ActivityRunRecorder } from '../data/activity-runs.js';
+import { type PrismaClient, disconnectPrisma, prismaFor } from '../data/prisma.js';
+import { loadConfig, temporalAddressOf } from '../runtime/config.js';
+import { databaseUrlOf } from '../runtime/database-url.js';
+import { runMain } from '../runtime/run-main.js';
+import { createLogger } from '../runtime/log.js';
 import type { WorkerContext } from './context.js';
 import { createCouncilWorker } from './council.js';
 import { createDeveloperWorker } from './developer.js';

@@ -1,6 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { modelTaskQueue } from '../domain/models.js';
-import { availableModels } from '../activities/models/availability.js';
+import { availableModels } from '../domain/provider-availability.js';
 import { createGatewayActivities } from '../activities/models/gateway-activities.js';
 import { baseWorkerOptions, type WorkerContext } from './context.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
 import pino from 'pino';
-import { processAlive } from '../stack/child-process.js';
+import { processAlive } from '../runtime/child-process.js';
 import { RESTART_DELAYS_MS, Supervisor } from './supervisor.js';
 
 interface Captured {

@@ -1,5 +1,5 @@
-import { ManagedProcess, type ExitInfo } from '../stack/child-process.js';
-import type { Logger } from '../stack/log.js';
+import { ManagedProcess, type ExitInfo } from '../runtime/child-process.js';
+import type { Logger } from '../runtime/log.js';
 
 export interface SupervisedProcessSpec {
   name: string;

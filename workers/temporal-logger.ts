@@ -1,5 +1,5 @@
 import type { Logger as TemporalLogger, LogLevel, LogMetadata } from '@temporalio/common';
-import type { Logger } from '../stack/log.js';
+import type { Logger } from '../runtime/log.js';
 
 /** Warnings the SDK gives for how Maestro is built on purpose: one role per queue. */
 const EXPECTED_WARNINGS = /^No (workflows|activities|Nexus services) registered, not polling/;

@@ -3,7 +3,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { MAESTRO_SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
-import type { Logger } from '../stack/log.js';
+import type { Logger } from '../runtime/log.js';
 
 const { temporal } = proto;
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { createLedgerActivities } from '../activities/models/ledger-activities.js';
 import { createProgressActivities } from '../activities/subtask/progress.js';
-import { projectRoot } from '../stack/project-root.js';
-import { StackError } from '../stack/errors.js';
+import { projectRoot } from '../runtime/project-root.js';
+import { StackError } from '../runtime/errors.js';
 import { baseWorkerOptions, type WorkerContext } from './context.js';
 import { ensureMaestroNamespace } from './temporal-namespace.js';
 

@@ -3,7 +3,7 @@ import type { Candidate, CouncilStrategy } from '../domain/escalation.js';
 import type { ChecklistItem } from '../domain/checklist.js';
 import type { ModelChoice } from '../domain/models.js';
 import type { PhaseDefinition } from '../domain/phases.js';
-import type { SuiteConfig } from '../activities/commands/suites.js';
+import type { SuiteConfig } from '../domain/project.js';
 import type { SubtaskSpecSnapshot } from './subtask.shared.js';
 
 export const COUNCIL_WORKFLOW = 'councilWorkflow';

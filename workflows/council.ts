@@ -6,7 +6,7 @@ import type { WorkspaceActivities } from '../activities/subtask/workspace.js';
 import { type Candidate, pickWinner } from '../domain/escalation.js';
 import { TASK_QUEUES } from '../domain/queues.js';
 import type { CouncilCandidateSummary, CouncilInput, CouncilOutcome } from './council.shared.js';
-import { AGENT_FAILURE_TYPES } from './subtask.shared.js';
+import { AGENT_FAILURE_TYPES } from '../domain/agent-failure.js';
 import { failureMessage } from './failure-message.js';
 
 const store = proxyLocalActivities<ProgressActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });

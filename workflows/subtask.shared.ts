@@ -11,12 +11,9 @@ import type { SubtaskStatus } from '../domain/lifecycle.js';
 import type { LadderSettings } from '../domain/escalation.js';
 import type { ComplexityLevel, ModelsSnapshot } from '../domain/models.js';
 import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type Role } from '../domain/phases.js';
-import type { SuiteConfig } from '../activities/commands/suites.js';
+import type { SuiteConfig } from '../domain/project.js';
 
 export const SUBTASK_WORKFLOW = 'subtaskWorkflow';
-
-/** How an agent activity fails, as the workflow tells apart: a provider's trouble or a budget stop is not the agent's attempt failing. */
-export const AGENT_FAILURE_TYPES = { agent: 'AgentFailure', provider: 'ProviderFailure', budget: 'BudgetEmergency' } as const;
 
 export interface ProjectSnapshot {
   id: string;

@@ -30,14 +30,14 @@ import { councilWorkflow } from './council.js';
 import type { CheckActivities, CheckResult } from '../activities/subtask/checks.js';
 import type { ProgressActivities } from '../activities/subtask/progress.js';
 import type { WorkspaceActivities } from '../activities/subtask/workspace.js';
-import type { AuditEvent } from '../activities/store/progress.js';
+import type { AuditEvent } from '../domain/audit.js';
 import { buildChecklist, checklistProgress, markCriterion, markPhase } from '../domain/checklist.js';
 import { type SubtaskStatus, assertTransition, isFinal } from '../domain/lifecycle.js';
 import type { PhaseDefinition, PhaseName } from '../domain/phases.js';
 import { TASK_QUEUES } from '../domain/queues.js';
 import { oneAtATime } from './one-at-a-time.js';
+import { AGENT_FAILURE_TYPES } from '../domain/agent-failure.js';
 import {
-  AGENT_FAILURE_TYPES,
   ApproveInput,
   type BlockOption,
   type BlockedState,

@@ -2,12 +2,12 @@ import type { Context } from '@temporalio/activity';
 import { generateText } from 'ai';
 import { type ModelChoice, promptBudgetOf } from '../../domain/models.js';
 import { formatUsdExact, parseUsd } from '../../domain/money.js';
-import type { LoadedConfig } from '../../stack/config.js';
+import type { LoadedConfig } from '../../runtime/config.js';
 import type { ModelCallMeta } from '../models/gateway.js';
 import { createMeteredModel } from '../models/metered-model.js';
 import { temporalTransport } from '../models/model-transport.js';
 import { estimateTokens } from '../models/tokens.js';
-import type { PrismaClient } from '../store/prisma.js';
+import type { PrismaClient } from '../../data/prisma.js';
 
 /**
  * One question to a model, one answer, through its gateway and into the ledger: a strategic review,

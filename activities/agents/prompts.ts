@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PhaseName, Role } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
-import { projectRoot } from '../../stack/project-root.js';
+import { projectRoot } from '../../runtime/project-root.js';
 
 const PERSONAS: Record<Role, string> = { orchestrator: 'Orion', tester: 'Tara', developer: 'Devon' };
 

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import path from 'node:path';
 import { type ToolSet, tool } from 'ai';
 import { z } from 'zod';
-import { TerritoryError, resolveForWrite, resolveInWorktree } from './territory.js';
+import { TerritoryError, resolveForWrite, resolveInWorktree } from '../../git/territory.js';
 
 const MAX_READ_BYTES = 100_000;
 const MAX_LISTED = 400;

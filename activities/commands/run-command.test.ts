@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { commandEnvironment, runCommand } from './run-command.js';
+import { commandEnvironment } from '../../domain/command-environment.js';
+import { runCommand } from './run-command.js';
 
 const logFile = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'maestro-command-')), 'command.log');
 

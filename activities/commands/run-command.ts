@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { splitCommandLine } from './command-line.js';
-import { SECRET_ENV_NAME } from '../../domain/redact.js';
+import { commandEnvironment } from '../../domain/command-environment.js';
 
 export interface CommandLimits {
   /** Warn when the command has printed nothing for this long. */
@@ -174,20 +174,6 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     options.signal?.removeEventListener('abort', onAbort);
     await new Promise<void>((resolve) => log.end(resolve));
   }
-}
-
-/**
- * The environment commands (and git) get: the worker's, without Maestro's own settings and without
- * anything that looks like a secret: a project's tests and hooks never see the keys Maestro holds.
- */
-export function commandEnvironment(env: NodeJS.ProcessEnv, alsoSecret: readonly string[] = []): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) continue;
-    if (SECRET_ENV_NAME.test(name) || alsoSecret.includes(name) || /^(MAESTRO_|TEMPORAL_|AWS_|GOOGLE_|AZURE_)/.test(name) || name === 'NODE_OPTIONS') continue;
-    clean[name] = value;
-  }
-  return { ...clean, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' };
 }
 
 async function stopGroupRemnants(pgid: number): Promise<void> {

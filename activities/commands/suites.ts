@@ -1,15 +1,9 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { SuiteName, SuiteRun } from '../../domain/checks.js';
-import type { TestReport } from '../../domain/project.js';
+import type { SuiteConfig } from '../../domain/project.js';
 import { type CommandLimits, type CommandProgress, runCommand } from './run-command.js';
 import { readTestReport } from './test-report.js';
-
-export interface SuiteConfig {
-  suite: SuiteName;
-  command: string;
-  report?: TestReport;
-}
 
 export interface RunSuitesOptions {
   suites: readonly SuiteConfig[];

@@ -7,12 +7,12 @@ import type { ModelChoice } from '../../domain/models.js';
 import { phaseCommitMessage } from '../../domain/naming.js';
 import type { PhaseName } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
-import { projectRoot } from '../../stack/project-root.js';
+import { projectRoot } from '../../runtime/project-root.js';
 import { type AgentRunResult, cut, modelKeyEnvNames, recoveredRun, runAgentInWorktree } from '../agents/agent-run.js';
 import { askModel } from '../agents/ask-model.js';
 import { runCommand } from '../commands/run-command.js';
-import type { SuiteConfig } from '../commands/suites.js';
-import { changedLines, ensureDetachedWorktree, git, headCommit, keepRef, resetWorktree, treeOf } from '../git/git.js';
+import type { SuiteConfig } from '../../domain/project.js';
+import { changedLines, ensureDetachedWorktree, git, headCommit, keepRef, resetWorktree, treeOf } from '../../git/git.js';
 import { type ActivityDeps, subtaskFolder, worktreeFolder } from '../subtask/deps.js';
 
 export interface ProposeInput {

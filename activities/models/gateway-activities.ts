@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ModelEntry, ProviderSettings } from '../../domain/models.js';
 import { callCost, formatUsdExact } from '../../domain/money.js';
-import type { PrismaClient } from '../store/prisma.js';
-import { type CircuitSettings, closeCircuit, openCircuits, recordCircuitOpened, recordProviderOutcome } from '../store/circuits.js';
+import type { PrismaClient } from '../../data/prisma.js';
+import { type CircuitSettings, closeCircuit, openCircuits, recordCircuitOpened, recordProviderOutcome } from '../../data/circuits.js';
 import { countsAgainstProvider, failureResponse, forwardModelCall, type GatewayAnswer, type ModelCallInput, usageFromAnswer } from './gateway.js';
 import { countTokens } from './tokens.js';
 

@@ -1,6 +1,6 @@
 import { parseUsd } from '../../domain/money.js';
-import { recordModelCall } from '../store/costs.js';
-import type { PrismaClient } from '../store/prisma.js';
+import { recordModelCall } from '../../data/costs.js';
+import type { PrismaClient } from '../../data/prisma.js';
 import type { ModelCallMeta, ModelCharge } from './gateway.js';
 
 /**

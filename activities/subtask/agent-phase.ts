@@ -6,8 +6,8 @@ import { phaseCommitMessage } from '../../domain/naming.js';
 import type { PhaseName, Role } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { type AgentRunResult, cut, recoveredRun, runAgentInWorktree } from '../agents/agent-run.js';
-import type { SuiteConfig } from '../commands/suites.js';
-import { git, headCommit, resetWorktree } from '../git/git.js';
+import type { SuiteConfig } from '../../domain/project.js';
+import { git, headCommit, resetWorktree } from '../../git/git.js';
 import { type ActivityDeps, subtaskFolder } from './deps.js';
 
 export interface AgentPhaseInput {

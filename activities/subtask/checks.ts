@@ -3,11 +3,12 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { type Baseline, type CheckVerdict, type SuiteRun, evaluateCheck } from '../../domain/checks.js';
 import type { CheckKind, PhaseName, SuiteName } from '../../domain/phases.js';
-import { type SuiteConfig, runSuites } from '../commands/suites.js';
+import type { SuiteConfig } from '../../domain/project.js';
+import { runSuites } from '../commands/suites.js';
 import { runCommand } from '../commands/run-command.js';
-import { git, resetWorktree } from '../git/git.js';
-import { recordCheckRun } from '../store/check-runs.js';
-import { recordProgress } from '../store/progress.js';
+import { git, resetWorktree } from '../../git/git.js';
+import { recordCheckRun } from '../../data/check-runs.js';
+import { recordProgress } from '../../data/progress.js';
 import { type ActivityDeps, modelKeyEnvNames, subtaskFolder } from './deps.js';
 
 export interface RunReference {

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { PrismaClient } from '../store/prisma.js';
-import type { LoadedConfig } from '../../stack/config.js';
-import type { Logger } from '../../stack/log.js';
+import type { PrismaClient } from '../../data/prisma.js';
+import type { LoadedConfig } from '../../runtime/config.js';
+import type { Logger } from '../../runtime/log.js';
 
 /** What the subtask's activities are built from, once per worker process. */
 export interface ActivityDeps {

@@ -1,12 +1,12 @@
 import type { ModelAvailability } from '../../domain/routing.js';
 import { formatUsdExact, parseUsd } from '../../domain/money.js';
 import { Context } from '@temporalio/activity';
-import { servedModels } from '../models/served-models.js';
-import { decideApproval, openApproval, openEscalation, remindEscalation, resolveEscalation } from '../store/approvals.js';
-import { abandonCouncil, closeCouncil, openCouncil, recordCouncilOutcome, winRates } from '../store/council.js';
-import { openCircuits } from '../store/circuits.js';
-import { type BudgetStatus, budgetStatus, councilSpendToday } from '../store/costs.js';
-import { type ProgressRecord, recordProgress } from '../store/progress.js';
+import { servedModels } from '../../data/served-models.js';
+import { decideApproval, openApproval, openEscalation, remindEscalation, resolveEscalation } from '../../data/approvals.js';
+import { abandonCouncil, closeCouncil, openCouncil, recordCouncilOutcome, winRates } from '../../data/council.js';
+import { openCircuits } from '../../data/circuits.js';
+import { type BudgetStatus, budgetStatus, councilSpendToday } from '../../data/costs.js';
+import { type ProgressRecord, recordProgress } from '../../data/progress.js';
 import type { ActivityDeps } from './deps.js';
 
 /**

@@ -4,9 +4,9 @@ import type { PhaseName } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { cut } from '../agents/agent-run.js';
 import { askModel } from '../agents/ask-model.js';
-import { briefingSection, buildBriefing } from '../agents/briefing.js';
+import { briefingSection, buildBriefing } from '../../data/briefing.js';
 import { promptFile } from '../council/council-activities.js';
-import { git } from '../git/git.js';
+import { git } from '../../git/git.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface ReviewInput {

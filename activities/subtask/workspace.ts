@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { subtaskBranch } from '../../domain/naming.js';
-import { ensureWorktree, git, isAncestor, removeWorktree, resetWorktree, revParse } from '../git/git.js';
-import { mergeIntoBase, rebaseOntoBase, type MergeResult, type RebaseResult } from '../git/merge.js';
+import { ensureWorktree, git, isAncestor, removeWorktree, resetWorktree, revParse } from '../../git/git.js';
+import { mergeIntoBase, rebaseOntoBase, type MergeResult, type RebaseResult } from '../../git/merge.js';
 import { type ActivityDeps, worktreeFolder } from './deps.js';
 
 const ORCHESTRATOR = { name: 'Maestro Orion', email: 'orchestrator@maestro.local' };

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TRPCClientError, createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '../../web/server/root.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../runtime/log.js';
 import { CART_TAX_SPEC } from './cart-tax-script.js';
 import { SAMPLE_PROJECT, createSampleRepository } from './sample-repo.js';
 

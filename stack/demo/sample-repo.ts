@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { git } from '../../activities/git/git.js';
-import { projectRoot } from '../project-root.js';
+import { git } from '../../git/git.js';
+import { projectRoot } from '../../runtime/project-root.js';
 
 const IDENTITY = { name: 'Maestro Demo', email: 'demo@maestro.local' };
 

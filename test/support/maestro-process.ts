@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isPortFree } from '../../stack/ports.js';
-import { projectRoot } from '../../stack/project-root.js';
+import { isPortFree } from '../../runtime/ports.js';
+import { projectRoot } from '../../runtime/project-root.js';
 import { NODE_OPTIONS, type ReadyInfo } from '../../stack/local-stack.js';
 
 export interface StackPorts {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../../stack/project-root.js';
+import { projectRoot } from '../../runtime/project-root.js';
 
 /** The newest migration in prisma/migrations: the one a freshly migrated database reports. */
 export function latestMigration(): string {

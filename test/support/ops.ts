@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
-import { prismaFor } from '../../activities/store/prisma.js';
+import { prismaFor } from '../../data/prisma.js';
 import { CART_TAX_SPEC } from '../../stack/demo/cart-tax-script.js';
 import { DEMO_SUBTASK_KEY } from '../../stack/demo/demo.js';
 import { SAMPLE_PROJECT, createSampleRepository } from '../../stack/demo/sample-repo.js';

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { createTRPCClient, httpLink } from '@trpc/client';
-import { disconnectPrisma, prismaFor, type PrismaClient } from '../../activities/store/prisma.js';
-import { dataLayout } from '../../stack/data-dir.js';
+import { disconnectPrisma, prismaFor, type PrismaClient } from '../../data/prisma.js';
+import { dataLayout } from '../../runtime/data-dir.js';
 import { SAMPLE_PROJECT, createSampleRepository } from '../../stack/demo/sample-repo.js';
 import type { ReadyInfo } from '../../stack/local-stack.js';
-import { embeddedDatabaseUrl } from '../../stack/postgres.js';
-import { projectRoot } from '../../stack/project-root.js';
-import { createLogger } from '../../stack/log.js';
+import { embeddedDatabaseUrl } from '../../runtime/database-url.js';
+import { projectRoot } from '../../runtime/project-root.js';
+import { createLogger } from '../../runtime/log.js';
 import { resolveTemporalCli } from '../../stack/temporal-cli.js';
 import { execa } from 'execa';
 import { type ScriptedConversation, type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
@@ -158,7 +158,7 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
 async function createSampleRepositoryWith(repository: string, files: Record<string, string>) {
   await createSampleRepository(repository);
   if (Object.keys(files).length === 0) return;
-  const { git } = await import('../../activities/git/git.js');
+  const { git } = await import('../../git/git.js');
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(repository, file)), { recursive: true });
     writeFileSync(path.join(repository, file), content);

@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '../../activities/store/prisma.js';
+import { Prisma, type PrismaClient } from '../../data/prisma.js';
 
 // Timings of activity runs (table ActivityRun, written by the workers' interceptor), summed up.
 

@@ -5,7 +5,7 @@ import { formatUsdExact, parseUsd } from '../../domain/money.js';
 import { DEFAULT_PHASES } from '../../domain/phases.js';
 import { ProjectName } from '../../domain/project.js';
 import { Risk } from '../../domain/subtask-spec.js';
-import { Prisma, type PrismaClient } from '../../activities/store/prisma.js';
+import { Prisma, type PrismaClient } from '../../data/prisma.js';
 
 export const BoardFilter = z.strictObject({
   project: ProjectName.optional(),

@@ -2,9 +2,9 @@ import { TRPCError } from '@trpc/server';
 import { type BudgetLimits, budgetLimitsProblem } from '../../domain/budget.js';
 import type { BudgetInput } from '../../domain/project.js';
 import { isFinal } from '../../domain/lifecycle.js';
-import type { Prisma } from '../../activities/store/prisma.js';
+import type { Prisma } from '../../data/prisma.js';
 import { formatUsdExact, parseUsd } from '../../domain/money.js';
-import { budgetStatus, councilSpendToday, projectBudgetLimits } from '../../activities/store/costs.js';
+import { budgetStatus, councilSpendToday, projectBudgetLimits } from '../../data/costs.js';
 import { budgetChangedSignal } from '../../workflows/subtask.shared.js';
 import type { Context } from './trpc.js';
 

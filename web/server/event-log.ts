@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ProjectName } from '../../domain/project.js';
 import { SubtaskKey } from '../../domain/subtask-spec.js';
-import { Prisma, type PrismaClient } from '../../activities/store/prisma.js';
+import { Prisma, type PrismaClient } from '../../data/prisma.js';
 import { resolveScope } from './scope.js';
 
 const EventId = z.string().regex(/^\d{1,19}$/, 'an event id: digits, as events.list gives them');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Prisma, PrismaClient } from '../../activities/store/prisma.js';
+import type { Prisma, PrismaClient } from '../../data/prisma.js';
 
 /** A subtask that ended has nothing left to approve or answer, whatever its old rows say. */
 const OPEN_SUBTASK = { status: { notIn: ['completed', 'cancelled'] } } satisfies Prisma.SubtaskWhereInput;

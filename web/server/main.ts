@@ -2,14 +2,14 @@
 import { once } from 'node:events';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { disconnectPrisma, prismaFor } from '../../activities/store/prisma.js';
-import { type LoadedConfig, loadConfig, temporalAddressOf, temporalUiUrlOf } from '../../stack/config.js';
-import { StackError } from '../../stack/errors.js';
-import { hostForUrl } from '../../stack/ports.js';
-import { createLogger } from '../../stack/log.js';
-import { databaseUrlOf } from '../../stack/postgres.js';
-import { projectRoot } from '../../stack/project-root.js';
-import { runMain } from '../../stack/run-main.js';
+import { disconnectPrisma, prismaFor } from '../../data/prisma.js';
+import { type LoadedConfig, loadConfig, temporalAddressOf, temporalUiUrlOf } from '../../runtime/config.js';
+import { StackError } from '../../runtime/errors.js';
+import { hostForUrl } from '../../runtime/ports.js';
+import { createLogger } from '../../runtime/log.js';
+import { databaseUrlOf } from '../../runtime/database-url.js';
+import { projectRoot } from '../../runtime/project-root.js';
+import { runMain } from '../../runtime/run-main.js';
 import { localAdminAllowed } from './auth/loopback.js';
 import { createApiServer } from './http.js';
 

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
-import { availableModels } from '../../activities/models/availability.js';
-import { servedModels } from '../../activities/models/served-models.js';
-import type { LoadedConfig } from '../../stack/config.js';
+import { availableModels } from '../../domain/provider-availability.js';
+import { servedModels } from '../../data/served-models.js';
+import type { LoadedConfig } from '../../runtime/config.js';
 
 export interface ModelStatus {
   /** The offline demo: a scripted model plays the agents. */

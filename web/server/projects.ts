@@ -3,10 +3,10 @@ import path from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { budgetLimitsProblem } from '../../domain/budget.js';
 import { type ProjectConfig, isRemoteRepository } from '../../domain/project.js';
-import { projectBudgetLimits } from '../../activities/store/costs.js';
+import { projectBudgetLimits } from '../../data/costs.js';
 import { redactUrl } from '../../domain/redact.js';
-import { branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../activities/git/git.js';
-import { type ProjectRow, insertProject } from '../../activities/store/projects.js';
+import { branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../git/git.js';
+import { type ProjectRow, insertProject } from '../../data/projects.js';
 import type { Context } from './trpc.js';
 
 /**

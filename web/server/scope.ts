@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import type { PrismaClient } from '../../activities/store/prisma.js';
+import type { PrismaClient } from '../../data/prisma.js';
 
 /**
  * The ids of the project and subtask a query names (a subtask key within its project): a name that

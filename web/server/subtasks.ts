@@ -7,7 +7,7 @@ import { subtaskBranch, subtaskWorkflowId } from '../../domain/naming.js';
 import { DEFAULT_PHASES } from '../../domain/phases.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
-import { projectSelect, projectSuites, projectTerritories } from '../../activities/store/projects.js';
+import { projectSelect, projectSuites, projectTerritories } from '../../data/projects.js';
 import { SUBTASK_WORKFLOW, type SubtaskWorkflowInput, stateQuery } from '../../workflows/subtask.shared.js';
 import type { Context } from './trpc.js';
 

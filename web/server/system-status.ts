@@ -1,8 +1,8 @@
 import type { Client, Connection } from '@temporalio/client';
-import type { LoadedConfig } from '../../stack/config.js';
+import type { LoadedConfig } from '../../runtime/config.js';
 import { type ModelStatus, readModelStatus } from './model-status.js';
 import type { QueueName } from '../../domain/queues.js';
-import type { PrismaClient } from '../../activities/store/prisma.js';
+import type { PrismaClient } from '../../data/prisma.js';
 import { redactUrl } from '../../domain/redact.js';
 import { type QueueInfo, describeQueues } from './queue-stats.js';
 

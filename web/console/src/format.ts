@@ -1,5 +1,4 @@
 /** How the console writes times, money and names: one place, so every page reads the same. */
-import { formatUsd, parseUsd } from '../../../domain/money.js';
 
 export const STATUS_LABELS: Record<string, string> = {
   pending: 'Pending',
@@ -55,11 +54,12 @@ export function ago(iso: string | Date, now: number = Date.now()): string {
 
 /** Dollars as people read them: `$12.35`, `$0.0042` (the ledger's exact amounts, rounded once, here). */
 export function usd(value: string | number): string {
-  try {
-    return formatUsd(parseUsd(value));
-  } catch {
-    return '—';
-  }
+  const amount = typeof value === 'string' && value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isFinite(amount)) return '—';
+  const digits = Math.abs(amount) >= 1 ? 2 : 4;
+  const [whole, fraction = ''] = Math.abs(amount).toFixed(digits).split('.');
+  const shown = digits === 4 ? fraction.replace(/0{1,2}$/, '') : fraction;
+  return `${amount < 0 ? '-' : ''}$${whole}.${shown.padEnd(2, '0')}`;
 }
 
 export function clock(iso: string | Date): string {

@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from '../../../activities/store/prisma.js';
+import type { Prisma, PrismaClient } from '../../../data/prisma.js';
 
 /** People and tokens changing goes to the audit log like every other act: who, what, to whom. */
 export async function auditPeople(prisma: PrismaClient | Prisma.TransactionClient, actor: string, kind: string, message: string, data: Record<string, string>): Promise<void> {

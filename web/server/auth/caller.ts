@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { PrismaClient } from '../../../activities/store/prisma.js';
+import type { PrismaClient } from '../../../data/prisma.js';
 import { type Role, userActor } from '../../../domain/people.js';
 import { SESSION_COOKIE, readCookie } from './cookies.js';
 import { hostOf, isLoopbackHost } from './loopback.js';

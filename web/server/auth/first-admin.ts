@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { PrismaClient } from '../../../activities/store/prisma.js';
+import type { PrismaClient } from '../../../data/prisma.js';
 import { FIRST_ADMIN_NAME } from '../../../domain/people.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { newPassword } from './secrets.js';

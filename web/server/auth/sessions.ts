@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../../activities/store/prisma.js';
+import type { PrismaClient } from '../../../data/prisma.js';
 import { newSessionSecret } from './secrets.js';
 
 /** A session lasts this long from the sign-in; then the person signs in again. */

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { type LiveSubtask, buildBriefing } from '../../../activities/agents/briefing.js';
+import { type LiveSubtask, buildBriefing } from '../../../data/briefing.js';
 import { stateQuery } from '../../../workflows/subtask.shared.js';
 import { readProcedure, router } from '../trpc.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
-import { costSummary } from '../../../activities/store/costs.js';
+import { costSummary } from '../../../data/costs.js';
 import { readBudget, readBudgets } from '../budgets.js';
 import { resolveScope } from '../scope.js';
 import { readProcedure, router } from '../trpc.js';

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
-import { winRates } from '../../../activities/store/council.js';
+import { winRates } from '../../../data/council.js';
 import { readProcedure, router } from '../trpc.js';
 import { resolveScope } from '../scope.js';
 

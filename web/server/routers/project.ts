@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { BudgetInput, ProjectInput, ProjectName } from '../../../domain/project.js';
-import { projectSelect } from '../../../activities/store/projects.js';
+import { projectSelect } from '../../../data/projects.js';
 import { setBudget } from '../budgets.js';
 import { createProject } from '../projects.js';
 import { actorOf, adminProcedure, authorProcedure, readProcedure, router } from '../trpc.js';

@@ -1,6 +1,6 @@
 import { tracked, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { git, gitRaw } from '../../../activities/git/git.js';
+import { git, gitRaw } from '../../../git/git.js';
 import { formatUsdExact, parseUsd } from '../../../domain/money.js';
 import { redactUrl } from '../../../domain/redact.js';
 import { ProjectName } from '../../../domain/project.js';

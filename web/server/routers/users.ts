@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { Password, Role, UserName } from '../../../domain/people.js';
-import type { PrismaClient } from '../../../activities/store/prisma.js';
+import type { PrismaClient } from '../../../data/prisma.js';
 import { auditPeople } from '../auth/audit.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { endSessions } from '../auth/sessions.js';

@@ -1,5 +1,5 @@
-import type { StoredSuiteRun } from '../../../activities/store/check-runs.js';
-import type { PrismaClient } from '../../../activities/store/prisma.js';
+import type { StoredSuiteRun } from '../../../data/check-runs.js';
+import type { PrismaClient } from '../../../data/prisma.js';
 
 export interface TestResult {
   name: string;

@@ -1,4 +1,4 @@
-import { git, gitRaw } from '../../../activities/git/git.js';
+import { git, gitRaw } from '../../../git/git.js';
 
 /** Enough to review a subtask; a bigger diff is cut at a file boundary and says so. */
 export const DIFF_LIMITS = { changedLines: 6_000, characters: 600_000 };

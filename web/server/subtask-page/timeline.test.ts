@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { describe, expect, test } from 'vitest';
-import { projectRoot } from '../../../stack/project-root.js';
+import { projectRoot } from '../../../runtime/project-root.js';
 import { buildTimeline } from './timeline.js';
 
 /** Histories recorded from real runs (test/histories), read as the API reads a live one. */

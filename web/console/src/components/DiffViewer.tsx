@@ -2,8 +2,11 @@ import { Diff2HtmlUI } from 'diff2html/lib-esm/ui/js/diff2html-ui-slim.js';
 import 'diff2html/bundles/css/diff2html.min.css';
 import 'highlight.js/styles/github.css';
 import { useEffect, useRef, useState } from 'react';
-import type { DiffFile } from '../../../server/subtask-page/diff.js';
+import type { inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from '../../../server/root.js';
 import './DiffViewer.css';
+
+type DiffFile = Extract<inferRouterOutputs<AppRouter>['subtask']['diff'], { files: unknown }>['files'][number];
 
 /** A unified diff, syntax-highlighted, unified or side by side. */
 export function DiffViewer({ text, files }: { text: string; files: DiffFile[] }) {

@@ -1,9 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { inferRouterOutputs } from '@trpc/server';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { AppRouter } from '../../../server/root.js';
-import type { EscalationAnswerInput } from '../../../../domain/escalation-answer.js';
 import { ApiError } from '../components/ops/ApiError.js';
 import { EmptyState } from '../components/Notice.js';
 import { PageHead } from '../components/ops/PageHead.js';
@@ -12,6 +11,8 @@ import { PHASES, ago, phaseName, riskLabel, waited } from '../components/ops/for
 import '../components/ops/ops.css';
 import './EscalationsPage.css';
 import { useTRPC } from '../trpc.js';
+
+type EscalationAnswerInput = inferRouterInputs<AppRouter>['escalation']['answer'];
 
 type Escalation = inferRouterOutputs<AppRouter>['inbox']['escalations'][number];
 

@@ -1,12 +1,6 @@
 import type { Prisma, PrismaClient } from './prisma.js';
-import type { SubtaskStatus } from '../../domain/lifecycle.js';
-
-export interface AuditEvent {
-  actor: string;
-  kind: string;
-  message: string;
-  data?: Record<string, unknown>;
-}
+import type { AuditEvent } from '../domain/audit.js';
+import type { SubtaskStatus } from '../domain/lifecycle.js';
 
 export interface ProgressRecord {
   subtaskId: string;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { commandEnvironment } from '../commands/run-command.js';
+import { commandEnvironment } from '../domain/command-environment.js';
 
 export class GitError extends Error {
   constructor(

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChecklistItem } from '../../domain/checklist.js';
-import { DEFAULT_PHASES } from '../../domain/phases.js';
+import type { ChecklistItem } from '../domain/checklist.js';
+import { DEFAULT_PHASES } from '../domain/phases.js';
 import { changedFiles, gitRaw } from '../git/git.js';
-import type { PrismaClient } from '../store/prisma.js';
-import { territoryMatcher } from './territory.js';
+import type { PrismaClient } from './prisma.js';
+import { territoryMatcher } from '../git/territory.js';
 
 /**
  * Everything an agent (or a person) needs to start on a subtask, in one answer: the subtask, its

@@ -1,5 +1,5 @@
-import type { Candidate } from '../../domain/escalation.js';
-import { formatUsdExact, parseUsd } from '../../domain/money.js';
+import type { Candidate } from '../domain/escalation.js';
+import { formatUsdExact, parseUsd } from '../domain/money.js';
 import { Prisma, type PrismaClient } from './prisma.js';
 
 export interface CouncilOpening {

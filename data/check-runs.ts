@@ -1,4 +1,4 @@
-import type { SuiteRun } from '../../domain/checks.js';
+import type { SuiteRun } from '../domain/checks.js';
 import type { Prisma, PrismaClient } from './prisma.js';
 
 export interface CheckRunRecord {

@@ -1,4 +1,4 @@
-import type { ModelEntry, ProviderSettings } from '../../domain/models.js';
+import type { ModelEntry, ProviderSettings } from './models.js';
 
 export interface ProviderAvailability {
   provider: string;

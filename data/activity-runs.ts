@@ -1,4 +1,4 @@
-import type { Logger } from '../../stack/log.js';
+import type { Logger } from '../runtime/log.js';
 import type { PrismaClient } from './prisma.js';
 
 /** One activity execution, as the workers' timing interceptor saw it. */

@@ -1,5 +1,5 @@
-import { type BudgetLimits, type BudgetTier, budgetTier } from '../../domain/budget.js';
-import { formatUsdExact, parseUsd } from '../../domain/money.js';
+import { type BudgetLimits, type BudgetTier, budgetTier } from '../domain/budget.js';
+import { formatUsdExact, parseUsd } from '../domain/money.js';
 import { Prisma, type PrismaClient } from './prisma.js';
 
 /** One answered call to a model, for the ledger. The key makes a retried write a no-op. */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_TERRITORIES } from '../../domain/project.js';
+import { DEFAULT_TERRITORIES } from '../domain/project.js';
 import { TerritoryError, resolveForWrite, resolveInWorktree, territoryMatcher } from './territory.js';
 
 function worktree(): string {

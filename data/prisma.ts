@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../../generated/prisma/client.js';
+import { PrismaClient } from '../generated/prisma/client.js';
 
-export { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+export { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 const clients = new Map<string, PrismaClient>();
 

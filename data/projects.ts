@@ -1,7 +1,7 @@
-import type { ProjectConfig } from '../../domain/project.js';
+import type { ProjectConfig } from '../domain/project.js';
 import type { Prisma, PrismaClient } from './prisma.js';
-import type { SuiteConfig } from '../commands/suites.js';
-import { TestReport } from '../../domain/project.js';
+import type { SuiteConfig } from '../domain/project.js';
+import { TestReport } from '../domain/project.js';
 import { z } from 'zod';
 
 export const projectSelect = {

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
-import { modelTaskQueue } from '../../domain/models.js';
+import { modelTaskQueue } from '../domain/models.js';
 
 const { temporal } = proto;
 
