@@ -2,6 +2,13 @@ import type { CheckKind, SuiteName } from './phases.js';
 
 export type { SuiteName };
 
+/**
+ * Why a check runs: a phase attempt's commit, a council candidate in its own worktree, the council's
+ * winner once it is on the branch, or the branch verified again after a rebase onto a moved base.
+ */
+export const CHECK_PURPOSES = ['attempt', 'council_candidate', 'council_winner', 'rebase'] as const;
+export type CheckPurpose = (typeof CHECK_PURPOSES)[number];
+
 export interface TestCaseResult {
   name: string;
   status: 'passed' | 'failed' | 'skipped';

@@ -119,6 +119,7 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
             projectId: input.projectId,
             phase: input.phase.name,
             attempt: 1_000 * input.round + 100 + index,
+            purpose: 'council_candidate',
             kind: input.phase.check === 'new_tests_fail' ? 'new_tests_fail' : 'suite_passes',
             suite: input.phase.suite,
             worktree: proposal.worktree,

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { type Baseline, type CheckVerdict, type SuiteRun, evaluateCheck } from '../../domain/checks.js';
+import { type Baseline, type CheckPurpose, type CheckVerdict, type SuiteRun, evaluateCheck } from '../../domain/checks.js';
 import type { CheckKind, PhaseName, SuiteName } from '../../domain/phases.js';
 import type { SuiteConfig } from '../../domain/project.js';
 import { runSuites } from '../commands/suites.js';
@@ -41,6 +41,7 @@ export interface CheckInput {
   projectId: string;
   phase: PhaseName;
   attempt: number;
+  purpose: CheckPurpose;
   kind: Exclude<CheckKind, 'merge'>;
   suite: SuiteName;
   worktree: string;

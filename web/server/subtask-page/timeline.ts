@@ -1,5 +1,6 @@
 import { type Payload, defaultPayloadConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import type { CheckPurpose } from '../../../domain/checks.js';
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 const EventType = proto.temporal.api.enums.v1.EventType;
@@ -76,6 +77,7 @@ export interface Timeline {
 interface ActivityInput {
   phase?: string;
   attempt?: number;
+  purpose?: CheckPurpose;
 }
 
 interface LocalActivityMarker {
@@ -432,12 +434,29 @@ const ACTIVITY_STEPS: Record<string, { kind: StepKind; phase?: string; label: (i
   prepareWorkspace: { kind: 'workspace', phase: SETUP, label: () => 'Worktree and branch' },
   runBaseline: { kind: 'baseline', phase: SETUP, label: () => 'Baseline: install and tests on the base branch' },
   runAgentPhase: { kind: 'agent', label: (input) => `Agent run, attempt ${input.attempt ?? 1}` },
-  runCheck: { kind: 'check', label: (input) => (Number(input.attempt) > 800 ? "Check of the council's winner" : `Check, attempt ${input.attempt ?? 1}`) },
+  runCheck: { kind: 'check', label: checkLabel },
   strategicReview: { kind: 'review', label: () => 'Strategic review' },
   mergeBranch: { kind: 'merge', phase: COMPLETE, label: () => 'Merge into the base branch' },
   rebaseBranch: { kind: 'rebase', phase: COMPLETE, label: () => 'Rebase onto the moved base' },
   applyCandidate: { kind: 'activity', label: () => "Apply the council's winner" },
 };
+
+/** Histories recorded before checks said their purpose numbered the council's checks from 1,000. */
+const FIRST_COUNCIL_ATTEMPT = 1_000;
+
+function checkLabel(input: ActivityInput): string {
+  const purpose = input.purpose ?? (Number(input.attempt) >= FIRST_COUNCIL_ATTEMPT ? 'council_winner' : 'attempt');
+  switch (purpose) {
+    case 'council_winner':
+      return "Check of the council's winner";
+    case 'council_candidate':
+      return "Check of a council member's candidate";
+    case 'rebase':
+      return `Check after the rebase, round ${input.attempt ?? 1}`;
+    case 'attempt':
+      return `Check, attempt ${input.attempt ?? 1}`;
+  }
+}
 
 function visitStatus(visit: TimelinePhase, later: boolean, workflow: Timeline['status']): VisitStatus {
   if (visit.decisions.some((decision) => decision.kind === 'override' && decision.action === 'skip')) return 'skipped';
