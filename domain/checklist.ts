@@ -29,3 +29,16 @@ export function markCriterion(checklist: ChecklistItem[], index: number, done: b
 export function checklistProgress(checklist: readonly ChecklistItem[]): string {
   return `${checklist.filter((item) => item.done).length}/${checklist.length}`;
 }
+
+/** A phase's check passed: the phase is done, and each acceptance criterion the agent reviewed is met or not, with its note. */
+export function passPhase(checklist: ChecklistItem[], phase: PhaseName, criteria: ReadonlyArray<{ index: number; met: boolean; note?: string }> = []): ChecklistItem[] {
+  let next = markPhase(checklist, phase, true);
+  for (const criterion of criteria) next = markCriterion(next, criterion.index, criterion.met, criterion.note);
+  return next;
+}
+
+/** Back to an earlier phase: it and every phase after it are to be done again. */
+export function reopenFrom(checklist: ChecklistItem[], phases: readonly PhaseDefinition[], target: PhaseName): ChecklistItem[] {
+  const from = phases.findIndex((phase) => phase.name === target);
+  return phases.slice(from).reduce((next, later) => markPhase(next, later.name, false), checklist);
+}

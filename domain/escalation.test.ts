@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { type Candidate, councilMembers, humanOptions, pickWinner, problemTypeOf } from './escalation.js';
+import { type Candidate, callableModels, councilMembers, councilPreferences, humanOptions, pickWinner, problemTypeOf, untriedModel } from './escalation.js';
 
 const candidate = (model: string, overrides: Partial<Candidate> = {}): Candidate => ({ model, status: 'proposed', sha: `${model}-sha`, passedCheck: true, testsPassed: 10, testsFailed: 0, diffLines: 20, ...overrides });
 
@@ -65,5 +65,34 @@ describe('the ladder’s other parts', () => {
     const both = humanOptions({ otherModel: 'gpt-5', earlierPhase: 'green' });
     expect(both.options).toEqual(['retry_with_model', 'retry', 'reset', 'cancel']);
     expect(both.details.reset).toBe('Go back to green and redo the work from there');
+  });
+});
+
+describe('what “retry with another model” offers', () => {
+  const models = {
+    providers: {},
+    registry: {
+      cheap: { provider: 'a', contextWindow: 1, inputPerMillion: 0, outputPerMillion: 0, toolCalling: true, maxConcurrent: 1 },
+      strong: { provider: 'b', contextWindow: 1, inputPerMillion: 0, outputPerMillion: 0, toolCalling: true, maxConcurrent: 1 },
+      planner: { provider: 'c', contextWindow: 1, inputPerMillion: 0, outputPerMillion: 0, toolCalling: true, maxConcurrent: 1 },
+    },
+    routing: { strategic: ['planner'], tactical: { cheap: ['cheap'], strong: ['strong'] }, strongest: ['planner'], roles: {}, phases: {}, complexityThreshold: 0.3, hardStopKeywords: [] },
+  };
+  const everything = { available: ['cheap', 'strong', 'planner'], openCircuits: {} };
+
+  test('the strongest model that can be called and has not tried the phase', () => {
+    expect(untriedModel(models, everything, new Set())).toBe('strong');
+    expect(untriedModel(models, everything, new Set(['strong']))).toBe('planner');
+    expect(untriedModel(models, everything, new Set(['strong']), ['planner'])).toBe('cheap');
+    expect(untriedModel(models, everything, new Set(['strong', 'planner', 'cheap']))).toBeUndefined();
+  });
+
+  test('a model whose provider’s circuit is open, or that no gateway serves, is not offered', () => {
+    expect(callableModels(models, { available: ['cheap', 'strong'], openCircuits: { b: '2026-12-03T12:00:00Z' } })).toEqual(['cheap']);
+    expect(untriedModel(models, { available: ['cheap', 'strong'], openCircuits: { b: '2026-12-03T12:00:00Z' } }, new Set())).toBe('cheap');
+  });
+
+  test('the council asks the strategic models first', () => {
+    expect(councilPreferences(models.routing)).toEqual(['planner', 'strong', 'planner', 'cheap']);
   });
 });

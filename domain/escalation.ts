@@ -2,6 +2,9 @@
  * The escalation ladder's pure parts: its settings, what kind of problem a failure is, how a council
  * picks its winner, and what a person is offered at the top. Workflow code imports this file.
  */
+import type { ModelsSnapshot } from './models.js';
+import type { OverrideAction } from './override-rules.js';
+import type { ModelAvailability } from './routing.js';
 
 export const COUNCIL_STRATEGIES = ['test_winner', 'majority', 'weighted', 'best_reasoning'] as const;
 export type CouncilStrategy = (typeof COUNCIL_STRATEGIES)[number];
@@ -174,4 +177,41 @@ export function humanOptions(context: { otherModel?: string; earlierPhase?: stri
   if (context.otherModel) return { options: ['retry_with_model', 'retry', 'skip', 'cancel'], details };
   if (context.earlierPhase) return { options: ['retry', 'reset', 'skip', 'cancel'], details };
   return { options: ['retry', 'skip', 'cancel'], details };
+}
+
+/** What a person may answer a block with: an override, a retry with another model, or a raised budget. */
+export type BlockOption = OverrideAction | 'retry_with_model' | 'raise_budget';
+
+/** Each option as the escalation shows it. */
+export const OPTION_LABELS: Record<BlockOption, string> = {
+  raise_budget: "Raise the project's budget (project.setBudget)",
+  retry_with_model: 'Retry with another model',
+  retry: 'Retry the phase (with a hint)',
+  skip: 'Skip the phase',
+  reset: 'Reset to an earlier phase',
+  cancel: 'Cancel the subtask',
+  force_complete: 'Force complete',
+  reassign: 'Reassign the role',
+  pause: 'Pause',
+  resume: 'Resume',
+};
+
+/** The models that can be called now: some gateway serves them and their provider's circuit is closed. */
+export function callableModels(models: ModelsSnapshot, availability: ModelAvailability): string[] {
+  return availability.available.filter((model) => !availability.openCircuits[models.registry[model]!.provider]);
+}
+
+/** Where a council's members come from when none are configured: the routing lists, strongest thinkers first. */
+export function councilPreferences(routing: ModelsSnapshot['routing']): string[] {
+  return [...routing.strategic, ...routing.tactical.strong, ...routing.strongest, ...routing.tactical.cheap];
+}
+
+/**
+ * A model that can be called and has neither tried this phase nor sat on its council: what "retry
+ * with another model" offers a person.
+ */
+export function untriedModel(models: ModelsSnapshot, availability: ModelAvailability, tried: ReadonlySet<string>, councilMembers: readonly string[] = []): string | undefined {
+  const routing = models.routing;
+  const callable = callableModels(models, availability);
+  return [...routing.tactical.strong, ...routing.strategic, ...routing.strongest, ...routing.tactical.cheap].find((model) => callable.includes(model) && !tried.has(model) && !councilMembers.includes(model));
 }

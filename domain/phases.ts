@@ -41,3 +41,9 @@ export const DEFAULT_PHASES: readonly PhaseDefinition[] = [
 export function isPhaseName(value: unknown): value is PhaseName {
   return typeof value === 'string' && (PHASE_NAMES as readonly string[]).includes(value);
 }
+
+/** The phase before this one, where a person may send the work back to; none before the first. */
+export function phaseBefore(phases: readonly PhaseDefinition[], name: PhaseName): PhaseName | undefined {
+  const index = phases.findIndex((phase) => phase.name === name);
+  return index > 0 ? phases[index - 1]!.name : undefined;
+}

@@ -1,16 +1,16 @@
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { CouncilActivities, Proposal } from '../activities/council/council-activities.js';
 import type { CheckActivities, CheckResult } from '../activities/subtask/checks.js';
 import type { ProgressActivities } from '../activities/subtask/progress.js';
 import type { WorkspaceActivities } from '../activities/subtask/workspace.js';
 import { type Candidate, pickWinner } from '../domain/escalation.js';
-import { TASK_QUEUES } from '../domain/queues.js';
+import { GIT_WORK, READ_MODEL_WRITES, councilWork, projectCommands } from './activity-options.js';
 import type { CouncilCandidateSummary, CouncilInput, CouncilOutcome } from './council.shared.js';
-import { AGENT_FAILURE_TYPES } from '../domain/agent-failure.js';
+import { checkInput } from './check-input.js';
 import { failureMessage } from './failure-message.js';
 
-const store = proxyLocalActivities<ProgressActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
-const workspace = proxyActivities<WorkspaceActivities>({ taskQueue: TASK_QUEUES.orchestrator, startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['WorkspaceError'] } });
+const store = proxyLocalActivities<ProgressActivities>(READ_MODEL_WRITES);
+const workspace = proxyActivities<WorkspaceActivities>(GIT_WORK);
 
 /**
  * Tier 3 of the ladder: several models asked in parallel for a candidate, each in its own worktree;
@@ -21,22 +21,8 @@ const workspace = proxyActivities<WorkspaceActivities>({ taskQueue: TASK_QUEUES.
 export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutcome> {
   const councilId = workflowInfo().workflowId;
   const members = input.members.map((member) => member.id);
-  const council = proxyActivities<CouncilActivities>({
-    taskQueue: TASK_QUEUES.council,
-    startToCloseTimeout: input.memberTimeoutMs,
-    // A retry after a crash shares the member's time: a hung member is cut once, not twice.
-    scheduleToCloseTimeout: input.memberTimeoutMs,
-    heartbeatTimeout: input.heartbeatTimeoutMs,
-    retry: { maximumAttempts: 2, nonRetryableErrorTypes: [...Object.values(AGENT_FAILURE_TYPES), 'JudgeFailure'] },
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
-  const runner = proxyActivities<CheckActivities>({
-    taskQueue: TASK_QUEUES.runner,
-    startToCloseTimeout: input.checkTimeoutMs,
-    heartbeatTimeout: input.heartbeatTimeoutMs,
-    retry: { maximumAttempts: 3 },
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
+  const council = proxyActivities<CouncilActivities>(councilWork(input));
+  const runner = proxyActivities<CheckActivities>(projectCommands(input));
 
   let sequence = 0;
   const audit = (kind: string, message: string, data?: Record<string, unknown>) =>
@@ -113,20 +99,13 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
     const checks = await Promise.all(
       proposed.map((proposal, index) =>
         runner
-          .runCheck({
-            workflowId: input.subtaskWorkflowId,
-            subtaskId: input.subtaskId,
-            projectId: input.projectId,
-            phase: input.phase.name,
-            attempt: 1_000 * input.round + 100 + index,
-            purpose: 'council_candidate',
-            kind: input.phase.check === 'new_tests_fail' ? 'new_tests_fail' : 'suite_passes',
-            suite: input.phase.suite,
-            worktree: proposal.worktree,
-            sha: proposal.sha,
-            suites: input.project.suites,
-            baselineFile: input.baselineFile,
-          })
+          .runCheck(
+            checkInput(
+              { workflowId: input.subtaskWorkflowId, subtaskId: input.subtaskId, projectId: input.projectId, suites: input.project.suites, baselineFile: input.baselineFile },
+              input.phase,
+              { attempt: 1_000 * input.round + 100 + index, purpose: 'council_candidate', worktree: proposal.worktree, sha: proposal.sha },
+            ),
+          )
           .catch((error: unknown): CheckResult | Error => {
             if (isCancellation(error)) throw error;
             return new Error(`its tests could not run: ${failureMessage(error)}`);

@@ -8,7 +8,8 @@ import type { Baseline } from '../domain/checks.js';
 import type { ChecklistItem } from '../domain/checklist.js';
 import type { BudgetLimits, BudgetTier } from '../domain/budget.js';
 import type { SubtaskStatus } from '../domain/lifecycle.js';
-import type { LadderSettings } from '../domain/escalation.js';
+import type { BlockOption, LadderSettings } from '../domain/escalation.js';
+import type { OverrideAction } from '../domain/override-rules.js';
 import type { ComplexityLevel, ModelsSnapshot } from '../domain/models.js';
 import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type Role } from '../domain/phases.js';
 import type { SuiteConfig } from '../domain/project.js';
@@ -78,11 +79,6 @@ export interface PendingGate {
   since: string;
 }
 
-/**
- * What a person may answer a block with: an override, retrying with another model (a retry that
- * names its `model`), or raising the project's budget (`project.setBudget`).
- */
-export type BlockOption = OverrideAction | 'retry_with_model' | 'raise_budget';
 
 export interface BlockedState {
   reason: string;
@@ -178,8 +174,6 @@ export const RejectInput = z.strictObject({
 });
 export type RejectInput = z.infer<typeof RejectInput>;
 
-export const OVERRIDE_ACTIONS = ['skip', 'force_complete', 'reset', 'reassign', 'pause', 'resume', 'cancel', 'retry'] as const;
-export type OverrideAction = (typeof OVERRIDE_ACTIONS)[number];
 
 export const OverrideInput = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('skip'), actor: z.optional(Actor), reason: Reason }),
