@@ -4,7 +4,7 @@ import { createTRPCClient, httpLink } from '@trpc/client';
 import { execa } from 'execa';
 import { z } from 'zod';
 import type { QueueName } from '../domain/queues.js';
-import { STACK_TOKEN_ENV } from '../domain/config.js';
+import { STACK_TOKEN_ENV } from '../domain/config-env.js';
 import { SecretScrubber } from '../domain/redact.js';
 import { newApiToken } from '../web/server/auth/secrets.js';
 import type { AppRouter } from '../web/server/root.js';
