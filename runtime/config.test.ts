@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ConfigError } from '../domain/config.js';
+import { ConfigError } from '../domain/config-resolve.js';
 import { loadConfig, temporalAddressOf, temporalUiUrlOf } from './config.js';
 
 function tempDir(): string {

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type MaestroConfig, STACK_TOKEN_ENV, resolveConfig } from '../domain/config.js';
+import type { MaestroConfig } from '../domain/config.js';
+import { STACK_TOKEN_ENV } from '../domain/config-env.js';
+import { ConfigError, resolveConfig } from '../domain/config-resolve.js';
 import { hostForUrl } from './ports.js';
 
 export interface LoadedConfig extends MaestroConfig {

@@ -1,5 +1,5 @@
 import { ZodError } from 'zod';
-import { ConfigError } from '../domain/config.js';
+import { ConfigError } from '../domain/config-resolve.js';
 import { SecretScrubber } from '../domain/redact.js';
 import { StackError } from './errors.js';
 

@@ -1,11 +1,8 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTRPCClient, httpLink } from '@trpc/client';
-import { execa } from 'execa';
-import { z } from 'zod';
 import type { QueueName } from '../domain/queues.js';
-import { STACK_TOKEN_ENV } from '../domain/config.js';
-import { SecretScrubber } from '../domain/redact.js';
+import { STACK_TOKEN_ENV } from '../domain/config-env.js';
 import { newApiToken } from '../web/server/auth/secrets.js';
 import type { AppRouter } from '../web/server/root.js';
 import type { SystemStatus } from '../web/server/system-status.js';
@@ -17,22 +14,19 @@ import { StackError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/log.js';
 import type { LogSink } from '../runtime/log-sink.js';
 import { assertPortFree, hostForUrl } from '../runtime/ports.js';
+import { applyMigrationsInChild } from './migrate-in-child.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { projectRoot } from '../runtime/project-root.js';
 import type { RunLock } from './run-lock.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 import { waitForTemporalCluster } from './temporal-cluster.js';
-import { availableModels, providerAvailability } from '../domain/provider-availability.js';
-import { type ScriptedModelServer, startScriptedModelServer } from './scripted-model/server.js';
-import { cartTaxConversations } from './demo/cart-tax-script.js';
-import { DEMO_SUBTASK_KEY, startDemo } from './demo/demo.js';
+import type { ScriptedModelServer } from './scripted-model/server.js';
+import { startDemo } from './demo/demo.js';
+import { chooseModelSource, demoModelEnv, startDemoModel } from './model-source.js';
+import { RestartPolicy } from './restart-policy.js';
 import { startTemporalDevServer } from './temporal-server.js';
 
 const READY_TIMEOUT_MS = 120_000;
-const MIGRATION_TIMEOUT_MS = 300_000;
-/** Restarts of Temporal or PostgreSQL allowed within the window before the stack gives up. */
-const INFRASTRUCTURE_RESTARTS = 3;
-const INFRASTRUCTURE_RESTART_WINDOW_MS = 10 * 60_000;
 
 /**
  * Maestro's processes wait on I/O most of the time; a small young generation keeps each one about
@@ -282,23 +276,21 @@ export class LocalStack {
    * everyone is told so: the log here, the console through MAESTRO_MODEL_DEMO.
    */
   private async modelEnv(): Promise<NodeJS.ProcessEnv> {
-    const available = availableModels(this.config.models, process.env);
-    if (available.length > 0) {
-      const missing = providerAvailability(this.config.models.providers, process.env).filter((provider) => !provider.available);
+    const source = chooseModelSource(this.config.models, process.env);
+    if (!source.demo) {
+      const missing = source.leftOut;
       if (missing.length > 0) this.log.info({ missing: missing.map((provider) => `${provider.provider}: ${provider.missing}`) }, `model providers left out: ${missing.map((provider) => provider.provider).join(', ')}`);
-      for (const [name, ids] of routingLists(this.config.models.routing)) {
-        if (!ids.some((id) => available.includes(id))) {
-          this.log.warn({ routing: name, models: ids }, `routing.${name}: none of ${ids.join(', ')} has its provider's key here: work routed there waits for a person`);
-        }
+      for (const [name, ids] of source.unreachable) {
+        this.log.warn({ routing: name, models: ids }, `routing.${name}: none of ${ids.join(', ')} has its provider's key here: work routed there waits for a person`);
       }
       return {};
     }
-    this.demoModel = await startScriptedModelServer({ script: { name: 'demo', conversations: cartTaxConversations(DEMO_SUBTASK_KEY) } });
+    this.demoModel = await startDemoModel();
     this.log.warn(
       { scriptedModel: this.demoModel.baseUrl },
       'No model is configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, DEEPSEEK_API_KEY or MAESTRO_MODEL_BASE_URL): running the offline demo, where a scripted model plays the agents',
     );
-    return { MAESTRO_MODEL_BASE_URL: this.demoModel.baseUrl, MAESTRO_MODEL: 'scripted-demo', MAESTRO_MODEL_DEMO: 'true' };
+    return demoModelEnv(this.demoModel.baseUrl);
   }
 
   /**
@@ -306,17 +298,15 @@ export class LocalStack {
    * reconnect by themselves); only when that keeps failing does the whole stack stop, saying why.
    */
   private superviseInfrastructure(what: string, current: () => ManagedProcess, relaunch: () => Promise<unknown>) {
-    const recentRestarts: number[] = [];
+    const policy = new RestartPolicy();
     const watch = (child: ManagedProcess) =>
       void child.exited.then(async (exit) => {
         if (this.stopping) return;
-        const now = Date.now();
-        recentRestarts.push(now);
-        while (recentRestarts.length > 0 && recentRestarts[0]! < now - INFRASTRUCTURE_RESTART_WINDOW_MS) recentRestarts.shift();
+        const restart = policy.shouldRestart(Date.now());
         const lastOutput = child.recentOutput().slice(-2_000);
-        if (recentRestarts.length > INFRASTRUCTURE_RESTARTS) {
+        if (!restart) {
           this.log.error({ ...exit, lastOutput }, `${what} stopped unexpectedly again; giving up`);
-          this.loseInfrastructure(`${what} stopped unexpectedly ${INFRASTRUCTURE_RESTARTS + 1} times in a row (see ${child.logFile ?? 'the log'})`);
+          this.loseInfrastructure(`${what} stopped unexpectedly ${policy.restarts + 1} times in a row (see ${child.logFile ?? 'the log'})`);
           return;
         }
         this.log.error({ ...exit, lastOutput }, `${what} stopped unexpectedly; restarting it`);
@@ -379,29 +369,6 @@ export function workerGroups(processes: QueueName[][]): WorkerGroup[] {
   });
 }
 
-const MigrationOutput = z.object({
-  applied: z.array(z.string()),
-  firstAdmin: z.object({ name: z.string(), passwordFile: z.string(), created: z.boolean() }).optional(),
-});
-
-/** Runs stack/migrate.js, so the schema engine's memory leaves with its process; it also creates the first admin. */
-async function applyMigrationsInChild(databaseUrl: string, dataDir: string, signal: AbortSignal): Promise<z.infer<typeof MigrationOutput>> {
-  const result = await execa(process.execPath, [path.join(projectRoot(), 'dist/stack/migrate.js'), '--data-dir', dataDir], {
-    env: { DATABASE_URL: databaseUrl },
-    stdin: 'ignore',
-    reject: false,
-    timeout: MIGRATION_TIMEOUT_MS,
-    cancelSignal: signal,
-  });
-  if (signal.aborted) throw new StackError('Stopped while starting.');
-  if (result.exitCode !== 0) {
-    const scrub = SecretScrubber.fromEnv({ ...process.env, DATABASE_URL: databaseUrl });
-    const reason = scrub.scrub(String(result.stderr || result.shortMessage).replace(/^maestro: /, '').split('\n')[0]!);
-    throw new StackError(`Applying database migrations failed: ${reason}`);
-  }
-  return MigrationOutput.parse(JSON.parse(String(result.stdout).trim().split('\n').at(-1)!));
-}
-
 /**
  * Like Promise.all, but waits for every step to finish before failing: a step still starting a
  * server when another fails would otherwise leave that server running after the stop.
@@ -411,15 +378,6 @@ async function allOrFirstError<T extends readonly unknown[]>(steps: { [K in keyo
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) throw failure.reason;
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-function routingLists(routing: LoadedConfig['models']['routing']): Array<[string, string[]]> {
-  return [
-    ['strategic', routing.strategic],
-    ['tactical.cheap', routing.tactical.cheap],
-    ['tactical.strong', routing.tactical.strong],
-    ['strongest', routing.strongest],
-  ];
 }
 
 function withoutModelKeys(env: NodeJS.ProcessEnv, config: LoadedConfig): NodeJS.ProcessEnv {

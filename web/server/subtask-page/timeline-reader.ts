@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { type Timeline, buildTimeline } from './timeline.js';
+import { buildTimeline } from './timeline.js';
+import type { Timeline } from './timeline-types.js';
 
 const PendingState = proto.temporal.api.enums.v1.PendingActivityState;
 const CACHED_WORKFLOWS = 300;

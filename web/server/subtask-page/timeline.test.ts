@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import proto from '@temporalio/proto';
 import { describe, expect, test } from 'vitest';
 import { projectRoot } from '../../../runtime/project-root.js';
 import { buildTimeline } from './timeline.js';
@@ -9,6 +11,19 @@ import { buildTimeline } from './timeline.js';
 function recorded(name: string) {
   const history = historyFromJSON(JSON.parse(readFileSync(path.join(projectRoot(), 'test', 'histories', `${name}.json`), 'utf8')));
   return buildTimeline(`subtask-${name}`, history.events ?? []);
+}
+
+/** The labels of checks scheduled with these inputs, each in a history of its own. */
+function checkLabels(inputs: Array<Record<string, unknown>>): string[] {
+  return inputs.map((input) => {
+    const scheduled: proto.temporal.api.history.v1.IHistoryEvent = {
+      eventType: proto.temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+      activityTaskScheduledEventAttributes: { activityId: '1', activityType: { name: 'runCheck' }, taskQueue: { name: 'maestro-runner' }, input: { payloads: [defaultPayloadConverter.toPayload(input)] } },
+    };
+    const steps = buildTimeline('subtask-labels', [scheduled]).phases.flatMap((visit) => visit.steps);
+    expect(steps.map((step) => step.kind)).toEqual(['check']);
+    return steps[0]!.label;
+  });
 }
 
 const summary = (timeline: ReturnType<typeof recorded>) => timeline.phases.map((visit) => `${visit.phase}:${visit.status}`);
@@ -82,5 +97,27 @@ describe('the phase timeline from a real history', () => {
     const timeline = recorded('developer-killed');
     const green = timeline.phases.find((visit) => visit.phase === 'green')!;
     expect(green.steps[0]).toMatchObject({ kind: 'agent', activityAttempts: 2, status: 'completed' });
+  });
+});
+
+describe('the label of a check', () => {
+  test('says why the check ran, from its purpose, whatever its attempt number', () => {
+    expect(
+      checkLabels([
+        { phase: 'green', attempt: 2, purpose: 'attempt' },
+        { phase: 'green', attempt: 1_101, purpose: 'council_candidate' },
+        { phase: 'green', attempt: 2_000, purpose: 'council_winner' },
+        { phase: 'verify', attempt: 2, purpose: 'rebase' },
+      ]),
+    ).toEqual(['Check, attempt 2', "Check of a council member's candidate", "Check of the council's winner", 'Check after the rebase, round 2']);
+  });
+
+  test('in a history recorded before checks had a purpose, attempt 1000 and up is the council winner', () => {
+    expect(checkLabels([{ phase: 'green', attempt: 3 }, { phase: 'green', attempt: 1_000 }, { phase: 'green' }])).toEqual(['Check, attempt 3', "Check of the council's winner", 'Check, attempt 1']);
+    const green = recorded('council-saves-green')
+      .phases.filter((visit) => visit.phase === 'green')
+      .flatMap((visit) => visit.steps)
+      .filter((step) => step.kind === 'check');
+    expect(green.map((step) => step.label)).toEqual(['Check, attempt 1', 'Check, attempt 2', 'Check, attempt 3', 'Check, attempt 4', "Check of the council's winner"]);
   });
 });

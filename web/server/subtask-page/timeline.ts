@@ -1,92 +1,19 @@
-import { type Payload, defaultPayloadConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import type { CheckPurpose } from '../../../domain/checks.js';
+import { COUNCIL_WORKFLOW } from '../../../workflows/council.shared.js';
+import type { SubtaskLocalActivityName } from '../../../workflows/subtask-history.shared.js';
+import { approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask.shared.js';
+import { decode, describeMs, failureText, firstLine, timestampMs } from './timeline-format.js';
+import { lastEnd, visitStatus } from './timeline-status.js';
+import { type ActivityInput, activityStep } from './timeline-steps.js';
+import { COMPLETE, PLAN, SETUP, type Timeline, type TimelineDecision, type TimelineStep } from './timeline-types.js';
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 const EventType = proto.temporal.api.enums.v1.EventType;
 
-export type StepKind = 'workspace' | 'baseline' | 'agent' | 'check' | 'review' | 'merge' | 'rebase' | 'council' | 'activity' | 'approval' | 'escalation' | 'wait';
-export type StepStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled' | 'waiting';
-
-/** One thing the workflow did or waited for: an activity, a gate, an escalation, a timer, a child workflow. */
-export interface TimelineStep {
-  /** The history event that began it. */
-  id: number;
-  /** For activities: the workflow's id of the activity, to match what Temporal says of it while it runs. */
-  activityId?: string;
-  kind: StepKind;
-  label: string;
-  phase: string;
-  /** The phase's attempt this step belongs to (agent runs and checks). */
-  attempt?: number;
-  taskQueue?: string;
-  scheduledAt: string;
-  startedAt?: string;
-  endedAt?: string;
-  status: StepStatus;
-  /** Temporal's tries of the activity: more than one when a worker died or the activity failed and was retried. */
-  activityAttempts?: number;
-  /** A check's verdict. */
-  passed?: boolean;
-  /** What came out, in one line: a commit, a check's reason, a merge. */
-  outcome?: string;
-  failure?: string;
-  /** Who answered a gate or an escalation. */
-  actor?: string;
-}
-
-/** A person's (or another workflow's) message the workflow accepted: an approval, a rejection, an override, a signal. */
-export interface TimelineDecision {
-  id: number;
-  at: string;
-  actor: string;
-  kind: 'approve' | 'reject' | 'override' | 'signal';
-  /** `approve`, `reject`, or the override's action (`skip`, `pause`, …), or the signal's name. */
-  action: string;
-  detail?: string;
-  phase: string;
-}
-
-export type VisitStatus = 'running' | 'passed' | 'failed' | 'skipped' | 'waiting' | 'cancelled' | 'done';
-
-/** One stay in a phase, from its first step to its last; a phase sent back to shows up again. */
-export interface TimelinePhase {
-  phase: string;
-  startedAt: string;
-  endedAt?: string;
-  status: VisitStatus;
-  /** The highest attempt of the phase in this stay. */
-  attempts: number;
-  steps: TimelineStep[];
-  decisions: TimelineDecision[];
-}
-
-export interface Timeline {
-  workflowId: string;
-  runId?: string;
-  status: 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'continued_as_new';
-  startedAt?: string;
-  closedAt?: string;
-  /** The last history event read: the timeline is rebuilt only when the history grew. */
-  lastEventId: number;
-  phases: TimelinePhase[];
-  decisions: TimelineDecision[];
-}
-
-/** What an activity's input tells about where it belongs. */
-interface ActivityInput {
-  phase?: string;
-  attempt?: number;
-  purpose?: CheckPurpose;
-}
-
 interface LocalActivityMarker {
-  activity_type?: string;
+  /** Every local activity of the subtask workflow is one of its progress writes. */
+  activity_type?: SubtaskLocalActivityName;
 }
-
-const SETUP = 'setup';
-const PLAN = 'plan';
-const COMPLETE = 'complete';
 
 /** Builds the phase timeline of a subtask workflow from its real Temporal history. */
 export function buildTimeline(workflowId: string, events: readonly HistoryEvent[]): Timeline {
@@ -190,7 +117,7 @@ class TimelineBuilder {
         const step: TimelineStep = {
           id,
           kind: 'council',
-          label: attributes.workflowType?.name === 'councilWorkflow' ? 'AI council' : `Child workflow ${attributes.workflowType?.name ?? ''}`.trim(),
+          label: attributes.workflowType?.name === COUNCIL_WORKFLOW ? 'AI council' : `Child workflow ${attributes.workflowType?.name ?? ''}`.trim(),
           phase: this.currentPhase(),
           scheduledAt: at,
           status: 'scheduled',
@@ -259,7 +186,7 @@ class TimelineBuilder {
   private activityScheduled(id: number, at: string, attributes: proto.temporal.api.history.v1.IActivityTaskScheduledEventAttributes) {
     const type = attributes.activityType?.name ?? 'activity';
     const input = (decode(attributes.input?.payloads?.[0]) ?? {}) as ActivityInput;
-    const known = ACTIVITY_STEPS[type];
+    const known = activityStep(type);
     const phase = known?.phase ?? input.phase ?? this.currentPhase();
     if (phase !== PLAN) this.workStarted = true;
     const step: TimelineStep = {
@@ -349,25 +276,27 @@ class TimelineBuilder {
     const name = attributes.acceptedRequest?.input?.name ?? 'update';
     const args = (decode(attributes.acceptedRequest?.input?.args?.payloads?.[0]) ?? {}) as Record<string, unknown>;
     const actor = typeof args.actor === 'string' ? args.actor : (attributes.acceptedRequest?.meta?.identity ?? 'unknown');
-    if (name === 'approve' || name === 'reject') {
+    if (name === approveUpdate.name || name === rejectUpdate.name) {
+      const approved = name === approveUpdate.name;
+      const kind = approved ? 'approve' : 'reject';
       const gate = this.openApproval;
       if (gate) {
-        gate.status = name === 'approve' ? 'completed' : 'failed';
+        gate.status = approved ? 'completed' : 'failed';
         gate.actor = actor;
-        gate.outcome = name === 'approve' ? `approved by ${actor}${args.comment ? `: ${String(args.comment)}` : ''}` : `rejected by ${actor}, back to ${String(args.returnTo)}: ${String(args.comment ?? '')}`;
+        gate.outcome = approved ? `approved by ${actor}${args.comment ? `: ${String(args.comment)}` : ''}` : `rejected by ${actor}, back to ${String(args.returnTo)}: ${String(args.comment ?? '')}`;
       }
       this.decide({
         id,
         at,
         actor,
-        kind: name,
-        action: name,
-        detail: name === 'reject' ? `back to ${String(args.returnTo)}: ${String(args.comment ?? '')}` : typeof args.comment === 'string' && args.comment ? args.comment : undefined,
+        kind,
+        action: kind,
+        detail: approved ? (typeof args.comment === 'string' && args.comment ? args.comment : undefined) : `back to ${String(args.returnTo)}: ${String(args.comment ?? '')}`,
         phase: gate?.phase ?? this.currentPhase(),
       });
       return;
     }
-    if (name === 'override') {
+    if (name === overrideUpdate.name) {
       const action = typeof args.action === 'string' ? args.action : 'override';
       const details = [
         typeof args.phase === 'string' ? `to ${args.phase}` : undefined,
@@ -428,94 +357,4 @@ class TimelineBuilder {
     }
     visit.decisions.push(decision);
   }
-}
-
-const ACTIVITY_STEPS: Record<string, { kind: StepKind; phase?: string; label: (input: ActivityInput) => string }> = {
-  prepareWorkspace: { kind: 'workspace', phase: SETUP, label: () => 'Worktree and branch' },
-  runBaseline: { kind: 'baseline', phase: SETUP, label: () => 'Baseline: install and tests on the base branch' },
-  runAgentPhase: { kind: 'agent', label: (input) => `Agent run, attempt ${input.attempt ?? 1}` },
-  runCheck: { kind: 'check', label: checkLabel },
-  strategicReview: { kind: 'review', label: () => 'Strategic review' },
-  mergeBranch: { kind: 'merge', phase: COMPLETE, label: () => 'Merge into the base branch' },
-  rebaseBranch: { kind: 'rebase', phase: COMPLETE, label: () => 'Rebase onto the moved base' },
-  applyCandidate: { kind: 'activity', label: () => "Apply the council's winner" },
-};
-
-/** Histories recorded before checks said their purpose numbered the council's checks from 1,000. */
-const FIRST_COUNCIL_ATTEMPT = 1_000;
-
-function checkLabel(input: ActivityInput): string {
-  const purpose = input.purpose ?? (Number(input.attempt) >= FIRST_COUNCIL_ATTEMPT ? 'council_winner' : 'attempt');
-  switch (purpose) {
-    case 'council_winner':
-      return "Check of the council's winner";
-    case 'council_candidate':
-      return "Check of a council member's candidate";
-    case 'rebase':
-      return `Check after the rebase, round ${input.attempt ?? 1}`;
-    case 'attempt':
-      return `Check, attempt ${input.attempt ?? 1}`;
-  }
-}
-
-function visitStatus(visit: TimelinePhase, later: boolean, workflow: Timeline['status']): VisitStatus {
-  if (visit.decisions.some((decision) => decision.kind === 'override' && decision.action === 'skip')) return 'skipped';
-  const steps = visit.steps;
-  if (visit.phase === SETUP) return steps.some((step) => step.kind === 'baseline' && step.status === 'completed') ? 'passed' : later ? 'failed' : statusWhileOpen(visit, workflow);
-  if (visit.phase === PLAN || visit.phase === COMPLETE) {
-    if (steps.some((step) => step.kind === 'merge' && step.outcome?.startsWith('merged'))) return 'passed';
-    if (steps.some((step) => step.kind === 'approval' && step.status === 'failed')) return 'failed';
-    if (visit.phase === PLAN && steps.some((step) => step.kind === 'approval' && step.status === 'completed')) return 'passed';
-    return later ? 'done' : statusWhileOpen(visit, workflow);
-  }
-  const checks = steps.filter((step) => step.kind === 'check' && step.status === 'completed');
-  if (checks.at(-1)?.passed) return 'passed';
-  if (later) return checks.length > 0 || steps.some((step) => step.status === 'failed') ? 'failed' : 'done';
-  return statusWhileOpen(visit, workflow);
-}
-
-function statusWhileOpen(visit: TimelinePhase, workflow: Timeline['status']): VisitStatus {
-  if (workflow === 'cancelled' || workflow === 'terminated') return 'cancelled';
-  if (workflow !== 'running') return visit.decisions.some((decision) => decision.action === 'cancel') ? 'cancelled' : 'done';
-  if (visit.steps.some((step) => step.status === 'waiting' && (step.kind === 'approval' || step.kind === 'escalation'))) return 'waiting';
-  return 'running';
-}
-
-function lastEnd(visit: TimelinePhase): string | undefined {
-  const ends = [...visit.steps.map((step) => step.endedAt ?? step.startedAt ?? step.scheduledAt), ...visit.decisions.map((decision) => decision.at)];
-  return ends.sort().at(-1);
-}
-
-/** A protobuf timestamp or duration in ms, whether its seconds are a Long, a number or a string. */
-function timestampMs(value: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(String(value.seconds ?? 0));
-  return seconds * 1000 + Math.round((value.nanos ?? 0) / 1e6);
-}
-
-function decode(payload: proto.temporal.api.common.v1.IPayload | null | undefined): unknown {
-  if (!payload) return undefined;
-  try {
-    return defaultPayloadConverter.fromPayload(payload as Payload);
-  } catch {
-    return undefined;
-  }
-}
-
-function failureText(failure: proto.temporal.api.failure.v1.IFailure | null | undefined): string | undefined {
-  if (!failure) return undefined;
-  const cause = failure.cause?.message;
-  return firstLine(cause && cause !== failure.message ? `${failure.message ?? ''}: ${cause}` : (failure.message ?? 'failed'));
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n')[0]!;
-  return line.length > 300 ? `${line.slice(0, 297)}…` : line;
-}
-
-function describeMs(ms: number): string {
-  if (ms < 1_000) return `${ms} ms`;
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 360_000) / 10} h`;
 }
