@@ -84,6 +84,9 @@ export interface CostFilter {
   to?: Date;
 }
 
+/** The key of the calls of no project (or no subtask) in a summary's lines. */
+export const UNATTRIBUTED = '(none)';
+
 export interface CostLine {
   key: string;
   costUsd: string;
@@ -115,7 +118,7 @@ export async function costSummary(prisma: PrismaClient, filter: CostFilter) {
       AND (${filter.to ?? null}::timestamptz IS NULL OR "occurredAt" < ${filter.to ?? null}::timestamptz)
     GROUP BY 1 ORDER BY 1`;
   const line = (key: string | null, row: { _sum: { costUsd: Prisma.Decimal | null; inputTokens: number | null; outputTokens: number | null }; _count: { _all: number } }): CostLine => ({
-    key: key ?? '(none)',
+    key: key ?? UNATTRIBUTED,
     costUsd: formatUsdExact(toPicos(row._sum.costUsd)),
     calls: row._count._all,
     inputTokens: row._sum.inputTokens ?? 0,

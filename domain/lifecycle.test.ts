@@ -1,35 +1,79 @@
 import { describe, expect, test } from 'vitest';
-import { assertTransition, canTransition } from './lifecycle.js';
+import { SUBTASK_STATUSES, type SubtaskStatus, assertTransition, canTransition, isFinal } from './lifecycle.js';
 import { buildChecklist, checklistProgress, markCriterion, markPhase } from './checklist.js';
 import { DEFAULT_PHASES } from './phases.js';
 
+/**
+ * Every transition the subtask workflow makes (workflows/subtask.ts), written out here apart from the
+ * table, so that a transition added to or dropped from the table fails a test.
+ */
+const ALLOWED: ReadonlyArray<readonly [SubtaskStatus, SubtaskStatus]> = [
+  ['pending', 'in_progress'],
+  ['pending', 'blocked'],
+  ['pending', 'cancelled'],
+  ['in_progress', 'testing'],
+  ['in_progress', 'failed'],
+  ['in_progress', 'blocked'],
+  ['in_progress', 'ready_for_review'],
+  ['in_progress', 'cancelled'],
+  ['testing', 'in_progress'],
+  ['testing', 'failed'],
+  ['testing', 'ready_for_review'],
+  ['testing', 'blocked'],
+  ['testing', 'cancelled'],
+  ['failed', 'retrying'],
+  ['failed', 'testing'],
+  ['failed', 'blocked'],
+  ['failed', 'in_progress'],
+  ['failed', 'ready_for_review'],
+  ['failed', 'cancelled'],
+  ['retrying', 'testing'],
+  ['retrying', 'failed'],
+  ['retrying', 'blocked'],
+  ['retrying', 'in_progress'],
+  ['retrying', 'ready_for_review'],
+  ['retrying', 'cancelled'],
+  ['blocked', 'in_progress'],
+  ['blocked', 'retrying'],
+  ['blocked', 'testing'],
+  ['blocked', 'ready_for_review'],
+  ['blocked', 'completed'],
+  ['blocked', 'blocked'],
+  ['blocked', 'cancelled'],
+  ['ready_for_review', 'completed'],
+  ['ready_for_review', 'testing'],
+  ['ready_for_review', 'in_progress'],
+  ['ready_for_review', 'blocked'],
+  ['ready_for_review', 'cancelled'],
+];
+const allowed = new Set(ALLOWED.map(([from, to]) => `${from} -> ${to}`));
+const pairs = SUBTASK_STATUSES.flatMap((from) => SUBTASK_STATUSES.map((to) => [from, to] as const));
+
 describe('the subtask lifecycle', () => {
-  test('follows the documented path', () => {
-    for (const [from, to] of [
-      ['pending', 'in_progress'],
-      ['in_progress', 'testing'],
-      ['testing', 'ready_for_review'],
-      ['ready_for_review', 'completed'],
-      ['in_progress', 'blocked'],
-      ['blocked', 'in_progress'],
-      ['blocked', 'blocked'],
-      ['testing', 'failed'],
-      ['failed', 'retrying'],
-      ['retrying', 'testing'],
-    ] as const) {
-      expect(canTransition(from, to), `${from} -> ${to}`).toBe(true);
-    }
+  test('the list above names real statuses, each pair once', () => {
+    expect(allowed.size).toBe(ALLOWED.length);
+    for (const [from, to] of ALLOWED) expect(SUBTASK_STATUSES, `${from} -> ${to}`).toEqual(expect.arrayContaining([from, to]));
+    expect(pairs).toHaveLength(81);
   });
 
-  test('anything not finished can be cancelled; finished is final', () => {
-    expect(canTransition('testing', 'cancelled')).toBe(true);
-    expect(canTransition('completed', 'cancelled')).toBe(false);
-    expect(canTransition('cancelled', 'in_progress')).toBe(false);
+  test.each(pairs.filter(([from, to]) => allowed.has(`${from} -> ${to}`)))('%s -> %s is allowed', (from, to) => {
+    expect(canTransition(from, to)).toBe(true);
+    expect(() => assertTransition(from, to)).not.toThrow();
   });
 
-  test('an illegal transition is a bug, thrown', () => {
-    expect(() => assertTransition('pending', 'testing')).toThrow('Illegal subtask transition pending -> testing');
-    expect(() => assertTransition('completed', 'in_progress')).toThrow();
+  test.each(pairs.filter(([from, to]) => !allowed.has(`${from} -> ${to}`)))('%s -> %s throws', (from, to) => {
+    expect(canTransition(from, to)).toBe(false);
+    expect(() => assertTransition(from, to)).toThrow(`Illegal subtask transition ${from} -> ${to}: `);
+  });
+
+  test('the error says what is allowed instead', () => {
+    expect(() => assertTransition('pending', 'testing')).toThrow('Illegal subtask transition pending -> testing: from pending only in_progress, blocked, cancelled');
+    expect(() => assertTransition('completed', 'cancelled')).toThrow('Illegal subtask transition completed -> cancelled: completed is final');
+  });
+
+  test('completed and cancelled are final, nothing else is', () => {
+    expect(SUBTASK_STATUSES.filter((status) => isFinal(status))).toEqual(['completed', 'cancelled']);
+    for (const status of SUBTASK_STATUSES) expect(canTransition(status, 'cancelled'), `${status} -> cancelled`).toBe(!isFinal(status));
   });
 });
 

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { describe, expect, test } from 'vitest';
+import { type SubtaskStatus, canTransition } from '../domain/lifecycle.js';
 import { projectRoot } from '../runtime/project-root.js';
 
 /**
@@ -21,6 +23,20 @@ function workflowIdOf(name: string): string {
   const file = path.join(folder, `${name}.id`);
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : name;
 }
+
+type History = (typeof histories)[number]['history'];
+
+/** A subtask's statuses in order, from pending: every transition (and the cancel) sets the MaestroStatus search attribute. */
+function statusesOf(history: History): SubtaskStatus[] {
+  const statuses: SubtaskStatus[] = ['pending'];
+  for (const event of history.events ?? []) {
+    const payload = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.MaestroStatus;
+    if (payload) statuses.push(defaultPayloadConverter.fromPayload<SubtaskStatus>(payload));
+  }
+  return statuses;
+}
+const subtaskHistories = histories.filter((entry) => entry.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name === 'subtaskWorkflow');
+
 const bundle = { codePath: path.join(projectRoot(), 'dist', 'workflow-bundle.js') };
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -31,6 +47,26 @@ describe('replaying recorded histories', () => {
 
   test.each(histories.map((entry) => [entry.name, entry.history, entry.workflowId] as const))('%s replays on the current workflow code', async (_name, history, workflowId) => {
     await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
+  });
+
+  test('every status change in a recorded subtask history is a transition the lifecycle allows', () => {
+    expect(subtaskHistories.length).toBeGreaterThanOrEqual(14);
+    const seen = new Set<string>();
+    const illegal: string[] = [];
+    for (const { name, history } of subtaskHistories) {
+      const statuses = statusesOf(history);
+      expect(['completed', 'cancelled'], name).toContain(statuses.at(-1));
+      for (let i = 1; i < statuses.length; i++) {
+        const [from, to] = [statuses[i - 1]!, statuses[i]!];
+        seen.add(`${from} -> ${to}`);
+        if (!canTransition(from, to)) illegal.push(`${name}: ${from} -> ${to}`);
+      }
+    }
+    expect(illegal).toEqual([]);
+    // The histories do walk the lifecycle: the path, a failure and its retry, a council's winner, a block, a rebase, a cancel.
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['pending -> in_progress', 'testing -> ready_for_review', 'ready_for_review -> completed', 'failed -> retrying', 'failed -> testing', 'blocked -> retrying', 'ready_for_review -> testing', 'blocked -> cancelled']),
+    );
   });
 
   test('a workflow whose logic changed without patched() fails the replay', async () => {

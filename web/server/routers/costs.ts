@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
-import { costSummary } from '../../../data/costs.js';
+import { UNATTRIBUTED, costSummary } from '../../../data/costs.js';
 import { readBudget, readBudgets } from '../budgets.js';
 import { resolveScope } from '../scope.js';
 import { readProcedure, router } from '../trpc.js';
@@ -18,9 +18,11 @@ export const costsRouter = router({
     .query(async ({ ctx, input }) => {
       const { projectId, subtaskId } = await resolveScope(ctx.prisma, input);
       const summary = await costSummary(ctx.prisma, { projectId, subtaskId, from: input.from, to: input.to });
+      // Calls of no project or subtask are summed under `(none)`, which is no id to look up.
+      const ids = (lines: Array<{ key: string }>) => lines.map((line) => line.key).filter((key) => key !== UNATTRIBUTED);
       const [projects, subtasks] = await Promise.all([
-        ctx.prisma.project.findMany({ where: { id: { in: summary.byProject.map((line) => line.key) } }, select: { id: true, name: true } }),
-        ctx.prisma.subtask.findMany({ where: { id: { in: summary.bySubtask.map((line) => line.key) } }, select: { id: true, key: true, project: { select: { name: true } } } }),
+        ctx.prisma.project.findMany({ where: { id: { in: ids(summary.byProject) } }, select: { id: true, name: true } }),
+        ctx.prisma.subtask.findMany({ where: { id: { in: ids(summary.bySubtask) } }, select: { id: true, key: true, project: { select: { name: true } } } }),
       ]);
       const projectName = new Map(projects.map((project) => [project.id, project.name]));
       const subtaskName = new Map(subtasks.map((subtask) => [subtask.id, `${subtask.project.name}/${subtask.key}`]));
