@@ -92,6 +92,8 @@ export async function completePhase(run: SubtaskRun, phase: PhaseDefinition, for
     if ('answer' in verifying) {
       const end = endedBy(run, verifying.answer);
       if (end) return end;
+      // Another override cut the verification short (force complete, skip, retry): the round starts again.
+      if (state.status === 'testing') await run.transition('ready_for_review', `the verification was cut short by ${verifying.answer.actor} (${verifying.answer.kind.replace('_', ' ')}); merging again`);
       continue;
     }
     if (!verifying.ok.passed) {
