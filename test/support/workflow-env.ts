@@ -16,7 +16,7 @@ import { servedModels } from '../../data/served-models.js';
 import { LADDER_OF_EARLIER_SUBTASKS, type LadderSettings } from '../../domain/escalation.js';
 import { subtaskWorkflowId } from '../../domain/naming.js';
 import { DEFAULT_PHASES, type PhaseDefinition, type PhaseName } from '../../domain/phases.js';
-import { ProjectInput } from '../../domain/project.js';
+import { type BudgetInput, ProjectInput } from '../../domain/project.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import { MAESTRO_SEARCH_ATTRIBUTES } from '../../domain/search-attributes.js';
 import { SubtaskSpec, type SubtaskSpecInput } from '../../domain/subtask-spec.js';
@@ -27,6 +27,7 @@ import { SAMPLE_PROJECT, createSampleRepository } from '../../stack/demo/sample-
 import { type ScriptedConversation, type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
 import { resolveTemporalCli } from '../../stack/temporal-cli.js';
 import { git } from '../../git/git.js';
+import { type Context, createContextInner } from '../../web/server/trpc.js';
 import { activityWorkerOptions, type WorkerContext } from '../../workers/context.js';
 import { createCouncilWorker } from '../../workers/council.js';
 import { createDeveloperWorker } from '../../workers/developer.js';
@@ -104,7 +105,9 @@ export interface WorkflowEnv {
   /** Adds conversations to the scripted model; the newest match first. */
   script(...conversations: ScriptedConversation[]): void;
   /** A new git repository of the sample project (plus `files`, committed on main), registered under a name unique to this run. */
-  project(files?: Record<string, string>): Promise<TestProject>;
+  project(files?: Record<string, string>, options?: { budget?: BudgetInput }): Promise<TestProject>;
+  /** The API's context without HTTP, as the local admin: to call the API's own functions (setBudget, say). */
+  api(): Context;
   /** Registers a subtask's row as `subtask.start` does, without starting its workflow (a dependency, say). */
   register(project: TestProject, key: string, options?: Omit<StartOptions, 'key'>): Promise<{ workflowId: string; subtaskId: string }>;
   /** Registers a subtask as `subtask.start` does and starts its workflow with the input given. */
@@ -235,13 +238,14 @@ export async function startWorkflowEnv(label: string): Promise<WorkflowEnv> {
       conversations.unshift(...added);
       scripted.setScript({ name: label, conversations });
     },
-    async project(files = {}) {
+    api: () => createContextInner({ config, prisma, temporal: { connection: env.connection, client: env.client, address: env.address, namespace: 'maestro' }, log, startedAt: new Date() }),
+    async project(files = {}, options = {}) {
       const name = `wf-${label}-${tag}-${++projects}`;
       const repoPath = path.join(repos, name);
       await createSampleRepository(repoPath);
       if (Object.keys(files).length > 0) await commitFiles(repoPath, files, 'test files');
       // Without an integration suite: one test command per check keeps every check short.
-      const input = ProjectInput.parse({ name, repository: repoPath, baseBranch: SAMPLE_PROJECT.baseBranch, testCommand: SAMPLE_PROJECT.testCommand, testReport: SAMPLE_PROJECT.testReport });
+      const input = ProjectInput.parse({ name, repository: repoPath, baseBranch: SAMPLE_PROJECT.baseBranch, testCommand: SAMPLE_PROJECT.testCommand, testReport: SAMPLE_PROJECT.testReport, budget: options.budget });
       const row = await insertProject(prisma, input, repoPath, undefined);
       return {
         id: row.id,

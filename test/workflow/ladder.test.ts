@@ -123,6 +123,28 @@ describe('tier 4: a person', () => {
   });
 });
 
+describe('the tiers a phase may climb', () => {
+  const failingReview = (key: string) => ({ match: { key, role: 'orchestrator' }, turns: [{ httpStatus: 400 }] });
+  test.each([
+    { key: '6-1', what: 'the review only', ladder: { strategicReview: true }, reviewed: true, councils: 0, tier: 4, attempts: 2, note: /^2 attempt\(s\) of green failed \(with a strategic review\); last: / },
+    { key: '6-2', what: 'the council only', ladder: { council }, reviewed: false, councils: 1, tier: 4, attempts: 1, note: /; the council \(member-a, member-b\) found no candidate that passes: / },
+    { key: '6-3', what: 'both, switched off for green', ladder: { strategicReview: true, council, phases: { green: { strategicReview: false, council: false } } }, reviewed: false, councils: 0, tier: 1, attempts: 1, note: /^1 attempt\(s\) of green failed; last: / },
+    { key: '6-4', what: 'a council of one model', ladder: { council: { ...council, members: ['member-a'] } }, reviewed: false, councils: 0, tier: 4, attempts: 1, note: /; no council: it needs two models that can be called, and only member-a can; / },
+    { key: '6-5', what: 'a review that fails', ladder: { strategicReview: true }, reviewed: false, councils: 0, tier: 4, attempts: 1, note: /; the strategic review failed \(.+\); last: / },
+  ])('$what: a person is asked at tier $tier after $attempts attempt(s)', async ({ key, ladder, reviewed, councils, tier, attempts, note }) => {
+    wf.script(key === '6-5' ? failingReview(key) : review(key), failing(key, 'green'));
+    const subtask = await wf.start(await wf.project(), { key, settings: { maxAttempts: 1 }, ladder });
+    const blocked = await wf.waitFor(subtask, (state) => state.status === 'blocked', 'a person to be asked');
+    expect(blocked).toMatchObject({ attempt: attempts, blocked: { tier } });
+    expect(blocked.blocked!.reason).toMatch(note);
+    expect((await children(subtask.handle)).length).toBe(councils);
+    const kinds = (await wf.events(subtask)).map((event) => event.kind);
+    expect(kinds.includes('escalation.guidance')).toBe(reviewed);
+    await subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] });
+    expect((await subtask.handle.result()).status).toBe('cancelled');
+  });
+});
+
 describe('reminders', () => {
   test('while nobody answers, a reminder every reminderMs goes to the log and the escalation; the answer stops them', async () => {
     wf.script(failing('5-1', 'green'));
