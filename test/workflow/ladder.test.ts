@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
+import { FILES, write } from '../../stack/demo/cart-tax-script.js';
 import { overrideUpdate } from '../../workflows/subtask.shared.js';
 import { LADDER, MODELS, REMINDER_NEVER_MS, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
 import { activities, children, failing, passing, timers } from '../support/workflow-history.js';
@@ -43,6 +44,21 @@ describe('tier 1: retries', () => {
     await subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] });
     expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled' });
     expect(await wf.prisma.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).toMatchObject({ status: 'withdrawn', chosenOption: 'cancel', resolvedBy: 'user:ann' });
+  });
+  test('a failed check gives the next attempt its failing tests, its output and the diff of the failed attempt', async () => {
+    const broken = { path: 'src/cart.js', content: 'export function subtotal() {\n  return 0; // broken-on-purpose-7f3\n}\n' };
+    wf.script(passing('1-2', 'green', { attempt: 2 }, [write(FILES.greenCode)]), passing('1-2', 'green', { attempt: 1 }, [write(broken)]));
+    const subtask = await wf.start(await wf.project(), { key: '1-2' });
+    expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
+
+    const final = await wf.state(subtask);
+    expect(final.lastFailure).toMatchObject({ phase: 'green', attempt: 1, failingTests: ['subtotal adds price times quantity'], sha: expect.any(String) });
+    expect(final.lastFailure!.reason).toBe('1 unit test(s) fail: "subtotal adds price times quantity"');
+    const [first, second] = wf.scripted.requests.filter((request) => request.key === '1-2' && request.turn === 0);
+    expect(first!.task).not.toContain('broken-on-purpose-7f3');
+    expect(second!.task).toContain('broken-on-purpose-7f3');
+    expect(second!.task).toContain(final.lastFailure!.reason);
+    expect((await activities(subtask.handle, 'runCheck')).map((activity) => activity.result?.passed)).toEqual([false, true]);
   });
 });
 

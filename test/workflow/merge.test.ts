@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -23,7 +23,10 @@ beforeAll(async () => {
   wf = await startWorkflowEnv('merge');
   releases = mkdtempSync(path.join(os.tmpdir(), 'maestro-wf-releases-'));
 });
-afterAll(() => wf?.close());
+afterAll(async () => {
+  await wf?.close();
+  if (releases) rmSync(releases, { recursive: true, force: true });
+});
 
 const holdTest = () => ({
   'test/unit/moves.test.js': `import { existsSync, readdirSync } from 'node:fs';
@@ -59,6 +62,21 @@ describe('the merge gate', () => {
     const approvals = await wf.prisma.approval.findMany({ where: { subtaskId: subtask.subtaskId }, orderBy: { requestedAt: 'asc' } });
     expect(approvals.map((approval) => [approval.status, approval.returnToPhase])).toEqual([['rejected', 'green'], ['approved', null]]);
     expect(await messages(subtask)).toContain('sent back to green by user:ann');
+  });
+
+  test('high risk: the plan is approved before any agent acts (a rejected plan starts with the comment), and the merge again', async () => {
+    const comment = 'keep subtotal() exported';
+    wf.script(passing('30-5', 'green', { taskIncludes: comment }));
+    const subtask = await wf.start(await wf.project(), { key: '30-5', risk: 'high' });
+    await wf.waitFor(subtask, (state) => state.pendingGate?.gate === 'plan', 'the plan gate');
+    expect(await activities(subtask.handle)).toEqual([]);
+    await reject('green', comment)(subtask.handle);
+    await atGate(subtask);
+    await approve('merge it')(subtask.handle);
+    expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
+    expect(wf.scripted.requests.filter((request) => request.key === '30-5').every((request) => request.task.includes(comment))).toBe(true);
+    const approvals = await wf.prisma.approval.findMany({ where: { subtaskId: subtask.subtaskId }, orderBy: { requestedAt: 'asc' } });
+    expect(approvals.map((approval) => [approval.gate, approval.status])).toEqual([['plan', 'rejected'], ['merge', 'approved']]);
   });
 
   test.each([

@@ -39,6 +39,17 @@ describe('during an agent run', () => {
     expect(await kinds(subtask)).toContain(`override.${action}`);
   });
 
+  test('cancelled from Temporal (its UI or CLI), it ends like the cancel override: the agent stopped, the log written once', async () => {
+    wf.script(held('20-5', 'green', 'never'));
+    const subtask = await wf.start(await wf.project(), { key: '20-5' });
+    await inFlight('20-5', 'green');
+    await subtask.handle.cancel();
+    expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled' });
+    expect(await phasesRun(subtask)).toEqual([['green', 'cancelled']]);
+    expect((await wf.events(subtask)).filter((event) => event.kind === 'subtask.cancelled').map((event) => event.actor)).toEqual(['system']);
+    expect((await wf.prisma.subtask.findUniqueOrThrow({ where: { workflowId: subtask.workflowId } })).status).toBe('cancelled');
+  });
+
   test('reset goes back to an earlier phase: its work and what came after are done again', async () => {
     wf.script(held('20-3', 'refactor', 'gate-20-3'), passing('20-3', 'green'));
     const subtask = await wf.start(await wf.project(), { key: '20-3', phases: GREEN_REFACTOR });
@@ -75,19 +86,22 @@ describe('during an agent run', () => {
 });
 
 describe('during a check', () => {
-  test('skip stops the running test command and goes on with the next phase', async () => {
+  test.each([
+    { action: 'skip', key: '21-1' },
+    { action: 'force_complete', key: '21-2' },
+  ] as const)('$action stops the running test command; the subtask merges without the phase', async ({ action, key }) => {
     const project = await wf.project(SLOW_TEST_FILES);
-    wf.script(slowAgent('21-1'));
-    const subtask = await wf.start(project, { key: '21-1' });
+    wf.script(slowAgent(key));
+    const subtask = await wf.start(project, { key });
     const testing = await wf.waitFor(subtask, (state) => state.status === 'testing', 'the check');
     await eventually(() => processesIn(testing.worktree!).length > 0, 30_000, 'the test command to run in the worktree');
-    await override({ action: 'skip', reason: 'the check takes too long' })(subtask.handle);
+    await override({ action, reason: 'the check takes too long' })(subtask.handle);
     const outcome = await subtask.handle.result();
     expect(outcome).toMatchObject({ status: 'completed', shas: { merge: expect.any(String) } });
     expect(outcome.shas.green).toBeUndefined();
     expect((await activities(subtask.handle, 'runCheck'))[0]).toMatchObject({ result: { passed: false, runs: [{ outcome: 'cancelled' }] } });
     expect(processesIn(testing.worktree!)).toEqual([]);
-    expect((await wf.state(subtask)).skipped).toEqual(['green']);
+    expect((await wf.state(subtask)).skipped).toEqual(action === 'skip' ? ['green'] : []);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
 import { GREEN_REFACTOR, SPARE_DEVELOPER_QUEUE, type StartedSubtask, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
 import { dependencyCompletedSignal } from '../../workflows/subtask.shared.js';
-import { acceptedUpdates, activities, approve, decide, failing, held, override, passing, reject, timers } from '../support/workflow-history.js';
+import { acceptedUpdates, activities, approve, decide, failing, held, override, passing, reject, settled, timers } from '../support/workflow-history.js';
 import { SLOW_TEST_FILES, processesIn, slowAgent } from '../support/slow-check.js';
 import { eventually } from '../support/maestro-process.js';
 
@@ -47,6 +47,10 @@ describe('overrides in each state', () => {
     ]);
     expect(await acceptedUpdates(subtask.handle)).toEqual(['override', 'override', 'override']);
 
+    // A signal alone does not start it: the registry is asked again, and 10-0 is not completed there.
+    await subtask.handle.signal(dependencyCompletedSignal, { key: '10-0' });
+    await settled(subtask.handle);
+    expect(await wf.state(subtask)).toMatchObject({ status: 'pending', waitingFor: ['10-0'] });
     // The dependency completes: its row says so (as its workflow writes it), its signal wakes this one.
     await wf.prisma.subtask.update({ where: { workflowId: dependency.workflowId }, data: { status: 'completed' } });
     await subtask.handle.signal(dependencyCompletedSignal, { key: '10-0' });
