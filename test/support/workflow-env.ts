@@ -21,7 +21,7 @@ import { TASK_QUEUES } from '../../domain/queues.js';
 import { MAESTRO_SEARCH_ATTRIBUTES } from '../../domain/search-attributes.js';
 import { SubtaskSpec, type SubtaskSpecInput } from '../../domain/subtask-spec.js';
 import { type LoadedConfig, loadConfig } from '../../runtime/config.js';
-import { createLogger } from '../../runtime/log.js';
+import { type Logger, createLogger } from '../../runtime/log.js';
 import { projectRoot } from '../../runtime/project-root.js';
 import { SAMPLE_PROJECT, createSampleRepository } from '../../stack/demo/sample-repo.js';
 import { type ScriptedConversation, type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
@@ -136,6 +136,17 @@ export async function startWorkflowEnv(label: string): Promise<WorkflowEnv> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: cli }, namespace: 'maestro', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
   });
+  try {
+    return await assemble(label, env, databaseUrl, log);
+  } catch (error) {
+    // A harness that could not start leaves no dev server behind.
+    await env.teardown().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The workers, the scripted model and the helpers, on a running dev server. */
+async function assemble(label: string, env: TestWorkflowEnvironment, databaseUrl: string, log: Logger): Promise<WorkflowEnv> {
   const folder = mkdtempSync(path.join(os.tmpdir(), `maestro-wf-${label}-`));
   chmodSync(folder, 0o755);
   const conversations: ScriptedConversation[] = [];

@@ -124,6 +124,20 @@ describe('the merge loop', () => {
     expect(await messages(subtask)).toEqual(expect.arrayContaining([`main moved to ${moved.slice(0, 8)}: rebased and verifying again`, 're-verified on the moved base; merging']));
   });
 
+  test('merged: the subtasks waiting for it are told, and start', async () => {
+    const project = await wf.project();
+    wf.script(passing('31-5', 'green'), passing('31-6', 'green'));
+    await wf.register(project, '31-5');
+    const dependent = await wf.start(project, { key: '31-6', dependencies: ['31-5'] });
+    await wf.waitFor(dependent, (state) => state.waitingFor !== undefined, 'the wait for 31-5');
+    const dependency = await wf.start(project, { key: '31-5' });
+    expect(await dependency.handle.result()).toMatchObject({ status: 'completed' });
+    expect(await dependent.handle.result()).toMatchObject({ status: 'completed' });
+    expect((await wf.events(dependency)).find((event) => event.kind === 'subtask.dependents_unblocked')!.message).toBe(`unblocked ${dependent.workflowId}`);
+    // It merged after the one it waited for, on top of it.
+    expect(await git(project.repoPath, ['merge-base', '--is-ancestor', (await dependency.handle.result()).shas.merge!, (await dependent.handle.result()).shas.merge!]).then(() => true)).toBe(true);
+  });
+
   test('a conflict with the moved base asks a person, naming the files; once the base is mended, retry merges', async () => {
     const project = await wf.project();
     wf.script(passing('31-2', 'green', {}, [write(FILES.greenCode)]));
