@@ -1,0 +1,327 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createAgentActivities } from '../../activities/subtask/agent-phase.js';
+import { ActivityRunRecorder } from '../../data/activity-runs.js';
+import { disconnectPrisma, prismaFor, type PrismaClient } from '../../data/prisma.js';
+import { insertProject, projectSuites, projectTerritories } from '../../data/projects.js';
+import { servedModels } from '../../data/served-models.js';
+import { LADDER_OF_EARLIER_SUBTASKS, type LadderSettings } from '../../domain/escalation.js';
+import { subtaskWorkflowId } from '../../domain/naming.js';
+import { DEFAULT_PHASES, type PhaseDefinition, type PhaseName } from '../../domain/phases.js';
+import { type BudgetInput, ProjectInput } from '../../domain/project.js';
+import { TASK_QUEUES } from '../../domain/queues.js';
+import { MAESTRO_SEARCH_ATTRIBUTES } from '../../domain/search-attributes.js';
+import { SubtaskSpec, type SubtaskSpecInput } from '../../domain/subtask-spec.js';
+import { type LoadedConfig, loadConfig } from '../../runtime/config.js';
+import { type Logger, createLogger } from '../../runtime/log.js';
+import { projectRoot } from '../../runtime/project-root.js';
+import { SAMPLE_PROJECT, createSampleRepository } from '../../stack/demo/sample-repo.js';
+import { type ScriptedConversation, type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
+import { resolveTemporalCli } from '../../stack/temporal-cli.js';
+import { git } from '../../git/git.js';
+import { type Context, createContextInner } from '../../web/server/trpc.js';
+import { activityWorkerOptions, type WorkerContext } from '../../workers/context.js';
+import { createCouncilWorker } from '../../workers/council.js';
+import { createDeveloperWorker } from '../../workers/developer.js';
+import { createModelWorkers } from '../../workers/models.js';
+import { createOrchestratorWorker } from '../../workers/orchestrator.js';
+import { createRunnerWorker } from '../../workers/runner.js';
+import { createTesterWorker } from '../../workers/tester.js';
+import { temporalLoggerFor } from '../../workers/temporal-logger.js';
+import { createWorkflowsWorker } from '../../workers/workflows.js';
+import { SUBTASK_WORKFLOW, type SubtaskSettings, type SubtaskState, type SubtaskWorkflowInput, stateQuery } from '../../workflows/subtask.shared.js';
+
+/**
+ * The subtask workflow on real parts, in the test process: a Temporal dev server of the test file's
+ * own (the Temporal CLI, through @temporalio/testing), the real workers of every queue on it, the
+ * shared stack's PostgreSQL, real git repositories and real test commands. Only the model is played,
+ * by the scripted model server over the provider's HTTP protocol. The workflow is started directly,
+ * with an input the test controls: short phase lists, small timers, the ladder's tiers on or off.
+ */
+
+/** Council members and a spare model, all served by the scripted endpoint (provider `custom`). */
+export const MODELS = { tactical: 'scripted', members: ['member-a', 'member-b'], spare: 'member-c' } as const;
+/** A queue a role can be reassigned to; a developer worker of the real factory's activities polls it. */
+export const SPARE_DEVELOPER_QUEUE = 'maestro-developer-spare';
+
+export const GREEN_ONLY: PhaseDefinition[] = DEFAULT_PHASES.filter((phase) => phase.name === 'green' || phase.name === 'complete');
+export const GREEN_REFACTOR: PhaseDefinition[] = DEFAULT_PHASES.filter((phase) => ['green', 'refactor', 'complete'].includes(phase.name));
+
+export const REMINDER_NEVER_MS = 10 * 60_000;
+
+export const SETTINGS: SubtaskSettings = { maxAttempts: 2, retryBackoffMs: 50, retryBackoffMaxMs: 200, heartbeatTimeoutMs: 3_000, agentTimeoutMs: 120_000, checkTimeoutMs: 120_000 };
+
+/**
+ * Every upper tier off (a person right after the retries); tests switch tiers on. Reminders every
+ * ten minutes, which no test waits for: with reminderMs 0 an answered escalation never ends (see
+ * the reminders test in ladder.test.ts).
+ */
+export const LADDER: LadderSettings = {
+  ...LADDER_OF_EARLIER_SUBTASKS,
+  reviewAttempts: 1,
+  reminderMs: REMINDER_NEVER_MS,
+  council: { enabled: false, members: [...MODELS.members], size: 2, strategy: 'test_winner', judge: [], memberTimeoutMs: 60_000, maxCostUsd: 5 },
+};
+
+export interface TestProject {
+  id: string;
+  name: string;
+  repoPath: string;
+  snapshot: SubtaskWorkflowInput['project'];
+}
+
+export interface StartOptions {
+  key: string;
+  risk?: 'low' | 'medium' | 'high';
+  phases?: PhaseDefinition[];
+  settings?: Partial<SubtaskSettings>;
+  ladder?: Partial<LadderSettings>;
+  dependencies?: string[];
+  title?: string;
+}
+
+export interface StartedSubtask {
+  handle: WorkflowHandle;
+  workflowId: string;
+  subtaskId: string;
+  key: string;
+  project: TestProject;
+}
+
+export interface WorkflowEnv {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  scripted: ScriptedModelServer;
+  prisma: PrismaClient;
+  config: LoadedConfig;
+  /** Adds conversations to the scripted model; the newest match first. */
+  script(...conversations: ScriptedConversation[]): void;
+  /** A new git repository of the sample project (plus `files`, committed on main), registered under a name unique to this run. */
+  project(files?: Record<string, string>, options?: { budget?: BudgetInput }): Promise<TestProject>;
+  /** The API's context without HTTP, as the local admin: to call the API's own functions (setBudget, say). */
+  api(): Context;
+  /** Registers a subtask's row as `subtask.start` does, without starting its workflow (a dependency, say). */
+  register(project: TestProject, key: string, options?: Omit<StartOptions, 'key'>): Promise<{ workflowId: string; subtaskId: string }>;
+  /** Registers a subtask as `subtask.start` does and starts its workflow with the input given. */
+  start(project: TestProject, options: StartOptions): Promise<StartedSubtask>;
+  state(subtask: StartedSubtask): Promise<SubtaskState>;
+  waitFor(subtask: StartedSubtask, until: (state: SubtaskState) => boolean, what: string, timeoutMs?: number): Promise<SubtaskState>;
+  /** The subtask's audit log, oldest first. */
+  events(subtask: StartedSubtask): Promise<Array<{ kind: string; actor: string; message: string; data: unknown }>>;
+  close(): Promise<void>;
+}
+
+const SEARCH_ATTRIBUTES = Object.keys(MAESTRO_SEARCH_ATTRIBUTES).map((name) => defineSearchAttributeKey(name, 'KEYWORD'));
+const free = { contextWindow: 128_000, inputPerMillion: 0, outputPerMillion: 0, toolCalling: true, maxConcurrent: 4 };
+
+export async function startWorkflowEnv(label: string): Promise<WorkflowEnv> {
+  const { databaseUrl } = inject('sharedStack');
+  // Errors only: the attempts that fail on purpose would fill the output with the SDK's warnings.
+  const log = createLogger(`wftest-${label}`, 'error');
+  // The SDK's logs through Maestro's logger, as in a worker process (one runtime per test file's process).
+  try {
+    Runtime.install({ logger: temporalLoggerFor(log), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
+  } catch {
+    // installed already by an earlier environment in this process
+  }
+  const cli = process.env.TEMPORAL_CLI_PATH ?? (await resolveTemporalCli({ cliPath: undefined, binDir: path.join(projectRoot(), '.maestro', 'bin'), env: process.env }, log));
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli }, namespace: 'maestro', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
+  });
+  try {
+    return await assemble(label, env, databaseUrl, log);
+  } catch (error) {
+    // A harness that could not start leaves no dev server behind.
+    await env.teardown().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The workers, the scripted model and the helpers, on a running dev server. */
+async function assemble(label: string, env: TestWorkflowEnvironment, databaseUrl: string, log: Logger): Promise<WorkflowEnv> {
+  const folder = mkdtempSync(path.join(os.tmpdir(), `maestro-wf-${label}-`));
+  chmodSync(folder, 0o755);
+  const conversations: ScriptedConversation[] = [];
+  const scripted = await startScriptedModelServer({ script: { name: label, conversations } });
+  const configFile = path.join(folder, 'maestro.config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      models: {
+        registry: Object.fromEntries([...MODELS.members, MODELS.spare].map((id) => [id, { ...free, provider: 'custom' }])),
+        // Unscripted calls fail on purpose in some tests: they must not open the provider's circuit for the others.
+        circuit: { failureThreshold: 1_000 },
+        // A model a person can choose that has not tried the phase: "retry with another model".
+        routing: { strongest: [MODELS.tactical, MODELS.spare] },
+        maxSteps: 6,
+      },
+      budgets: { councilDailyUsd: 1_000 },
+      workers: { queues: { runner: { maxConcurrentActivities: 4 } } },
+    }),
+  );
+  const config = loadConfig({
+    cwd: folder,
+    env: {
+      MAESTRO_CONFIG: configFile,
+      MAESTRO_MODEL_BASE_URL: scripted.baseUrl,
+      MAESTRO_MODEL: MODELS.tactical,
+      MAESTRO_DATA_DIR: path.join(folder, 'data'),
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: 'maestro',
+      MAESTRO_LOG_LEVEL: 'warn',
+    },
+  });
+  const prisma = prismaFor(databaseUrl);
+  const activityRuns = new ActivityRunRecorder(() => prisma, log);
+  const context: WorkerContext = {
+    config,
+    connection: env.nativeConnection,
+    namespace: 'maestro',
+    queues: ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council', 'models'],
+    log,
+    prisma: () => prisma,
+    activityRuns,
+  };
+  const workers = [
+    await createWorkflowsWorker(context),
+    await createOrchestratorWorker(context),
+    await createTesterWorker(context),
+    await createDeveloperWorker(context),
+    await createRunnerWorker(context),
+    await createCouncilWorker(context),
+    ...(await createModelWorkers(context)),
+    // The real developer activities on a second queue, for reassign.
+    await Worker.create({ ...activityWorkerOptions(context, 'developer'), taskQueue: SPARE_DEVELOPER_QUEUE, activities: createAgentActivities({ config, prisma }) }),
+  ];
+  const running = workers.map((worker) => worker.run());
+  // Routing waits for the model gateways' pollers: start no workflow before Temporal sees them.
+  const ids = Object.keys(config.models.registry);
+  const wanted = [MODELS.tactical, ...MODELS.members, MODELS.spare];
+  let served: string[] = [];
+  for (let look = 0; !wanted.every((id) => served.includes(id)); look++) {
+    if (look > 200) throw new Error(`the model gateways do not poll; served: ${served.join(', ') || 'none'}`);
+    await sleep(100);
+    served = await servedModels(env.client, ids).catch(() => []);
+  }
+
+  const tag = randomBytes(3).toString('hex');
+  let projects = 0;
+  const repos = path.join(folder, 'repos');
+  mkdirSync(repos);
+
+  const state = (subtask: StartedSubtask) => subtask.handle.query(stateQuery);
+  /** The subtask's row, as subtask.start registers it (the row the workflow writes to). */
+  const register = async (project: TestProject, key: string, options: Omit<StartOptions, 'key'> = {}) => {
+    const phases = options.phases ?? GREEN_ONLY;
+    const spec = SubtaskSpec.parse({
+      project: project.name,
+      key,
+      title: options.title ?? `Workflow test ${key}`,
+      acceptanceCriteria: ['every test passes'],
+      risk: options.risk ?? 'low',
+      dependencies: options.dependencies ?? [],
+    } satisfies SubtaskSpecInput);
+    const workflowId = subtaskWorkflowId(project.name, spec.key);
+    const { id: subtaskId } = await prisma.subtask.upsert({
+      where: { workflowId },
+      create: { projectId: project.id, key: spec.key, title: spec.title, description: spec.description, risk: spec.risk, workflowId, spec, checklistDone: 0, checklistTotal: phases.length + spec.acceptanceCriteria.length },
+      update: {},
+      select: { id: true },
+    });
+    return { spec, workflowId, subtaskId };
+  };
+  return {
+    env,
+    client: env.client,
+    scripted,
+    prisma,
+    config,
+    script(...added) {
+      conversations.unshift(...added);
+      scripted.setScript({ name: label, conversations });
+    },
+    api: () => createContextInner({ config, prisma, temporal: { connection: env.connection, client: env.client, address: env.address, namespace: 'maestro' }, log, startedAt: new Date() }),
+    async project(files = {}, options = {}) {
+      const name = `wf-${label}-${tag}-${++projects}`;
+      const repoPath = path.join(repos, name);
+      await createSampleRepository(repoPath);
+      if (Object.keys(files).length > 0) await commitFiles(repoPath, files, 'test files');
+      // Without an integration suite: one test command per check keeps every check short.
+      const input = ProjectInput.parse({ name, repository: repoPath, baseBranch: SAMPLE_PROJECT.baseBranch, testCommand: SAMPLE_PROJECT.testCommand, testReport: SAMPLE_PROJECT.testReport, budget: options.budget });
+      const row = await insertProject(prisma, input, repoPath, undefined);
+      return {
+        id: row.id,
+        name,
+        repoPath,
+        snapshot: { id: row.id, name, repoPath, baseBranch: row.baseBranch, installCommand: row.installCommand ?? undefined, suites: projectSuites(row), territories: projectTerritories(row) },
+      };
+    },
+    register,
+    async start(project, options) {
+      const phases = options.phases ?? GREEN_ONLY;
+      const { spec, workflowId, subtaskId } = await register(project, options.key, { ...options, phases });
+      const input: SubtaskWorkflowInput = {
+        subtaskId,
+        spec,
+        project: project.snapshot,
+        phases,
+        settings: { ...SETTINGS, ...options.settings },
+        models: { providers: config.models.providers, registry: config.models.registry, routing: config.models.routing },
+        ladder: { ...LADDER, ...options.ladder },
+        startedBy: 'user:wftest',
+      };
+      const handle = await env.client.workflow.start(SUBTASK_WORKFLOW, {
+        taskQueue: TASK_QUEUES.workflows,
+        workflowId,
+        args: [input],
+        typedSearchAttributes: [{ key: defineSearchAttributeKey('MaestroStatus', 'KEYWORD'), value: 'pending' }],
+      });
+      return { handle, workflowId, subtaskId, key: spec.key, project };
+    },
+    state,
+    async waitFor(subtask, until, what, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: SubtaskState | undefined;
+      while (Date.now() < deadline) {
+        last = await state(subtask).catch(() => last);
+        if (last && until(last)) return last;
+        await sleep(40);
+      }
+      throw new Error(`${subtask.key}: timed out waiting for ${what}; last state: ${JSON.stringify(last && { status: last.status, phase: last.phase, attempt: last.attempt, paused: last.paused, blocked: last.blocked?.reason, lastFailure: last.lastFailure?.reason })}`);
+    },
+    async events(subtask) {
+      return prisma.activityEvent.findMany({ where: { workflowId: subtask.workflowId }, orderBy: { id: 'asc' }, select: { kind: true, actor: true, message: true, data: true } });
+    },
+    async close() {
+      for (const worker of workers) worker.shutdown();
+      await Promise.allSettled(running);
+      await activityRuns.flush();
+      await scripted.close();
+      await env.teardown();
+      await disconnectPrisma();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Commits files on the repository's checked-out branch (main), as a person would. */
+export async function commitFiles(repoPath: string, files: Record<string, string>, message: string): Promise<string> {
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(repoPath, file)), { recursive: true });
+    writeFileSync(path.join(repoPath, file), content);
+  }
+  await git(repoPath, ['add', '--all']);
+  await git(repoPath, ['commit', '--quiet', '-m', message], { name: 'Test', email: 'test@maestro.local' });
+  return git(repoPath, ['rev-parse', 'HEAD']);
+}
+
+export type { PhaseName };
