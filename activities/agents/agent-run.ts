@@ -282,7 +282,9 @@ function classifyRunFailure(error: unknown, modelId: string): ApplicationFailure
   if (last instanceof PromptTooLargeError) return ApplicationFailure.nonRetryable(`The prompt does not fit ${modelId}: ${message}`, AGENT_FAILURE_TYPES.agent);
   if (APICallError.isInstance(last)) {
     const status = last.statusCode ?? 0;
-    const providerTrouble = status === 0 || status >= 500 || status === 429 || status === 401 || status === 403 || status === 408;
+    // A 2xx whose body could not be read (not JSON, say) is a broken answer: the provider's trouble too.
+    const brokenBody = status >= 200 && status < 300;
+    const providerTrouble = brokenBody || status === 0 || status >= 500 || status === 429 || status === 401 || status === 403 || status === 408;
     return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, providerTrouble ? AGENT_FAILURE_TYPES.provider : AGENT_FAILURE_TYPES.agent);
   }
   const brokenAnswer = [JSONParseError, InvalidResponseDataError, TypeValidationError, NoContentGeneratedError, EmptyResponseBodyError].some((kind) => kind.isInstance(last));

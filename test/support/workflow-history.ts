@@ -1,17 +1,33 @@
 import { type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import type { ScriptedConversation, ScriptedTurn } from '../../stack/scripted-model/server.js';
 import { finish } from '../../stack/demo/cart-tax-script.js';
 import type { PhaseName } from '../../domain/phases.js';
 import { expect } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../../runtime/project-root.js';
 import { type OverrideInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../workflows/subtask.shared.js';
 
 /** What a workflow's history shows, and the scripted agents the workflow tests use. */
 
 const { EventType } = proto.temporal.api.enums.v1;
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+
+/**
+ * Saves a finished workflow's history under test/histories when RECORD_HISTORIES is set, with its id
+ * beside it, for the replay test: a new path of the workflow gets a recording.
+ */
+export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const folder = path.join(projectRoot(), 'test', 'histories');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+  writeFileSync(path.join(folder, `${name}.id`), `${handle.workflowId}\n`);
+}
 
 export async function historyOf(handle: WorkflowHandle): Promise<HistoryEvent[]> {
   return (await handle.fetchHistory()).events ?? [];

@@ -3,7 +3,7 @@ import { git } from '../../git/git.js';
 import { FILES, write } from '../../stack/demo/cart-tax-script.js';
 import { overrideUpdate } from '../../workflows/subtask.shared.js';
 import { LADDER, MODELS, REMINDER_NEVER_MS, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
-import { activities, children, failing, passing, timers } from '../support/workflow-history.js';
+import { activities, children, failing, passing, recordHistory, timers } from '../support/workflow-history.js';
 
 /**
  * The escalation ladder, decision by decision, on real parts: retries with backoff (tier 1), a
@@ -184,11 +184,9 @@ describe('reminders', () => {
     expect((await wf.state(subtask)).skipped).toEqual(['green']);
   });
 
-  // A known bug, kept visible: with reminders off (reminderMs 0, also the ladder of subtasks started
-  // before the ladder existed) the wait for a person is `condition(fn)` without a timeout, which
-  // resolves to undefined, not true; the loop never breaks and writes reminders without end once
-  // the person answered. This test asserts the right behaviour and is expected to fail until then.
-  test.fails('with reminders off, an answered escalation ends the wait without any reminder', async () => {
+  // With reminders off (reminderMs 0, also the ladder of subtasks started before the ladder existed)
+  // the wait is a condition without a timeout: an answer must end it without any reminder.
+  test('with reminders off, an answered escalation ends the wait without any reminder', async () => {
     wf.script(failing('5-2', 'green'));
     const subtask = await wf.start(await wf.project(), { key: '5-2', settings: { maxAttempts: 1 }, ladder: { reminderMs: 0 } });
     try {
@@ -202,6 +200,7 @@ describe('reminders', () => {
       for (const deadline = Date.now() + 15_000; !ended && (await reminders()) === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
       expect({ ended, reminders: await reminders() }).toEqual({ ended: true, reminders: 0 });
       await answered;
+      await recordHistory(subtask.handle, 'answered-without-reminders');
     } finally {
       await subtask.handle.terminate('the test is over').catch(() => undefined);
     }

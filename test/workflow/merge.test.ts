@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FILES, write } from '../../stack/demo/cart-tax-script.js';
 import { git } from '../../git/git.js';
 import { type StartedSubtask, type TestProject, type WorkflowEnv, commitFiles, startWorkflowEnv } from '../support/workflow-env.js';
-import { activities, approve, decide, override, passing, reject } from '../support/workflow-history.js';
+import { activities, approve, decide, override, passing, recordHistory, reject } from '../support/workflow-history.js';
 import { eventually } from '../support/maestro-process.js';
 
 /**
@@ -157,6 +157,7 @@ describe('the merge loop', () => {
     expect(await results(subtask, 'rebaseBranch')).toEqual(['conflicts', 'rebased']);
     expect(await results(subtask, 'mergeBranch')).toEqual(['base_moved', 'base_moved', 'merged']);
     expect(await messages(subtask)).toContain('trying the merge again after user:ann looked at the conflict');
+    await recordHistory(subtask.handle, 'conflict-mended-then-retried');
   });
 
   test('a rebased branch that fails its verification asks a person; retry verifies again once the base is fixed', async () => {
@@ -176,6 +177,7 @@ describe('the merge loop', () => {
     expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
     expect((await activities(subtask.handle, 'runCheck')).map((activity) => [activity.input.purpose, activity.result?.passed])).toEqual([['attempt', true], ['rebase', false], ['rebase', true]]);
     expect(await messages(subtask)).toContain('verifying again after user:ann asked for it');
+    await recordHistory(subtask.handle, 'rebased-verification-fails-then-retried');
   });
 
   test('a base that moves in each of three rounds asks a person; retry merges without another approval', async () => {
@@ -201,5 +203,33 @@ describe('the merge loop', () => {
     expect(await results(subtask, 'rebaseBranch')).toEqual(['rebased', 'rebased', 'rebased']);
     expect(await wf.prisma.approval.count({ where: { subtaskId: subtask.subtaskId } })).toBe(1);
     expect(await messages(subtask)).toContain('trying the merge again (user:ann)');
+    await recordHistory(subtask.handle, 'base-kept-moving-then-retried');
+  });
+
+  test('force complete while the rebased branch is verified: the verification stops, and the round starts again', async () => {
+    const project = await wf.project(holdTest());
+    wf.script(passing('31-5', 'green'));
+    const subtask = await wf.start(project, { key: '31-5', risk: 'medium' });
+    const gate = await atGate(subtask);
+    await moveBase(project, 1);
+    await approve()(subtask.handle);
+    await eventually(async () => (await rebaseChecks(subtask)) >= 1, 30_000, 'the verification of the rebased branch');
+    await wf.waitFor(subtask, (state) => state.status === 'testing', 'the verification to run');
+    await override({ action: 'force_complete', reason: 'ship it' })(subtask.handle);
+    await eventually(async () => (await rebaseChecks(subtask)) >= 2, 30_000, 'the verification of the next round');
+    release(subtask, gate, 1);
+    expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
+    // The check is stopped: cancelled before it started, or its command stopped and the run marked cancelled.
+    const checks = await activities(subtask.handle, 'runCheck');
+    expect(checks.map((activity) => [activity.input.purpose, activity.result?.passed ?? activity.end])).toEqual([
+      ['attempt', true],
+      ['rebase', expect.toSatisfy((stopped) => stopped === false || stopped === 'cancelled')],
+      ['rebase', true],
+    ]);
+    expect(await results(subtask, 'mergeBranch')).toEqual(['base_moved', 'base_moved', 'merged']);
+    // Either way the round starts again from ready for review, never stuck in testing.
+    const restarted = (await messages(subtask)).filter((message) => message === 'the verification was cut short by user:ann (force complete); merging again' || message === 'verifying again after user:ann asked for it');
+    expect(restarted).toHaveLength(1);
+    await recordHistory(subtask.handle, 'force-complete-during-reverification');
   });
 });

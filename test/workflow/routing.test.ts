@@ -36,11 +36,8 @@ describe('routing', () => {
     expect((await subtask.handle.result()).status).toBe('cancelled');
   });
 
-  // Found on the way, in the agent's activity rather than the workflow: the AI SDK reports a body
-  // that is not JSON as an APICallError with status 200 ("Invalid JSON response"), which
-  // classifyRunFailure (activities/agents/agent-run.ts) takes for the agent's own failure before it
-  // looks for a broken answer (JSONParseError...), which it means to be the provider's trouble.
-  test.fails('a broken answer (not JSON) is the provider’s trouble too: the attempt is routed again', async () => {
+  // The AI SDK reports a body that is not JSON as an APICallError with status 200: a broken answer, the provider's trouble.
+  test('a broken answer (not JSON) is the provider’s trouble too: the attempt is routed again', async () => {
     wf.script({ match: { key: '40-4', phase: 'green' }, turns: [{ malformed: true }] });
     const subtask = await wf.start(await wf.project(), { key: '40-4', settings: { maxAttempts: 1 } });
     try {

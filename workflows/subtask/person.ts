@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, isCancellation, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, condition, isCancellation, patched, uuid4 } from '@temporalio/workflow';
 import { OPTION_LABELS } from '../../domain/escalation.js';
 import type { OverrideAction } from '../../domain/override-rules.js';
 import { failureMessage } from '../failure-message.js';
@@ -7,6 +7,12 @@ import type { Interrupt } from './interrupts.js';
 import type { SubtaskRun } from './run.js';
 
 type Block = Omit<BlockedState, 'since' | 'escalationId'>;
+
+/**
+ * Without reminders the wait is a condition with no timeout, which resolves to nothing, not true:
+ * before this patch an answered escalation then wrote reminders without end.
+ */
+const WAIT_WITHOUT_REMINDERS_ENDS = 'escalation-wait-without-reminders-ends';
 
 /**
  * Blocks with an escalation until a person answers: with an override, or — for a block that offers
@@ -30,8 +36,13 @@ export async function escalate(run: SubtaskRun, phase: string, block: Block, tie
   await run.transition('blocked', `blocked in ${phase}: ${block.reason}`, { data: { escalationId, options: block.options, tier } });
   // Nobody answering is not forgotten: a reminder now and then, in the log and on the escalation.
   const reminderMs = run.ladder.reminderMs > 0 ? run.ladder.reminderMs : undefined;
+  const answered = () => interrupts.pending() !== undefined || (waitsForBudget && run.budgetChangedBy !== undefined);
   for (let reminders = 1; ; reminders++) {
-    if (await condition(() => interrupts.pending() !== undefined || (waitsForBudget && run.budgetChangedBy !== undefined), reminderMs)) break;
+    if (reminderMs === undefined && patched(WAIT_WITHOUT_REMINDERS_ENDS)) {
+      await condition(answered);
+      break;
+    }
+    if (await condition(answered, reminderMs)) break;
     await progress.remindEscalation({ id: escalationId, at: Date.now() });
     await run.audit.record([
       { actor: 'orchestrator', kind: 'escalation.reminder', message: `still waiting for a person (reminder ${reminders}): ${block.reason}`, data: { escalationId, options: block.options } },
