@@ -4,7 +4,7 @@ import { buildChecklist, checklistProgress, markCriterion, markPhase } from './c
 import { DEFAULT_PHASES } from './phases.js';
 
 /**
- * Every transition the subtask workflow makes (workflows/subtask.ts), written out here apart from the
+ * Every transition the subtask workflow makes (workflows/subtask/), written out here apart from the
  * table, so that a transition added to or dropped from the table fails a test.
  */
 const ALLOWED: ReadonlyArray<readonly [SubtaskStatus, SubtaskStatus]> = [

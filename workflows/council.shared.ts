@@ -4,7 +4,7 @@ import type { ChecklistItem } from '../domain/checklist.js';
 import type { ModelChoice } from '../domain/models.js';
 import type { PhaseDefinition } from '../domain/phases.js';
 import type { SuiteConfig } from '../domain/project.js';
-import type { SubtaskSpecSnapshot } from './subtask.shared.js';
+import type { SubtaskSpecSnapshot } from './subtask/subtask.shared.js';
 
 export const COUNCIL_WORKFLOW = 'councilWorkflow';
 

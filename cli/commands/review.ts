@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PHASE_NAMES } from '../../domain/phases.js';
-import type { OverrideInput } from '../../workflows/subtask.shared.js';
+import type { OverrideInput } from '../../workflows/subtask/subtask.shared.js';
 import { parseArgs, runOf } from '../context.js';
 import { resolveSubtaskRef } from '../ids.js';
 

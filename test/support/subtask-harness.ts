@@ -15,7 +15,7 @@ import { resolveTemporalCli } from '../../stack/temporal-cli.js';
 import { execa } from 'execa';
 import { type ScriptedConversation, type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
 import type { AppRouter } from '../../web/server/root.js';
-import type { SubtaskState } from '../../workflows/subtask.shared.js';
+import type { SubtaskState } from '../../workflows/subtask/subtask.shared.js';
 import { MaestroProcess, freePorts, newDataDir } from './maestro-process.js';
 
 export type Api = ReturnType<typeof createTRPCClient<AppRouter>>;

@@ -37,7 +37,7 @@ import { createRunnerWorker } from '../../workers/runner.js';
 import { createTesterWorker } from '../../workers/tester.js';
 import { temporalLoggerFor } from '../../workers/temporal-logger.js';
 import { createWorkflowsWorker } from '../../workers/workflows.js';
-import { SUBTASK_WORKFLOW, type SubtaskSettings, type SubtaskState, type SubtaskWorkflowInput, stateQuery } from '../../workflows/subtask.shared.js';
+import { SUBTASK_WORKFLOW, type SubtaskSettings, type SubtaskState, type SubtaskWorkflowInput, stateQuery } from '../../workflows/subtask/subtask.shared.js';
 
 /**
  * The subtask workflow on real parts, in the test process: a Temporal dev server of the test file's

@@ -10,7 +10,7 @@ import { expect } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../runtime/project-root.js';
-import { type OverrideInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../workflows/subtask.shared.js';
+import { type OverrideInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../workflows/subtask/subtask.shared.js';
 
 /** What a workflow's history shows, and the scripted agents the workflow tests use. */
 

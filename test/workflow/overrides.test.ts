@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
 import { GREEN_REFACTOR, SPARE_DEVELOPER_QUEUE, type StartedSubtask, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
-import { dependencyCompletedSignal } from '../../workflows/subtask.shared.js';
+import { dependencyCompletedSignal } from '../../workflows/subtask/subtask.shared.js';
 import { acceptedUpdates, activities, approve, decide, failing, held, override, passing, reject, settled, timers } from '../support/workflow-history.js';
 import { SLOW_TEST_FILES, processesIn, slowAgent } from '../support/slow-check.js';
 import { eventually } from '../support/maestro-process.js';

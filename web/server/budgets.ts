@@ -5,7 +5,7 @@ import { isFinal } from '../../domain/lifecycle.js';
 import type { Prisma } from '../../data/prisma.js';
 import { formatUsdExact, parseUsd } from '../../domain/money.js';
 import { budgetStatus, councilSpendToday, projectBudgetLimits } from '../../data/costs.js';
-import { budgetChangedSignal } from '../../workflows/subtask.shared.js';
+import { budgetChangedSignal } from '../../workflows/subtask/subtask.shared.js';
 import type { Context } from './trpc.js';
 
 async function projectByName(ctx: Context, name: string) {

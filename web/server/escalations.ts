@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { EscalationAnswerInput } from '../../domain/escalation-answer.js';
 import { PHASE_NAMES } from '../../domain/phases.js';
-import { type OverrideInput, overrideUpdate } from '../../workflows/subtask.shared.js';
+import { type OverrideInput, overrideUpdate } from '../../workflows/subtask/subtask.shared.js';
 import { readSubtaskState, sendUpdate } from './subtasks.js';
 import { hasRole } from '../../domain/people.js';
 import { type Context, callerOf } from './trpc.js';

@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { Client } from '@temporalio/client';
 import { hasRole } from '../../domain/people.js';
-import { type BlockedState, type OverrideInput, stateQuery } from '../../workflows/subtask.shared.js';
+import { type BlockedState, type OverrideInput, stateQuery } from '../../workflows/subtask/subtask.shared.js';
 import type { Caller } from './auth/caller.js';
 
 /**

@@ -8,7 +8,7 @@ import { DEFAULT_PHASES } from '../../domain/phases.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { projectSelect, projectSuites, projectTerritories } from '../../data/projects.js';
-import { SUBTASK_WORKFLOW, type SubtaskWorkflowInput, stateQuery } from '../../workflows/subtask.shared.js';
+import { SUBTASK_WORKFLOW, type SubtaskWorkflowInput, stateQuery } from '../../workflows/subtask/subtask.shared.js';
 import type { Context } from './trpc.js';
 
 const AGENT_TIMEOUT_MS = 60 * 60_000;

@@ -2,7 +2,7 @@ import type { AgentPhaseResult } from '../../activities/subtask/agent-phase.js';
 import type { CheckResult } from '../../activities/subtask/checks.js';
 import { checklistProgress, markPhase, passPhase } from '../../domain/checklist.js';
 import type { PhaseDefinition, PhaseName } from '../../domain/phases.js';
-import type { FailureSummary } from '../subtask.shared.js';
+import type { FailureSummary } from './subtask.shared.js';
 import type { Interrupt } from './interrupts.js';
 import type { SubtaskRun } from './run.js';
 

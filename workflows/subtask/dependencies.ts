@@ -1,5 +1,5 @@
 import { condition, getExternalWorkflowHandle, log } from '@temporalio/workflow';
-import { dependencyCompletedSignal } from '../subtask.shared.js';
+import { dependencyCompletedSignal } from './subtask.shared.js';
 import { waitForPerson } from './person.js';
 import type { SubtaskRun } from './run.js';
 

@@ -13,7 +13,7 @@ import {
   overrideUpdate,
   rejectUpdate,
   stateQuery,
-} from '../subtask.shared.js';
+} from './subtask.shared.js';
 import type { SubtaskRun } from './run.js';
 
 /** Why a well-formed message cannot be taken now, and the failure type the caller sees. */

@@ -2,7 +2,7 @@ import { ApplicationFailure, condition, isCancellation, patched, uuid4 } from '@
 import { OPTION_LABELS } from '../../domain/escalation.js';
 import type { OverrideAction } from '../../domain/override-rules.js';
 import { failureMessage } from '../failure-message.js';
-import type { BlockedState } from '../subtask.shared.js';
+import type { BlockedState } from './subtask.shared.js';
 import type { Interrupt } from './interrupts.js';
 import type { SubtaskRun } from './run.js';
 

@@ -16,7 +16,7 @@ import type { ModelAvailability } from '../../domain/routing.js';
 import type { CheckedSubtask } from '../check-input.js';
 import { GIT_WORK, READ_MODEL_WRITES, agentRun, projectCommands, strategicReview } from '../activity-options.js';
 import { oneAtATime } from '../one-at-a-time.js';
-import type { SubtaskOutcome, SubtaskState, SubtaskWorkflowInput } from '../subtask.shared.js';
+import type { SubtaskOutcome, SubtaskState, SubtaskWorkflowInput } from './subtask.shared.js';
 import { AuditTrail } from './audit.js';
 import { Interrupts } from './interrupts.js';
 

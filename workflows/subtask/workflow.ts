@@ -3,7 +3,7 @@ import { checklistProgress, reopenFrom } from '../../domain/checklist.js';
 import { isFinal } from '../../domain/lifecycle.js';
 import type { PhaseName } from '../../domain/phases.js';
 import { assessComplexity } from '../../domain/routing.js';
-import type { SubtaskOutcome, SubtaskWorkflowInput } from '../subtask.shared.js';
+import type { SubtaskOutcome, SubtaskWorkflowInput } from './subtask.shared.js';
 import { waitForDependencies } from './dependencies.js';
 import { gate } from './gate.js';
 import { registerHandlers } from './handlers.js';

@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { type LiveSubtask, buildBriefing } from '../../../data/briefing.js';
-import { stateQuery } from '../../../workflows/subtask.shared.js';
+import { stateQuery } from '../../../workflows/subtask/subtask.shared.js';
 import { readProcedure, router } from '../trpc.js';
 
 export const agentRouter = router({

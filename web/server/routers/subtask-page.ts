@@ -5,7 +5,7 @@ import { formatUsdExact, parseUsd } from '../../../domain/money.js';
 import { redactUrl } from '../../../domain/redact.js';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
-import { type SubtaskState, stateQuery } from '../../../workflows/subtask.shared.js';
+import { type SubtaskState, stateQuery } from '../../../workflows/subtask/subtask.shared.js';
 import { availableActions } from '../subtask-page/actions.js';
 import { readCheckResults } from '../subtask-page/checks.js';
 import { branchDiff } from '../subtask-page/diff.js';

@@ -3,7 +3,7 @@ import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey, SubtaskSpec } from '../../../domain/subtask-spec.js';
 import { subtaskWorkflowId } from '../../../domain/naming.js';
 import { SUBTASK_STATUSES } from '../../../domain/lifecycle.js';
-import { ApproveInput, OverrideInput, RejectInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask.shared.js';
+import { ApproveInput, OverrideInput, RejectInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask/subtask.shared.js';
 import { readSubtaskState, sendUpdate, startSubtask } from '../subtasks.js';
 import { assertMayOverride } from '../override-permission.js';
 import { actorOf, authorProcedure, readProcedure, reviewProcedure, router } from '../trpc.js';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { buildChecklist } from '../../../domain/checklist.js';
 import { DEFAULT_PHASES } from '../../../domain/phases.js';
-import type { SubtaskState } from '../../../workflows/subtask.shared.js';
+import type { SubtaskState } from '../../../workflows/subtask/subtask.shared.js';
 import { availableActions } from './actions.js';
 
 function state(overrides: Partial<SubtaskState>): SubtaskState {

@@ -1,5 +1,5 @@
 import { isFinal } from '../../../domain/lifecycle.js';
-import type { SubtaskState } from '../../../workflows/subtask.shared.js';
+import type { SubtaskState } from '../../../workflows/subtask/subtask.shared.js';
 
 export type ActionName = 'approve' | 'reject' | 'retry' | 'retry_with_model' | 'skip' | 'force_complete' | 'reset' | 'reassign' | 'pause' | 'resume' | 'cancel';
 

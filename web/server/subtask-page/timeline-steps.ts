@@ -1,5 +1,5 @@
 import type { CheckPurpose } from '../../../domain/checks.js';
-import type { SubtaskActivityName } from '../../../workflows/subtask-history.shared.js';
+import type { SubtaskActivityName } from '../../../workflows/subtask/history.shared.js';
 import { COMPLETE, SETUP, type StepKind } from './timeline-types.js';
 
 /** What an activity's input tells about where it belongs. */

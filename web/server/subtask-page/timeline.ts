@@ -1,7 +1,7 @@
 import proto from '@temporalio/proto';
 import { COUNCIL_WORKFLOW } from '../../../workflows/council.shared.js';
-import type { SubtaskLocalActivityName } from '../../../workflows/subtask-history.shared.js';
-import { approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask.shared.js';
+import type { SubtaskLocalActivityName } from '../../../workflows/subtask/history.shared.js';
+import { approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask/subtask.shared.js';
 import { decode, describeMs, failureText, firstLine, timestampMs } from './timeline-format.js';
 import { lastEnd, visitStatus } from './timeline-status.js';
 import { type ActivityInput, activityStep } from './timeline-steps.js';

@@ -5,11 +5,11 @@
  * readers' build instead of their labels; the API may not import activities/, a workflow's
  * contract may import their types.
  */
-import type { AgentActivities } from '../activities/subtask/agent-phase.js';
-import type { CheckActivities } from '../activities/subtask/checks.js';
-import type { ProgressActivities } from '../activities/subtask/progress.js';
-import type { ReviewActivities } from '../activities/subtask/review.js';
-import type { WorkspaceActivities } from '../activities/subtask/workspace.js';
+import type { AgentActivities } from '../../activities/subtask/agent-phase.js';
+import type { CheckActivities } from '../../activities/subtask/checks.js';
+import type { ProgressActivities } from '../../activities/subtask/progress.js';
+import type { ReviewActivities } from '../../activities/subtask/review.js';
+import type { WorkspaceActivities } from '../../activities/subtask/workspace.js';
 
 /** An activity type in a subtask's history (the council's own are in its child workflow's history). */
 export type SubtaskActivityName = keyof (WorkspaceActivities & CheckActivities & AgentActivities & ReviewActivities);

@@ -4,15 +4,15 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import * as z from 'zod/mini';
-import type { Baseline } from '../domain/checks.js';
-import type { ChecklistItem } from '../domain/checklist.js';
-import type { BudgetLimits, BudgetTier } from '../domain/budget.js';
-import type { SubtaskStatus } from '../domain/lifecycle.js';
-import type { BlockOption, LadderSettings } from '../domain/escalation.js';
-import type { OverrideAction } from '../domain/override-rules.js';
-import type { ComplexityLevel, ModelsSnapshot } from '../domain/models.js';
-import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type Role } from '../domain/phases.js';
-import type { SuiteConfig } from '../domain/project.js';
+import type { Baseline } from '../../domain/checks.js';
+import type { ChecklistItem } from '../../domain/checklist.js';
+import type { BudgetLimits, BudgetTier } from '../../domain/budget.js';
+import type { SubtaskStatus } from '../../domain/lifecycle.js';
+import type { BlockOption, LadderSettings } from '../../domain/escalation.js';
+import type { OverrideAction } from '../../domain/override-rules.js';
+import type { ComplexityLevel, ModelsSnapshot } from '../../domain/models.js';
+import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type Role } from '../../domain/phases.js';
+import type { SuiteConfig } from '../../domain/project.js';
 
 export const SUBTASK_WORKFLOW = 'subtaskWorkflow';
 
