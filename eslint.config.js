@@ -1,13 +1,38 @@
 import tseslint from 'typescript-eslint';
 
 /** The project's top-level folders, for the import rules below (see ARCHITECTURE.md's layout). */
-const FOLDERS = ['activities', 'bench', 'cli', 'data', 'domain', 'git', 'runtime', 'stack', 'test', 'web', 'workers', 'workflows'];
+const FOLDERS = [
+  'activities',
+  'bench',
+  'cli',
+  'data',
+  'domain',
+  'git',
+  'runtime',
+  'stack',
+  'test',
+  'web',
+  'workers',
+  'workflows',
+];
 /** A relative import that reaches one of these top-level folders, from any depth. */
 const into = (folders) => `^(\\.\\./)+(${folders.join('|')})/`;
 const except = (...kept) => FOLDERS.filter((folder) => !kept.includes(folder));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'generated/**', 'node_modules/**', '.maestro/**', 'web/console/vite.config.ts', 'eslint.config.js', 'vitest*.config.ts', 'prisma.config.ts', 'scripts/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'generated/**',
+      'node_modules/**',
+      '.maestro/**',
+      'web/console/vite.config.ts',
+      'eslint.config.js',
+      'vitest*.config.ts',
+      'prisma.config.ts',
+      'scripts/**',
+    ],
+  },
   {
     files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.base],
@@ -32,10 +57,18 @@ export default tseslint.config(
             { regex: '^node:', message: 'Workflow code cannot use Node modules; do it in an activity.' },
             {
               regex: '^(?!\\.|@temporalio/(workflow|common)$|zod/mini$)',
-              message: 'Workflow code imports only @temporalio/workflow (and @temporalio/common, zod/mini); do the rest in an activity.',
+              message:
+                'Workflow code imports only @temporalio/workflow (and @temporalio/common, zod/mini); do the rest in an activity.',
             },
-            { regex: into(['activities']), allowTypeImports: true, message: 'Workflows import only the types of activities.' },
-            { regex: into(except('domain', 'workflows', 'activities')), message: 'Workflows import only domain/ and their own shared files.' },
+            {
+              regex: into(['activities']),
+              allowTypeImports: true,
+              message: 'Workflows import only the types of activities.',
+            },
+            {
+              regex: into(except('domain', 'workflows', 'activities')),
+              message: 'Workflows import only domain/ and their own shared files.',
+            },
           ],
         },
       ],
@@ -72,7 +105,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: into(except('domain', 'data', 'git', 'runtime', 'test')), message: 'data/, git/ and runtime/ import only domain/ and each other.' }] },
+        {
+          patterns: [
+            {
+              regex: into(except('domain', 'data', 'git', 'runtime', 'test')),
+              message: 'data/, git/ and runtime/ import only domain/ and each other.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -82,7 +122,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: into(['activities', 'workers', 'stack']), message: 'The API and the CLI use data/, git/ and runtime/, never the workers\' activities.' }] },
+        {
+          patterns: [
+            {
+              regex: into(['activities', 'workers', 'stack']),
+              message: "The API and the CLI use data/, git/ and runtime/, never the workers' activities.",
+            },
+          ],
+        },
       ],
     },
   },
@@ -94,9 +141,16 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: into(FOLDERS), message: 'The console imports only the API\'s router type (web/server/root.ts).' },
-            { regex: '^(\\.\\./)+server/(?!root\\.js$)', message: 'The console imports only the API\'s router type (web/server/root.ts).' },
-            { regex: '^(\\.\\./)+server/root\\.js$', allowTypeImports: true, message: 'The console imports the router\'s type only.' },
+            { regex: into(FOLDERS), message: "The console imports only the API's router type (web/server/root.ts)." },
+            {
+              regex: '^(\\.\\./)+server/(?!root\\.js$)',
+              message: "The console imports only the API's router type (web/server/root.ts).",
+            },
+            {
+              regex: '^(\\.\\./)+server/root\\.js$',
+              allowTypeImports: true,
+              message: "The console imports the router's type only.",
+            },
           ],
         },
       ],

@@ -27,7 +27,13 @@ export function createProbeActivities(queue: QueueName) {
         context.heartbeat({ held });
         await context.sleep(Math.min(HEARTBEAT_MS, holdMs - held));
       }
-      return { queue, taskQueue: context.info.taskQueue, pid: process.pid, host: os.hostname(), attempt: context.info.attempt };
+      return {
+        queue,
+        taskQueue: context.info.taskQueue,
+        pid: process.pid,
+        host: os.hostname(),
+        attempt: context.info.attempt,
+      };
     },
   };
 }

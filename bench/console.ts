@@ -9,7 +9,13 @@ import { launchChromium } from '../test/support/browser.js';
 import { startSubtaskHarness } from '../test/support/subtask-harness.js';
 import { seedBoard } from './seed-board.js';
 
-const { values } = parseArgs({ options: { subtasks: { type: 'string', default: '1000' }, calls: { type: 'string', default: '300' }, loads: { type: 'string', default: '12' } } });
+const { values } = parseArgs({
+  options: {
+    subtasks: { type: 'string', default: '1000' },
+    calls: { type: 'string', default: '300' },
+    loads: { type: 'string', default: '12' },
+  },
+});
 const subtasks = Number(values.subtasks);
 const calls = Math.max(200, Number(values.calls));
 const loads = Number(values.loads);
@@ -24,7 +30,8 @@ try {
     const started = performance.now();
     const response = await fetch(`${base}/trpc/board.list?input=${encodeURIComponent(JSON.stringify(input))}`);
     const body = (await response.json()) as { result?: { data: { subtasks: unknown[] } } };
-    if (!response.ok || !body.result) throw new Error(`board.list answered ${response.status}: ${JSON.stringify(body).slice(0, 300)}`);
+    if (!response.ok || !body.result)
+      throw new Error(`board.list answered ${response.status}: ${JSON.stringify(body).slice(0, 300)}`);
     return performance.now() - started;
   }
 
@@ -44,7 +51,13 @@ try {
   }
 
   const browser = await launchChromium();
-  const pageLoads: Array<{ firstPaint: number; firstContentfulPaint: number; domContentLoaded: number; load: number; boardReady: number }> = [];
+  const pageLoads: Array<{
+    firstPaint: number;
+    firstContentfulPaint: number;
+    domContentLoaded: number;
+    load: number;
+    boardReady: number;
+  }> = [];
   try {
     for (let load = 0; load < loads + 1; load++) {
       // A new context each time: nothing cached, as on a first visit.
@@ -53,7 +66,9 @@ try {
       await page.goto(base, { waitUntil: 'load' });
       await page.locator('[data-testid^="card-"]').first().waitFor({ timeout: 30_000 });
       // The page marks when the board's first cards rendered.
-      const boardReady = (await page.evaluate(`performance.getEntriesByName('maestro:board-rendered')[0]?.startTime ?? performance.now()`)) as number;
+      const boardReady = (await page.evaluate(
+        `performance.getEntriesByName('maestro:board-rendered')[0]?.startTime ?? performance.now()`,
+      )) as number;
       // Read in the page, where the DOM's timing types live (this file is compiled for Node).
       const timing = (await page.evaluate(`(() => {
         const paints = Object.fromEntries(performance.getEntriesByType('paint').map((entry) => [entry.name, entry.startTime]));
@@ -68,13 +83,22 @@ try {
     await browser.close();
   }
 
-  console.log(`Console benchmark: ${seeded.subtasks} subtasks, ${seeded.events} activity events, ${seeded.modelCalls} model calls in the database`);
+  console.log(
+    `Console benchmark: ${seeded.subtasks} subtasks, ${seeded.events} activity events, ${seeded.modelCalls} model calls in the database`,
+  );
   console.log(`\nboard.list over HTTP, ${calls} calls each (ms)           p50     p95     p99     max`);
-  for (const row of results) console.log(`  ${row.name.padEnd(48)} ${fmt(row.p50)} ${fmt(row.p95)} ${fmt(row.p99)} ${fmt(row.max)}`);
+  for (const row of results)
+    console.log(`  ${row.name.padEnd(48)} ${fmt(row.p50)} ${fmt(row.p95)} ${fmt(row.p99)} ${fmt(row.max)}`);
   console.log(`\nThe console in Chromium, first visit, ${pageLoads.length} loads (ms)   median   worst`);
   for (const key of ['firstPaint', 'firstContentfulPaint', 'domContentLoaded', 'load', 'boardReady'] as const) {
     const values = pageLoads.map((entry) => entry[key]);
-    const label = { firstPaint: 'first paint', firstContentfulPaint: 'first contentful paint', domContentLoaded: 'DOM content loaded', load: 'load event', boardReady: 'board with its cards shown' }[key];
+    const label = {
+      firstPaint: 'first paint',
+      firstContentfulPaint: 'first contentful paint',
+      domContentLoaded: 'DOM content loaded',
+      load: 'load event',
+      boardReady: 'board with its cards shown',
+    }[key];
     console.log(`  ${label.padEnd(48)} ${fmt(percentiles(values).p50)} ${fmt(Math.max(...values))}`);
   }
   console.log(`\nTargets: board data under 100 ms p95, first paint under 1 s.`);

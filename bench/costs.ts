@@ -13,14 +13,30 @@ import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-scri
 import { descendantsOf } from '../test/support/maestro-process.js';
 import { startSubtaskHarness } from '../test/support/subtask-harness.js';
 
-const { values } = parseArgs({ options: { subtasks: { type: 'string', default: '6' }, kills: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { subtasks: { type: 'string', default: '6' }, kills: { type: 'string', default: '3' } },
+});
 const subtasks = Number(values.subtasks);
 const kills = Number(values.kills);
 
-const KEYS = { OPENAI_API_KEY: 'sk-bench-openai-000000000000000000', ANTHROPIC_API_KEY: 'sk-ant-bench-11111111111111111111' };
-const harness = await startSubtaskHarness('bench-costs', { MAESTRO_MODEL_BASE_URL: '', MAESTRO_MODEL: '', ...KEYS }, {
-  config: (scripted) => ({ models: { providers: { openai: { baseUrl: `${scripted.origin}/openai/v1` }, anthropic: { baseUrl: `${scripted.origin}/anthropic/v1` } } } }),
-});
+const KEYS = {
+  OPENAI_API_KEY: 'sk-bench-openai-000000000000000000',
+  ANTHROPIC_API_KEY: 'sk-ant-bench-11111111111111111111',
+};
+const harness = await startSubtaskHarness(
+  'bench-costs',
+  { MAESTRO_MODEL_BASE_URL: '', MAESTRO_MODEL: '', ...KEYS },
+  {
+    config: (scripted) => ({
+      models: {
+        providers: {
+          openai: { baseUrl: `${scripted.origin}/openai/v1` },
+          anthropic: { baseUrl: `${scripted.origin}/anthropic/v1` },
+        },
+      },
+    }),
+  },
+);
 
 try {
   await harness.sampleProject('costs', { withoutIntegration: true });
@@ -32,7 +48,11 @@ try {
         ...conversation,
         turns: conversation.turns.map((turn, turnIndex) => ({
           ...turn,
-          usage: { inputTokens: 1_000 + 137 * index + 53 * turnIndex, outputTokens: 100 + 29 * turnIndex, cachedInputTokens: 100 * (turnIndex % 3) },
+          usage: {
+            inputTokens: 1_000 + 137 * index + 53 * turnIndex,
+            outputTokens: 100 + 29 * turnIndex,
+            cachedInputTokens: 100 * (turnIndex % 3),
+          },
           delayMs: turnIndex === 0 ? 1_500 : 0,
         })),
       })),
@@ -61,19 +81,30 @@ try {
   const elapsed = performance.now() - started;
   await harness.modelCallsSettled();
 
-  const delivered = harness.scripted.requests.filter((request) => request.status === 200 && request.answeredAt && request.usage);
-  const expected = delivered.reduce((sum, request) => sum + callCost(request.usage!, DEFAULT_REGISTRY[request.model]!), 0n);
+  const delivered = harness.scripted.requests.filter(
+    (request) => request.status === 200 && request.answeredAt && request.usage,
+  );
+  const expected = delivered.reduce(
+    (sum, request) => sum + callCost(request.usage!, DEFAULT_REGISTRY[request.model]!),
+    0n,
+  );
   const ledgerRows = await harness.prisma.modelCall.findMany({ where: { outcome: 'ok' } });
   const ledger = ledgerRows.reduce((sum, row) => sum + parseUsd(row.costUsd.toFixed(12)), 0n);
   const unanswered = harness.scripted.requests.filter((request) => !request.answeredAt).length;
   const error = ledger - expected;
 
-  console.log(`Cost accounting, ${subtasks} subtasks on gpt-4o-mini and claude-opus-4-1, worker killed ${kills} times during model calls (${(elapsed / 1000).toFixed(0)} s):`);
-  console.log(`  answers delivered by the provider   ${delivered.length} (${unanswered} cut off by a kill, never answered)`);
+  console.log(
+    `Cost accounting, ${subtasks} subtasks on gpt-4o-mini and claude-opus-4-1, worker killed ${kills} times during model calls (${(elapsed / 1000).toFixed(0)} s):`,
+  );
+  console.log(
+    `  answers delivered by the provider   ${delivered.length} (${unanswered} cut off by a kill, never answered)`,
+  );
   console.log(`  ledger rows                         ${ledgerRows.length}`);
   console.log(`  recorded usage × list prices        $${formatUsdExact(expected)}`);
   console.log(`  ledger                              $${formatUsdExact(ledger)}`);
-  console.log(`  accounting error                    $${formatUsdExact(error < 0n ? -error : error)}${error === 0n ? ' (exact)' : ''}`);
+  console.log(
+    `  accounting error                    $${formatUsdExact(error < 0n ? -error : error)}${error === 0n ? ' (exact)' : ''}`,
+  );
 } finally {
   await harness.close();
 }

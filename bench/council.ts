@@ -18,20 +18,44 @@ const councils = Number(values.councils);
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 const free = { contextWindow: 128_000, inputPerMillion: 0, outputPerMillion: 0, toolCalling: true, maxConcurrent: 4 };
-const KEYS = { OPENAI_API_KEY: 'sk-bench-openai-council-0000000000', ANTHROPIC_API_KEY: 'sk-ant-bench-council-111111111111', GEMINI_API_KEY: 'AIzaBenchCouncil2222222222222222222222' };
+const KEYS = {
+  OPENAI_API_KEY: 'sk-bench-openai-council-0000000000',
+  ANTHROPIC_API_KEY: 'sk-ant-bench-council-111111111111',
+  GEMINI_API_KEY: 'AIzaBenchCouncil2222222222222222222222',
+};
 const MEMBERS = { 'member-a': 1_000, 'member-b': 2_000, 'member-c': 3_000 } as const;
 
-const harness = await startSubtaskHarness('bench-council', { MAESTRO_MODEL_BASE_URL: '', MAESTRO_MODEL: '', MAESTRO_STRATEGIC_REVIEW: 'false', MAESTRO_COUNCIL: 'true', MAESTRO_MAX_ATTEMPTS: '1', ...KEYS }, {
-  config: (scripted) => ({
-    models: {
-      providers: { openai: { baseUrl: `${scripted.origin}/openai/v1` }, anthropic: { baseUrl: `${scripted.origin}/anthropic/v1` }, google: { baseUrl: `${scripted.origin}/google/v1beta` } },
-      registry: { dev: { ...free, provider: 'openai' }, 'member-a': { ...free, provider: 'openai' }, 'member-b': { ...free, provider: 'anthropic' }, 'member-c': { ...free, provider: 'google' } },
-      routing: { tactical: { cheap: ['dev'], strong: ['dev'] }, strategic: ['dev'], strongest: ['dev'] },
-    },
-    escalation: { council: { members: Object.keys(MEMBERS) } },
-    budgets: { councilDailyUsd: 1_000 },
-  }),
-});
+const harness = await startSubtaskHarness(
+  'bench-council',
+  {
+    MAESTRO_MODEL_BASE_URL: '',
+    MAESTRO_MODEL: '',
+    MAESTRO_STRATEGIC_REVIEW: 'false',
+    MAESTRO_COUNCIL: 'true',
+    MAESTRO_MAX_ATTEMPTS: '1',
+    ...KEYS,
+  },
+  {
+    config: (scripted) => ({
+      models: {
+        providers: {
+          openai: { baseUrl: `${scripted.origin}/openai/v1` },
+          anthropic: { baseUrl: `${scripted.origin}/anthropic/v1` },
+          google: { baseUrl: `${scripted.origin}/google/v1beta` },
+        },
+        registry: {
+          dev: { ...free, provider: 'openai' },
+          'member-a': { ...free, provider: 'openai' },
+          'member-b': { ...free, provider: 'anthropic' },
+          'member-c': { ...free, provider: 'google' },
+        },
+        routing: { tactical: { cheap: ['dev'], strong: ['dev'] }, strategic: ['dev'], strongest: ['dev'] },
+      },
+      escalation: { council: { members: Object.keys(MEMBERS) } },
+      budgets: { councilDailyUsd: 1_000 },
+    }),
+  },
+);
 
 const timeOf = (event: HistoryEvent) => tsToMs(event.eventTime!);
 
@@ -40,7 +64,11 @@ function durations(events: HistoryEvent[]): Map<string, number[]> {
   const scheduled = new Map<number, { type: string; at: number }>();
   const result = new Map<string, number[]>();
   for (const event of events) {
-    if (event.activityTaskScheduledEventAttributes) scheduled.set(Number(event.eventId), { type: event.activityTaskScheduledEventAttributes.activityType!.name!, at: timeOf(event) });
+    if (event.activityTaskScheduledEventAttributes)
+      scheduled.set(Number(event.eventId), {
+        type: event.activityTaskScheduledEventAttributes.activityType!.name!,
+        at: timeOf(event),
+      });
     const completed = event.activityTaskCompletedEventAttributes;
     if (completed) {
       const start = scheduled.get(Number(completed.scheduledEventId))!;
@@ -58,21 +86,39 @@ try {
     await harness.sampleProject(project, { withoutIntegration: true });
     const members: ScriptedConversation[] = Object.entries(MEMBERS).map(([model, delayMs]) => ({
       match: { key, phase: 'green', model },
-      turns: [{ ...write(model === 'member-b' ? FILES.greenCode : FILES.wrongGreenCode), delayMs }, { ...finish('A candidate.'), delayMs }],
+      turns: [
+        { ...write(model === 'member-b' ? FILES.greenCode : FILES.wrongGreenCode), delayMs },
+        { ...finish('A candidate.'), delayMs },
+      ],
     }));
-    harness.script(...members, { match: { key, phase: 'green', model: 'dev' }, turns: [read(FILES.redTest.path), write(FILES.wrongGreenCode), finish('Added total().')] }, ...cartTaxConversations(key));
+    harness.script(
+      ...members,
+      {
+        match: { key, phase: 'green', model: 'dev' },
+        turns: [read(FILES.redTest.path), write(FILES.wrongGreenCode), finish('Added total().')],
+      },
+      ...cartTaxConversations(key),
+    );
     const { workflowId } = await harness.api.subtask.start.mutate({ project, key, risk: 'low', ...CART_TAX_SPEC });
     await harness.temporal.workflow.getHandle(workflowId).result();
-    const events = (await harness.temporal.workflow.getHandle(`council-${workflowId}-green-1`).fetchHistory()).events ?? [];
+    const events =
+      (await harness.temporal.workflow.getHandle(`council-${workflowId}-green-1`).fetchHistory()).events ?? [];
     const byType = durations(events);
-    ratios.push({ council: timeOf(events.at(-1)!) - timeOf(events[0]!), reference: Math.max(...byType.get('proposeCandidate')!) + Math.max(...byType.get('runCheck')!) });
+    ratios.push({
+      council: timeOf(events.at(-1)!) - timeOf(events[0]!),
+      reference: Math.max(...byType.get('proposeCandidate')!) + Math.max(...byType.get('runCheck')!),
+    });
   }
   const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
   console.log(`Council latency, ${councils} councils of three scripted members (about 2, 4 and 6 s each), one winner:`);
   for (const [index, ratio] of ratios.entries()) {
-    console.log(`  council ${index + 1}: ${ratio.council} ms; slowest member + slowest test run ${ratio.reference} ms; ratio ${(ratio.council / ratio.reference).toFixed(2)}`);
+    console.log(
+      `  council ${index + 1}: ${ratio.council} ms; slowest member + slowest test run ${ratio.reference} ms; ratio ${(ratio.council / ratio.reference).toFixed(2)}`,
+    );
   }
-  console.log(`  median ratio ${median(ratios.map((ratio) => ratio.council / ratio.reference)).toFixed(2)} (target < 1.20)`);
+  console.log(
+    `  median ratio ${median(ratios.map((ratio) => ratio.council / ratio.reference)).toFixed(2)} (target < 1.20)`,
+  );
 } finally {
   await harness.close();
 }

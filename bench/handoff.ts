@@ -18,7 +18,13 @@ import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-scri
 import { projectRoot } from '../runtime/project-root.js';
 import { startSubtaskHarness } from '../test/support/subtask-harness.js';
 
-const { values } = parseArgs({ options: { subtasks: { type: 'string', default: '50' }, parallel: { type: 'string', default: '3' }, approvals: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    subtasks: { type: 'string', default: '50' },
+    parallel: { type: 'string', default: '3' },
+    approvals: { type: 'string', default: '10' },
+  },
+});
 const subtasks = Number(values.subtasks);
 const parallel = Number(values.parallel);
 const approvals = Number(values.approvals);
@@ -36,13 +42,20 @@ async function history(workflowId: string) {
 function hops(events: HistoryEvent[], fromType: string, toType: string): number[] {
   const typeOf = new Map<number, string>();
   for (const event of events) {
-    if (event.activityTaskScheduledEventAttributes) typeOf.set(Number(event.eventId), event.activityTaskScheduledEventAttributes.activityType!.name!);
+    if (event.activityTaskScheduledEventAttributes)
+      typeOf.set(Number(event.eventId), event.activityTaskScheduledEventAttributes.activityType!.name!);
   }
   const result: number[] = [];
   events.forEach((event, index) => {
     const completed = event.activityTaskCompletedEventAttributes;
     if (!completed || typeOf.get(Number(completed.scheduledEventId)) !== fromType) return;
-    const next = events.slice(index + 1).find((later) => later.activityTaskStartedEventAttributes && typeOf.get(Number(later.activityTaskStartedEventAttributes.scheduledEventId)) === toType);
+    const next = events
+      .slice(index + 1)
+      .find(
+        (later) =>
+          later.activityTaskStartedEventAttributes &&
+          typeOf.get(Number(later.activityTaskStartedEventAttributes.scheduledEventId)) === toType,
+      );
     if (next) result.push(timeOf(next) - timeOf(event));
   });
   return result;
@@ -53,7 +66,8 @@ function activityTime(events: HistoryEvent[]): number {
   const started = new Map<number, number>();
   let total = 0;
   for (const event of events) {
-    if (event.activityTaskStartedEventAttributes) started.set(Number(event.activityTaskStartedEventAttributes.scheduledEventId), timeOf(event));
+    if (event.activityTaskStartedEventAttributes)
+      started.set(Number(event.activityTaskStartedEventAttributes.scheduledEventId), timeOf(event));
   }
   for (const event of events) {
     const completed = event.activityTaskCompletedEventAttributes;
@@ -94,7 +108,8 @@ const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
-const summary = (values: number[]) => `p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms (n=${values.length})`;
+const summary = (values: number[]) =>
+  `p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms (n=${values.length})`;
 
 try {
   const started = performance.now();
@@ -122,12 +137,24 @@ try {
   // The floor: the same hop in a bare workflow of two activities on two queues, on the same server.
   const floor = await measureFloor(harness.ready.temporalAddress);
 
-  console.log(`Subtask orchestration on the Temporal dev server, scripted model answering at once (${subtasks} low-risk + ${approvals} medium-risk subtasks, ${parallel} at a time, ${(elapsed / 1000).toFixed(0)} s):`);
+  console.log(
+    `Subtask orchestration on the Temporal dev server, scripted model answering at once (${subtasks} low-risk + ${approvals} medium-risk subtasks, ${parallel} at a time, ${(elapsed / 1000).toFixed(0)} s):`,
+  );
   console.log(`  handoff, check done -> next agent started   ${summary(handoffs)}`);
-  console.log(`  floor, bare two-activity workflow           ${summary(floor)}  (handoff p50 is ${(percentile(handoffs, 50) / percentile(floor, 50)).toFixed(2)}x the floor)`);
+  console.log(
+    `  floor, bare two-activity workflow           ${summary(floor)}  (handoff p50 is ${(percentile(handoffs, 50) / percentile(floor, 50)).toFixed(2)}x the floor)`,
+  );
   console.log(`  orchestration overhead per subtask          ${summary(overheads)}`);
   console.log(`  approval accepted -> next activity started  ${summary(approvalHops)}`);
-  console.log(`  history per subtask                         events p50 ${percentile(sizes.map((s) => s.events), 50)}, max ${Math.max(...sizes.map((s) => s.events))}; bytes p50 ${percentile(sizes.map((s) => s.bytes), 50)}, max ${Math.max(...sizes.map((s) => s.bytes))}`);
+  console.log(
+    `  history per subtask                         events p50 ${percentile(
+      sizes.map((s) => s.events),
+      50,
+    )}, max ${Math.max(...sizes.map((s) => s.events))}; bytes p50 ${percentile(
+      sizes.map((s) => s.bytes),
+      50,
+    )}, max ${Math.max(...sizes.map((s) => s.bytes))}`,
+  );
 } finally {
   await harness.close();
 }
@@ -135,7 +162,10 @@ try {
 async function measureFloor(address: string): Promise<number[]> {
   const connection = await NativeConnection.connect({ address });
   const workflowsPath = path.join(projectRoot(), 'dist', 'bench', 'floor-workflow.js');
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath,
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
   const activities = { async first() {}, async second() {} };
   const workers = await Promise.all(
     ['bench-floor-workflows', 'bench-floor-a', 'bench-floor-b'].map((taskQueue) =>
@@ -146,7 +176,10 @@ async function measureFloor(address: string): Promise<number[]> {
   const client = new Client({ connection: await Connection.connect({ address }), namespace: 'maestro' });
   const result: number[] = [];
   for (let run = 0; run < 50; run++) {
-    const handle = await client.workflow.start('floorWorkflow', { taskQueue: 'bench-floor-workflows', workflowId: `bench-floor-${Date.now()}-${run}` });
+    const handle = await client.workflow.start('floorWorkflow', {
+      taskQueue: 'bench-floor-workflows',
+      workflowId: `bench-floor-${Date.now()}-${run}`,
+    });
     await handle.result();
     result.push(...hops((await handle.fetchHistory()).events ?? [], 'first', 'second'));
   }
@@ -157,4 +190,3 @@ async function measureFloor(address: string): Promise<number[]> {
   await sleep(10);
   return result;
 }
-

@@ -19,7 +19,22 @@ export interface SeedOptions {
   keyPrefix?: string;
 }
 
-const VERBS = ['Add', 'Fix', 'Refactor', 'Speed up', 'Validate', 'Cache', 'Paginate', 'Log', 'Retry', 'Localise', 'Export', 'Import', 'Audit', 'Secure'];
+const VERBS = [
+  'Add',
+  'Fix',
+  'Refactor',
+  'Speed up',
+  'Validate',
+  'Cache',
+  'Paginate',
+  'Log',
+  'Retry',
+  'Localise',
+  'Export',
+  'Import',
+  'Audit',
+  'Secure',
+];
 const THINGS = [
   'the cart total',
   'tax rounding',
@@ -62,7 +77,10 @@ function random(seed: number) {
   };
 }
 
-export async function seedBoard(prisma: PrismaClient, options: SeedOptions): Promise<{ subtasks: number; events: number; modelCalls: number }> {
+export async function seedBoard(
+  prisma: PrismaClient,
+  options: SeedOptions,
+): Promise<{ subtasks: number; events: number; modelCalls: number }> {
   const next = random(options.subtasks);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const weighted = (): SubtaskStatus => {
@@ -73,7 +91,12 @@ export async function seedBoard(prisma: PrismaClient, options: SeedOptions): Pro
   const projectNames = options.projects ?? ['shop', 'billing', 'search', 'mobile-api', 'warehouse'];
   const projects = await Promise.all(
     projectNames.map((name) =>
-      prisma.project.upsert({ where: { name }, create: { name, repoPath: `/srv/repos/${name}`, testCommand: 'npm test' }, update: {}, select: { id: true, name: true } }),
+      prisma.project.upsert({
+        where: { name },
+        create: { name, repoPath: `/srv/repos/${name}`, testCommand: 'npm test' },
+        update: {},
+        select: { id: true, name: true },
+      }),
     ),
   );
   const now = Date.now();
@@ -87,11 +110,25 @@ export async function seedBoard(prisma: PrismaClient, options: SeedOptions): Pro
     const status = weighted();
     const key = `${options.keyPrefix ?? ''}${index + 1}-1`;
     const title = `${pick(VERBS)} ${pick(THINGS)}`;
-    const criteria = Array.from({ length: 1 + Math.floor(next() * 3) }, (_, n) => `${title.toLowerCase()} works (${n + 1})`);
-    const phaseIndex = status === 'completed' ? WORK_PHASES.length : status === 'pending' ? -1 : Math.floor(next() * WORK_PHASES.length);
-    const phase = status === 'completed' || status === 'ready_for_review' ? 'complete' : phaseIndex >= 0 ? WORK_PHASES[phaseIndex]!.name : null;
+    const criteria = Array.from(
+      { length: 1 + Math.floor(next() * 3) },
+      (_, n) => `${title.toLowerCase()} works (${n + 1})`,
+    );
+    const phaseIndex =
+      status === 'completed' ? WORK_PHASES.length : status === 'pending' ? -1 : Math.floor(next() * WORK_PHASES.length);
+    const phase =
+      status === 'completed' || status === 'ready_for_review'
+        ? 'complete'
+        : phaseIndex >= 0
+          ? WORK_PHASES[phaseIndex]!.name
+          : null;
     let checklist = buildChecklist(DEFAULT_PHASES, criteria);
-    checklist = checklist.map((item, position) => ({ ...item, done: status === 'completed' || (status === 'ready_for_review' ? position < WORK_PHASES.length : position < Math.max(0, phaseIndex)) }));
+    checklist = checklist.map((item, position) => ({
+      ...item,
+      done:
+        status === 'completed' ||
+        (status === 'ready_for_review' ? position < WORK_PHASES.length : position < Math.max(0, phaseIndex)),
+    }));
     const [done, total] = checklistProgress(checklist).split('/').map(Number) as [number, number];
     const createdAt = new Date(now - Math.floor(next() * 30 * 24 * 3_600_000));
     const updatedAt = new Date(Math.min(now, createdAt.getTime() + Math.floor(next() * 48 * 3_600_000)));
@@ -110,7 +147,16 @@ export async function seedBoard(prisma: PrismaClient, options: SeedOptions): Pro
       attempt: status === 'pending' ? 0 : 1 + Math.floor(next() * 2),
       workflowId,
       branch: status === 'pending' ? null : `maestro/${key}-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
-      spec: { project: project.name, key, title, description: '', acceptanceCriteria: criteria, filesInScope: [], risk, dependencies: [] },
+      spec: {
+        project: project.name,
+        key,
+        title,
+        description: '',
+        acceptanceCriteria: criteria,
+        filesInScope: [],
+        risk,
+        dependencies: [],
+      },
       checklistDone: done,
       checklistTotal: total,
       createdAt,
@@ -151,7 +197,8 @@ export async function seedBoard(prisma: PrismaClient, options: SeedOptions): Pro
         latencyMs: 300 + Math.floor(next() * 4_000),
       });
     }
-    if (status === 'ready_for_review' && risk !== 'low') approvals.push({ subtaskId: id, gate: 'merge', requestedAt: updatedAt });
+    if (status === 'ready_for_review' && risk !== 'low')
+      approvals.push({ subtaskId: id, gate: 'merge', requestedAt: updatedAt });
     if (status === 'blocked') {
       escalations.push({
         subtaskId: id,
@@ -169,11 +216,13 @@ export async function seedBoard(prisma: PrismaClient, options: SeedOptions): Pro
     }
   }
   const BATCH = 2_000;
-  for (let start = 0; start < subtasks.length; start += BATCH) await prisma.subtask.createMany({ data: subtasks.slice(start, start + BATCH) });
-  for (let start = 0; start < events.length; start += BATCH) await prisma.activityEvent.createMany({ data: events.slice(start, start + BATCH), skipDuplicates: true });
-  for (let start = 0; start < calls.length; start += BATCH) await prisma.modelCall.createMany({ data: calls.slice(start, start + BATCH) });
+  for (let start = 0; start < subtasks.length; start += BATCH)
+    await prisma.subtask.createMany({ data: subtasks.slice(start, start + BATCH) });
+  for (let start = 0; start < events.length; start += BATCH)
+    await prisma.activityEvent.createMany({ data: events.slice(start, start + BATCH), skipDuplicates: true });
+  for (let start = 0; start < calls.length; start += BATCH)
+    await prisma.modelCall.createMany({ data: calls.slice(start, start + BATCH) });
   if (approvals.length > 0) await prisma.approval.createMany({ data: approvals });
   if (escalations.length > 0) await prisma.escalation.createMany({ data: escalations });
   return { subtasks: subtasks.length, events: events.length, modelCalls: calls.length };
 }
-

@@ -10,9 +10,17 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { MaestroProcess, descendantsOf, freePorts, newDataDir, type ProcessEntry } from '../test/support/maestro-process.js';
+import {
+  MaestroProcess,
+  descendantsOf,
+  freePorts,
+  newDataDir,
+  type ProcessEntry,
+} from '../test/support/maestro-process.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'idle-seconds': { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, 'idle-seconds': { type: 'string', default: '10' } },
+});
 const runs = Number(values.runs);
 const idleSeconds = Number(values['idle-seconds']);
 
@@ -27,7 +35,8 @@ async function timedStart(dataDir: string, ports: Awaited<ReturnType<typeof free
   const spawnedAt = Date.now();
   const { maestro } = await MaestroProcess.start({ dataDir, ports });
   // Log times come from the same machine's clock, so they are comparable with the spawn time.
-  const after = (msg: string) => Date.parse(String(maestro.records.find((record) => record.msg === msg)?.time)) - spawnedAt;
+  const after = (msg: string) =>
+    Date.parse(String(maestro.records.find((record) => record.msg === msg)?.time)) - spawnedAt;
   return {
     maestro,
     figures: {
@@ -46,7 +55,9 @@ async function timedStop(maestro: MaestroProcess): Promise<number> {
 
 function rssKiB(pid: number): number {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((entry) => entry.startsWith('VmRSS:'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith('VmRSS:'));
     return Number(line?.split(/\s+/)[1] ?? 0);
   } catch {
     return 0;
@@ -77,7 +88,10 @@ for (let run = 0; run < runs; run++) {
   if (run === 0) {
     await sleep(idleSeconds * 1000);
     memory = new Map();
-    for (const entry of [{ pid: first.maestro.pid, ppid: 0, pgid: first.maestro.pid, command: 'stack/main' }, ...descendantsOf(first.maestro.pid)]) {
+    for (const entry of [
+      { pid: first.maestro.pid, ppid: 0, pgid: first.maestro.pid, command: 'stack/main' },
+      ...descendantsOf(first.maestro.pid),
+    ]) {
       const role = roleOf(entry, first.maestro.pid);
       memory.set(role, (memory.get(role) ?? 0) + rssKiB(entry.pid));
     }

@@ -47,7 +47,11 @@ export function runOf(command: Command): Run {
 }
 
 /** Validates a command's arguments and options with zod: a problem is a usage error (exit 2). */
-export function parseArgs<T extends z.ZodType>(schema: T, value: unknown, names: Record<string, string> = {}): z.output<T> {
+export function parseArgs<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  names: Record<string, string> = {},
+): z.output<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new UsageError(describeZodError(parsed.error, names));
   return parsed.data;
@@ -57,7 +61,9 @@ export function parseArgs<T extends z.ZodType>(schema: T, value: unknown, names:
 export const Since = z.string().transform((text, context) => {
   const relative = /^(\d+)\s*(s|m|min|h|d)$/.exec(text.trim());
   if (relative) {
-    const unit = { s: 1_000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'min' | 'h' | 'd'];
+    const unit = { s: 1_000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }[
+      relative[2] as 's' | 'm' | 'min' | 'h' | 'd'
+    ];
     return new Date(Date.now() - Number(relative[1]) * unit);
   }
   const date = new Date(text);

@@ -37,11 +37,15 @@ export function classify(error: unknown, url: string): { code: number; message: 
   if (error instanceof RefusedError) return { code: EXIT.refused, message: error.message };
   if (error instanceof UnreachableError) return { code: EXIT.unreachable, message: error.message };
   if (error instanceof TRPCClientError) {
-    const data = (error as TRPCClientError<never>).data as { code?: string; issues?: Array<{ path: string; message: string }> } | undefined;
+    const data = (error as TRPCClientError<never>).data as
+      { code?: string; issues?: Array<{ path: string; message: string }> } | undefined;
     if (!data?.code) return { code: EXIT.unreachable, message: unreachable(url, causeOf(error)) };
     const issues = data.issues?.map((issue) => `  ${issue.path ? `${issue.path}: ` : ''}${issue.message}`).join('\n');
     const hint = data.code === 'UNAUTHORIZED' ? '\nPass an API token with --token or MAESTRO_TOKEN.' : '';
-    return { code: EXIT.refused, message: `${issues ? 'The server refused the input:\n' + issues : error.message}${hint}` };
+    return {
+      code: EXIT.refused,
+      message: `${issues ? 'The server refused the input:\n' + issues : error.message}${hint}`,
+    };
   }
   return { code: EXIT.refused, message: error instanceof Error ? error.message : String(error) };
 }

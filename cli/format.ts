@@ -16,14 +16,22 @@ function cut(text: string, max: number | undefined): string {
 }
 
 export function table(columns: Column[], rows: Cell[][]): string {
-  const cells = rows.map((row) => columns.map((column, index) => cut(String(row[index] ?? '—').replace(/\s+/g, ' '), column.max)));
-  const widths = columns.map((column, index) => Math.max(column.header.length, ...cells.map((row) => row[index]!.length)));
+  const cells = rows.map((row) =>
+    columns.map((column, index) => cut(String(row[index] ?? '—').replace(/\s+/g, ' '), column.max)),
+  );
+  const widths = columns.map((column, index) =>
+    Math.max(column.header.length, ...cells.map((row) => row[index]!.length)),
+  );
   const line = (values: string[]) =>
     values
       .map((value, index) => (columns[index]!.right ? value.padStart(widths[index]!) : value.padEnd(widths[index]!)))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((column) => column.header)), line(widths.map((width) => '─'.repeat(width))), ...cells.map(line)].join('\n');
+  return [
+    line(columns.map((column) => column.header)),
+    line(widths.map((width) => '─'.repeat(width))),
+    ...cells.map(line),
+  ].join('\n');
 }
 
 /** Label–value lines, labels aligned. */
@@ -37,7 +45,8 @@ export function fields(pairs: Array<[string, Cell]>): string {
 export function duration(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${String(Math.round((ms % 60_000) / 1_000)).padStart(2, '0')} s`;
+  if (ms < 3_600_000)
+    return `${Math.floor(ms / 60_000)} min ${String(Math.round((ms % 60_000) / 1_000)).padStart(2, '0')} s`;
   const hours = Math.floor(ms / 3_600_000);
   if (hours < 48) return `${hours} h ${String(Math.round((ms % 3_600_000) / 60_000)).padStart(2, '0')} min`;
   return `${Math.round(hours / 24)} d`;

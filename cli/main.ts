@@ -22,7 +22,10 @@ function buildProgram(): Command {
     .description('Maestro, the durable multi-agent software-development orchestrator: the command line')
     .version(version)
     .option('--url <url>', `the Maestro API (env MAESTRO_API_URL; default ${DEFAULT_URL})`)
-    .option('--token <token>', 'an API token, sent as a bearer token (prefer env MAESTRO_TOKEN: a flag shows in the process list)')
+    .option(
+      '--token <token>',
+      'an API token, sent as a bearer token (prefer env MAESTRO_TOKEN: a flag shows in the process list)',
+    )
     .option('--json', 'print JSON for scripts instead of tables')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();

@@ -77,13 +77,19 @@ export class ActivityRunRecorder {
         // A database that is away would otherwise be reported every second.
         if (Date.now() - this.lastWarnedAt > 60_000) {
           this.lastWarnedAt = Date.now();
-          this.log.warn({ err: error, rows: batch.length }, 'could not record activity timings; they are dropped (the activities are not affected)');
+          this.log.warn(
+            { err: error, rows: batch.length },
+            'could not record activity timings; they are dropped (the activities are not affected)',
+          );
         }
         break;
       }
     }
     if (this.dropped > 0) {
-      this.log.warn({ dropped: this.dropped }, 'activity timings were dropped: more were waiting than the buffer holds');
+      this.log.warn(
+        { dropped: this.dropped },
+        'activity timings were dropped: more were waiting than the buffer holds',
+      );
       this.dropped = 0;
     }
   }

@@ -65,7 +65,12 @@ export interface BriefingOptions {
 
 const SPEC_FIELDS = { acceptanceCriteria: [] as string[], filesInScope: [] as string[], dependencies: [] as string[] };
 
-export async function buildBriefing(prisma: PrismaClient, subtaskId: string, live: LiveSubtask = {}, options: BriefingOptions = {}): Promise<Briefing> {
+export async function buildBriefing(
+  prisma: PrismaClient,
+  subtaskId: string,
+  live: LiveSubtask = {},
+  options: BriefingOptions = {},
+): Promise<Briefing> {
   const row = await prisma.subtask.findUniqueOrThrow({
     where: { id: subtaskId },
     select: {
@@ -84,12 +89,24 @@ export async function buildBriefing(prisma: PrismaClient, subtaskId: string, liv
     },
   });
   const spec = { ...SPEC_FIELDS, ...(row.spec as Partial<typeof SPEC_FIELDS>) };
-  const territories = { tester: [] as string[], developer: [] as string[], ...(row.project.territories as Record<string, string[]>) };
+  const territories = {
+    tester: [] as string[],
+    developer: [] as string[],
+    ...(row.project.territories as Record<string, string[]>),
+  };
 
   const [events, approvals, escalations] = await Promise.all([
-    prisma.activityEvent.findMany({ where: { subtaskId }, orderBy: { id: 'desc' }, take: 10, select: { occurredAt: true, actor: true, kind: true, message: true } }),
+    prisma.activityEvent.findMany({
+      where: { subtaskId },
+      orderBy: { id: 'desc' },
+      take: 10,
+      select: { occurredAt: true, actor: true, kind: true, message: true },
+    }),
     prisma.approval.findMany({ where: { subtaskId, status: 'pending' }, select: { gate: true, requestedAt: true } }),
-    prisma.escalation.findMany({ where: { subtaskId, status: 'open' }, select: { reason: true, options: true, recommendedOption: true } }),
+    prisma.escalation.findMany({
+      where: { subtaskId, status: 'open' },
+      select: { reason: true, options: true, recommendedOption: true },
+    }),
   ]);
 
   const checklist = live.checklist ?? [];
@@ -118,10 +135,22 @@ export async function buildBriefing(prisma: PrismaClient, subtaskId: string, liv
       developer: requirementsOf('developer', territories.developer),
     },
     relevantFiles: await relevantFiles(
-      { repoPath: row.project.repoPath, baseBranch: row.project.baseBranch, branch: row.branch, worktree, filesInScope: spec.filesInScope, testGlobs: territories.tester },
+      {
+        repoPath: row.project.repoPath,
+        baseBranch: row.project.baseBranch,
+        branch: row.branch,
+        worktree,
+        filesInScope: spec.filesInScope,
+        testGlobs: territories.tester,
+      },
       options,
     ),
-    recentEvents: events.map((event) => ({ at: event.occurredAt.toISOString(), actor: event.actor, kind: event.kind, message: event.message })),
+    recentEvents: events.map((event) => ({
+      at: event.occurredAt.toISOString(),
+      actor: event.actor,
+      kind: event.kind,
+      message: event.message,
+    })),
     openQuestions: openQuestions(live, checklist, approvals, escalations),
   };
 }
@@ -132,7 +161,14 @@ function requirementsOf(role: 'tester' | 'developer', territory: string[]): stri
 }
 
 async function relevantFiles(
-  where: { repoPath: string; baseBranch: string; branch: string | null; worktree?: string; filesInScope: string[]; testGlobs: string[] },
+  where: {
+    repoPath: string;
+    baseBranch: string;
+    branch: string | null;
+    worktree?: string;
+    filesInScope: string[];
+    testGlobs: string[];
+  },
   options: BriefingOptions,
 ): Promise<RelevantFile[]> {
   const maxFiles = options.maxFiles ?? 8;
@@ -143,12 +179,22 @@ async function relevantFiles(
     const changed = await changedFiles(where.worktree, `refs/heads/${where.baseBranch}`).catch(() => []);
     for (const file of changed) if (!chosen.has(file)) chosen.set(file, 'changed on the branch');
   }
-  const allFiles = await listFiles(where.worktree ?? where.repoPath, where.worktree ? 'HEAD' : `refs/heads/${where.baseBranch}`);
+  const allFiles = await listFiles(
+    where.worktree ?? where.repoPath,
+    where.worktree ? 'HEAD' : `refs/heads/${where.baseBranch}`,
+  );
   const isTest = territoryMatcher(where.testGlobs);
-  const scopeNames = where.filesInScope.map((file) => path.posix.basename(file).replace(/\.[^.]+$/, '')).filter(Boolean);
+  const scopeNames = where.filesInScope
+    .map((file) => path.posix.basename(file).replace(/\.[^.]+$/, ''))
+    .filter(Boolean);
   for (const file of allFiles) {
     if (chosen.has(file) || !isTest(file)) continue;
-    if (scopeNames.some((name) => path.posix.basename(file).startsWith(`${name}.`) || path.posix.basename(file).startsWith(`${name}-`))) chosen.set(file, 'a test of a file in scope');
+    if (
+      scopeNames.some(
+        (name) => path.posix.basename(file).startsWith(`${name}.`) || path.posix.basename(file).startsWith(`${name}-`),
+      )
+    )
+      chosen.set(file, 'a test of a file in scope');
   }
 
   const files: RelevantFile[] = [];
@@ -158,13 +204,22 @@ async function relevantFiles(
     if (text === undefined) continue;
     const lines = text.split('\n');
     const count = text.endsWith('\n') ? lines.length - 1 : lines.length;
-    files.push({ path: file, why, lines: count, snippet: lines.slice(0, snippetLines).join('\n'), truncated: count > snippetLines });
+    files.push({
+      path: file,
+      why,
+      lines: count,
+      snippet: lines.slice(0, snippetLines).join('\n'),
+      truncated: count > snippetLines,
+    });
   }
   return files;
 }
 
 /** A file as the subtask sees it: in its worktree when there is one, else on the base branch. */
-async function readAtRevision(where: { repoPath: string; baseBranch: string; worktree?: string }, file: string): Promise<string | undefined> {
+async function readAtRevision(
+  where: { repoPath: string; baseBranch: string; worktree?: string },
+  file: string,
+): Promise<string | undefined> {
   if (where.worktree) {
     const absolute = path.join(where.worktree, file);
     if (!absolute.startsWith(where.worktree + path.sep) || !existsSync(absolute)) return undefined;
@@ -194,13 +249,24 @@ function openQuestions(
   escalations: Array<{ reason: string; options: unknown; recommendedOption: string | null }>,
 ): string[] {
   const questions: string[] = [];
-  for (const approval of approvals) questions.push(`Waiting for a person to approve the ${approval.gate} (since ${approval.requestedAt.toISOString()}).`);
+  for (const approval of approvals)
+    questions.push(
+      `Waiting for a person to approve the ${approval.gate} (since ${approval.requestedAt.toISOString()}).`,
+    );
   for (const escalation of escalations) {
-    const options = Array.isArray(escalation.options) ? (escalation.options as Array<{ id?: string }>).map((option) => option.id).filter(Boolean) : [];
-    questions.push(`Escalated to a person: ${escalation.reason} (options: ${options.join(', ')}${escalation.recommendedOption ? `; recommended: ${escalation.recommendedOption}` : ''}).`);
+    const options = Array.isArray(escalation.options)
+      ? (escalation.options as Array<{ id?: string }>).map((option) => option.id).filter(Boolean)
+      : [];
+    questions.push(
+      `Escalated to a person: ${escalation.reason} (options: ${options.join(', ')}${escalation.recommendedOption ? `; recommended: ${escalation.recommendedOption}` : ''}).`,
+    );
   }
-  if (live.lastFailure) questions.push(`The last ${live.lastFailure.phase} attempt failed: ${live.lastFailure.reason}${live.lastFailure.failingTests.length > 0 ? ` (failing: ${live.lastFailure.failingTests.join('; ')})` : ''}.`);
-  for (const item of checklist) if (item.kind === 'criterion' && !item.done) questions.push(`Not yet shown to be met: ${item.label}`);
+  if (live.lastFailure)
+    questions.push(
+      `The last ${live.lastFailure.phase} attempt failed: ${live.lastFailure.reason}${live.lastFailure.failingTests.length > 0 ? ` (failing: ${live.lastFailure.failingTests.join('; ')})` : ''}.`,
+    );
+  for (const item of checklist)
+    if (item.kind === 'criterion' && !item.done) questions.push(`Not yet shown to be met: ${item.label}`);
   return questions;
 }
 
@@ -210,14 +276,29 @@ function openQuestions(
  */
 export function briefingSection(briefing: Briefing, options: { fullFiles?: boolean; maxChars?: number } = {}): string {
   const parts: string[] = ['## Briefing'];
-  if (briefing.openQuestions.length > 0) parts.push('Open questions:', ...briefing.openQuestions.map((question) => `- ${question}`));
-  if (briefing.recentEvents.length > 0) parts.push('Recent events (newest first):', ...briefing.recentEvents.slice(0, 5).map((event) => `- ${event.kind} (${event.actor}): ${event.message}`));
+  if (briefing.openQuestions.length > 0)
+    parts.push('Open questions:', ...briefing.openQuestions.map((question) => `- ${question}`));
+  if (briefing.recentEvents.length > 0)
+    parts.push(
+      'Recent events (newest first):',
+      ...briefing.recentEvents.slice(0, 5).map((event) => `- ${event.kind} (${event.actor}): ${event.message}`),
+    );
   if (briefing.relevantFiles.length > 0) {
-    parts.push(options.fullFiles ? 'Relevant files (their current content):' : 'Relevant files (the first lines; read_file shows the rest):');
+    parts.push(
+      options.fullFiles
+        ? 'Relevant files (their current content):'
+        : 'Relevant files (the first lines; read_file shows the rest):',
+    );
     let room = (options.maxChars ?? Number.POSITIVE_INFINITY) - parts.join('\n').length;
     const left: string[] = [];
     for (const file of briefing.relevantFiles) {
-      const shown = [`### ${file.path} (${file.why}, ${file.lines} lines)`, '```', file.snippet, ...(file.truncated ? ['[…]'] : []), '```'].join('\n');
+      const shown = [
+        `### ${file.path} (${file.why}, ${file.lines} lines)`,
+        '```',
+        file.snippet,
+        ...(file.truncated ? ['[…]'] : []),
+        '```',
+      ].join('\n');
       if (shown.length > room) {
         left.push(file.path);
         continue;

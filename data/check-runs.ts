@@ -41,7 +41,11 @@ export async function recordCheckRun(prisma: PrismaClient, record: CheckRunRecor
     outcome: run.outcome,
     exitCode: run.exitCode,
     durationMs: run.durationMs,
-    tests: run.tests ? run.tests.slice(0, MAX_TESTS_PER_SUITE).map((test) => ({ name: test.name, status: test.status, durationMs: test.durationMs })) : null,
+    tests: run.tests
+      ? run.tests
+          .slice(0, MAX_TESTS_PER_SUITE)
+          .map((test) => ({ name: test.name, status: test.status, durationMs: test.durationMs }))
+      : null,
     outputTail: run.outputTail.slice(-2_000),
     logFile: run.logFile,
   }));

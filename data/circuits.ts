@@ -32,7 +32,8 @@ export async function recordProviderOutcome(
       update: { consecutiveFailures: { increment: 1 }, lastError: outcome.error.slice(0, 500), lastFailureAt: now },
     });
     const alreadyOpen = row.openUntil !== null && row.openUntil > now;
-    if (row.consecutiveFailures < settings.failureThreshold || alreadyOpen) return { opened: false, failures: row.consecutiveFailures };
+    if (row.consecutiveFailures < settings.failureThreshold || alreadyOpen)
+      return { opened: false, failures: row.consecutiveFailures };
     const until = new Date(now.getTime() + settings.cooldownMs);
     await tx.providerCircuit.update({ where: { provider }, data: { openUntil: until, openedAt: now } });
     return { opened: true, until, failures: row.consecutiveFailures };
@@ -41,13 +42,19 @@ export async function recordProviderOutcome(
 
 /** Providers whose circuit is open now, with when it closes. */
 export async function openCircuits(prisma: PrismaClient, now = new Date()): Promise<Record<string, string>> {
-  const rows = await prisma.providerCircuit.findMany({ where: { openUntil: { gt: now } }, select: { provider: true, openUntil: true } });
+  const rows = await prisma.providerCircuit.findMany({
+    where: { openUntil: { gt: now } },
+    select: { provider: true, openUntil: true },
+  });
   return Object.fromEntries(rows.map((row) => [row.provider, row.openUntil!.toISOString()]));
 }
 
 /** A call went through: the provider's circuit is closed again (a write only when it had failures). */
 export async function closeCircuit(prisma: PrismaClient, provider: string): Promise<void> {
-  await prisma.providerCircuit.updateMany({ where: { provider, consecutiveFailures: { gt: 0 } }, data: { consecutiveFailures: 0, openUntil: null } });
+  await prisma.providerCircuit.updateMany({
+    where: { provider, consecutiveFailures: { gt: 0 } },
+    data: { consecutiveFailures: 0, openUntil: null },
+  });
 }
 
 /** The audit log's line for a circuit that opened, on the subtask whose call tripped it. */

@@ -27,7 +27,10 @@ export interface LedgerEntry {
 
 export async function recordModelCall(prisma: PrismaClient, entry: LedgerEntry): Promise<void> {
   const { costPicos, ...row } = entry;
-  await prisma.modelCall.createMany({ data: [{ ...row, costUsd: new Prisma.Decimal(formatUsdExact(costPicos)) }], skipDuplicates: true });
+  await prisma.modelCall.createMany({
+    data: [{ ...row, costUsd: new Prisma.Decimal(formatUsdExact(costPicos)) }],
+    skipDuplicates: true,
+  });
 }
 
 const toPicos = (value: Prisma.Decimal | null | undefined) => (value ? parseUsd(value.toFixed(12)) : 0n);
@@ -40,7 +43,10 @@ export async function projectSpend(prisma: PrismaClient, projectId: string): Pro
 /** What councils spent since midnight UTC, every project together. */
 export async function councilSpendToday(prisma: PrismaClient, now = new Date()): Promise<bigint> {
   const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const sum = await prisma.modelCall.aggregate({ where: { purpose: { in: ['council', 'judge'] }, occurredAt: { gte: midnight } }, _sum: { costUsd: true } });
+  const sum = await prisma.modelCall.aggregate({
+    where: { purpose: { in: ['council', 'judge'] }, occurredAt: { gte: midnight } },
+    _sum: { costUsd: true },
+  });
   return toPicos(sum._sum.costUsd);
 }
 
@@ -62,7 +68,11 @@ export interface BudgetStatus {
   council: { spentTodayUsd: string; dailyUsd: number; exhausted: boolean };
 }
 
-export async function budgetStatus(prisma: PrismaClient, projectId: string, defaults: BudgetLimits & { councilDailyUsd: number }): Promise<BudgetStatus> {
+export async function budgetStatus(
+  prisma: PrismaClient,
+  projectId: string,
+  defaults: BudgetLimits & { councilDailyUsd: number },
+): Promise<BudgetStatus> {
   const [project, spent, council] = await Promise.all([
     prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { settings: true } }),
     projectSpend(prisma, projectId),
@@ -73,7 +83,11 @@ export async function budgetStatus(prisma: PrismaClient, projectId: string, defa
     limits,
     spentUsd: formatUsdExact(spent),
     tier: budgetTier(spent, limits),
-    council: { spentTodayUsd: formatUsdExact(council), dailyUsd: defaults.councilDailyUsd, exhausted: council >= parseUsd(defaults.councilDailyUsd) },
+    council: {
+      spentTodayUsd: formatUsdExact(council),
+      dailyUsd: defaults.councilDailyUsd,
+      exhausted: council >= parseUsd(defaults.councilDailyUsd),
+    },
   };
 }
 
@@ -100,7 +114,9 @@ export async function costSummary(prisma: PrismaClient, filter: CostFilter) {
   const where: Prisma.ModelCallWhereInput = {
     ...(filter.projectId ? { projectId: filter.projectId } : {}),
     ...(filter.subtaskId ? { subtaskId: filter.subtaskId } : {}),
-    ...(filter.from || filter.to ? { occurredAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+    ...(filter.from || filter.to
+      ? { occurredAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } }
+      : {}),
   };
   const sums = { _sum: { costUsd: true, inputTokens: true, outputTokens: true }, _count: { _all: true } } as const;
   const [total, byProject, bySubtask, byModel] = await Promise.all([
@@ -109,7 +125,9 @@ export async function costSummary(prisma: PrismaClient, filter: CostFilter) {
     prisma.modelCall.groupBy({ by: ['subtaskId'], where, ...sums }),
     prisma.modelCall.groupBy({ by: ['model'], where, ...sums }),
   ]);
-  const byDay = await prisma.$queryRaw<Array<{ day: string; cost: Prisma.Decimal | null; calls: bigint; input: bigint | null; output: bigint | null }>>`
+  const byDay = await prisma.$queryRaw<
+    Array<{ day: string; cost: Prisma.Decimal | null; calls: bigint; input: bigint | null; output: bigint | null }>
+  >`
     SELECT to_char("occurredAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, sum("costUsd") AS cost, count(*) AS calls, sum("inputTokens") AS input, sum("outputTokens") AS output
     FROM "ModelCall"
     WHERE (${filter.projectId ?? null}::uuid IS NULL OR "projectId" = ${filter.projectId ?? null}::uuid)
@@ -117,14 +135,25 @@ export async function costSummary(prisma: PrismaClient, filter: CostFilter) {
       AND (${filter.from ?? null}::timestamptz IS NULL OR "occurredAt" >= ${filter.from ?? null}::timestamptz)
       AND (${filter.to ?? null}::timestamptz IS NULL OR "occurredAt" < ${filter.to ?? null}::timestamptz)
     GROUP BY 1 ORDER BY 1`;
-  const line = (key: string | null, row: { _sum: { costUsd: Prisma.Decimal | null; inputTokens: number | null; outputTokens: number | null }; _count: { _all: number } }): CostLine => ({
+  const line = (
+    key: string | null,
+    row: {
+      _sum: { costUsd: Prisma.Decimal | null; inputTokens: number | null; outputTokens: number | null };
+      _count: { _all: number };
+    },
+  ): CostLine => ({
     key: key ?? UNATTRIBUTED,
     costUsd: formatUsdExact(toPicos(row._sum.costUsd)),
     calls: row._count._all,
     inputTokens: row._sum.inputTokens ?? 0,
     outputTokens: row._sum.outputTokens ?? 0,
   });
-  const byCost = (a: CostLine, b: CostLine) => (parseUsd(b.costUsd) > parseUsd(a.costUsd) ? 1 : parseUsd(b.costUsd) < parseUsd(a.costUsd) ? -1 : a.key.localeCompare(b.key));
+  const byCost = (a: CostLine, b: CostLine) =>
+    parseUsd(b.costUsd) > parseUsd(a.costUsd)
+      ? 1
+      : parseUsd(b.costUsd) < parseUsd(a.costUsd)
+        ? -1
+        : a.key.localeCompare(b.key);
   return {
     total: line('total', total),
     byProject: byProject.map((row) => line(row.projectId, row)).sort(byCost),

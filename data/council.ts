@@ -16,7 +16,12 @@ export interface CouncilOpening {
 /** The council's record, opened when it convenes (again, harmlessly, when its workflow replays). */
 export async function openCouncil(prisma: PrismaClient, input: CouncilOpening): Promise<string> {
   const { at, ...fields } = input;
-  const row = await prisma.councilSession.upsert({ where: { workflowId: input.workflowId }, create: { ...fields, startedAt: new Date(at) }, update: {}, select: { id: true } });
+  const row = await prisma.councilSession.upsert({
+    where: { workflowId: input.workflowId },
+    create: { ...fields, startedAt: new Date(at) },
+    update: {},
+    select: { id: true },
+  });
   return row.id;
 }
 
@@ -30,13 +35,31 @@ export interface RecordedCandidate extends Candidate {
 /** Every candidate, the winner, why, and whether it was applied; costs from the ledger (every call the council made). */
 export async function closeCouncil(
   prisma: PrismaClient,
-  input: { sessionId: string; councilWorkflowId: string; problemType: string; candidates: Array<Omit<RecordedCandidate, 'costUsd'>>; winner?: string; reason: string; applied: boolean; at: number },
+  input: {
+    sessionId: string;
+    councilWorkflowId: string;
+    problemType: string;
+    candidates: Array<Omit<RecordedCandidate, 'costUsd'>>;
+    winner?: string;
+    reason: string;
+    applied: boolean;
+    at: number;
+  },
 ): Promise<{ costUsd: string }> {
   // A member's calls carry the role `council:<model>`; the judge's (which may be a member's model too) `judge`.
-  const spent = await prisma.modelCall.groupBy({ by: ['role'], where: { workflowId: input.councilWorkflowId }, _sum: { costUsd: true } });
-  const costOf = new Map(spent.map((row) => [row.role ?? '', row._sum.costUsd ? parseUsd(row._sum.costUsd.toFixed(12)) : 0n]));
+  const spent = await prisma.modelCall.groupBy({
+    by: ['role'],
+    where: { workflowId: input.councilWorkflowId },
+    _sum: { costUsd: true },
+  });
+  const costOf = new Map(
+    spent.map((row) => [row.role ?? '', row._sum.costUsd ? parseUsd(row._sum.costUsd.toFixed(12)) : 0n]),
+  );
   const total = [...costOf.values()].reduce((sum, cost) => sum + cost, 0n);
-  const candidates: RecordedCandidate[] = input.candidates.map((candidate) => ({ ...candidate, costUsd: formatUsdExact(costOf.get(`council:${candidate.model}`) ?? 0n) }));
+  const candidates: RecordedCandidate[] = input.candidates.map((candidate) => ({
+    ...candidate,
+    costUsd: formatUsdExact(costOf.get(`council:${candidate.model}`) ?? 0n),
+  }));
   await prisma.$transaction([
     ...candidates.map((candidate) =>
       prisma.councilCandidate.upsert({
@@ -47,7 +70,14 @@ export async function closeCouncil(
     ),
     prisma.councilSession.update({
       where: { id: input.sessionId },
-      data: { status: input.winner ? 'decided' : 'failed', winner: input.winner, reason: input.reason, applied: input.applied, costUsd: new Prisma.Decimal(formatUsdExact(total)), decidedAt: new Date(input.at) },
+      data: {
+        status: input.winner ? 'decided' : 'failed',
+        winner: input.winner,
+        reason: input.reason,
+        applied: input.applied,
+        costUsd: new Prisma.Decimal(formatUsdExact(total)),
+        decidedAt: new Date(input.at),
+      },
     }),
   ]);
   return { costUsd: formatUsdExact(total) };
@@ -75,12 +105,21 @@ function candidateRow(sessionId: string, problemType: string, candidate: Recorde
 }
 
 /** A council that ended without deciding (cancelled, or its workflow failed) is not left `running`. */
-export async function abandonCouncil(prisma: PrismaClient, input: { workflowId: string; reason: string; at: number }): Promise<void> {
-  await prisma.councilSession.updateMany({ where: { workflowId: input.workflowId, status: 'running' }, data: { status: 'abandoned', reason: input.reason.slice(0, 2_000), decidedAt: new Date(input.at) } });
+export async function abandonCouncil(
+  prisma: PrismaClient,
+  input: { workflowId: string; reason: string; at: number },
+): Promise<void> {
+  await prisma.councilSession.updateMany({
+    where: { workflowId: input.workflowId, status: 'running' },
+    data: { status: 'abandoned', reason: input.reason.slice(0, 2_000), decidedAt: new Date(input.at) },
+  });
 }
 
 /** What became of the applied winner: the phase's check on the subtask's branch passed, or not. */
-export async function recordCouncilOutcome(prisma: PrismaClient, input: { sessionId: string; outcome: 'success' | 'failed' }): Promise<void> {
+export async function recordCouncilOutcome(
+  prisma: PrismaClient,
+  input: { sessionId: string; outcome: 'success' | 'failed' },
+): Promise<void> {
   await prisma.councilSession.update({ where: { id: input.sessionId }, data: { outcome: input.outcome } });
 }
 
@@ -93,7 +132,10 @@ export interface WinRate {
 }
 
 /** Wins over councils sat, per model and problem type, from every council recorded. */
-export async function winRates(prisma: PrismaClient, where: { problemType?: string; problemTypePrefix?: string } = {}): Promise<WinRate[]> {
+export async function winRates(
+  prisma: PrismaClient,
+  where: { problemType?: string; problemTypePrefix?: string } = {},
+): Promise<WinRate[]> {
   const rows = await prisma.councilCandidate.groupBy({
     by: ['model', 'problemType', 'won'],
     where: {
@@ -112,5 +154,7 @@ export async function winRates(prisma: PrismaClient, where: { problemType?: stri
     entry.rate = entry.wins / entry.councils;
     totals.set(key, entry);
   }
-  return [...totals.values()].sort((a, b) => b.rate - a.rate || b.councils - a.councils || a.model.localeCompare(b.model));
+  return [...totals.values()].sort(
+    (a, b) => b.rate - a.rate || b.councils - a.councils || a.model.localeCompare(b.model),
+  );
 }

@@ -20,10 +20,17 @@ export const projectSelect = {
 
 export type ProjectRow = Prisma.ProjectGetPayload<{ select: typeof projectSelect }>;
 
-const ProjectSettings = z.object({ testReport: TestReport.optional(), integrationTestReport: TestReport.optional() }).loose();
+const ProjectSettings = z
+  .object({ testReport: TestReport.optional(), integrationTestReport: TestReport.optional() })
+  .loose();
 const StoredTerritories = z.object({ tester: z.array(z.string()), developer: z.array(z.string()) });
 
-export async function insertProject(prisma: PrismaClient, config: ProjectConfig, repoPath: string, repoUrl: string | undefined): Promise<ProjectRow> {
+export async function insertProject(
+  prisma: PrismaClient,
+  config: ProjectConfig,
+  repoPath: string,
+  repoUrl: string | undefined,
+): Promise<ProjectRow> {
   return prisma.project.create({
     data: {
       name: config.name,
@@ -34,7 +41,11 @@ export async function insertProject(prisma: PrismaClient, config: ProjectConfig,
       testCommand: config.testCommand,
       integrationTestCommand: config.integrationTestCommand,
       territories: config.territories,
-      settings: { testReport: config.testReport, integrationTestReport: config.integrationTestReport, ...(config.budget ? { budget: config.budget } : {}) },
+      settings: {
+        testReport: config.testReport,
+        integrationTestReport: config.integrationTestReport,
+        ...(config.budget ? { budget: config.budget } : {}),
+      },
     },
     select: projectSelect,
   });
@@ -45,7 +56,15 @@ export function projectSuites(project: ProjectRow): SuiteConfig[] {
   const settings = ProjectSettings.parse(project.settings ?? {});
   return [
     { suite: 'unit', command: project.testCommand, report: settings.testReport },
-    ...(project.integrationTestCommand ? [{ suite: 'integration' as const, command: project.integrationTestCommand, report: settings.integrationTestReport }] : []),
+    ...(project.integrationTestCommand
+      ? [
+          {
+            suite: 'integration' as const,
+            command: project.integrationTestCommand,
+            report: settings.integrationTestReport,
+          },
+        ]
+      : []),
   ];
 }
 

@@ -42,7 +42,9 @@ async function lookUp(client: Client, ids: readonly string[]): Promise<string[]>
         taskQueue: { name: modelTaskQueue(id), kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
         taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
       });
-      return (response.pollers ?? []).some((poller) => poller.lastAccessTime && now - tsToMs(poller.lastAccessTime) < LIVE_MS);
+      return (response.pollers ?? []).some(
+        (poller) => poller.lastAccessTime && now - tsToMs(poller.lastAccessTime) < LIVE_MS,
+      );
     }),
   );
   return ids.filter((_, index) => polled[index]);

@@ -2,5 +2,9 @@
  * How an agent's activity fails, as the workflows tell apart (the ApplicationFailure's type): a
  * provider's trouble or a budget stop is not the agent's attempt failing.
  */
-export const AGENT_FAILURE_TYPES = { agent: 'AgentFailure', provider: 'ProviderFailure', budget: 'BudgetEmergency' } as const;
+export const AGENT_FAILURE_TYPES = {
+  agent: 'AgentFailure',
+  provider: 'ProviderFailure',
+  budget: 'BudgetEmergency',
+} as const;
 export type AgentFailureType = (typeof AGENT_FAILURE_TYPES)[keyof typeof AGENT_FAILURE_TYPES];

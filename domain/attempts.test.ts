@@ -17,9 +17,13 @@ describe('the ladder’s next rung', () => {
     expect(nextRung(on, { reviewed: true, councilTried: true })).toBe('person');
   });
   test('a tier that is off is passed over', () => {
-    expect(nextRung({ strategicReview: false, council: true }, { reviewed: false, councilTried: false })).toBe('council');
+    expect(nextRung({ strategicReview: false, council: true }, { reviewed: false, councilTried: false })).toBe(
+      'council',
+    );
     expect(nextRung({ strategicReview: true, council: false }, { reviewed: true, councilTried: false })).toBe('person');
-    expect(nextRung({ strategicReview: false, council: false }, { reviewed: false, councilTried: false })).toBe('person');
+    expect(nextRung({ strategicReview: false, council: false }, { reviewed: false, councilTried: false })).toBe(
+      'person',
+    );
   });
   test('a person is asked at tier 4 after the upper tiers, at tier 1 without them', () => {
     expect(personTier(on)).toBe(4);
@@ -34,8 +38,15 @@ describe('the status an attempt starts in', () => {
     expect(attemptStatus('blocked', true)).toBe('retrying');
   });
   test('without one, a subtask that is not working yet starts working; one that is goes on as it is', () => {
-    const expected = Object.fromEntries(SUBTASK_STATUSES.map((status) => [status, status === 'in_progress' || status === 'retrying' ? undefined : 'in_progress']));
-    expect(Object.fromEntries(SUBTASK_STATUSES.map((status) => [status, attemptStatus(status, false)]))).toEqual(expected);
+    const expected = Object.fromEntries(
+      SUBTASK_STATUSES.map((status) => [
+        status,
+        status === 'in_progress' || status === 'retrying' ? undefined : 'in_progress',
+      ]),
+    );
+    expect(Object.fromEntries(SUBTASK_STATUSES.map((status) => [status, attemptStatus(status, false)]))).toEqual(
+      expected,
+    );
     expect(attemptStatus('testing', true)).toBe('in_progress');
     expect(attemptStatus('retrying', true)).toBeUndefined();
   });

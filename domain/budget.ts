@@ -37,6 +37,15 @@ export function budgetLimitsProblem(limits: BudgetLimits): string | undefined {
 
 /** `$50.12 spent of the $50.00 hard limit` */
 export function describeSpend(spentPicos: bigint, tier: BudgetTier, limits: BudgetLimits): string {
-  const limit = tier === 'emergency' ? limits.emergencyUsd : tier === 'hard' ? limits.hardUsd : tier === 'soft' ? limits.softUsd : undefined;
-  return limit === undefined ? `${formatUsd(spentPicos)} spent` : `${formatUsd(spentPicos)} spent of the ${formatUsd(parseUsd(limit))} ${tier} limit`;
+  const limit =
+    tier === 'emergency'
+      ? limits.emergencyUsd
+      : tier === 'hard'
+        ? limits.hardUsd
+        : tier === 'soft'
+          ? limits.softUsd
+          : undefined;
+  return limit === undefined
+    ? `${formatUsd(spentPicos)} spent`
+    : `${formatUsd(spentPicos)} spent of the ${formatUsd(parseUsd(limit))} ${tier} limit`;
 }

@@ -8,7 +8,11 @@ const done = (checklist: ReturnType<typeof fresh>) => checklist.filter((item) =>
 describe('the checklist', () => {
   test('one item per phase, then one per criterion; progress counts what is done', () => {
     const checklist = fresh();
-    expect(checklist.map((item) => item.id)).toEqual([...DEFAULT_PHASES.map((phase) => `phase:${phase.name}`), 'criterion:1', 'criterion:2']);
+    expect(checklist.map((item) => item.id)).toEqual([
+      ...DEFAULT_PHASES.map((phase) => `phase:${phase.name}`),
+      'criterion:1',
+      'criterion:2',
+    ]);
     expect(checklistProgress(checklist)).toBe('0/9');
     expect(checklistProgress(markPhase(checklist, 'red', true))).toBe('1/9');
   });
@@ -25,9 +29,14 @@ describe('the checklist', () => {
 
   test('going back to a phase reopens it and every later phase, and keeps the earlier ones and the criteria', () => {
     let checklist = fresh();
-    for (const phase of ['red', 'green', 'refactor', 'integration_red'] as const) checklist = passPhase(checklist, phase);
+    for (const phase of ['red', 'green', 'refactor', 'integration_red'] as const)
+      checklist = passPhase(checklist, phase);
     checklist = passPhase(checklist, 'integration_green', [{ index: 1, met: true }]);
-    expect(done(reopenFrom(checklist, DEFAULT_PHASES, 'refactor'))).toEqual(['phase:red', 'phase:green', 'criterion:1']);
+    expect(done(reopenFrom(checklist, DEFAULT_PHASES, 'refactor'))).toEqual([
+      'phase:red',
+      'phase:green',
+      'criterion:1',
+    ]);
     expect(done(reopenFrom(checklist, DEFAULT_PHASES, 'red'))).toEqual(['criterion:1']);
   });
 });

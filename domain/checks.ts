@@ -85,7 +85,10 @@ export function suitePasses(runs: readonly SuiteRun[], baseline: Baseline): Chec
   const problems: string[] = [];
   const failing: string[] = [];
   const missing = missingTests(runs, baseline);
-  if (missing.length > 0) problems.push(`tests that passed before are gone: ${list(missing)}; change tests only in a red phase, and never delete one`);
+  if (missing.length > 0)
+    problems.push(
+      `tests that passed before are gone: ${list(missing)}; change tests only in a red phase, and never delete one`,
+    );
   for (const run of runs) {
     const stopped = stoppedReason(run);
     if (stopped) {
@@ -129,7 +132,12 @@ export function newTestsFail(runs: readonly SuiteRun[], baseline: Baseline, suit
   }
   const missing = missingTests(runs, baseline);
   if (missing.length > 0) {
-    return { passed: false, reason: `tests that passed before are gone: ${list(missing)}; a red phase adds tests and removes none`, failingTests: [], newFailingTests: [] };
+    return {
+      passed: false,
+      reason: `tests that passed before are gone: ${list(missing)}; a red phase adds tests and removes none`,
+      failingTests: [],
+      newFailingTests: [],
+    };
   }
   const existed = new Set([...(baseline.passing[target.suite] ?? []), ...(baseline.failing[target.suite] ?? [])]);
   const newFailing = failuresOf(target).filter((name) => !existed.has(name));
@@ -166,10 +174,20 @@ export function newTestsFail(runs: readonly SuiteRun[], baseline: Baseline, suit
   // No report: the phase's suite must fail and every other suite pass.
   const others = runs.filter((run) => run !== target && run.exitCode !== 0);
   if (target.exitCode === 0) {
-    return { passed: false, reason: `\`${target.command}\` passes: red tests must fail before the code exists`, failingTests: [], newFailingTests: [] };
+    return {
+      passed: false,
+      reason: `\`${target.command}\` passes: red tests must fail before the code exists`,
+      failingTests: [],
+      newFailingTests: [],
+    };
   }
   if (others.length > 0) {
-    return { passed: false, reason: `other suites fail too: ${others.map((run) => `\`${run.command}\``).join(', ')}`, failingTests: [], newFailingTests: [] };
+    return {
+      passed: false,
+      reason: `other suites fail too: ${others.map((run) => `\`${run.command}\``).join(', ')}`,
+      failingTests: [],
+      newFailingTests: [],
+    };
   }
   return {
     passed: true,
@@ -179,7 +197,12 @@ export function newTestsFail(runs: readonly SuiteRun[], baseline: Baseline, suit
   };
 }
 
-export function evaluateCheck(kind: Exclude<CheckKind, 'merge'>, runs: readonly SuiteRun[], baseline: Baseline, suite: SuiteName): CheckVerdict {
+export function evaluateCheck(
+  kind: Exclude<CheckKind, 'merge'>,
+  runs: readonly SuiteRun[],
+  baseline: Baseline,
+  suite: SuiteName,
+): CheckVerdict {
   return kind === 'new_tests_fail' ? newTestsFail(runs, baseline, suite) : suitePasses(runs, baseline);
 }
 

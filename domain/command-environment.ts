@@ -8,7 +8,13 @@ export function commandEnvironment(env: NodeJS.ProcessEnv, alsoSecret: readonly 
   const clean: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
-    if (SECRET_ENV_NAME.test(name) || alsoSecret.includes(name) || /^(MAESTRO_|TEMPORAL_|AWS_|GOOGLE_|AZURE_)/.test(name) || name === 'NODE_OPTIONS') continue;
+    if (
+      SECRET_ENV_NAME.test(name) ||
+      alsoSecret.includes(name) ||
+      /^(MAESTRO_|TEMPORAL_|AWS_|GOOGLE_|AZURE_)/.test(name) ||
+      name === 'NODE_OPTIONS'
+    )
+      continue;
     clean[name] = value;
   }
   return { ...clean, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' };

@@ -16,7 +16,13 @@ describe('resolveConfig', () => {
   test('gives the embedded defaults when nothing is set', () => {
     const { config, warnings } = resolveConfig({ env: {} });
     expect(config.temporal.address).toBeUndefined();
-    expect(config.temporal).toMatchObject({ namespace: 'maestro', host: '127.0.0.1', port: 7233, uiPort: 8233, ui: true });
+    expect(config.temporal).toMatchObject({
+      namespace: 'maestro',
+      host: '127.0.0.1',
+      port: 7233,
+      uiPort: 8233,
+      ui: true,
+    });
     expect(config.database.url).toBeUndefined();
     expect(config.database.port).toBe(55432);
     expect(config.api).toEqual({ host: '127.0.0.1', port: 4800, auth: 'auto' });
@@ -28,12 +34,25 @@ describe('resolveConfig', () => {
 
   test('environment variables win over the file', () => {
     const { config } = resolveConfig({
-      env: { MAESTRO_API_PORT: '5000', TEMPORAL_ADDRESS: 'temporal.internal:7233', MAESTRO_WORKER_PROCESSES: 'workflows;orchestrator,tester,developer,runner,council,models' },
-      file: { name: 'maestro.config.json', content: { api: { port: 4000, host: '0.0.0.0' }, workers: { queues: { runner: { maxConcurrentActivities: 1 } } } } },
+      env: {
+        MAESTRO_API_PORT: '5000',
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        MAESTRO_WORKER_PROCESSES: 'workflows;orchestrator,tester,developer,runner,council,models',
+      },
+      file: {
+        name: 'maestro.config.json',
+        content: {
+          api: { port: 4000, host: '0.0.0.0' },
+          workers: { queues: { runner: { maxConcurrentActivities: 1 } } },
+        },
+      },
     });
     expect(config.api).toEqual({ host: '0.0.0.0', port: 5000, auth: 'auto' });
     expect(config.temporal.address).toBe('temporal.internal:7233');
-    expect(config.workers.processes).toEqual([['workflows'], ['orchestrator', 'tester', 'developer', 'runner', 'council', 'models']]);
+    expect(config.workers.processes).toEqual([
+      ['workflows'],
+      ['orchestrator', 'tester', 'developer', 'runner', 'council', 'models'],
+    ]);
     expect(config.workers.queues.runner.maxConcurrentActivities).toBe(1);
     expect(config.workers.queues.tester.maxConcurrentActivities).toBe(4);
   });
@@ -53,23 +72,34 @@ describe('resolveConfig', () => {
 
   test('sign-in can be required on a local bind too, and a wrong mode says the choices', () => {
     expect(resolveConfig({ env: { MAESTRO_AUTH: 'required' } }).config.api.auth).toBe('required');
-    expect(resolveConfig({ env: {}, file: { name: 'maestro.config.json', content: { api: { auth: 'required' } } } }).config.api.auth).toBe('required');
-    expect(problemsOf(() => resolveConfig({ env: { MAESTRO_AUTH: 'off' } }))).toEqual(['MAESTRO_AUTH (api.auth): auth is one of auto, required']);
+    expect(
+      resolveConfig({ env: {}, file: { name: 'maestro.config.json', content: { api: { auth: 'required' } } } }).config
+        .api.auth,
+    ).toBe('required');
+    expect(problemsOf(() => resolveConfig({ env: { MAESTRO_AUTH: 'off' } }))).toEqual([
+      'MAESTRO_AUTH (api.auth): auth is one of auto, required',
+    ]);
     expect(resolveConfig({ env: { MAESTRO_STACK_TOKEN: 'x' } }).warnings).toEqual([]);
   });
 
   test('an invalid value from the file names the file and the key', () => {
-    const problems = problemsOf(() => resolveConfig({ env: {}, file: { name: 'maestro.config.json', content: { database: { port: 70000 } } } }));
+    const problems = problemsOf(() =>
+      resolveConfig({ env: {}, file: { name: 'maestro.config.json', content: { database: { port: 70000 } } } }),
+    );
     expect(problems).toEqual(['maestro.config.json: database.port: ports end at 65535']);
   });
 
   test('a queue no process hosts is refused with what to add', () => {
-    const problems = problemsOf(() => resolveConfig({ env: { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator;tester' } }));
+    const problems = problemsOf(() =>
+      resolveConfig({ env: { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator;tester' } }),
+    );
     expect(problems).toEqual([expect.stringContaining('add developer, runner, council, models to a group')]);
   });
 
   test('an unknown queue name is refused', () => {
-    const problems = problemsOf(() => resolveConfig({ env: { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,testers' } }));
+    const problems = problemsOf(() =>
+      resolveConfig({ env: { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,testers' } }),
+    );
     expect(problems.join('\n')).toMatch(/MAESTRO_WORKER_PROCESSES \(workers\.processes\.0\.2\)/);
   });
 
@@ -85,7 +115,9 @@ describe('resolveConfig', () => {
 
   test('a malformed DATABASE_URL is refused with an example', () => {
     const problems = problemsOf(() => resolveConfig({ env: { DATABASE_URL: 'mysql://x' } }));
-    expect(problems).toEqual([expect.stringMatching(/^DATABASE_URL \(database\.url\): expected a postgresql:\/\/ URL/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^DATABASE_URL \(database\.url\): expected a postgresql:\/\/ URL/),
+    ]);
   });
 
   test('an unknown MAESTRO_ variable is a warning, not an error', () => {
@@ -94,8 +126,8 @@ describe('resolveConfig', () => {
   });
 
   test('the file must hold an object', () => {
-    expect(problemsOf(() => resolveConfig({ env: {}, file: { name: 'maestro.config.json', content: [1, 2] } }))).toEqual([
-      'maestro.config.json: expected a JSON object at the top level',
-    ]);
+    expect(
+      problemsOf(() => resolveConfig({ env: {}, file: { name: 'maestro.config.json', content: [1, 2] } })),
+    ).toEqual(['maestro.config.json: expected a JSON object at the top level']);
   });
 });

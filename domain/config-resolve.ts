@@ -42,7 +42,9 @@ export function resolveConfig({ env, file }: ConfigSources): ResolvedConfig {
       throw new ConfigError([`${file.name}: expected a JSON object at the top level`]);
     }
     Object.assign(raw, structuredClone(file.content));
-    markOrigins(file.content as Record<string, unknown>, [], (key) => origins.set(key, { kind: 'file', name: file.name }));
+    markOrigins(file.content as Record<string, unknown>, [], (key) =>
+      origins.set(key, { kind: 'file', name: file.name }),
+    );
   }
 
   for (const { env: name, path, parse } of ENV_KEYS) {

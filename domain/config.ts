@@ -19,7 +19,10 @@ const HostPort = z
   .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'the port ends at 65535');
 const PostgresUrl = z
   .string()
-  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgresql:// URL, for example postgresql://user:password@host:5432/maestro');
+  .regex(
+    /^postgres(ql)?:\/\/\S+$/,
+    'expected a postgresql:// URL, for example postgresql://user:password@host:5432/maestro',
+  );
 export const AUTH_MODES = ['auto', 'required'] as const;
 
 export const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -42,13 +45,20 @@ const WorkflowQueueSettings = z
   .prefault({});
 
 /** A queue name as configuration and flags give it. */
-export const QueueName = z.enum(QUEUE_NAMES, { error: (issue) => `unknown queue ${JSON.stringify(issue.input)}; the queues are ${QUEUE_NAMES.join(', ')}` });
+export const QueueName = z.enum(QUEUE_NAMES, {
+  error: (issue) => `unknown queue ${JSON.stringify(issue.input)}; the queues are ${QUEUE_NAMES.join(', ')}`,
+});
 export type QueueName = z.infer<typeof QueueName>;
 
-const Usd = z.number('expected an amount in dollars').min(0, 'a budget cannot be negative').max(1_000_000, 'at most $1,000,000');
+const Usd = z
+  .number('expected an amount in dollars')
+  .min(0, 'a budget cannot be negative')
+  .max(1_000_000, 'at most $1,000,000');
 
 /** One shared process keeps the embedded default light; one process per queue is how a cluster scales. */
-export const DEFAULT_WORKER_PROCESSES: QueueName[][] = [['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council', 'models']];
+export const DEFAULT_WORKER_PROCESSES: QueueName[][] = [
+  ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council', 'models'],
+];
 
 export const MaestroConfig = z
   .strictObject({
@@ -112,21 +122,37 @@ export const MaestroConfig = z
             enabled: z.boolean().default(true),
             members: z.array(ModelId).default([]),
             size: z.int().min(2, 'a council has at least two members').max(6).default(3),
-            strategy: z.enum(COUNCIL_STRATEGIES, { error: () => `strategy is one of ${COUNCIL_STRATEGIES.join(', ')}` }).default('test_winner'),
+            strategy: z
+              .enum(COUNCIL_STRATEGIES, { error: () => `strategy is one of ${COUNCIL_STRATEGIES.join(', ')}` })
+              .default('test_winner'),
             judge: z.array(ModelId).default([]),
-            memberTimeoutMs: z.int().min(5_000).default(10 * 60_000),
+            memberTimeoutMs: z
+              .int()
+              .min(5_000)
+              .default(10 * 60_000),
             maxCostUsd: Usd.default(2),
           })
           .prefault({}),
-        reminderMs: z.int().refine((ms) => ms === 0 || ms >= 5_000, 'reminderMs is 0 (no reminders) or at least 5000 (5 seconds)').default(4 * 60 * 60_000),
-        phases: z.partialRecord(z.enum(PHASE_NAMES), z.strictObject({ strategicReview: z.boolean().optional(), council: z.boolean().optional() })).default({}),
+        reminderMs: z
+          .int()
+          .refine((ms) => ms === 0 || ms >= 5_000, 'reminderMs is 0 (no reminders) or at least 5000 (5 seconds)')
+          .default(4 * 60 * 60_000),
+        phases: z
+          .partialRecord(
+            z.enum(PHASE_NAMES),
+            z.strictObject({ strategicReview: z.boolean().optional(), council: z.boolean().optional() }),
+          )
+          .default({}),
       })
       .prefault({}),
     commands: z
       .strictObject({
         silenceWarningMs: z.int().min(100).default(30_000),
         silenceKillMs: z.int().min(100).default(60_000),
-        maxDurationMs: z.int().min(1_000).default(30 * 60_000),
+        maxDurationMs: z
+          .int()
+          .min(1_000)
+          .default(30 * 60_000),
       })
       .prefault({}),
     subtasks: z
@@ -184,9 +210,17 @@ export const MaestroConfig = z
       if (config.temporal.ui) claim(config.temporal.uiPort, ['temporal', 'uiPort']);
     }
     if (!config.database.url) claim(config.database.port, ['database', 'port']);
-    for (const [key, ids] of [['members', config.escalation.council.members], ['judge', config.escalation.council.judge]] as const) {
+    for (const [key, ids] of [
+      ['members', config.escalation.council.members],
+      ['judge', config.escalation.council.judge],
+    ] as const) {
       for (const id of ids) {
-        if (!config.models.registry[id]) ctx.addIssue({ code: 'custom', path: ['escalation', 'council', key], message: `${id} is not in the model registry (models.registry)` });
+        if (!config.models.registry[id])
+          ctx.addIssue({
+            code: 'custom',
+            path: ['escalation', 'council', key],
+            message: `${id} is not in the model registry (models.registry)`,
+          });
       }
     }
   });

@@ -42,7 +42,15 @@ export interface LadderSettings {
 export const LADDER_OF_EARLIER_SUBTASKS: LadderSettings = {
   strategicReview: false,
   reviewAttempts: 0,
-  council: { enabled: false, members: [], size: 0, strategy: 'test_winner', judge: [], memberTimeoutMs: 0, maxCostUsd: 0 },
+  council: {
+    enabled: false,
+    members: [],
+    size: 0,
+    strategy: 'test_winner',
+    judge: [],
+    memberTimeoutMs: 0,
+    maxCostUsd: 0,
+  },
   reminderMs: 0,
   phases: {},
 };
@@ -96,45 +104,96 @@ export interface CouncilDecision {
  * - weighted: each model's historical win rate for this problem type, then the test winner;
  * - best reasoning: the judge's rubric score (correctness 40%, reasoning 25%, tests 20%, confidence 15%).
  */
-export function pickWinner(strategy: CouncilStrategy, candidates: readonly Candidate[], winRates: Readonly<Record<string, number>> = {}): CouncilDecision {
+export function pickWinner(
+  strategy: CouncilStrategy,
+  candidates: readonly Candidate[],
+  winRates: Readonly<Record<string, number>> = {},
+): CouncilDecision {
   const eligible = candidates.filter((candidate) => candidate.status === 'proposed' && candidate.passedCheck);
   const byTests = [...eligible].sort(testOrder);
-  const ranking = [...byTests, ...candidates.filter((candidate) => !eligible.includes(candidate))].map((candidate) => candidate.model);
-  if (eligible.length === 0) return { reason: `no candidate passes: ${candidates.map(describeFailed).join('; ') || 'there were none'}`, ranking };
+  const ranking = [...byTests, ...candidates.filter((candidate) => !eligible.includes(candidate))].map(
+    (candidate) => candidate.model,
+  );
+  if (eligible.length === 0)
+    return {
+      reason: `no candidate passes: ${candidates.map(describeFailed).join('; ') || 'there were none'}`,
+      ranking,
+    };
 
-  const tests = (candidate: Candidate) => `passes ${candidate.testsPassed}/${candidate.testsPassed + candidate.testsFailed}`;
+  const tests = (candidate: Candidate) =>
+    `passes ${candidate.testsPassed}/${candidate.testsPassed + candidate.testsFailed}`;
   switch (strategy) {
     case 'majority': {
       const groups = new Map<string, Candidate[]>();
-      for (const candidate of byTests) groups.set(candidate.treeSha ?? candidate.model, [...(groups.get(candidate.treeSha ?? candidate.model) ?? []), candidate]);
+      for (const candidate of byTests)
+        groups.set(candidate.treeSha ?? candidate.model, [
+          ...(groups.get(candidate.treeSha ?? candidate.model) ?? []),
+          candidate,
+        ]);
       const largest = [...groups.values()].sort((a, b) => b.length - a.length || testOrder(a[0]!, b[0]!))[0]!;
-      if (largest.length < 2) return { winner: byTests[0]!.model, reason: `no two candidates agree; the test winner: ${tests(byTests[0]!)}`, ranking };
-      return { winner: largest[0]!.model, reason: `${largest.length} of ${eligible.length} passing candidates agree (${largest.map((candidate) => candidate.model).join(', ')}); ${tests(largest[0]!)}`, ranking };
+      if (largest.length < 2)
+        return {
+          winner: byTests[0]!.model,
+          reason: `no two candidates agree; the test winner: ${tests(byTests[0]!)}`,
+          ranking,
+        };
+      return {
+        winner: largest[0]!.model,
+        reason: `${largest.length} of ${eligible.length} passing candidates agree (${largest.map((candidate) => candidate.model).join(', ')}); ${tests(largest[0]!)}`,
+        ranking,
+      };
     }
     case 'weighted': {
       const rate = (candidate: Candidate) => winRates[candidate.model] ?? 0.5;
       const ordered = [...byTests].sort((a, b) => rate(b) - rate(a) || testOrder(a, b));
       const best = ordered[0]!;
-      return { winner: best.model, reason: `win rate ${Math.round(rate(best) * 100)}% for this kind of problem; ${tests(best)}`, ranking: ordered.map((candidate) => candidate.model) };
+      return {
+        winner: best.model,
+        reason: `win rate ${Math.round(rate(best) * 100)}% for this kind of problem; ${tests(best)}`,
+        ranking: ordered.map((candidate) => candidate.model),
+      };
     }
     case 'best_reasoning': {
-      if (eligible.some((candidate) => !candidate.scores)) return { winner: byTests[0]!.model, reason: `the judge gave no scores; the test winner: ${tests(byTests[0]!)}`, ranking };
+      if (eligible.some((candidate) => !candidate.scores))
+        return {
+          winner: byTests[0]!.model,
+          reason: `the judge gave no scores; the test winner: ${tests(byTests[0]!)}`,
+          ranking,
+        };
       const ordered = [...byTests].sort((a, b) => rubricScore(b) - rubricScore(a) || testOrder(a, b));
       const best = ordered[0]!;
-      return { winner: best.model, reason: `judge score ${rubricScore(best).toFixed(1)}/10; ${tests(best)}`, ranking: ordered.map((candidate) => candidate.model) };
+      return {
+        winner: best.model,
+        reason: `judge score ${rubricScore(best).toFixed(1)}/10; ${tests(best)}`,
+        ranking: ordered.map((candidate) => candidate.model),
+      };
     }
     case 'test_winner':
-      return { winner: byTests[0]!.model, reason: `${tests(byTests[0]!)}, ${byTests[0]!.diffLines} changed lines`, ranking };
+      return {
+        winner: byTests[0]!.model,
+        reason: `${tests(byTests[0]!)}, ${byTests[0]!.diffLines} changed lines`,
+        ranking,
+      };
   }
 }
 
 export function rubricScore(candidate: Candidate): number {
   const scores = candidate.scores!;
-  return scores.correctness * RUBRIC.correctness + scores.reasoning * RUBRIC.reasoning + scores.tests * RUBRIC.tests + scores.confidence * RUBRIC.confidence;
+  return (
+    scores.correctness * RUBRIC.correctness +
+    scores.reasoning * RUBRIC.reasoning +
+    scores.tests * RUBRIC.tests +
+    scores.confidence * RUBRIC.confidence
+  );
 }
 
 function testOrder(a: Candidate, b: Candidate): number {
-  return b.testsPassed - a.testsPassed || a.testsFailed - b.testsFailed || a.diffLines - b.diffLines || a.model.localeCompare(b.model);
+  return (
+    b.testsPassed - a.testsPassed ||
+    a.testsFailed - b.testsFailed ||
+    a.diffLines - b.diffLines ||
+    a.model.localeCompare(b.model)
+  );
 }
 
 function describeFailed(candidate: Candidate): string {
@@ -147,8 +206,16 @@ function describeFailed(candidate: Candidate): string {
  * The members: the configured ones, else from the routing lists — one per provider first, so the
  * council hears different models — as many as `size`, among those that can be called now.
  */
-export function councilMembers(configured: readonly string[], preferences: readonly string[], providerOf: (model: string) => string | undefined, callable: readonly string[], size: number): string[] {
-  const candidates = [...new Set(configured.length > 0 ? configured : preferences)].filter((model) => callable.includes(model));
+export function councilMembers(
+  configured: readonly string[],
+  preferences: readonly string[],
+  providerOf: (model: string) => string | undefined,
+  callable: readonly string[],
+  size: number,
+): string[] {
+  const candidates = [...new Set(configured.length > 0 ? configured : preferences)].filter((model) =>
+    callable.includes(model),
+  );
   if (configured.length > 0) return candidates.slice(0, Math.max(size, configured.length));
   const chosen: string[] = [];
   const providers = new Set<string>();
@@ -164,16 +231,21 @@ export function councilMembers(configured: readonly string[], preferences: reado
 }
 
 /** What a person is offered when the ladder reaches them: two to four options, the recommended one first. */
-export function humanOptions(context: { otherModel?: string; earlierPhase?: string }): { options: Array<'retry' | 'retry_with_model' | 'skip' | 'reset' | 'cancel'>; details: Record<string, string> } {
+export function humanOptions(context: { otherModel?: string; earlierPhase?: string }): {
+  options: Array<'retry' | 'retry_with_model' | 'skip' | 'reset' | 'cancel'>;
+  details: Record<string, string>;
+} {
   const details: Record<string, string> = {
     retry: 'Try the phase again, with a hint from you',
     skip: 'Skip this phase and go on',
     cancel: 'Abort the subtask (its branch stays for inspection)',
   };
-  if (context.otherModel) details.retry_with_model = `Try again with another model: ${context.otherModel} has not tried this phase`;
+  if (context.otherModel)
+    details.retry_with_model = `Try again with another model: ${context.otherModel} has not tried this phase`;
   if (context.earlierPhase) details.reset = `Go back to ${context.earlierPhase} and redo the work from there`;
   // At most four: with both another model and an earlier phase, skipping (an admin's override still can) gives way.
-  if (context.otherModel && context.earlierPhase) return { options: ['retry_with_model', 'retry', 'reset', 'cancel'], details };
+  if (context.otherModel && context.earlierPhase)
+    return { options: ['retry_with_model', 'retry', 'reset', 'cancel'], details };
   if (context.otherModel) return { options: ['retry_with_model', 'retry', 'skip', 'cancel'], details };
   if (context.earlierPhase) return { options: ['retry', 'reset', 'skip', 'cancel'], details };
   return { options: ['retry', 'skip', 'cancel'], details };
@@ -210,8 +282,15 @@ export function councilPreferences(routing: ModelsSnapshot['routing']): string[]
  * A model that can be called and has neither tried this phase nor sat on its council: what "retry
  * with another model" offers a person.
  */
-export function untriedModel(models: ModelsSnapshot, availability: ModelAvailability, tried: ReadonlySet<string>, councilMembers: readonly string[] = []): string | undefined {
+export function untriedModel(
+  models: ModelsSnapshot,
+  availability: ModelAvailability,
+  tried: ReadonlySet<string>,
+  councilMembers: readonly string[] = [],
+): string | undefined {
   const routing = models.routing;
   const callable = callableModels(models, availability);
-  return [...routing.tactical.strong, ...routing.strategic, ...routing.strongest, ...routing.tactical.cheap].find((model) => callable.includes(model) && !tried.has(model) && !councilMembers.includes(model));
+  return [...routing.tactical.strong, ...routing.strategic, ...routing.strongest, ...routing.tactical.cheap].find(
+    (model) => callable.includes(model) && !tried.has(model) && !councilMembers.includes(model),
+  );
 }

@@ -52,7 +52,8 @@ const pairs = SUBTASK_STATUSES.flatMap((from) => SUBTASK_STATUSES.map((to) => [f
 describe('the subtask lifecycle', () => {
   test('the list above names real statuses, each pair once', () => {
     expect(allowed.size).toBe(ALLOWED.length);
-    for (const [from, to] of ALLOWED) expect(SUBTASK_STATUSES, `${from} -> ${to}`).toEqual(expect.arrayContaining([from, to]));
+    for (const [from, to] of ALLOWED)
+      expect(SUBTASK_STATUSES, `${from} -> ${to}`).toEqual(expect.arrayContaining([from, to]));
     expect(pairs).toHaveLength(81);
   });
 
@@ -67,13 +68,18 @@ describe('the subtask lifecycle', () => {
   });
 
   test('the error says what is allowed instead', () => {
-    expect(() => assertTransition('pending', 'testing')).toThrow('Illegal subtask transition pending -> testing: from pending only in_progress, blocked, cancelled');
-    expect(() => assertTransition('completed', 'cancelled')).toThrow('Illegal subtask transition completed -> cancelled: completed is final');
+    expect(() => assertTransition('pending', 'testing')).toThrow(
+      'Illegal subtask transition pending -> testing: from pending only in_progress, blocked, cancelled',
+    );
+    expect(() => assertTransition('completed', 'cancelled')).toThrow(
+      'Illegal subtask transition completed -> cancelled: completed is final',
+    );
   });
 
   test('completed and cancelled are final, nothing else is', () => {
     expect(SUBTASK_STATUSES.filter((status) => isFinal(status))).toEqual(['completed', 'cancelled']);
-    for (const status of SUBTASK_STATUSES) expect(canTransition(status, 'cancelled'), `${status} -> cancelled`).toBe(!isFinal(status));
+    for (const status of SUBTASK_STATUSES)
+      expect(canTransition(status, 'cancelled'), `${status} -> cancelled`).toBe(!isFinal(status));
   });
 });
 
@@ -86,6 +92,10 @@ describe('the checklist', () => {
     checklist = markPhase(checklist, 'green', true);
     checklist = markCriterion(checklist, 2, true, 'rounding test');
     expect(checklistProgress(checklist)).toBe('3/9');
-    expect(checklist.find((item) => item.id === 'criterion:2')).toMatchObject({ done: true, note: 'rounding test', label: 'rounds' });
+    expect(checklist.find((item) => item.id === 'criterion:2')).toMatchObject({
+      done: true,
+      note: 'rounding test',
+      label: 'rounds',
+    });
   });
 });

@@ -100,7 +100,9 @@ export function canTransition(from: SubtaskStatus, to: SubtaskStatus): boolean {
 export function assertTransition(from: SubtaskStatus, to: SubtaskStatus): void {
   if (canTransition(from, to)) return;
   const allowed = TRANSITIONS[from];
-  throw new Error(`Illegal subtask transition ${from} -> ${to}: ${allowed.length > 0 ? `from ${from} only ${allowed.join(', ')}` : `${from} is final`}`);
+  throw new Error(
+    `Illegal subtask transition ${from} -> ${to}: ${allowed.length > 0 ? `from ${from} only ${allowed.join(', ')}` : `${from} is final`}`,
+  );
 }
 
 export function isFinal(status: SubtaskStatus): boolean {

@@ -83,7 +83,14 @@ export const DEFAULT_PROVIDERS: Record<string, ProviderSettings> = {
   deepseek: { kind: 'deepseek', apiKeyEnv: 'DEEPSEEK_API_KEY' },
 };
 
-const entry = (provider: string, contextWindow: number, input: number, output: number, cached: number, toolCalling = true): ModelEntry => ({
+const entry = (
+  provider: string,
+  contextWindow: number,
+  input: number,
+  output: number,
+  cached: number,
+  toolCalling = true,
+): ModelEntry => ({
   provider,
   contextWindow,
   inputPerMillion: input,
@@ -118,7 +125,19 @@ export const DEFAULT_ROUTING: RoutingSettings = {
   roles: {},
   phases: {},
   complexityThreshold: 0.3,
-  hardStopKeywords: ['security', 'auth', 'authentication', 'authorization', 'migration', 'schema', 'payment', 'infra', 'infrastructure', 'credential', 'encryption'],
+  hardStopKeywords: [
+    'security',
+    'auth',
+    'authentication',
+    'authorization',
+    'migration',
+    'schema',
+    'payment',
+    'infra',
+    'infrastructure',
+    'credential',
+    'encryption',
+  ],
 };
 
 /** The provider's name for a registry model. */

@@ -15,9 +15,13 @@ describe('money', () => {
   test('a call costs its fresh input, cached input and output tokens at their prices per million', () => {
     const prices = { inputPerMillion: 0.15, outputPerMillion: 0.6, cachedInputPerMillion: 0.075 };
     // 10,000 fresh × 0.15/M + 2,000 cached × 0.075/M + 500 × 0.60/M = 0.0015 + 0.00015 + 0.0003
-    expect(formatUsdExact(callCost({ inputTokens: 12_000, outputTokens: 500, cachedInputTokens: 2_000 }, prices))).toBe('0.001950000000');
+    expect(formatUsdExact(callCost({ inputTokens: 12_000, outputTokens: 500, cachedInputTokens: 2_000 }, prices))).toBe(
+      '0.001950000000',
+    );
     // One token of a model at $0.075 per million: an amount that eight decimals would round away.
-    expect(formatUsdExact(callCost({ inputTokens: 1, outputTokens: 0 }, { inputPerMillion: 0.075, outputPerMillion: 0 }))).toBe('0.000000075000');
+    expect(
+      formatUsdExact(callCost({ inputTokens: 1, outputTokens: 0 }, { inputPerMillion: 0.075, outputPerMillion: 0 })),
+    ).toBe('0.000000075000');
     expect(callCost({ inputTokens: 0, outputTokens: 0 }, prices)).toBe(0n);
   });
 

@@ -11,7 +11,8 @@ const SCALE = 12;
 export function parseUsd(value: string | number): bigint {
   const text = typeof value === 'number' ? numberToPlainString(value) : value.trim();
   const match = /^(-)?(\d*)(?:\.(\d*))?$/.exec(text);
-  if (!match || (match[2] === '' && (match[3] ?? '') === '')) throw new Error(`not an amount of dollars: ${JSON.stringify(value)}`);
+  if (!match || (match[2] === '' && (match[3] ?? '') === ''))
+    throw new Error(`not an amount of dollars: ${JSON.stringify(value)}`);
   const whole = BigInt(match[2] || '0');
   const fraction = BigInt(((match[3] ?? '') + '0'.repeat(SCALE)).slice(0, SCALE));
   const picos = whole * PICOS_PER_USD + fraction;
@@ -35,7 +36,10 @@ export function formatUsd(picos: bigint): string {
   const unit = 10n ** BigInt(SCALE - digits);
   const rounded = (absolute + unit / 2n) / unit;
   const whole = rounded / 10n ** BigInt(digits);
-  const fraction = (rounded % 10n ** BigInt(digits)).toString().padStart(digits, '0').replace(/0{1,2}$/, (zeros) => (digits === 4 ? '' : zeros));
+  const fraction = (rounded % 10n ** BigInt(digits))
+    .toString()
+    .padStart(digits, '0')
+    .replace(/0{1,2}$/, (zeros) => (digits === 4 ? '' : zeros));
   const shown = fraction.length < 2 ? fraction.padEnd(2, '0') : fraction;
   return `${negative ? '-' : ''}$${whole}.${shown}`;
 }

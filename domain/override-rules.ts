@@ -6,7 +6,16 @@
 import { isFinal, type SubtaskStatus } from './lifecycle.js';
 import type { PhaseDefinition, PhaseName } from './phases.js';
 
-export const OVERRIDE_ACTIONS = ['skip', 'force_complete', 'reset', 'reassign', 'pause', 'resume', 'cancel', 'retry'] as const;
+export const OVERRIDE_ACTIONS = [
+  'skip',
+  'force_complete',
+  'reset',
+  'reassign',
+  'pause',
+  'resume',
+  'cancel',
+  'retry',
+] as const;
 export type OverrideAction = (typeof OVERRIDE_ACTIONS)[number];
 
 /** The overrides that stop the running step (the others change settings and let it run). */
@@ -44,14 +53,21 @@ export function overrideProblem(
   return stateProblem(override, subtask, phases, pending) ?? modelProblem(override, models);
 }
 
-function stateProblem(override: OverrideRequest, subtask: OverrideContext, phases: readonly PhaseDefinition[], pending: OverrideAction | undefined): string | undefined {
+function stateProblem(
+  override: OverrideRequest,
+  subtask: OverrideContext,
+  phases: readonly PhaseDefinition[],
+  pending: OverrideAction | undefined,
+): string | undefined {
   const action = override.action;
   if (isFinal(subtask.status)) return `the subtask is ${subtask.status}; nothing can be changed any more`;
   if (INTERRUPTING.includes(action)) {
     if (pending === 'cancel') return 'the subtask is being cancelled';
-    if (pending && action !== 'cancel') return `an earlier ${pending.replace('_', ' ')} is still being applied: try again in a moment`;
+    if (pending && action !== 'cancel')
+      return `an earlier ${pending.replace('_', ' ')} is still being applied: try again in a moment`;
     const offered = subtask.blocked?.options ?? [];
-    const answers = action === 'retry' ? offered.includes('retry') || offered.includes('retry_with_model') : offered.includes(action);
+    const answers =
+      action === 'retry' ? offered.includes('retry') || offered.includes('retry_with_model') : offered.includes(action);
     if (subtask.blocked && action !== 'cancel' && action !== 'force_complete' && !answers) {
       return `the subtask is blocked (${subtask.blocked.reason}): answer with ${subtask.blocked.options.join(', ')}`;
     }
@@ -62,12 +78,18 @@ function stateProblem(override: OverrideRequest, subtask: OverrideContext, phase
     case 'resume':
       return subtask.paused ? undefined : 'the subtask is not paused';
     case 'retry':
-      return subtask.status === 'blocked' ? undefined : `retry answers a blocked subtask; this one is ${subtask.status}`;
+      return subtask.status === 'blocked'
+        ? undefined
+        : `retry answers a blocked subtask; this one is ${subtask.status}`;
     case 'force_complete':
-      return subtask.started ? undefined : 'the subtask is still preparing its workspace: cancel it, or force it once its phases run';
+      return subtask.started
+        ? undefined
+        : 'the subtask is still preparing its workspace: cancel it, or force it once its phases run';
     case 'skip':
       if (!subtask.phase) return 'no phase is running yet';
-      return subtask.phase === 'complete' ? 'the complete phase cannot be skipped: use force_complete or cancel' : undefined;
+      return subtask.phase === 'complete'
+        ? 'the complete phase cannot be skipped: use force_complete or cancel'
+        : undefined;
     case 'reset': {
       const target = override.phase;
       const targetIndex = phases.findIndex((phase) => phase.name === target);
@@ -104,11 +126,17 @@ export function nothingToDecide(subtask: GateContext): string | undefined {
 }
 
 /** Why a rejection cannot send the work back to `returnTo`: not a work phase, or a plan sent past its start. */
-export function returnToProblem(gate: 'plan' | 'merge', returnTo: PhaseName, phases: readonly PhaseDefinition[]): string | undefined {
+export function returnToProblem(
+  gate: 'plan' | 'merge',
+  returnTo: PhaseName,
+  phases: readonly PhaseDefinition[],
+): string | undefined {
   const target = phases.find((phase) => phase.name === returnTo);
   const work = workPhases(phases);
-  if (!target || target.check === 'merge') return `${returnTo} is not a phase to return to: name one of ${work.join(', ')}`;
-  if (gate === 'plan' && returnTo !== work[0]) return `nothing has been done yet: a rejected plan starts again at ${work[0]}, with your comment`;
+  if (!target || target.check === 'merge')
+    return `${returnTo} is not a phase to return to: name one of ${work.join(', ')}`;
+  if (gate === 'plan' && returnTo !== work[0])
+    return `nothing has been done yet: a rejected plan starts again at ${work[0]}, with your comment`;
   return undefined;
 }
 

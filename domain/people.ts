@@ -17,7 +17,10 @@ export const UserName = z
   .trim()
   .min(2, 'a name has at least 2 characters')
   .max(64, 'a name has at most 64 characters')
-  .regex(/^[a-z0-9._-]+$/, 'a name takes lower-case letters, digits, dot, underscore and dash only, like alice or ci-bot');
+  .regex(
+    /^[a-z0-9._-]+$/,
+    'a name takes lower-case letters, digits, dot, underscore and dash only, like alice or ci-bot',
+  );
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const Password = z

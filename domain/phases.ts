@@ -4,7 +4,15 @@
 export const ROLES = ['orchestrator', 'tester', 'developer'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PHASE_NAMES = ['red', 'green', 'refactor', 'integration_red', 'integration_green', 'verify', 'complete'] as const;
+export const PHASE_NAMES = [
+  'red',
+  'green',
+  'refactor',
+  'integration_red',
+  'integration_green',
+  'verify',
+  'complete',
+] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 
 /**
@@ -29,13 +37,55 @@ export interface PhaseDefinition {
 }
 
 export const DEFAULT_PHASES: readonly PhaseDefinition[] = [
-  { name: 'red', role: 'tester', check: 'new_tests_fail', suite: 'unit', goal: 'Write unit tests for the acceptance criteria; they must fail on the current code.' },
-  { name: 'green', role: 'developer', check: 'suite_passes', suite: 'unit', goal: 'Write the least code that makes every test pass.' },
-  { name: 'refactor', role: 'developer', check: 'suite_passes', suite: 'unit', goal: 'Improve the code without changing behaviour; every test keeps passing.' },
-  { name: 'integration_red', role: 'tester', check: 'new_tests_fail', suite: 'integration', goal: 'Write integration tests for the acceptance criteria; they must fail on the current code.' },
-  { name: 'integration_green', role: 'developer', check: 'suite_passes', suite: 'integration', goal: 'Make every test, unit and integration, pass.' },
-  { name: 'verify', role: 'tester', check: 'suite_passes', suite: 'unit', goal: 'Review the change against every acceptance criterion and say which are met.' },
-  { name: 'complete', role: 'orchestrator', check: 'merge', suite: 'unit', goal: 'Merge the branch into the base branch.' },
+  {
+    name: 'red',
+    role: 'tester',
+    check: 'new_tests_fail',
+    suite: 'unit',
+    goal: 'Write unit tests for the acceptance criteria; they must fail on the current code.',
+  },
+  {
+    name: 'green',
+    role: 'developer',
+    check: 'suite_passes',
+    suite: 'unit',
+    goal: 'Write the least code that makes every test pass.',
+  },
+  {
+    name: 'refactor',
+    role: 'developer',
+    check: 'suite_passes',
+    suite: 'unit',
+    goal: 'Improve the code without changing behaviour; every test keeps passing.',
+  },
+  {
+    name: 'integration_red',
+    role: 'tester',
+    check: 'new_tests_fail',
+    suite: 'integration',
+    goal: 'Write integration tests for the acceptance criteria; they must fail on the current code.',
+  },
+  {
+    name: 'integration_green',
+    role: 'developer',
+    check: 'suite_passes',
+    suite: 'integration',
+    goal: 'Make every test, unit and integration, pass.',
+  },
+  {
+    name: 'verify',
+    role: 'tester',
+    check: 'suite_passes',
+    suite: 'unit',
+    goal: 'Review the change against every acceptance criterion and say which are met.',
+  },
+  {
+    name: 'complete',
+    role: 'orchestrator',
+    check: 'merge',
+    suite: 'unit',
+    goal: 'Merge the branch into the base branch.',
+  },
 ];
 
 export function isPhaseName(value: unknown): value is PhaseName {

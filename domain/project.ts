@@ -9,7 +9,10 @@ export const ProjectName = z
 export const RepoRelativePath = z
   .string()
   .min(1)
-  .refine((value) => !value.startsWith('/') && !value.split(/[\\/]/).includes('..'), 'must be a path inside the repository, without ..');
+  .refine(
+    (value) => !value.startsWith('/') && !value.split(/[\\/]/).includes('..'),
+    'must be a path inside the repository, without ..',
+  );
 
 export const BranchName = z
   .string()
@@ -21,7 +24,10 @@ export const Command = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .refine((value) => !/(&&|\|\||[|;<>`]|\$\()/.test(value), 'runs without a shell: put pipes, && or redirections in a script (for example an npm script) and name that');
+  .refine(
+    (value) => !/(&&|\|\||[|;<>`]|\$\()/.test(value),
+    'runs without a shell: put pipes, && or redirections in a script (for example an npm script) and name that',
+  );
 
 export const TestReport = z.strictObject({
   /** JUnit XML (most runners), or the JSON of Jest and Vitest (`--reporter=json`). */
@@ -53,11 +59,17 @@ export const Territories = z
     developer: z.array(z.string().min(1)).min(1),
   })
   .partial()
-  .transform((given) => ({ tester: [...(given.tester ?? DEFAULT_TERRITORIES.tester)], developer: [...(given.developer ?? DEFAULT_TERRITORIES.developer)] }));
+  .transform((given) => ({
+    tester: [...(given.tester ?? DEFAULT_TERRITORIES.tester)],
+    developer: [...(given.developer ?? DEFAULT_TERRITORIES.developer)],
+  }));
 export type Territories = z.infer<typeof Territories>;
 
 /** A project's budget tiers in dollars; a tier left out keeps its configured default. */
-const Dollars = z.number('expected an amount in dollars').min(0, 'a budget cannot be negative').max(1_000_000, 'at most $1,000,000');
+const Dollars = z
+  .number('expected an amount in dollars')
+  .min(0, 'a budget cannot be negative')
+  .max(1_000_000, 'at most $1,000,000');
 export const BudgetInput = z.strictObject({
   softUsd: Dollars.optional(),
   hardUsd: Dollars.optional(),

@@ -11,20 +11,41 @@ export interface ProviderAvailability {
 }
 
 /** Which providers can be called with the keys in `env`: a provider without its key is left out, not an error. */
-export function providerAvailability(providers: Record<string, ProviderSettings>, env: Record<string, string | undefined>): ProviderAvailability[] {
+export function providerAvailability(
+  providers: Record<string, ProviderSettings>,
+  env: Record<string, string | undefined>,
+): ProviderAvailability[] {
   return Object.entries(providers).map(([provider, settings]) => {
     if (settings.apiKeyEnv) {
       const available = Boolean(env[settings.apiKeyEnv]?.trim());
-      return { provider, kind: settings.kind, available, keyEnv: settings.apiKeyEnv, missing: available ? undefined : `set ${settings.apiKeyEnv}` };
+      return {
+        provider,
+        kind: settings.kind,
+        available,
+        keyEnv: settings.apiKeyEnv,
+        missing: available ? undefined : `set ${settings.apiKeyEnv}`,
+      };
     }
     const available = settings.kind === 'openai-compatible' && Boolean(settings.baseUrl);
-    return { provider, kind: settings.kind, available, missing: available ? undefined : 'give it an apiKeyEnv (or a baseUrl for a keyless endpoint)' };
+    return {
+      provider,
+      kind: settings.kind,
+      available,
+      missing: available ? undefined : 'give it an apiKeyEnv (or a baseUrl for a keyless endpoint)',
+    };
   });
 }
 
 /** Registry models whose provider can be called. */
-export function availableModels(models: { providers: Record<string, ProviderSettings>; registry: Record<string, ModelEntry> }, env: Record<string, string | undefined>): string[] {
-  const usable = new Set(providerAvailability(models.providers, env).filter((provider) => provider.available).map((provider) => provider.provider));
+export function availableModels(
+  models: { providers: Record<string, ProviderSettings>; registry: Record<string, ModelEntry> },
+  env: Record<string, string | undefined>,
+): string[] {
+  const usable = new Set(
+    providerAvailability(models.providers, env)
+      .filter((provider) => provider.available)
+      .map((provider) => provider.provider),
+  );
   return Object.entries(models.registry)
     .filter(([, model]) => usable.has(model.provider))
     .map(([id]) => id);

@@ -25,6 +25,11 @@ export function taskKindOf(queue: QueueName): 'workflow' | 'activity' {
 export function parseQueueGroups(text: string): string[][] {
   return text
     .split(';')
-    .map((group) => group.split(',').map((name) => name.trim()).filter(Boolean))
+    .map((group) =>
+      group
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
     .filter((group) => group.length > 0);
 }

@@ -17,7 +17,9 @@ describe('SecretScrubber', () => {
 
   test('hides well-known key shapes even when nobody declared them', () => {
     const scrubber = new SecretScrubber();
-    expect(scrubber.scrub('key sk-proj-abcdefghijklmnopqrstuv and sk-ant-0123456789abcdefghij')).toBe('key [redacted] and [redacted]');
+    expect(scrubber.scrub('key sk-proj-abcdefghijklmnopqrstuv and sk-ant-0123456789abcdefghij')).toBe(
+      'key [redacted] and [redacted]',
+    );
     expect(scrubber.scrub('Authorization: Bearer abcdefghijklmnop')).toBe('Authorization: Bearer [redacted]');
   });
 
@@ -29,9 +31,13 @@ describe('SecretScrubber', () => {
 
 describe('redactUrl', () => {
   test('keeps everything but the password', () => {
-    expect(redactUrl('postgresql://maestro:hunter22@127.0.0.1:55432/maestro')).toBe('postgresql://maestro:[redacted]@127.0.0.1:55432/maestro');
+    expect(redactUrl('postgresql://maestro:hunter22@127.0.0.1:55432/maestro')).toBe(
+      'postgresql://maestro:[redacted]@127.0.0.1:55432/maestro',
+    );
     expect(redactUrl('http://127.0.0.1:4800/trpc')).toBe('http://127.0.0.1:4800/trpc');
-    expect(redactUrl('https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/o/r.git')).toBe('https://[redacted]@github.com/o/r.git');
+    expect(redactUrl('https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/o/r.git')).toBe(
+      'https://[redacted]@github.com/o/r.git',
+    );
     expect(redactUrl('ssh://git@github.com/o/r.git')).toBe('ssh://git@github.com/o/r.git');
   });
 });

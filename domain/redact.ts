@@ -14,7 +14,8 @@ const SECRET_PATTERNS: RegExp[] = [
 ];
 
 /** Names of environment variables whose values are (or may be) secrets. */
-export const SECRET_ENV_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|DATABASE_URL|_DSN)/i;
+export const SECRET_ENV_NAME =
+  /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|DATABASE_URL|_DSN)/i;
 
 export class SecretScrubber {
   private readonly literals: string[];

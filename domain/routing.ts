@@ -26,7 +26,10 @@ const RISK_SCORE = { low: 0.2, medium: 0.5, high: 0.8 } as const;
  * Complexity = 0.4 × files (10 or more in scope count as 1) + 0.3 × risk (low 0.2, medium 0.5,
  * high 0.8) + 0.3 × acceptance criteria (8 or more count as 1).
  */
-export function assessComplexity(spec: RoutedSpec, routing: Pick<RoutingSettings, 'complexityThreshold' | 'hardStopKeywords'>): ComplexityAssessment {
+export function assessComplexity(
+  spec: RoutedSpec,
+  routing: Pick<RoutingSettings, 'complexityThreshold' | 'hardStopKeywords'>,
+): ComplexityAssessment {
   const factors = {
     files: Math.min(spec.filesInScope.length / 10, 1),
     risk: RISK_SCORE[spec.risk],
@@ -36,10 +39,29 @@ export function assessComplexity(spec: RoutedSpec, routing: Pick<RoutingSettings
   const hardStop = hardStopKeywordsIn(spec, routing.hardStopKeywords);
   const threshold = routing.complexityThreshold;
   if (hardStop.length > 0) {
-    return { score, level: 'strongest', hardStop, factors, reason: `hard-stop keyword${hardStop.length > 1 ? 's' : ''} ${hardStop.join(', ')}: the strongest model, whatever the budget` };
+    return {
+      score,
+      level: 'strongest',
+      hardStop,
+      factors,
+      reason: `hard-stop keyword${hardStop.length > 1 ? 's' : ''} ${hardStop.join(', ')}: the strongest model, whatever the budget`,
+    };
   }
-  if (score >= threshold) return { score, level: 'strong', hardStop, factors, reason: `complexity ${score.toFixed(2)} ≥ ${threshold.toFixed(2)}: the strong models` };
-  return { score, level: 'cheap', hardStop, factors, reason: `complexity ${score.toFixed(2)} < ${threshold.toFixed(2)}: the cheap models` };
+  if (score >= threshold)
+    return {
+      score,
+      level: 'strong',
+      hardStop,
+      factors,
+      reason: `complexity ${score.toFixed(2)} ≥ ${threshold.toFixed(2)}: the strong models`,
+    };
+  return {
+    score,
+    level: 'cheap',
+    hardStop,
+    factors,
+    reason: `complexity ${score.toFixed(2)} < ${threshold.toFixed(2)}: the cheap models`,
+  };
 }
 
 /**
@@ -101,14 +123,27 @@ export type RouteDecision =
       passedOver: Array<{ model: string; provider: string; until: string }>;
       downgraded: boolean;
     }
-  | { model: undefined; reason: string; /** When the earliest open circuit closes, if waiting would help. */ retryAt?: string };
+  | {
+      model: undefined;
+      reason: string;
+      /** When the earliest open circuit closes, if waiting would help. */ retryAt?: string;
+    };
 
 /** The model for a piece of work: the first of its preference list that can be called now. */
-export function chooseModel(models: ModelsSnapshot, request: RouteRequest, availability: ModelAvailability): RouteDecision {
+export function chooseModel(
+  models: ModelsSnapshot,
+  request: RouteRequest,
+  availability: ModelAvailability,
+): RouteDecision {
   const listed = preferenceList(models.routing, request);
   const { downgraded } = listed;
   let { preferences, reason } = listed;
-  if (request.purpose === 'agent' && request.prefer && preferences.includes(request.prefer.model) && preferences[0] !== request.prefer.model) {
+  if (
+    request.purpose === 'agent' &&
+    request.prefer &&
+    preferences.includes(request.prefer.model) &&
+    preferences[0] !== request.prefer.model
+  ) {
     preferences = [request.prefer.model, ...preferences.filter((model) => model !== request.prefer!.model)];
     reason = `${reason}; ${request.prefer.model} first: ${request.prefer.why}`;
   }
@@ -132,16 +167,27 @@ export function chooseModel(models: ModelsSnapshot, request: RouteRequest, avail
     ...passedOver.map((skip) => `${skip.model} (${skip.provider} failing; retried after ${skip.until})`),
     ...(missing.length > 0 ? [`${missing.join(', ')} (no key for their provider)`] : []),
   ].join('; ');
-  return { model: undefined, reason: `no model of [${preferences.join(', ')}] can be called: ${why}`, retryAt: waits[0] };
+  return {
+    model: undefined,
+    reason: `no model of [${preferences.join(', ')}] can be called: ${why}`,
+    retryAt: waits[0],
+  };
 }
 
-function preferenceList(routing: RoutingSettings, request: RouteRequest): { preferences: string[]; reason: string; downgraded: boolean } {
-  if (request.purpose === 'strategic') return { preferences: routing.strategic, reason: 'strategic work: the strategic model', downgraded: false };
-  if (request.level === 'strongest') return { preferences: routing.strongest, reason: 'a hard-stop subtask: the strongest model', downgraded: false };
+function preferenceList(
+  routing: RoutingSettings,
+  request: RouteRequest,
+): { preferences: string[]; reason: string; downgraded: boolean } {
+  if (request.purpose === 'strategic')
+    return { preferences: routing.strategic, reason: 'strategic work: the strategic model', downgraded: false };
+  if (request.level === 'strongest')
+    return { preferences: routing.strongest, reason: 'a hard-stop subtask: the strongest model', downgraded: false };
   const downgraded = request.level === 'strong' && request.tier !== 'ok';
   const level = downgraded ? 'cheap' : request.level;
-  const preferences = routing.phases[request.phase]?.[level] ?? routing.roles[request.role]?.[level] ?? routing.tactical[level];
-  const reason = downgraded ? `the soft budget limit is reached: the cheap models instead of the strong ones` : `the ${level} models of the ${request.role} in ${request.phase}`;
+  const preferences =
+    routing.phases[request.phase]?.[level] ?? routing.roles[request.role]?.[level] ?? routing.tactical[level];
+  const reason = downgraded
+    ? `the soft budget limit is reached: the cheap models instead of the strong ones`
+    : `the ${level} models of the ${request.role} in ${request.phase}`;
   return { preferences, reason, downgraded };
 }
-

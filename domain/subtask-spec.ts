@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ProjectName, RepoRelativePath } from './project.js';
 
-export const SubtaskKey = z.string().regex(/^[0-9A-Za-z]+(-[0-9A-Za-z]+)*$/, 'use a key like 3-1: letters and digits joined by dashes');
+export const SubtaskKey = z
+  .string()
+  .regex(/^[0-9A-Za-z]+(-[0-9A-Za-z]+)*$/, 'use a key like 3-1: letters and digits joined by dashes');
 export const Risk = z.enum(['low', 'medium', 'high']);
 export type Risk = z.infer<typeof Risk>;
 

@@ -9,7 +9,9 @@ export class GitError extends Error {
     readonly exitCode: number | undefined,
     readonly stderr: string,
   ) {
-    super(`git ${args.join(' ')} failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    super(
+      `git ${args.join(' ')} failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
     this.name = 'GitError';
   }
 }
@@ -77,10 +79,16 @@ export async function cloneRepository(url: string, destination: string): Promise
  * The subtask's worktree on its branch: created from `startPoint` the first time, found again on a
  * retry (an activity may run twice).
  */
-export async function ensureWorktree(repo: string, worktree: string, branch: string, startPoint: string): Promise<void> {
+export async function ensureWorktree(
+  repo: string,
+  worktree: string,
+  branch: string,
+  startPoint: string,
+): Promise<void> {
   if (await isWorkTree(worktree)) {
     const current = await git(worktree, ['rev-parse', '--abbrev-ref', 'HEAD']);
-    if (current !== branch) throw new GitError(['worktree', worktree], 1, `${worktree} is on ${current}, expected ${branch}`);
+    if (current !== branch)
+      throw new GitError(['worktree', worktree], 1, `${worktree} is on ${current}, expected ${branch}`);
     return;
   }
   await git(repo, ['worktree', 'prune']);
@@ -108,7 +116,12 @@ export async function headCommit(worktree: string): Promise<CommitInfo> {
 }
 
 /** Commits everything in the worktree (an empty commit when nothing changed) and returns its SHA. */
-export async function commitAll(worktree: string, message: string, trailers: Record<string, string>, identity: GitIdentity): Promise<string> {
+export async function commitAll(
+  worktree: string,
+  message: string,
+  trailers: Record<string, string>,
+  identity: GitIdentity,
+): Promise<string> {
   await git(worktree, ['add', '--all']);
   const trailerArgs = Object.entries(trailers).flatMap(([key, value]) => ['--trailer', `${key}: ${value}`]);
   await git(worktree, ['commit', '--quiet', '--allow-empty', '--no-verify', '-m', message, ...trailerArgs], identity);

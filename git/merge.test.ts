@@ -2,7 +2,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { commitAll, ensureWorktree, git, headCommit, resetWorktree, revParse, revertPaths, worktreeChanges } from './git.js';
+import {
+  commitAll,
+  ensureWorktree,
+  git,
+  headCommit,
+  resetWorktree,
+  revParse,
+  revertPaths,
+  worktreeChanges,
+} from './git.js';
 import { mergeIntoBase, rebaseOntoBase } from './merge.js';
 
 const me = { name: 'Test', email: 'test@maestro.local' };
@@ -23,7 +32,12 @@ describe('git for subtasks', () => {
     const { repo, worktree, base } = await repository();
     await ensureWorktree(repo, worktree, 'maestro/1-1-thing', 'main');
     writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
-    const sha = await commitAll(worktree, '[green] 1-1 Thing (developer)\n\nadded b', { 'Maestro-Attempt': 'wf/green/1' }, me);
+    const sha = await commitAll(
+      worktree,
+      '[green] 1-1 Thing (developer)\n\nadded b',
+      { 'Maestro-Attempt': 'wf/green/1' },
+      me,
+    );
     expect((await headCommit(worktree)).message).toMatch(/Maestro-Attempt: wf\/green\/1/);
     writeFileSync(path.join(worktree, 'stray.txt'), 'left by a crashed attempt');
     await resetWorktree(worktree, base);

@@ -11,7 +11,14 @@ export type MergeResult =
  * built by `git merge-tree` and the base branch moves only if it is still at `expectedBaseSha`. When
  * the base branch is checked out in a worktree, that worktree is fast-forwarded, so its files follow.
  */
-export async function mergeIntoBase(repo: string, baseBranch: string, branch: string, expectedBaseSha: string, message: string, identity: GitIdentity): Promise<MergeResult> {
+export async function mergeIntoBase(
+  repo: string,
+  baseBranch: string,
+  branch: string,
+  expectedBaseSha: string,
+  message: string,
+  identity: GitIdentity,
+): Promise<MergeResult> {
   const baseSha = await revParse(repo, `refs/heads/${baseBranch}`);
   const branchSha = await revParse(repo, `refs/heads/${branch}`);
   // A retry after the merge went through (the worker died before reporting it) finds it done.
@@ -20,7 +27,12 @@ export async function mergeIntoBase(repo: string, baseBranch: string, branch: st
   }
   if (baseSha !== expectedBaseSha) return { status: 'base_moved', baseSha };
   const tree = await gitRaw(repo, ['merge-tree', '--write-tree', baseSha, branchSha]);
-  if (tree.exitCode !== 0) throw new GitError(['merge-tree', baseSha, branchSha], tree.exitCode, 'the branch does not merge cleanly onto an unchanged base');
+  if (tree.exitCode !== 0)
+    throw new GitError(
+      ['merge-tree', baseSha, branchSha],
+      tree.exitCode,
+      'the branch does not merge cleanly onto an unchanged base',
+    );
   const treeSha = tree.stdout.split('\n')[0]!.trim();
   const mergeSha = await git(repo, ['commit-tree', treeSha, '-p', baseSha, '-p', branchSha, '-m', message], identity);
 
@@ -33,10 +45,15 @@ export async function mergeIntoBase(repo: string, baseBranch: string, branch: st
   return { status: 'merged', mergeSha, baseSha };
 }
 
-export type RebaseResult = { status: 'rebased'; headSha: string; baseSha: string } | { status: 'conflicts'; files: string[]; baseSha: string };
+export type RebaseResult =
+  { status: 'rebased'; headSha: string; baseSha: string } | { status: 'conflicts'; files: string[]; baseSha: string };
 
 /** Replays the subtask's commits onto the base branch's tip; on conflicts, lists them and undoes the attempt. */
-export async function rebaseOntoBase(worktree: string, baseBranch: string, identity: GitIdentity): Promise<RebaseResult> {
+export async function rebaseOntoBase(
+  worktree: string,
+  baseBranch: string,
+  identity: GitIdentity,
+): Promise<RebaseResult> {
   // Whatever an interrupted agent left uncommitted is not part of the branch.
   await resetWorktree(worktree, 'HEAD');
   const baseSha = await revParse(worktree, `refs/heads/${baseBranch}`);
@@ -51,7 +68,8 @@ async function worktreeOfBranch(repo: string, branch: string): Promise<string | 
   const listing = await git(repo, ['worktree', 'list', '--porcelain']);
   for (const block of listing.split('\n\n')) {
     const lines = block.split('\n');
-    if (lines.includes(`branch refs/heads/${branch}`)) return lines.find((line) => line.startsWith('worktree '))?.slice('worktree '.length);
+    if (lines.includes(`branch refs/heads/${branch}`))
+      return lines.find((line) => line.startsWith('worktree '))?.slice('worktree '.length);
   }
   return undefined;
 }

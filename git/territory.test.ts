@@ -29,14 +29,22 @@ describe('territories', () => {
 
   test('a write inside the worktree and the territory resolves to its absolute path', () => {
     const root = worktree();
-    expect(resolveForWrite(root, 'src/new.js', 'developer', DEFAULT_TERRITORIES.developer)).toBe(path.join(root, 'src', 'new.js'));
-    expect(resolveForWrite(root, './test/deep/new.test.js', 'tester', DEFAULT_TERRITORIES.tester)).toBe(path.join(root, 'test', 'deep', 'new.test.js'));
+    expect(resolveForWrite(root, 'src/new.js', 'developer', DEFAULT_TERRITORIES.developer)).toBe(
+      path.join(root, 'src', 'new.js'),
+    );
+    expect(resolveForWrite(root, './test/deep/new.test.js', 'tester', DEFAULT_TERRITORIES.tester)).toBe(
+      path.join(root, 'test', 'deep', 'new.test.js'),
+    );
   });
 
   test('outside the territory is refused with the reason', () => {
     const root = worktree();
-    expect(() => resolveForWrite(root, 'src/cart.js', 'tester', DEFAULT_TERRITORIES.tester)).toThrow(/src\/cart.js is outside the tester's territory/);
-    expect(() => resolveForWrite(root, 'test/cart.test.js', 'developer', DEFAULT_TERRITORIES.developer)).toThrow(TerritoryError);
+    expect(() => resolveForWrite(root, 'src/cart.js', 'tester', DEFAULT_TERRITORIES.tester)).toThrow(
+      /src\/cart.js is outside the tester's territory/,
+    );
+    expect(() => resolveForWrite(root, 'test/cart.test.js', 'developer', DEFAULT_TERRITORIES.developer)).toThrow(
+      TerritoryError,
+    );
   });
 
   test('.. never escapes, absolute paths are refused, .git is off limits', () => {
@@ -57,6 +65,8 @@ describe('territories', () => {
     expect(() => resolveForWrite(root, 'src/link.js', 'developer', ['**'])).toThrow(/symbolic link/);
     // A link that stays inside is fine, and the territory is checked on where it really leads.
     symlinkSync(path.join(root, 'test'), path.join(root, 'src', 'tests-link'));
-    expect(() => resolveForWrite(root, 'src/tests-link/x.test.js', 'developer', DEFAULT_TERRITORIES.developer)).toThrow(/territory/);
+    expect(() => resolveForWrite(root, 'src/tests-link/x.test.js', 'developer', DEFAULT_TERRITORIES.developer)).toThrow(
+      /territory/,
+    );
   });
 });

@@ -28,23 +28,33 @@ export function resolveInWorktree(worktree: string, requested: string): { absolu
     throw new TerritoryError('give a path relative to the repository root, like src/cart.js');
   }
   const cleaned = requested.replaceAll('\\', '/').replace(/^\.\//, '');
-  if (path.posix.isAbsolute(cleaned)) throw new TerritoryError(`${requested} is absolute: give a path relative to the repository root`);
+  if (path.posix.isAbsolute(cleaned))
+    throw new TerritoryError(`${requested} is absolute: give a path relative to the repository root`);
   const root = realpathSync(worktree);
   const target = path.resolve(root, cleaned);
   if (!isInside(root, target)) throw new TerritoryError(`${requested} is outside the repository`);
   const resolved = whereItLeads(target);
-  if (!isInside(root, resolved)) throw new TerritoryError(`${requested} leads outside the repository through a symbolic link`);
+  if (!isInside(root, resolved))
+    throw new TerritoryError(`${requested} leads outside the repository through a symbolic link`);
   const relative = path.relative(root, resolved).split(path.sep).join('/');
-  if (relative === '' ) throw new TerritoryError(`${requested} is the repository itself, not a file`);
-  if (relative.split('/').includes('.git')) throw new TerritoryError(`${requested} is inside .git, which agents do not touch`);
+  if (relative === '') throw new TerritoryError(`${requested} is the repository itself, not a file`);
+  if (relative.split('/').includes('.git'))
+    throw new TerritoryError(`${requested} is inside .git, which agents do not touch`);
   return { absolute: resolved, relative };
 }
 
 /** Where an agent may write: inside the worktree and inside its role's territory. */
-export function resolveForWrite(worktree: string, requested: string, role: string, territory: readonly string[]): string {
+export function resolveForWrite(
+  worktree: string,
+  requested: string,
+  role: string,
+  territory: readonly string[],
+): string {
   const { absolute, relative } = resolveInWorktree(worktree, requested);
   if (!territoryMatcher(territory)(relative)) {
-    throw new TerritoryError(`${relative} is outside the ${role}'s territory (${territory.join(', ')}): ${role === 'tester' ? 'testers write tests only' : 'leave this file to its owner'}`);
+    throw new TerritoryError(
+      `${relative} is outside the ${role}'s territory (${territory.join(', ')}): ${role === 'tester' ? 'testers write tests only' : 'leave this file to its owner'}`,
+    );
   }
   return absolute;
 }

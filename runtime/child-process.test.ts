@@ -6,7 +6,11 @@ import { ManagedProcess, processAlive, processGroupAlive } from './child-process
 
 describe('ManagedProcess', () => {
   test('runs in its own process group and stopping it ends every process it started', async () => {
-    const managed = await ManagedProcess.start({ name: 'tree', command: 'sh', args: ['-c', 'sleep 300 & sleep 300 & wait'] });
+    const managed = await ManagedProcess.start({
+      name: 'tree',
+      command: 'sh',
+      args: ['-c', 'sleep 300 & sleep 300 & wait'],
+    });
     expect(processGroupAlive(managed.pid)).toBe(true);
     expect(managed.pid).not.toBe(process.pid);
     const exit = await managed.stop('SIGTERM', 5_000);
@@ -45,13 +49,20 @@ describe('ManagedProcess', () => {
   test('writes to a log file when asked and reads its tail back', async () => {
     const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'maestro-log-')), 'out.log');
     writeFileSync(logFile, 'earlier run\n');
-    const managed = await ManagedProcess.start({ name: 'logger', command: 'sh', args: ['-c', 'echo one; echo two'], logFile });
+    const managed = await ManagedProcess.start({
+      name: 'logger',
+      command: 'sh',
+      args: ['-c', 'echo one; echo two'],
+      logFile,
+    });
     await managed.exited;
     expect(managed.recentOutput()).toBe('earlier run\none\ntwo');
   });
 
   test('a command that does not exist fails to start', async () => {
-    await expect(ManagedProcess.start({ name: 'ghost', command: '/nonexistent/binary', args: [] })).rejects.toThrow(/ENOENT/);
+    await expect(ManagedProcess.start({ name: 'ghost', command: '/nonexistent/binary', args: [] })).rejects.toThrow(
+      /ENOENT/,
+    );
   });
 
   test('processAlive tells a running pid from a finished one', async () => {

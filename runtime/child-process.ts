@@ -124,7 +124,13 @@ export class ManagedProcess {
 export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   const timer = new AbortController();
   const timedOut = sleep(ms, false, { signal: timer.signal }).catch(() => false);
-  const settled = await Promise.race([promise.then(() => true, () => true), timedOut]);
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    timedOut,
+  ]);
   timer.abort();
   return settled;
 }
@@ -180,7 +186,12 @@ export function tailOfFile(file: string, lines: number): string {
     const length = Math.min(size, 64 * 1024);
     const buffer = Buffer.alloc(length);
     readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString('utf8').split('\n').slice(-lines - 1).join('\n').trim();
+    return buffer
+      .toString('utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')
+      .trim();
   } catch {
     return '';
   } finally {

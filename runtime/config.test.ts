@@ -12,7 +12,10 @@ function tempDir(): string {
 describe('loadConfig', () => {
   test('reads maestro.config.json from the working folder and resolves its paths against the file', () => {
     const cwd = tempDir();
-    writeFileSync(path.join(cwd, 'maestro.config.json'), JSON.stringify({ dataDir: 'state', temporal: { cliPath: 'tools/temporal' } }));
+    writeFileSync(
+      path.join(cwd, 'maestro.config.json'),
+      JSON.stringify({ dataDir: 'state', temporal: { cliPath: 'tools/temporal' } }),
+    );
     const config = loadConfig({ env: {}, cwd });
     expect(config.configFile).toBe(path.join(cwd, 'maestro.config.json'));
     expect(config.dataDir).toBe(path.join(cwd, 'state'));
@@ -32,7 +35,9 @@ describe('loadConfig', () => {
 
   test('a missing MAESTRO_CONFIG file is an error, a missing default file is not', () => {
     const cwd = tempDir();
-    expect(() => loadConfig({ env: { MAESTRO_CONFIG: 'nope.json' }, cwd })).toThrow(/MAESTRO_CONFIG: .*nope\.json does not exist/);
+    expect(() => loadConfig({ env: { MAESTRO_CONFIG: 'nope.json' }, cwd })).toThrow(
+      /MAESTRO_CONFIG: .*nope\.json does not exist/,
+    );
     expect(loadConfig({ env: {}, cwd }).configFile).toBeUndefined();
   });
 
@@ -44,7 +49,10 @@ describe('loadConfig', () => {
   });
 
   test('derives the Temporal address and UI of the embedded dev server', () => {
-    const config = loadConfig({ env: { MAESTRO_TEMPORAL_PORT: '7300', MAESTRO_TEMPORAL_UI_PORT: '8300' }, cwd: tempDir() });
+    const config = loadConfig({
+      env: { MAESTRO_TEMPORAL_PORT: '7300', MAESTRO_TEMPORAL_UI_PORT: '8300' },
+      cwd: tempDir(),
+    });
     expect(temporalAddressOf(config)).toBe('127.0.0.1:7300');
     expect(temporalUiUrlOf(config)).toBe('http://127.0.0.1:8300');
     const external = loadConfig({ env: { TEMPORAL_ADDRESS: 'temporal:7233' }, cwd: tempDir() });

@@ -26,7 +26,9 @@ describe('claimDataDir', () => {
     const root = tempDir();
     writeFileSync(path.join(root, 'thesis.tex'), 'precious');
     expect(() => claimDataDir(root)).toThrow(StackError);
-    expect(() => claimDataDir(root)).toThrow(/is not a Maestro data folder .* set MAESTRO_DATA_DIR to a new or empty folder/);
+    expect(() => claimDataDir(root)).toThrow(
+      /is not a Maestro data folder .* set MAESTRO_DATA_DIR to a new or empty folder/,
+    );
     expect(existsSync(path.join(root, 'maestro-data.json'))).toBe(false);
   });
 

@@ -35,7 +35,9 @@ export function claimDataDir(root: string): DataLayout {
       const content = JSON.parse(readFileSync(marker, 'utf8')) as { maestro?: unknown };
       if (content.maestro !== 1) throw new Error('unknown layout');
     } catch {
-      throw new StackError(`${marker} is damaged or from another version: move the folder aside or set MAESTRO_DATA_DIR to another folder.`);
+      throw new StackError(
+        `${marker} is damaged or from another version: move the folder aside or set MAESTRO_DATA_DIR to another folder.`,
+      );
     }
   } else {
     if (existsSync(root) && readdirSync(root).length > 0) {

@@ -11,13 +11,17 @@ export type Credentials = z.infer<typeof Credentials>;
 
 /** The database to use: DATABASE_URL, else the embedded database of the data folder. */
 export function databaseUrlOf(config: MaestroConfig): string {
-  return config.database.url ?? embeddedDatabaseUrl(dataLayout(config.dataDir).postgresCredentials, config.database.port);
+  return (
+    config.database.url ?? embeddedDatabaseUrl(dataLayout(config.dataDir).postgresCredentials, config.database.port)
+  );
 }
 
 /** The URL of the embedded database of a data folder, for processes started beside the stack. */
 export function embeddedDatabaseUrl(credentialsFile: string, port: number): string {
   if (!existsSync(credentialsFile)) {
-    throw new StackError(`No embedded database in this data folder yet (${credentialsFile} is missing): run \`npm start\` once, or set DATABASE_URL.`);
+    throw new StackError(
+      `No embedded database in this data folder yet (${credentialsFile} is missing): run \`npm start\` once, or set DATABASE_URL.`,
+    );
   }
   return databaseUrl(readCredentials(credentialsFile), port);
 }
@@ -31,6 +35,8 @@ export function readCredentials(file: string): Credentials {
   try {
     return Credentials.parse(JSON.parse(readFileSync(file, 'utf8')));
   } catch {
-    throw new StackError(`${file} is missing or damaged: restore it, or move the data folder aside to start with a new database.`);
+    throw new StackError(
+      `${file} is missing or damaged: restore it, or move the data folder aside to start with a new database.`,
+    );
   }
 }

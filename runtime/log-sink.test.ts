@@ -13,7 +13,10 @@ describe('LogSink', () => {
     sink.writeChildLine('api', 'connection refused for embedded-password-42', 'stderr');
     sink.logger('stack', 'info').info({ password: 'hunter22', url: 'postgresql://a:b-secret@db/x' }, 'connecting');
 
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const text = JSON.stringify(lines);
     expect(text).not.toContain('sk-ant-test-key');
     expect(text).not.toContain('embedded-password-42');

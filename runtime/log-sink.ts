@@ -24,7 +24,11 @@ export class LogSink {
     process.stdout.on('error', () => undefined);
     if (!terminalIsTty) return new LogSink(file, env, undefined);
     const { prettyFactory } = await import('pino-pretty');
-    return new LogSink(file, env, prettyFactory({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', messageKey: 'msg' }));
+    return new LogSink(
+      file,
+      env,
+      prettyFactory({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', messageKey: 'msg' }),
+    );
   }
 
   /** A secret learnt at run time (the embedded database URL) is scrubbed from then on. */
@@ -34,7 +38,9 @@ export class LogSink {
 
   /** One line a child printed: JSON from Maestro processes, anything else is wrapped. */
   writeChildLine(component: string, line: string, stream: 'stdout' | 'stderr'): void {
-    const json = line.startsWith('{') ? line : JSON.stringify({ level: stream === 'stderr' ? 40 : 30, time: new Date().toISOString(), component, msg: line });
+    const json = line.startsWith('{')
+      ? line
+      : JSON.stringify({ level: stream === 'stderr' ? 40 : 30, time: new Date().toISOString(), component, msg: line });
     this.write(json);
   }
 

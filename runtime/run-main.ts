@@ -27,5 +27,7 @@ export function runMain(main: () => Promise<void>): void {
 }
 
 function formatZodError(error: ZodError): string {
-  return error.issues.map((issue) => `maestro: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('\n');
+  return error.issues
+    .map((issue) => `maestro: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+    .join('\n');
 }

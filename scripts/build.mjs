@@ -28,7 +28,8 @@ function newestMtime(dirs) {
     if (!existsSync(entry)) return;
     const stat = statSync(entry);
     if (stat.isDirectory()) {
-      for (const child of readdirSync(entry)) if (child !== 'node_modules' && child !== 'dist') visit(path.join(entry, child));
+      for (const child of readdirSync(entry))
+        if (child !== 'node_modules' && child !== 'dist') visit(path.join(entry, child));
     } else newest = Math.max(newest, stat.mtimeMs);
   };
   dirs.forEach((dir) => visit(path.join(root, dir)));

@@ -115,7 +115,10 @@ export class LocalStack {
   private async startInOrder(): Promise<ReadyInfo> {
     await this.checkPorts();
     const temporalCli = await this.findTemporalCli();
-    const [temporal, databaseUrl] = await allOrFirstError([this.startTemporal(temporalCli), this.startDatabase()] as const);
+    const [temporal, databaseUrl] = await allOrFirstError([
+      this.startTemporal(temporalCli),
+      this.startDatabase(),
+    ] as const);
     this.assertStillStarting();
     const childEnv = { ...this.childEnv(temporal, databaseUrl), ...(await this.modelEnv()) };
     const root = projectRoot();
@@ -182,7 +185,12 @@ export class LocalStack {
     this.lock.release();
   }
 
-  private async stopInfrastructure(child: ManagedProcess | undefined, signal: NodeJS.Signals, timeoutMs: number, message: string) {
+  private async stopInfrastructure(
+    child: ManagedProcess | undefined,
+    signal: NodeJS.Signals,
+    timeoutMs: number,
+    message: string,
+  ) {
     if (!child?.running) return;
     this.log.info(await child.stop(signal, timeoutMs), message);
   }
@@ -198,7 +206,8 @@ export class LocalStack {
     if (!temporal.address) {
       checks.push(assertPortFree(temporal.host, temporal.port, 'Temporal', 'MAESTRO_TEMPORAL_PORT'));
       checks.push(assertPortFree(temporal.host, temporal.httpPort, 'Temporal HTTP API', 'MAESTRO_TEMPORAL_HTTP_PORT'));
-      if (temporal.ui) checks.push(assertPortFree(temporal.host, temporal.uiPort, 'Temporal UI', 'MAESTRO_TEMPORAL_UI_PORT'));
+      if (temporal.ui)
+        checks.push(assertPortFree(temporal.host, temporal.uiPort, 'Temporal UI', 'MAESTRO_TEMPORAL_UI_PORT'));
     }
     if (!database.url) checks.push(assertPortFree('127.0.0.1', database.port, 'PostgreSQL', 'MAESTRO_POSTGRES_PORT'));
     await Promise.all(checks);
@@ -208,7 +217,12 @@ export class LocalStack {
   private async findTemporalCli(): Promise<string | undefined> {
     if (this.config.temporal.address) return undefined;
     return resolveTemporalCli(
-      { cliPath: this.config.temporal.cliPath, binDir: this.config.binDir, env: process.env, signal: this.startAbort.signal },
+      {
+        cliPath: this.config.temporal.cliPath,
+        binDir: this.config.binDir,
+        env: process.env,
+        signal: this.startAbort.signal,
+      },
       this.log.child({ component: 'temporal-cli' }),
     );
   }
@@ -222,12 +236,22 @@ export class LocalStack {
     }
     const launch = () =>
       startTemporalDevServer(
-        { ...this.config.temporal, cliPath, dbFile: this.layout.temporalDb, logFile: path.join(this.layout.logs, 'temporal.log') },
+        {
+          ...this.config.temporal,
+          cliPath,
+          dbFile: this.layout.temporalDb,
+          logFile: path.join(this.layout.logs, 'temporal.log'),
+        },
         {
           signal: this.startAbort.signal,
           onSpawn: (child) => {
             this.temporal = child;
-            this.lock.track({ name: 'temporal', pgid: child.pid, match: this.layout.temporalDb, stopSignal: 'SIGTERM' });
+            this.lock.track({
+              name: 'temporal',
+              pgid: child.pid,
+              match: this.layout.temporalDb,
+              stopSignal: 'SIGTERM',
+            });
           },
         },
       );
@@ -265,8 +289,15 @@ export class LocalStack {
       this.log.info('using the PostgreSQL at DATABASE_URL');
     }
     const { applied, firstAdmin } = await applyMigrationsInChild(url, this.config.dataDir, this.startAbort.signal);
-    this.log.info({ applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
-    if (firstAdmin?.created) this.log.info({ user: firstAdmin.name, passwordFile: firstAdmin.passwordFile }, 'created the first admin; its password is in the file, readable by this user only');
+    this.log.info(
+      { applied },
+      applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date',
+    );
+    if (firstAdmin?.created)
+      this.log.info(
+        { user: firstAdmin.name, passwordFile: firstAdmin.passwordFile },
+        'created the first admin; its password is in the file, readable by this user only',
+      );
     this.firstAdmin = firstAdmin;
     return url;
   }
@@ -279,9 +310,16 @@ export class LocalStack {
     const source = chooseModelSource(this.config.models, process.env);
     if (!source.demo) {
       const missing = source.leftOut;
-      if (missing.length > 0) this.log.info({ missing: missing.map((provider) => `${provider.provider}: ${provider.missing}`) }, `model providers left out: ${missing.map((provider) => provider.provider).join(', ')}`);
+      if (missing.length > 0)
+        this.log.info(
+          { missing: missing.map((provider) => `${provider.provider}: ${provider.missing}`) },
+          `model providers left out: ${missing.map((provider) => provider.provider).join(', ')}`,
+        );
       for (const [name, ids] of source.unreachable) {
-        this.log.warn({ routing: name, models: ids }, `routing.${name}: none of ${ids.join(', ')} has its provider's key here: work routed there waits for a person`);
+        this.log.warn(
+          { routing: name, models: ids },
+          `routing.${name}: none of ${ids.join(', ')} has its provider's key here: work routed there waits for a person`,
+        );
       }
       return {};
     }
@@ -306,7 +344,9 @@ export class LocalStack {
         const lastOutput = child.recentOutput().slice(-2_000);
         if (!restart) {
           this.log.error({ ...exit, lastOutput }, `${what} stopped unexpectedly again; giving up`);
-          this.loseInfrastructure(`${what} stopped unexpectedly ${policy.restarts + 1} times in a row (see ${child.logFile ?? 'the log'})`);
+          this.loseInfrastructure(
+            `${what} stopped unexpectedly ${policy.restarts + 1} times in a row (see ${child.logFile ?? 'the log'})`,
+          );
           return;
         }
         this.log.error({ ...exit, lastOutput }, `${what} stopped unexpectedly; restarting it`);
@@ -316,7 +356,9 @@ export class LocalStack {
           watch(current());
         } catch (error) {
           if (this.stopping) return;
-          this.loseInfrastructure(`${what} stopped unexpectedly and could not be restarted: ${(error as Error).message}`);
+          this.loseInfrastructure(
+            `${what} stopped unexpectedly and could not be restarted: ${(error as Error).message}`,
+          );
         }
       });
     watch(current());
@@ -340,7 +382,9 @@ export class LocalStack {
    * queue (the API reads DescribeTaskQueue); pollers of an earlier run do not count.
    */
   private async waitUntilAllQueuesPolled(consoleUrl: string, groups: WorkerGroup[]) {
-    const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${consoleUrl}/trpc`, headers: this.apiHeaders() })] });
+    const api = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${consoleUrl}/trpc`, headers: this.apiHeaders() })],
+    });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let status: SystemStatus | undefined;
     while (Date.now() < deadline) {
@@ -354,7 +398,9 @@ export class LocalStack {
       await sleep(100);
     }
     const missing = status ? missingQueues(status, groups, this.supervisor.pids()) : ['the API did not answer'];
-    throw new StackError(`Not ready after ${READY_TIMEOUT_MS / 1000} s: no worker polls ${missing.join(', ')}; see ${this.layout.logs}.`);
+    throw new StackError(
+      `Not ready after ${READY_TIMEOUT_MS / 1000} s: no worker polls ${missing.join(', ')}; see ${this.layout.logs}.`,
+    );
   }
 }
 
@@ -381,7 +427,9 @@ async function allOrFirstError<T extends readonly unknown[]>(steps: { [K in keyo
 }
 
 function withoutModelKeys(env: NodeJS.ProcessEnv, config: LoadedConfig): NodeJS.ProcessEnv {
-  const keys = new Set(Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])));
+  const keys = new Set(
+    Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])),
+  );
   return Object.fromEntries(Object.entries(env).filter(([name]) => !keys.has(name)));
 }
 
@@ -389,7 +437,9 @@ function missingQueues(status: SystemStatus, groups: WorkerGroup[], pids: Map<st
   return status.queues
     .filter((queue) => {
       const ourPids = groups.filter((group) => group.queues.includes(queue.name)).map((group) => pids.get(group.name));
-      return !queue.pollers.some((poller) => poller.live && ourPids.some((pid) => poller.identity.startsWith(`${pid}@`)));
+      return !queue.pollers.some(
+        (poller) => poller.live && ourPids.some((pid) => poller.identity.startsWith(`${pid}@`)),
+      );
     })
     .map((queue) => queue.taskQueue);
 }

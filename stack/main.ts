@@ -77,10 +77,16 @@ function announce(ready: ReadyInfo, log: ReturnType<LogSink['logger']>, tty: boo
     `    Temporal      ${ready.temporalAddress}`,
     `    Data          ${ready.dataDir}`,
     ...(ready.demo
-      ? ['', '  Demo mode: no model is configured, so a scripted model plays the agents on a sample project.', '  Set MAESTRO_MODEL_BASE_URL (an OpenAI-compatible endpoint) or OPENAI_API_KEY to use a real one.']
+      ? [
+          '',
+          '  Demo mode: no model is configured, so a scripted model plays the agents on a sample project.',
+          '  Set MAESTRO_MODEL_BASE_URL (an OpenAI-compatible endpoint) or OPENAI_API_KEY to use a real one.',
+        ]
       : []),
     ...(signIn ? ['', `  ${signIn}`] : []),
-    ...(localAdmin ? ['  On this machine the console also works without signing in, as the local admin.'] : ['  Every request must sign in: the API listens beyond this machine (or MAESTRO_AUTH=required).']),
+    ...(localAdmin
+      ? ['  On this machine the console also works without signing in, as the local admin.']
+      : ['  Every request must sign in: the API listens beyond this machine (or MAESTRO_AUTH=required).']),
     '  Press Ctrl-C to stop.',
     '',
   ];

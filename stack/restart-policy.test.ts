@@ -16,7 +16,9 @@ describe('the restart policy of Temporal and PostgreSQL', () => {
     expect(policy.shouldRestart(12.5 * MINUTE)).toBe(true);
     // A stop every four minutes keeps at most three in any ten: it is restarted every time.
     const slow = new RestartPolicy();
-    expect(Array.from({ length: 10 }, (_, index) => slow.shouldRestart(index * 4 * MINUTE))).toEqual(Array(10).fill(true));
+    expect(Array.from({ length: 10 }, (_, index) => slow.shouldRestart(index * 4 * MINUTE))).toEqual(
+      Array(10).fill(true),
+    );
   });
 
   test('the number of restarts and the window can be given', () => {

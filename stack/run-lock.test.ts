@@ -30,7 +30,9 @@ describe('RunLock', () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', 'stack/main'], { stdio: 'ignore' });
     try {
       writeFileSync(file, JSON.stringify({ pid: other.pid, startedAt: new Date().toISOString(), groups: [] }));
-      await expect(RunLock.acquire(file, dir, log)).rejects.toThrow(`Maestro is already running from ${dir} (pid ${other.pid})`);
+      await expect(RunLock.acquire(file, dir, log)).rejects.toThrow(
+        `Maestro is already running from ${dir} (pid ${other.pid})`,
+      );
     } finally {
       other.kill('SIGKILL');
     }

@@ -29,10 +29,14 @@ export function schemaEngineAdapterFactory(config: ClientConfig): SqlMigrationAw
 
 function fixForSchemaEngine(adapter: PgAdapter): PgAdapter {
   const pool = adapter.underlyingDriver();
-  const query = pool.query.bind(pool) as (config: unknown) => Promise<{ fields?: Array<{ dataTypeID: number }>; rows: TaggedRows }>;
+  const query = pool.query.bind(pool) as (
+    config: unknown,
+  ) => Promise<{ fields?: Array<{ dataTypeID: number }>; rows: TaggedRows }>;
   (pool as unknown as { query: typeof query }).query = async (queryConfig) => {
     const result = await query(queryConfig);
-    const charColumns = (result.fields ?? []).flatMap((field, index) => (field.dataTypeID === PG_CHAR_OID ? [index] : []));
+    const charColumns = (result.fields ?? []).flatMap((field, index) =>
+      field.dataTypeID === PG_CHAR_OID ? [index] : [],
+    );
     for (const index of charColumns) result.fields![index]!.dataTypeID = PG_TEXT_OID;
     if (charColumns.length > 0) result.rows[CHAR_COLUMNS] = charColumns;
     return result;
@@ -47,7 +51,8 @@ function fixForSchemaEngine(adapter: PgAdapter): PgAdapter {
   const queryRaw = adapter.queryRaw.bind(adapter);
   adapter.queryRaw = async (sqlQuery) => {
     const result = await queryRaw(sqlQuery);
-    for (const index of (result.rows as TaggedRows)[CHAR_COLUMNS] ?? []) result.columnTypes[index] = ColumnTypeEnum.Character;
+    for (const index of (result.rows as TaggedRows)[CHAR_COLUMNS] ?? [])
+      result.columnTypes[index] = ColumnTypeEnum.Character;
     return result;
   };
   return adapter;

@@ -23,30 +23,43 @@ describe('resolveTemporalCli', () => {
   const explicit = fakeBinary(path.join(root, 'explicit'));
 
   test('TEMPORAL_CLI_PATH comes first', async () => {
-    const found = await resolveTemporalCli({ cliPath: explicit, binDir: path.dirname(cached), env: { PATH: path.dirname(onPath) } }, log);
+    const found = await resolveTemporalCli(
+      { cliPath: explicit, binDir: path.dirname(cached), env: { PATH: path.dirname(onPath) } },
+      log,
+    );
     expect(found).toBe(explicit);
   });
 
   test('then `temporal` on PATH', async () => {
-    const found = await resolveTemporalCli({ cliPath: undefined, binDir: path.dirname(cached), env: { PATH: `/nonexistent:${path.dirname(onPath)}` } }, log);
+    const found = await resolveTemporalCli(
+      { cliPath: undefined, binDir: path.dirname(cached), env: { PATH: `/nonexistent:${path.dirname(onPath)}` } },
+      log,
+    );
     expect(found).toBe(onPath);
   });
 
   test('then the cached build', async () => {
-    const found = await resolveTemporalCli({ cliPath: undefined, binDir: path.dirname(cached), env: { PATH: '/nonexistent' } }, log);
+    const found = await resolveTemporalCli(
+      { cliPath: undefined, binDir: path.dirname(cached), env: { PATH: '/nonexistent' } },
+      log,
+    );
     expect(found).toBe(cached);
   });
 
   test('a TEMPORAL_CLI_PATH that is not an executable is an error, not a fallback', async () => {
     await expect(
-      resolveTemporalCli({ cliPath: path.join(root, 'missing'), binDir: path.dirname(cached), env: { PATH: path.dirname(onPath) } }, log),
+      resolveTemporalCli(
+        { cliPath: path.join(root, 'missing'), binDir: path.dirname(cached), env: { PATH: path.dirname(onPath) } },
+        log,
+      ),
     ).rejects.toThrow(/TEMPORAL_CLI_PATH is set to .*missing, which is not an executable file/);
   });
 
   test('without the CLI and without Go, it names the ways to get it', async () => {
-    const error = await resolveTemporalCli({ cliPath: undefined, binDir: path.join(root, 'empty'), env: { PATH: path.join(root, 'nothing') } }, log).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await resolveTemporalCli(
+      { cliPath: undefined, binDir: path.join(root, 'empty'), env: { PATH: path.join(root, 'nothing') } },
+      log,
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StackError);
     const message = (error as Error).message;
     expect(message).toContain('brew install temporal');
@@ -61,8 +74,8 @@ describe('resolveTemporalCli', () => {
     mkdirSync(fakeGo, { recursive: true });
     writeFileSync(path.join(fakeGo, 'go'), '#!/bin/sh\necho "go: module lookup disabled by GOPROXY=off" >&2\nexit 1\n');
     chmodSync(path.join(fakeGo, 'go'), 0o755);
-    await expect(resolveTemporalCli({ cliPath: undefined, binDir: path.join(root, 'empty2'), env: { PATH: fakeGo } }, log)).rejects.toThrow(
-      /Building the Temporal CLI with Go failed \(exit 1: go: module lookup disabled by GOPROXY=off\)/,
-    );
+    await expect(
+      resolveTemporalCli({ cliPath: undefined, binDir: path.join(root, 'empty2'), env: { PATH: fakeGo } }, log),
+    ).rejects.toThrow(/Building the Temporal CLI with Go failed \(exit 1: go: module lookup disabled by GOPROXY=off\)/);
   });
 });

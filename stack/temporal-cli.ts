@@ -27,7 +27,9 @@ export interface TemporalCliSearch {
 export async function resolveTemporalCli(search: TemporalCliSearch, log: Logger): Promise<string> {
   if (search.cliPath) {
     if (!isExecutableFile(search.cliPath)) {
-      throw new StackError(`TEMPORAL_CLI_PATH is set to ${search.cliPath}, which is not an executable file: fix the path or unset it.`);
+      throw new StackError(
+        `TEMPORAL_CLI_PATH is set to ${search.cliPath}, which is not an executable file: fix the path or unset it.`,
+      );
     }
     return search.cliPath;
   }
@@ -39,7 +41,9 @@ export async function resolveTemporalCli(search: TemporalCliSearch, log: Logger)
 
   const go = findOnPath('go', search.env.PATH);
   if (!go) {
-    throw new StackError(`The Temporal CLI was not found (looked at TEMPORAL_CLI_PATH, PATH and ${cached}) and Go is not installed to build it: ${HOW_TO_GET_IT}`);
+    throw new StackError(
+      `The Temporal CLI was not found (looked at TEMPORAL_CLI_PATH, PATH and ${cached}) and Go is not installed to build it: ${HOW_TO_GET_IT}`,
+    );
   }
   await buildTemporalCli(go, search, log);
   return cached;
@@ -49,7 +53,10 @@ async function buildTemporalCli(go: string, { binDir, env, signal }: TemporalCli
   // A private GOBIN per build, renamed into place: two starts building at once cannot clash.
   const workDir = path.join(binDir, `.build-${process.pid}`);
   mkdirSync(workDir, { recursive: true });
-  log.info({ module: TEMPORAL_CLI_MODULE, binDir }, 'building the Temporal CLI once with Go (a few minutes; cached afterwards)');
+  log.info(
+    { module: TEMPORAL_CLI_MODULE, binDir },
+    'building the Temporal CLI once with Go (a few minutes; cached afterwards)',
+  );
   const started = Date.now();
   const ticker = setInterval(() => {
     log.info({ elapsedSeconds: Math.round((Date.now() - started) / 1000) }, 'still building the Temporal CLI');
@@ -67,7 +74,8 @@ async function buildTemporalCli(go: string, { binDir, env, signal }: TemporalCli
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         if (line.startsWith('go: downloading')) {
           downloads += 1;
-          if (downloads % 25 === 1) log.info({ downloads, latest: line.slice('go: downloading '.length) }, 'downloading Go modules');
+          if (downloads % 25 === 1)
+            log.info({ downloads, latest: line.slice('go: downloading '.length) }, 'downloading Go modules');
         } else {
           log.info({ go: line }, 'go install');
         }
@@ -76,8 +84,13 @@ async function buildTemporalCli(go: string, { binDir, env, signal }: TemporalCli
     const result = await build;
     if (signal?.aborted) throw new StackError('Stopped while building the Temporal CLI.');
     if (result.exitCode !== 0) {
-      const tail = String(result.all ?? '').split('\n').slice(-5).join(' | ');
-      throw new StackError(`Building the Temporal CLI with Go failed (exit ${result.exitCode}: ${tail}): ${HOW_TO_GET_IT}`);
+      const tail = String(result.all ?? '')
+        .split('\n')
+        .slice(-5)
+        .join(' | ');
+      throw new StackError(
+        `Building the Temporal CLI with Go failed (exit ${result.exitCode}: ${tail}): ${HOW_TO_GET_IT}`,
+      );
     }
     renameSync(path.join(workDir, 'temporal'), path.join(binDir, 'temporal'));
     log.info({ seconds: Math.round((Date.now() - started) / 1000) }, 'Temporal CLI built and cached');

@@ -25,7 +25,9 @@ export async function waitForTemporalCluster(address: string, signal: AbortSigna
       }
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new StackError(`The Temporal cluster at ${address} did not answer within ${WAIT_MS / 1000} s (${(error as Error).message.split('\n')[0]}): check TEMPORAL_ADDRESS.`);
+        throw new StackError(
+          `The Temporal cluster at ${address} did not answer within ${WAIT_MS / 1000} s (${(error as Error).message.split('\n')[0]}): check TEMPORAL_ADDRESS.`,
+        );
       }
       if (!announced) log.info({ address }, 'waiting for the Temporal cluster to answer');
       announced = true;

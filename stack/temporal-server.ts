@@ -24,7 +24,10 @@ export interface TemporalDevServer {
 }
 
 /** Starts the Temporal CLI dev server on a persistent SQLite file and waits until it answers. */
-export async function startTemporalDevServer(options: TemporalDevServerOptions, control: StartControl): Promise<TemporalDevServer> {
+export async function startTemporalDevServer(
+  options: TemporalDevServerOptions,
+  control: StartControl,
+): Promise<TemporalDevServer> {
   const args = [
     'server',
     'start-dev',
@@ -67,13 +70,19 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions, 
   };
 }
 
-async function waitUntilTemporalAnswers(server: ManagedProcess, options: TemporalDevServerOptions, signal: AbortSignal) {
+async function waitUntilTemporalAnswers(
+  server: ManagedProcess,
+  options: TemporalDevServerOptions,
+  signal: AbortSignal,
+) {
   const url = `http://${hostForUrl(options.host)}:${options.httpPort}/api/v1/namespaces/${options.namespace}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (signal.aborted) throw new StackError('Stopped while starting.');
     if (!server.running) {
-      throw new StackError(`The Temporal dev server stopped while starting: ${lastError(server.recentOutput())} (full log: ${options.logFile}).`);
+      throw new StackError(
+        `The Temporal dev server stopped while starting: ${lastError(server.recentOutput())} (full log: ${options.logFile}).`,
+      );
     }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });

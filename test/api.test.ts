@@ -43,15 +43,30 @@ describe('the API over real HTTP', () => {
     // The role queues, then the model queues: the demo's, and any other a gateway on this Temporal serves.
     const roleQueues = Object.values(TASK_QUEUES).filter((queue) => !queue.endsWith('*'));
     expect(status.queues.slice(0, roleQueues.length).map((queue) => queue.taskQueue)).toEqual(roleQueues);
-    expect(status.queues.slice(roleQueues.length).map((queue) => queue.taskQueue)).toContain('maestro-model-scripted-demo');
+    expect(status.queues.slice(roleQueues.length).map((queue) => queue.taskQueue)).toContain(
+      'maestro-model-scripted-demo',
+    );
     expect(status.allQueuesPolled).toBe(true);
     for (const queue of status.queues) {
       expect(queue.pollers.some((poller) => poller.live && /^\d+@.+\/maestro:/.test(poller.identity))).toBe(true);
     }
     expect(status.queues.find((queue) => queue.name === 'workflows')!.kind).toBe('workflow');
     // The embedded default: one worker process hosts every queue.
-    expect(status.workers.map((worker) => worker.queues.sort())).toContainEqual(['council', 'developer', 'models', 'orchestrator', 'runner', 'tester', 'workflows']);
-    expect(status.models).toMatchObject({ demo: true, configured: true, expected: ['scripted-demo'], routing: { strategic: 'scripted-demo', cheap: 'scripted-demo', strong: 'scripted-demo' } });
+    expect(status.workers.map((worker) => worker.queues.sort())).toContainEqual([
+      'council',
+      'developer',
+      'models',
+      'orchestrator',
+      'runner',
+      'tester',
+      'workflows',
+    ]);
+    expect(status.models).toMatchObject({
+      demo: true,
+      configured: true,
+      expected: ['scripted-demo'],
+      routing: { strategic: 'scripted-demo', cheap: 'scripted-demo', strong: 'scripted-demo' },
+    });
     expect(status.models.available).toContain('scripted-demo');
     expect(status.models.providers.find((provider) => provider.provider === 'anthropic')).toEqual({
       provider: 'anthropic',
@@ -85,7 +100,10 @@ describe('the API over real HTTP', () => {
 
   test('bad input is refused with what to fix', async () => {
     const error = await new Promise<unknown>((resolve) => {
-      const subscription = api.system.onStatus.subscribe({ intervalMs: 10 }, { onError: resolve, onData: () => subscription.unsubscribe() });
+      const subscription = api.system.onStatus.subscribe(
+        { intervalMs: 10 },
+        { onError: resolve, onData: () => subscription.unsubscribe() },
+      );
     });
     expect(error).toBeInstanceOf(TRPCClientError);
     const clientError = error as TRPCClientError<AppRouter>;
@@ -101,9 +119,13 @@ describe('the API over real HTTP', () => {
         taskQueue: TASK_QUEUES.workflows,
         workflowId: `api-test-probe-${Date.now()}`,
       });
-      expect(reports.map((report) => report.taskQueue).sort()).toEqual(
-        ['maestro-council', 'maestro-developer', 'maestro-orchestrator', 'maestro-runner', 'maestro-tester'],
-      );
+      expect(reports.map((report) => report.taskQueue).sort()).toEqual([
+        'maestro-council',
+        'maestro-developer',
+        'maestro-orchestrator',
+        'maestro-runner',
+        'maestro-tester',
+      ]);
     } finally {
       await connection.close();
     }
@@ -114,7 +136,10 @@ describe('an API whose Temporal is down', () => {
   test('says so in system.status instead of failing', async () => {
     const ports = await freePorts();
     const child = spawn(process.execPath, [path.join(projectRoot(), 'dist/web/server/main.js')], {
-      env: stackEnv('/nonexistent-data', ports, { TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, DATABASE_URL: shared.databaseUrl }),
+      env: stackEnv('/nonexistent-data', ports, {
+        TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+        DATABASE_URL: shared.databaseUrl,
+      }),
       stdio: 'ignore',
     });
     try {

@@ -60,7 +60,9 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     expect(await admin.auth.me.query()).toEqual({ user: { name: 'admin', role: 'admin' }, signInRequired: false });
 
     const log = readFileSync(path.join(shared.dataDir, 'logs', 'maestro.log'), 'utf8');
-    expect(log).toContain(`Sign in at ${shared.apiUrl} as admin; the first password is in ${passwordFile}; change it on the Account page.`);
+    expect(log).toContain(
+      `Sign in at ${shared.apiUrl} as admin; the first password is in ${passwordFile}; change it on the Account page.`,
+    );
     expect(log).not.toContain(password);
   });
 
@@ -85,7 +87,11 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     expect(row.passwordHash).toMatch(/^scrypt\$15\$8\$1\$/);
     expect(row.passwordHash).not.toContain(password);
 
-    const response = await fetch(`${shared.apiUrl}/trpc/auth.signIn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+    const response = await fetch(`${shared.apiUrl}/trpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, password }),
+    });
     expect(response.status).toBe(200);
     const setCookie = response.headers.getSetCookie();
     expect(setCookie).toHaveLength(1);
@@ -99,14 +105,21 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     const signedIn = client(shared.apiUrl, { cookie });
     expect(await signedIn.auth.me.query()).toEqual({ user: { name, role: 'reader' }, signInRequired: false });
 
-    const signOut = await fetch(`${shared.apiUrl}/trpc/auth.signOut`, { method: 'POST', headers: { 'content-type': 'application/json', cookie } });
+    const signOut = await fetch(`${shared.apiUrl}/trpc/auth.signOut`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+    });
     expect(signOut.headers.getSetCookie()[0]).toMatch(/^maestro_session=; .*Max-Age=0/);
     expect(await prisma.session.count({ where: { user: { name } } })).toBe(0);
     // The old cookie acts as nobody, not as the local admin: it is refused until its owner signs in again.
     const ended = await refusal(signedIn.project.list.query());
     expect(ended.data?.code).toBe('UNAUTHORIZED');
     expect(ended.message).toBe('Your session has ended: sign in again.');
-    expect(await signedIn.auth.me.query()).toEqual({ user: null, signInRequired: true, reason: 'Your session has ended: sign in again.' });
+    expect(await signedIn.auth.me.query()).toEqual({
+      user: null,
+      signInRequired: true,
+      reason: 'Your session has ended: sign in again.',
+    });
   });
 
   test('a wrong password is refused with a clear message, the same for an unknown name, and repeated failures lock the name', async () => {
@@ -115,20 +128,31 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     const wrong = await refusal(anonymous.auth.signIn.mutate({ name, password: 'the wrong password' }));
     expect(wrong.data?.code).toBe('UNAUTHORIZED');
     expect(wrong.message).toBe('Wrong name or password.');
-    expect((await refusal(anonymous.auth.signIn.mutate({ name: unique('nobody'), password: 'whatever it is' }))).message).toBe('Wrong name or password.');
+    expect(
+      (await refusal(anonymous.auth.signIn.mutate({ name: unique('nobody'), password: 'whatever it is' }))).message,
+    ).toBe('Wrong name or password.');
 
-    for (let attempt = 2; attempt <= 5; attempt += 1) await refusal(anonymous.auth.signIn.mutate({ name, password: `guess number ${attempt}` }));
+    for (let attempt = 2; attempt <= 5; attempt += 1)
+      await refusal(anonymous.auth.signIn.mutate({ name, password: `guess number ${attempt}` }));
     const locked = await refusal(anonymous.auth.signIn.mutate({ name, password: 'the right password' }));
     expect(locked.data?.code).toBe('TOO_MANY_REQUESTS');
     expect(locked.message).toMatch(new RegExp(`^Too many failed sign-ins for ${name}: try again in \\d+ s\\.$`));
   });
 
   test('inputs are checked with messages that say what to fix', async () => {
-    const short = await refusal(anonymous.users.create.mutate({ name: unique('ivy'), role: 'reader', password: 'short' }));
+    const short = await refusal(
+      anonymous.users.create.mutate({ name: unique('ivy'), role: 'reader', password: 'short' }),
+    );
     expect(short.data?.issues).toEqual([{ path: 'password', message: 'a password has at least 12 characters' }]);
-    const badName = await refusal(anonymous.users.create.mutate({ name: 'Ivy Smith', role: 'reader', password: 'long enough password' }));
-    expect(badName.data?.issues).toEqual([{ path: 'name', message: expect.stringMatching(/lower-case letters, digits, dot, underscore and dash only/) }]);
-    const badRole = await refusal(anonymous.users.create.mutate({ name: unique('ivy'), role: 'owner' as never, password: 'long enough password' }));
+    const badName = await refusal(
+      anonymous.users.create.mutate({ name: 'Ivy Smith', role: 'reader', password: 'long enough password' }),
+    );
+    expect(badName.data?.issues).toEqual([
+      { path: 'name', message: expect.stringMatching(/lower-case letters, digits, dot, underscore and dash only/) },
+    ]);
+    const badRole = await refusal(
+      anonymous.users.create.mutate({ name: unique('ivy'), role: 'owner' as never, password: 'long enough password' }),
+    );
     expect(badRole.data?.issues).toEqual([{ path: 'role', message: 'role is one of reader, author, reviewer, admin' }]);
   });
 
@@ -139,14 +163,22 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     expect((await reader.system.status.query()).database.reachable).toBe(true);
     expect(Array.isArray(await reader.project.list.query())).toBe(true);
 
-    const create = await refusal(reader.project.create.mutate({ name: 'nope', repository: '/tmp', testCommand: 'true' }));
+    const create = await refusal(
+      reader.project.create.mutate({ name: 'nope', repository: '/tmp', testCommand: 'true' }),
+    );
     expect(create.data?.code).toBe('FORBIDDEN');
     expect(create.message).toBe('project.create needs the author role; you are reader');
-    const start = await refusal(reader.subtask.start.mutate({ project: 'demo', key: '9-1', risk: 'low', ...CART_TAX_SPEC }));
+    const start = await refusal(
+      reader.subtask.start.mutate({ project: 'demo', key: '9-1', risk: 'low', ...CART_TAX_SPEC }),
+    );
     expect(start.message).toBe('subtask.start needs the author role; you are reader');
-    expect((await refusal(reader.subtask.approve.mutate({ project: 'demo', key: '1-1' }))).message).toBe('subtask.approve needs the reviewer role; you are reader');
+    expect((await refusal(reader.subtask.approve.mutate({ project: 'demo', key: '1-1' }))).message).toBe(
+      'subtask.approve needs the reviewer role; you are reader',
+    );
     expect((await refusal(reader.users.list.query())).message).toBe('users.list needs the admin role; you are reader');
-    expect((await refusal(reader.project.setBudget.mutate({ name: 'demo', hardUsd: 60, reason: 'more room' }))).message).toBe('project.setBudget needs the admin role; you are reader');
+    expect(
+      (await refusal(reader.project.setBudget.mutate({ name: 'demo', hardUsd: 60, reason: 'more room' }))).message,
+    ).toBe('project.setBudget needs the admin role; you are reader');
   });
 
   test('API tokens: shown once, stored as a hash, work as their owner, only the owner or an admin revokes them, and a revoked token is refused', async () => {
@@ -159,7 +191,13 @@ describe('people and roles on the local default (127.0.0.1)', () => {
 
     const created = await toby.tokens.create.mutate({ name: 'ci' });
     expect(created.token).toMatch(/^mst_[\w-]{43}$/);
-    expect(created).toMatchObject({ name: 'ci', user: name, prefix: created.token.slice(0, 10), lastUsedAt: null, revokedAt: null });
+    expect(created).toMatchObject({
+      name: 'ci',
+      user: name,
+      prefix: created.token.slice(0, 10),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
     const stored = await prisma.apiToken.findUniqueOrThrow({ where: { id: created.id } });
     expect(stored.tokenHash).toBe(sha256(created.token));
     expect(JSON.stringify(stored)).not.toContain(created.token);
@@ -167,7 +205,9 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     const script = client(shared.apiUrl, { authorization: `Bearer ${created.token}` });
     expect(await script.auth.me.query()).toEqual({ user: { name, role: 'author' }, signInRequired: false });
     const listed = await toby.tokens.list.query();
-    expect(listed).toEqual([expect.objectContaining({ id: created.id, prefix: created.prefix, lastUsedAt: expect.any(String) })]);
+    expect(listed).toEqual([
+      expect.objectContaining({ id: created.id, prefix: created.prefix, lastUsedAt: expect.any(String) }),
+    ]);
     expect(JSON.stringify(listed)).not.toContain(created.token);
 
     expect((await refusal(olga.tokens.revoke.mutate({ id: created.id }))).data?.code).toBe('FORBIDDEN');
@@ -181,7 +221,9 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     const forged = await refusal(client(shared.apiUrl, { authorization: 'Bearer not-a-token' }).project.list.query());
     expect(forged.message).toMatch(/Authorization header must read `Bearer mst_…`/);
 
-    const events = await prisma.activityEvent.findMany({ where: { kind: { in: ['token.created', 'token.revoked'] }, actor: `user:${name}` } });
+    const events = await prisma.activityEvent.findMany({
+      where: { kind: { in: ['token.created', 'token.revoked'] }, actor: `user:${name}` },
+    });
     expect(events.map((event) => event.kind).sort()).toEqual(['token.created', 'token.revoked']);
     expect(JSON.stringify(events.map((event) => [event.message, event.data]))).not.toContain(created.token);
   });
@@ -190,10 +232,14 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     const name = unique('pat');
     await anonymous.users.create.mutate({ name, role: 'reader', password: 'first password 1' });
     const pat = client(shared.apiUrl, { cookie: await signIn(shared.apiUrl, name, 'first password 1') });
-    const wrongCurrent = await refusal(pat.users.changePassword.mutate({ currentPassword: 'not my password', newPassword: 'second password 2' }));
+    const wrongCurrent = await refusal(
+      pat.users.changePassword.mutate({ currentPassword: 'not my password', newPassword: 'second password 2' }),
+    );
     expect(wrongCurrent.message).toBe('The current password is wrong: type the one you signed in with.');
     await pat.users.changePassword.mutate({ currentPassword: 'first password 1', newPassword: 'second password 2' });
-    expect((await refusal(anonymous.auth.signIn.mutate({ name, password: 'first password 1' }))).message).toBe('Wrong name or password.');
+    expect((await refusal(anonymous.auth.signIn.mutate({ name, password: 'first password 1' }))).message).toBe(
+      'Wrong name or password.',
+    );
     expect(await pat.auth.me.query()).toMatchObject({ user: { name } }); // the session that changed it goes on
 
     expect(await anonymous.users.setRole.mutate({ name, role: 'reviewer' })).toEqual({ name, role: 'reviewer' });
@@ -203,21 +249,28 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     await anonymous.users.disable.mutate({ name });
     const disabled = await refusal(pat.project.list.query());
     expect(disabled.message).toBe('Your session has ended: sign in again.');
-    expect((await refusal(client(shared.apiUrl, { authorization: `Bearer ${token.token}` }).project.list.query())).message).toBe(
-      `The account ${name} is disabled: ask an admin to enable it.`,
-    );
+    expect(
+      (await refusal(client(shared.apiUrl, { authorization: `Bearer ${token.token}` }).project.list.query())).message,
+    ).toBe(`The account ${name} is disabled: ask an admin to enable it.`);
     const refused = await refusal(anonymous.auth.signIn.mutate({ name, password: 'second password 2' }));
     expect(refused.data?.code).toBe('FORBIDDEN');
     expect(refused.message).toBe(`The account ${name} is disabled: ask an admin to enable it.`);
 
     await anonymous.users.enable.mutate({ name });
     await anonymous.users.setPassword.mutate({ name, password: 'third password 3' });
-    expect(await client(shared.apiUrl, { cookie: await signIn(shared.apiUrl, name, 'third password 3') }).auth.me.query()).toMatchObject({ user: { name, role: 'reviewer' } });
+    expect(
+      await client(shared.apiUrl, { cookie: await signIn(shared.apiUrl, name, 'third password 3') }).auth.me.query(),
+    ).toMatchObject({ user: { name, role: 'reviewer' } });
     const listed = (await anonymous.users.list.query()).find((user) => user.name === name)!;
     expect(listed).toMatchObject({ role: 'reviewer', disabledAt: null, activeTokens: 1 });
     expect(JSON.stringify(await anonymous.users.list.query())).not.toMatch(/scrypt/);
 
-    const kinds = (await prisma.activityEvent.findMany({ where: { kind: { startsWith: 'user.' }, data: { path: ['user'], equals: name } }, orderBy: { id: 'asc' } })).map((event) => [event.kind, event.actor]);
+    const kinds = (
+      await prisma.activityEvent.findMany({
+        where: { kind: { startsWith: 'user.' }, data: { path: ['user'], equals: name } },
+        orderBy: { id: 'asc' },
+      })
+    ).map((event) => [event.kind, event.actor]);
     expect(kinds).toEqual([
       ['user.created', 'user:local'],
       ['user.password_changed', `user:${name}`],
@@ -237,8 +290,17 @@ describe('roles on a stack that listens beyond this machine (MAESTRO_API_HOST=0.
 
   beforeAll(async () => {
     harness = await startSubtaskHarness('auth', { MAESTRO_API_HOST: '0.0.0.0' }, { signInAsFirstAdmin: true });
-    for (const [role, name] of Object.entries(users)) await harness.api.users.create.mutate({ name, role: role as keyof typeof users, password });
-    const entries = await Promise.all(Object.entries(users).map(async ([role, name]) => [role, client(harness.ready.consoleUrl, { cookie: await signIn(harness.ready.consoleUrl, name, password) })] as const));
+    for (const [role, name] of Object.entries(users))
+      await harness.api.users.create.mutate({ name, role: role as keyof typeof users, password });
+    const entries = await Promise.all(
+      Object.entries(users).map(
+        async ([role, name]) =>
+          [
+            role,
+            client(harness.ready.consoleUrl, { cookie: await signIn(harness.ready.consoleUrl, name, password) }),
+          ] as const,
+      ),
+    );
     as = Object.fromEntries(entries) as typeof as;
   });
 
@@ -264,8 +326,15 @@ describe('roles on a stack that listens beyond this machine (MAESTRO_API_HOST=0.
       expect(await remote.health.query()).toMatchObject({ ok: true });
     }
     // The first admin, signed in with the password the stack wrote, is who the harness is.
-    expect(await harness.api.auth.me.query()).toEqual({ user: { name: 'admin', role: 'admin' }, signInRequired: false });
-    expect(harness.maestro.records.some((record) => record.msg?.startsWith('Sign in at ') && record.msg.includes('admin-password'))).toBe(true);
+    expect(await harness.api.auth.me.query()).toEqual({
+      user: { name: 'admin', role: 'admin' },
+      signInRequired: false,
+    });
+    expect(
+      harness.maestro.records.some(
+        (record) => record.msg?.startsWith('Sign in at ') && record.msg.includes('admin-password'),
+      ),
+    ).toBe(true);
   });
 
   test('reader reads; author starts but cannot approve; reviewer approves but cannot pause; admin does all; the audit log says who', async () => {
@@ -280,18 +349,32 @@ describe('roles on a stack that listens beyond this machine (MAESTRO_API_HOST=0.
     await harness.waitFor('roles', key, (state) => state.pendingGate?.gate === 'plan', 'the plan approval');
     expect((await as.reader.subtask.state.query(ref)).pendingGate?.gate).toBe('plan');
 
-    expect((await refusal(as.reader.subtask.approve.mutate(ref))).message).toBe('subtask.approve needs the reviewer role; you are reader');
-    expect((await refusal(as.reader.subtask.override.mutate({ ...ref, override: { action: 'retry' } }))).message).toBe('subtask.override needs the reviewer role; you are reader');
-    expect((await refusal(as.author.subtask.approve.mutate(ref))).message).toBe('subtask.approve needs the reviewer role; you are author');
-    expect((await refusal(as.author.subtask.reject.mutate({ ...ref, comment: 'not like this', returnTo: 'red' }))).data?.code).toBe('FORBIDDEN');
+    expect((await refusal(as.reader.subtask.approve.mutate(ref))).message).toBe(
+      'subtask.approve needs the reviewer role; you are reader',
+    );
+    expect((await refusal(as.reader.subtask.override.mutate({ ...ref, override: { action: 'retry' } }))).message).toBe(
+      'subtask.override needs the reviewer role; you are reader',
+    );
+    expect((await refusal(as.author.subtask.approve.mutate(ref))).message).toBe(
+      'subtask.approve needs the reviewer role; you are author',
+    );
+    expect(
+      (await refusal(as.author.subtask.reject.mutate({ ...ref, comment: 'not like this', returnTo: 'red' }))).data
+        ?.code,
+    ).toBe('FORBIDDEN');
 
-    const pause = await refusal(as.reviewer.subtask.override.mutate({ ...ref, override: { action: 'pause', reason: 'wait for the release' } }));
+    const pause = await refusal(
+      as.reviewer.subtask.override.mutate({ ...ref, override: { action: 'pause', reason: 'wait for the release' } }),
+    );
     expect(pause.data?.code).toBe('FORBIDDEN');
     expect(pause.message).toMatch(/^override pause needs the admin role; you are reviewer/);
     // A reviewer may retry: the role lets it through, and the workflow answers that nothing is blocked.
     const retry = await refusal(as.reviewer.subtask.override.mutate({ ...ref, override: { action: 'retry' } }));
     expect(retry.data?.code).toBe('PRECONDITION_FAILED');
-    expect((await refusal(as.reviewer.project.setBudget.mutate({ name: 'roles', hardUsd: 60, reason: 'more room' }))).data?.code).toBe('FORBIDDEN');
+    expect(
+      (await refusal(as.reviewer.project.setBudget.mutate({ name: 'roles', hardUsd: 60, reason: 'more room' }))).data
+        ?.code,
+    ).toBe('FORBIDDEN');
 
     await as.admin.subtask.override.mutate({ ...ref, override: { action: 'pause', reason: 'wait for the release' } });
     await as.admin.subtask.override.mutate({ ...ref, override: { action: 'resume' } });
@@ -300,9 +383,14 @@ describe('roles on a stack that listens beyond this machine (MAESTRO_API_HOST=0.
     await as.admin.subtask.override.mutate({ ...ref, override: { action: 'cancel', reason: 'enough for this test' } });
     await harness.waitFor('roles', key, (state) => state.status === 'cancelled', 'the cancel');
 
-    const approval = await harness.prisma.approval.findFirstOrThrow({ where: { subtaskId: started.subtaskId, gate: 'plan' } });
+    const approval = await harness.prisma.approval.findFirstOrThrow({
+      where: { subtaskId: started.subtaskId, gate: 'plan' },
+    });
     expect(approval).toMatchObject({ status: 'approved', decidedBy: 'user:remy', comment: 'plan ok' });
-    const events = await harness.prisma.activityEvent.findMany({ where: { OR: [{ workflowId: started.workflowId }, { kind: 'budget.changed' }] }, orderBy: { id: 'asc' } });
+    const events = await harness.prisma.activityEvent.findMany({
+      where: { OR: [{ workflowId: started.workflowId }, { kind: 'budget.changed' }] },
+      orderBy: { id: 'asc' },
+    });
     const who = (kind: string) => events.filter((event) => event.kind === kind).map((event) => event.actor);
     expect(who('subtask.started')).toEqual(['user:arlo']);
     expect(who('approval.approved')).toEqual(['user:remy']);
@@ -325,7 +413,9 @@ describe('roles on a stack that listens beyond this machine (MAESTRO_API_HOST=0.
       await expect.poll(() => page.getByTestId('user-menu').innerText(), { timeout: 20_000 }).toMatch(/rhea\s*reader/i);
       await expect.poll(() => page.getByRole('heading', { name: 'Board' }).count(), { timeout: 20_000 }).toBe(1);
       await page.goto(`${harness.ready.consoleUrl}/system`);
-      await expect.poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 }).toMatch(/queues polled/);
+      await expect
+        .poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 })
+        .toMatch(/queues polled/);
     } finally {
       await browser.close();
     }
@@ -336,7 +426,9 @@ describe('roles on a stack that listens beyond this machine (MAESTRO_API_HOST=0.
     const demote = await refusal(harness.api.users.setRole.mutate({ name: 'admin', role: 'reader' }));
     expect(demote.data?.code).toBe('PRECONDITION_FAILED');
     expect(demote.message).toBe('Making admin a reader would leave no active admin: make someone else an admin first.');
-    expect((await refusal(harness.api.users.disable.mutate({ name: 'admin' }))).message).toMatch(/would leave no active admin/);
+    expect((await refusal(harness.api.users.disable.mutate({ name: 'admin' }))).message).toMatch(
+      /would leave no active admin/,
+    );
     await harness.api.users.enable.mutate({ name: users.admin });
   });
 });

@@ -12,20 +12,35 @@ import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harn
  */
 const KEYS = { OPENAI_API_KEY: 'sk-test-openai-budget-0000000000000000' };
 const ONE_CENT = { inputTokens: 10_000, outputTokens: 0 };
-const priced = { provider: 'openai', contextWindow: 128_000, inputPerMillion: 1, outputPerMillion: 1, toolCalling: true, maxConcurrent: 4 };
+const priced = {
+  provider: 'openai',
+  contextWindow: 128_000,
+  inputPerMillion: 1,
+  outputPerMillion: 1,
+  toolCalling: true,
+  maxConcurrent: 4,
+};
 
 let harness: SubtaskHarness;
 
 beforeAll(async () => {
-  harness = await startSubtaskHarness('budgets', { MAESTRO_MODEL_BASE_URL: '', MAESTRO_MODEL: '', ...KEYS }, {
-    config: (scripted) => ({
-      models: {
-        providers: { openai: { baseUrl: `${scripted.origin}/openai/v1` } },
-        registry: { 'strong-metered': priced, 'cheap-metered': priced },
-        routing: { strategic: ['strong-metered'], tactical: { cheap: ['cheap-metered'], strong: ['strong-metered'] }, strongest: ['strong-metered'] },
-      },
-    }),
-  });
+  harness = await startSubtaskHarness(
+    'budgets',
+    { MAESTRO_MODEL_BASE_URL: '', MAESTRO_MODEL: '', ...KEYS },
+    {
+      config: (scripted) => ({
+        models: {
+          providers: { openai: { baseUrl: `${scripted.origin}/openai/v1` } },
+          registry: { 'strong-metered': priced, 'cheap-metered': priced },
+          routing: {
+            strategic: ['strong-metered'],
+            tactical: { cheap: ['cheap-metered'], strong: ['strong-metered'] },
+            strongest: ['strong-metered'],
+          },
+        },
+      }),
+    },
+  );
 });
 afterAll(() => harness?.close());
 
@@ -33,11 +48,16 @@ afterAll(() => harness?.close());
 function centPerCall(key: string): ScriptedConversation[] {
   return cartTaxConversations(key).map((conversation) => ({
     ...conversation,
-    turns: conversation.turns.map((turn, index) => ({ ...turn, usage: ONE_CENT, ...(conversation.match.phase === 'green' && index === 0 ? { holdUntil: 'green' } : {}) })),
+    turns: conversation.turns.map((turn, index) => ({
+      ...turn,
+      usage: ONE_CENT,
+      ...(conversation.match.phase === 'green' && index === 0 ? { holdUntil: 'green' } : {}),
+    })),
   }));
 }
 
-const eventsOf = (workflowId: string, kind: string) => harness.prisma.activityEvent.findMany({ where: { workflowId, kind }, orderBy: { id: 'asc' } });
+const eventsOf = (workflowId: string, kind: string) =>
+  harness.prisma.activityEvent.findMany({ where: { workflowId, kind }, orderBy: { id: 'asc' } });
 const ledgerOf = async (subtaskId: string) => {
   const calls = await harness.prisma.modelCall.findMany({ where: { subtaskId, outcome: 'ok' } });
   return { calls, total: formatUsdExact(calls.reduce((sum, call) => sum + parseUsd(call.costUsd.toFixed(12)), 0n)) };
@@ -58,68 +78,166 @@ describe('budget tiers in a durable workflow', () => {
     });
 
     // Red costs 4 cents; green's first call is held when the worker is killed: it is never answered, so never charged.
-    await eventually(() => harness.scripted.requests.find((request) => request.key === '30-1' && request.phase === 'green'), 120_000, 'green to call its model');
+    await eventually(
+      () => harness.scripted.requests.find((request) => request.key === '30-1' && request.phase === 'green'),
+      120_000,
+      'green to call its model',
+    );
     const worker = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('--queues'))!;
     process.kill(worker.pid, 'SIGKILL');
-    await harness.maestro.waitForLog((record) => typeof record.msg === 'string' && record.msg.endsWith('restarted') && record.pid !== worker.pid, 15_000);
+    await harness.maestro.waitForLog(
+      (record) => typeof record.msg === 'string' && record.msg.endsWith('restarted') && record.pid !== worker.pid,
+      15_000,
+    );
     harness.scripted.openGate('green');
 
     // Green is done again on the restarted worker (4 cents: 8 in all), then refactor starts over the soft limit.
-    const held = await harness.waitFor('metered', '30-1', (state) => state.status === 'blocked', 'the hard limit to hold the subtask', 150_000);
-    expect(held.blocked).toMatchObject({ options: ['raise_budget', 'cancel'], reason: 'budget: $0.10 spent of the $0.10 hard limit; raise the project\'s limits or cancel' });
+    const held = await harness.waitFor(
+      'metered',
+      '30-1',
+      (state) => state.status === 'blocked',
+      'the hard limit to hold the subtask',
+      150_000,
+    );
+    expect(held.blocked).toMatchObject({
+      options: ['raise_budget', 'cancel'],
+      reason: "budget: $0.10 spent of the $0.10 hard limit; raise the project's limits or cancel",
+    });
     expect(held.phase).toBe('integration_red');
     expect(held.budget).toMatchObject({ tier: 'hard', spentUsd: '0.100000000000' });
 
-    const handoffs = (await eventsOf(workflowId, 'phase.handoff')).map((event) => event.data as { phase: string; model: string });
-    expect(handoffs.filter((handoff) => handoff.phase === 'red' || handoff.phase === 'green').every((handoff) => handoff.model === 'strong-metered')).toBe(true);
-    expect(handoffs.filter((handoff) => handoff.phase === 'refactor').map((handoff) => handoff.model)).toEqual(['cheap-metered']);
+    const handoffs = (await eventsOf(workflowId, 'phase.handoff')).map(
+      (event) => event.data as { phase: string; model: string },
+    );
+    expect(
+      handoffs
+        .filter((handoff) => handoff.phase === 'red' || handoff.phase === 'green')
+        .every((handoff) => handoff.model === 'strong-metered'),
+    ).toBe(true);
+    expect(handoffs.filter((handoff) => handoff.phase === 'refactor').map((handoff) => handoff.model)).toEqual([
+      'cheap-metered',
+    ]);
     const soft = await eventsOf(workflowId, 'budget.soft');
     expect(soft).toHaveLength(1);
     expect(soft[0]!.data).toMatchObject({ tier: 'soft', spentUsd: '0.080000000000' });
-    expect(soft[0]!.message).toBe('budget warning: $0.08 spent of the $0.05 soft limit; routine work goes to the cheaper models');
+    expect(soft[0]!.message).toBe(
+      'budget warning: $0.08 spent of the $0.05 soft limit; routine work goes to the cheaper models',
+    );
     expect((await ledgerOf(subtaskId)).total).toBe('0.100000000000');
 
     // A change that leaves it over the limit holds it again, with a new escalation; a pause given meanwhile holds after the raise.
-    await expect(harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.2, emergencyUsd: 0.15, reason: 'x' })).rejects.toThrow(/say why/);
-    await expect(harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.2, emergencyUsd: 0.15, reason: 'finish the cart' })).rejects.toThrow(/the tiers must rise/);
+    await expect(
+      harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.2, emergencyUsd: 0.15, reason: 'x' }),
+    ).rejects.toThrow(/say why/);
+    await expect(
+      harness.api.project.setBudget.mutate({
+        name: 'metered',
+        hardUsd: 0.2,
+        emergencyUsd: 0.15,
+        reason: 'finish the cart',
+      }),
+    ).rejects.toThrow(/the tiers must rise/);
     await harness.api.project.setBudget.mutate({ name: 'metered', softUsd: 0.06, reason: 'a later warning' });
-    await eventually(async () => ((await harness.prisma.escalation.count({ where: { subtaskId } })) === 2 ? true : undefined), 30_000, 'a second budget hold');
-    expect((await harness.api.subtask.state.query({ project: 'metered', key: '30-1' })).blocked?.reason).toMatch(/\$0\.10 spent of the \$0\.10 hard limit/);
-    await harness.api.subtask.override.mutate({ project: 'metered', key: '30-1', override: { action: 'pause', reason: 'look at the spend first' } });
-    await harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 0.12, emergencyUsd: 0.12, reason: 'two more calls only' });
-    await eventually(async () => ((await harness.prisma.escalation.count({ where: { subtaskId, status: 'resolved' } })) === 2 ? true : undefined), 30_000, 'the raise to be seen');
+    await eventually(
+      async () => ((await harness.prisma.escalation.count({ where: { subtaskId } })) === 2 ? true : undefined),
+      30_000,
+      'a second budget hold',
+    );
+    expect((await harness.api.subtask.state.query({ project: 'metered', key: '30-1' })).blocked?.reason).toMatch(
+      /\$0\.10 spent of the \$0\.10 hard limit/,
+    );
+    await harness.api.subtask.override.mutate({
+      project: 'metered',
+      key: '30-1',
+      override: { action: 'pause', reason: 'look at the spend first' },
+    });
+    await harness.api.project.setBudget.mutate({
+      name: 'metered',
+      hardUsd: 0.12,
+      emergencyUsd: 0.12,
+      reason: 'two more calls only',
+    });
+    await eventually(
+      async () =>
+        (await harness.prisma.escalation.count({ where: { subtaskId, status: 'resolved' } })) === 2 ? true : undefined,
+      30_000,
+      'the raise to be seen',
+    );
     await sleep(2_000);
-    expect(harness.scripted.requests.filter((request) => request.key === '30-1' && request.phase === 'integration_red')).toEqual([]);
-    expect(await harness.api.subtask.state.query({ project: 'metered', key: '30-1' })).toMatchObject({ paused: true, phase: 'integration_red' });
+    expect(
+      harness.scripted.requests.filter((request) => request.key === '30-1' && request.phase === 'integration_red'),
+    ).toEqual([]);
+    expect(await harness.api.subtask.state.query({ project: 'metered', key: '30-1' })).toMatchObject({
+      paused: true,
+      phase: 'integration_red',
+    });
     await harness.api.subtask.override.mutate({ project: 'metered', key: '30-1', override: { action: 'resume' } });
 
     // Then a single run crosses the emergency limit, which stops it mid-way.
-    const stopped = await harness.waitFor('metered', '30-1', (state) => state.status === 'blocked' && state.budget?.tier === 'emergency', 'the emergency limit');
-    expect(stopped.blocked!.reason).toBe('budget: $0.12 spent of the $0.12 emergency limit; raise the project\'s limits or cancel');
+    const stopped = await harness.waitFor(
+      'metered',
+      '30-1',
+      (state) => state.status === 'blocked' && state.budget?.tier === 'emergency',
+      'the emergency limit',
+    );
+    expect(stopped.blocked!.reason).toBe(
+      "budget: $0.12 spent of the $0.12 emergency limit; raise the project's limits or cancel",
+    );
     const emergencyStop = await eventsOf(workflowId, 'budget.emergency_stop');
     expect(emergencyStop).toHaveLength(1);
-    expect(emergencyStop[0]!.message).toMatch(/^integration_red attempt 1 on cheap-metered stopped: Stopped: the project spent \$0\.12, at or over its emergency limit of \$0\.12/);
+    expect(emergencyStop[0]!.message).toMatch(
+      /^integration_red attempt 1 on cheap-metered stopped: Stopped: the project spent \$0\.12, at or over its emergency limit of \$0\.12/,
+    );
     expect((await ledgerOf(subtaskId)).total).toBe('0.120000000000');
 
-    await harness.api.project.setBudget.mutate({ name: 'metered', hardUsd: 1, emergencyUsd: 2, reason: 'finish the cart' });
-    await harness.waitFor('metered', '30-1', (state) => state.pendingGate?.gate === 'merge', 'the merge approval (medium risk)', 150_000);
+    await harness.api.project.setBudget.mutate({
+      name: 'metered',
+      hardUsd: 1,
+      emergencyUsd: 2,
+      reason: 'finish the cart',
+    });
+    await harness.waitFor(
+      'metered',
+      '30-1',
+      (state) => state.pendingGate?.gate === 'merge',
+      'the merge approval (medium risk)',
+      150_000,
+    );
     await harness.api.subtask.approve.mutate({ project: 'metered', key: '30-1' });
-    const done = await harness.waitFor('metered', '30-1', (state) => state.status === 'completed', 'the subtask to complete', 150_000);
+    const done = await harness.waitFor(
+      'metered',
+      '30-1',
+      (state) => state.status === 'completed',
+      'the subtask to complete',
+      150_000,
+    );
 
     await harness.modelCallsSettled();
     // Exactly one cent per answered call, none charged twice: 4 red + 4 green + 2 refactor + 2 stopped + 3 + 3 integration + 2 verify.
     const ledger = await ledgerOf(subtaskId);
-    const answered = harness.scripted.requests.filter((request) => request.key === '30-1' && request.status === 200 && request.answeredAt);
+    const answered = harness.scripted.requests.filter(
+      (request) => request.key === '30-1' && request.status === 200 && request.answeredAt,
+    );
     expect(ledger.calls).toHaveLength(answered.length);
     expect(ledger.calls).toHaveLength(20);
     expect(new Set(ledger.calls.map((call) => call.idempotencyKey)).size).toBe(20);
     expect(ledger.total).toBe('0.200000000000');
     expect(done.costUsd).toBe('0.200000000000');
     const budget = await harness.api.costs.budget.query({ project: 'metered' });
-    expect(budget).toMatchObject({ tier: 'soft', spentUsd: '0.200000000000', limits: { softUsd: 0.06, hardUsd: 1, emergencyUsd: 2 } });
-    const changes = await harness.prisma.activityEvent.findMany({ where: { kind: 'budget.changed' }, orderBy: { id: 'asc' } });
+    expect(budget).toMatchObject({
+      tier: 'soft',
+      spentUsd: '0.200000000000',
+      limits: { softUsd: 0.06, hardUsd: 1, emergencyUsd: 2 },
+    });
+    const changes = await harness.prisma.activityEvent.findMany({
+      where: { kind: 'budget.changed' },
+      orderBy: { id: 'asc' },
+    });
     expect(changes.map((change) => change.actor)).toEqual(['user:local', 'user:local', 'user:local']);
-    const escalations = await harness.prisma.escalation.findMany({ where: { subtaskId }, orderBy: { createdAt: 'asc' } });
+    const escalations = await harness.prisma.escalation.findMany({
+      where: { subtaskId },
+      orderBy: { createdAt: 'asc' },
+    });
     expect(escalations.map((escalation) => [escalation.status, escalation.chosenOption])).toEqual([
       ['resolved', 'raise_budget'],
       ['resolved', 'raise_budget'],

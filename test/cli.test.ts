@@ -14,7 +14,11 @@ const CLI = path.join(projectRoot(), 'dist', 'cli', 'main.js');
 
 /** Runs the built CLI against the shared stack; never throws on a non-zero exit. */
 function maestro(...args: string[]) {
-  return execa('node', [CLI, ...args], { env: { MAESTRO_API_URL: shared.apiUrl, MAESTRO_TOKEN: '' }, reject: false, timeout: 60_000 });
+  return execa('node', [CLI, ...args], {
+    env: { MAESTRO_API_URL: shared.apiUrl, MAESTRO_TOKEN: '' },
+    reject: false,
+    timeout: 60_000,
+  });
 }
 
 async function json<T = unknown>(...args: string[]): Promise<T> {
@@ -31,13 +35,33 @@ describe('the maestro CLI against the real API', () => {
   test('project add and list, as a table and as JSON', async () => {
     const name = uniqueName('cli-proj');
     const repository = await sampleRepository(name);
-    const added = await maestro('project', 'add', name, '--repository', repository, '--test-command', 'npm test', '--test-report', 'junit:test-results/unit.xml', '--hard-usd', '40');
+    const added = await maestro(
+      'project',
+      'add',
+      name,
+      '--repository',
+      repository,
+      '--test-command',
+      'npm test',
+      '--test-report',
+      'junit:test-results/unit.xml',
+      '--hard-usd',
+      '40',
+    );
     expect(added.exitCode, added.stderr).toBe(0);
     expect(added.stdout).toBe(`Project ${name} added: ${repository} (main), tests: npm test.`);
     const again = await maestro('project', 'add', name, '--repository', repository, '--test-command', 'npm test');
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toMatch(/^maestro: /);
-    const invalid = await maestro('project', 'add', 'Not Valid', '--repository', repository, '--test-command', 'npm test | tee log');
+    const invalid = await maestro(
+      'project',
+      'add',
+      'Not Valid',
+      '--repository',
+      repository,
+      '--test-command',
+      'npm test | tee log',
+    );
     expect(invalid.exitCode).toBe(2);
     expect(invalid.stderr).toContain('<name>: use lower-case letters, digits and dashes');
     expect(invalid.stderr).toContain('--test-command: runs without a shell');
@@ -47,39 +71,83 @@ describe('the maestro CLI against the real API', () => {
     expect(list.stdout).toMatch(new RegExp(`^${name}\\s+\\S+\\s+main\\s+npm test`, 'm'));
     const projects = await json<Array<{ name: string; testCommand: string }>>('project', 'list');
     expect(projects.find((project) => project.name === name)).toMatchObject({ testCommand: 'npm test' });
-    const budgets = await json<{ budgets: { projects: Array<{ project: string; limits: { hardUsd: number } }> } }>('costs', '--project', name);
-    expect(budgets.budgets.projects).toEqual([expect.objectContaining({ project: name, limits: { softUsd: 20, hardUsd: 40, emergencyUsd: 100 } })]);
+    const budgets = await json<{ budgets: { projects: Array<{ project: string; limits: { hardUsd: number } }> } }>(
+      'costs',
+      '--project',
+      name,
+    );
+    expect(budgets.budgets.projects).toEqual([
+      expect.objectContaining({ project: name, limits: { softUsd: 20, hardUsd: 40, emergencyUsd: 100 } }),
+    ]);
   });
 
   test('subtask start, status and list; approve and overrides on a subtask the scripted model drives', async () => {
     const project = uniqueName('cli-flow');
     await sampleProject(api, project);
     const started = await maestro(
-      'subtask', 'start', `${project}/1-1`,
-      '--title', 'Add tax to the cart total',
-      '--criterion', 'total(items, taxRate) returns the subtotal plus tax, rounded to cents',
-      '--criterion', 'checkout(items, { taxRate }) reports the subtotal, the tax and the total',
-      '--file', 'src/cart.js', '--file', 'src/checkout.js',
-      '--risk', 'high',
+      'subtask',
+      'start',
+      `${project}/1-1`,
+      '--title',
+      'Add tax to the cart total',
+      '--criterion',
+      'total(items, taxRate) returns the subtotal plus tax, rounded to cents',
+      '--criterion',
+      'checkout(items, { taxRate }) reports the subtotal, the tax and the total',
+      '--file',
+      'src/cart.js',
+      '--file',
+      'src/checkout.js',
+      '--risk',
+      'high',
     );
     expect(started.exitCode, started.stderr).toBe(0);
-    expect(started.stdout).toBe(`Started ${project}/1-1 (workflow subtask-${project}-1-1). Watch it: maestro subtask status ${project}/1-1`);
-    expect((await maestro('subtask', 'start', `${project}/1-1`, '--title', 'Add tax to the cart total', '--criterion', 'x', '--risk', 'high')).stdout).toContain('was started before');
+    expect(started.stdout).toBe(
+      `Started ${project}/1-1 (workflow subtask-${project}-1-1). Watch it: maestro subtask status ${project}/1-1`,
+    );
+    expect(
+      (
+        await maestro(
+          'subtask',
+          'start',
+          `${project}/1-1`,
+          '--title',
+          'Add tax to the cart total',
+          '--criterion',
+          'x',
+          '--risk',
+          'high',
+        )
+      ).stdout,
+    ).toContain('was started before');
 
     // High risk: the plan waits for a person before any agent acts.
-    await eventually(async () => ((await maestro('approvals', '--project', project)).stdout.includes(`${project}/1-1`) ? true : undefined), 60_000, 'the plan approval in the CLI');
+    await eventually(
+      async () =>
+        (await maestro('approvals', '--project', project)).stdout.includes(`${project}/1-1`) ? true : undefined,
+      60_000,
+      'the plan approval in the CLI',
+    );
     const status = await maestro('subtask', 'status', `${project}/1-1`);
     expect(status.exitCode).toBe(0);
     expect(status.stdout).toMatch(/^Subtask: +.+1-1 {2}Add tax to the cart total$/m);
-    expect(status.stdout).toMatch(new RegExp(`^Waiting for: +approval of the plan since .+: maestro approve ${project}/1-1$`, 'm'));
+    expect(status.stdout).toMatch(
+      new RegExp(`^Waiting for: +approval of the plan since .+: maestro approve ${project}/1-1$`, 'm'),
+    );
     expect(status.stdout).toContain('Checklist (0/9):');
     expect(status.stdout).toContain('[ ] total(items, taxRate) returns the subtotal plus tax, rounded to cents');
     // The workflow id names the same subtask.
-    const byWorkflowId = await json<{ project: string; key: string; pendingGate?: { gate: string } }>('subtask', 'status', `subtask-${project}-1-1`);
+    const byWorkflowId = await json<{ project: string; key: string; pendingGate?: { gate: string } }>(
+      'subtask',
+      'status',
+      `subtask-${project}-1-1`,
+    );
     expect(byWorkflowId).toMatchObject({ project, key: '1-1', pendingGate: { gate: 'plan' } });
 
     const list = await maestro('subtask', 'list', '--project', project);
-    expect(list.stdout).toMatch(new RegExp(`^${project}/1-1\\s+Add tax to the cart total\\s+\\S+\\s+\\S+\\s+high`, 'm'));
+    expect(list.stdout).toMatch(
+      new RegExp(`^${project}/1-1\\s+Add tax to the cart total\\s+\\S+\\s+\\S+\\s+high`, 'm'),
+    );
 
     const approved = await maestro('approve', `${project}/1-1`, '--comment', 'the plan is fine');
     expect(approved.exitCode, approved.stderr).toBe(0);
@@ -95,7 +163,14 @@ describe('the maestro CLI against the real API', () => {
     expect((await json<{ paused: boolean }>('subtask', 'status', `${project}/1-1`)).paused).toBe(true);
     const cancelled = await maestro('override', 'cancel', `subtask-${project}-1-1`, '--reason', 'the CLI test is done');
     expect(cancelled.exitCode, cancelled.stderr).toBe(0);
-    await eventually(async () => ((await json<{ status: string }>('subtask', 'status', `${project}/1-1`)).status === 'cancelled' ? true : undefined), 30_000, 'the cancel');
+    await eventually(
+      async () =>
+        (await json<{ status: string }>('subtask', 'status', `${project}/1-1`)).status === 'cancelled'
+          ? true
+          : undefined,
+      30_000,
+      'the cancel',
+    );
 
     const events = await maestro('events', '--tail', '50', '--project', project);
     expect(events.stdout).toMatch(/user:local +approval\.approved/);
@@ -128,18 +203,31 @@ describe('the maestro CLI against the real API', () => {
     const tail = await maestro('events', '--tail', '1', '--project', project);
     expect(tail.exitCode).toBe(0);
     expect(tail.stdout.split('\n')).toHaveLength(1);
-    expect(tail.stdout).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d {2}${project} +user:ops-test +probe\\.second +the second line$`));
-    const jsonLines = (await maestro('events', '--tail', '2', '--project', project, '--json')).stdout.split('\n').map((line) => JSON.parse(line) as { message: string });
+    expect(tail.stdout).toMatch(
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d {2}${project} +user:ops-test +probe\\.second +the second line$`,
+      ),
+    );
+    const jsonLines = (await maestro('events', '--tail', '2', '--project', project, '--json')).stdout
+      .split('\n')
+      .map((line) => JSON.parse(line) as { message: string });
     expect(jsonLines.map((event) => event.message)).toEqual(['the first line', 'the second line']);
 
-    const follow: ResultPromise = execa('node', [CLI, 'events', '--tail', '1', '--follow', '--project', project], { env: { MAESTRO_API_URL: shared.apiUrl }, reject: false });
+    const follow: ResultPromise = execa('node', [CLI, 'events', '--tail', '1', '--follow', '--project', project], {
+      env: { MAESTRO_API_URL: shared.apiUrl },
+      reject: false,
+    });
     let output = '';
     follow.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
       await eventually(() => (output.includes('the second line') ? true : undefined), 15_000, 'the tail');
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       await appendEvent(shared, { project, kind: 'probe.third', message: 'a line written while following' });
-      await eventually(() => (output.includes('a line written while following') ? true : undefined), 15_000, 'the followed event');
+      await eventually(
+        () => (output.includes('a line written while following') ? true : undefined),
+        15_000,
+        'the followed event',
+      );
     } finally {
       follow.kill('SIGINT');
     }
@@ -156,33 +244,49 @@ describe('the maestro CLI against the real API', () => {
     }
     expect(result.stdout).toMatch(/^maestro-model-scripted-demo +model scripted-demo/m);
     expect(result.stdout).toContain('The last hour, per role:');
-    const parsed = await json<{ queues: Array<{ taskQueue: string; pollers: unknown[]; backlog: { count: number } }>; roles: unknown[] }>('queues');
+    const parsed = await json<{
+      queues: Array<{ taskQueue: string; pollers: unknown[]; backlog: { count: number } }>;
+      roles: unknown[];
+    }>('queues');
     expect(parsed.queues.find((queue) => queue.taskQueue === 'maestro-tester')!.pollers.length).toBeGreaterThan(0);
     expect(parsed.queues.every((queue) => typeof queue.backlog.count === 'number')).toBe(true);
   });
 
   test('costs shows spend per model and the budget tiers', async () => {
     // The demo's agents have called the scripted model by now.
-    const result = await eventually(async () => {
-      const run = await maestro('costs');
-      return run.stdout.includes('scripted-demo') ? run : undefined;
-    }, 120_000, 'the demo’s model calls');
+    const result = await eventually(
+      async () => {
+        const run = await maestro('costs');
+        return run.stdout.includes('scripted-demo') ? run : undefined;
+      },
+      120_000,
+      'the demo’s model calls',
+    );
     expect(result.stdout).toMatch(/^Spent \$\d+\.\d+ on \d+ model call\(s\) in the last 30 day\(s\)\.$/m);
     expect(result.stdout).toMatch(/^demo +\$[\d.]+ +\$20\.00 +\$50\.00 +\$100\.00 +ok +\[#*-*\] \d+% of hard$/m);
     expect(result.stdout).toMatch(/^scripted-demo +\$\d/m);
-    const parsed = await json<{ summary: { total: { calls: number } }; budgets: { projects: Array<{ project: string }> } }>('costs', '--project', 'demo', '--days', '7');
+    const parsed = await json<{
+      summary: { total: { calls: number } };
+      budgets: { projects: Array<{ project: string }> };
+    }>('costs', '--project', 'demo', '--days', '7');
     expect(parsed.summary.total.calls).toBeGreaterThan(0);
     expect(parsed.budgets.projects.map((budget) => budget.project)).toEqual(['demo']);
   });
 
   test('bottlenecks shows the slowest activities with p50/p95/p99, and metrics one role', async () => {
-    const result = await eventually(async () => {
-      const run = await maestro('bottlenecks', '--since', '2h', '--limit', '20');
-      return run.stdout.includes('runAgentPhase') ? run : undefined;
-    }, 120_000, 'agent runs to be timed');
+    const result = await eventually(
+      async () => {
+        const run = await maestro('bottlenecks', '--since', '2h', '--limit', '20');
+        return run.stdout.includes('runAgentPhase') ? run : undefined;
+      },
+      120_000,
+      'agent runs to be timed',
+    );
     expect(result.stdout).toMatch(/^ACTIVITY +ROLES +RUNS +FAILED +P50 +P95 +P99 +MAX +TOTAL$/m);
     expect(result.stdout).toMatch(/^runAgentPhase +\S*tester\S* +\d+ +\d+ +[\d.]+ m?s +[\d.]+ m?s +[\d.]+ m?s/m);
-    const parsed = await json<{ activities: Array<{ activityType: string; p50: number; p95: number; p99: number }> }>('bottlenecks');
+    const parsed = await json<{ activities: Array<{ activityType: string; p50: number; p95: number; p99: number }> }>(
+      'bottlenecks',
+    );
     const agent = parsed.activities.find((row) => row.activityType === 'runAgentPhase')!;
     expect(agent.p50).toBeLessThanOrEqual(agent.p95);
     expect(agent.p95).toBeLessThanOrEqual(agent.p99);
@@ -192,7 +296,9 @@ describe('the maestro CLI against the real API', () => {
     expect(metrics.stdout).toMatch(/^Role tester since .+:$/m);
     expect(metrics.stdout).toMatch(/^ {2}\d+ run\(s\), [\d.]+ per minute/m);
     expect(metrics.stdout).toMatch(/^runAgentPhase +\d+ +\d+ +\d+(\.\d)?% /m);
-    expect((await json<{ role: string; runs: number }>('metrics', '--role', 'tester', '--since', '2h')).runs).toBeGreaterThan(0);
+    expect(
+      (await json<{ role: string; runs: number }>('metrics', '--role', 'tester', '--since', '2h')).runs,
+    ).toBeGreaterThan(0);
   });
 
   test('exit codes: 2 for a mistake in the command line, 1 when the server refuses, 3 when the API is away', async () => {
@@ -201,7 +307,9 @@ describe('the maestro CLI against the real API', () => {
     expect(badId.stderr).toContain('give the subtask as <project>/<key>, like shop/3-1, or as its workflow id');
     const badKey = await maestro('subtask', 'status', 'shop/3_1');
     expect(badKey.exitCode).toBe(2);
-    expect((await maestro('override', 'frobnicate', 'shop/3-1', '--reason', 'why not')).stderr).toContain('<action>: an override: skip, force, reset, reassign, pause, resume, cancel, retry');
+    expect((await maestro('override', 'frobnicate', 'shop/3-1', '--reason', 'why not')).stderr).toContain(
+      '<action>: an override: skip, force, reset, reassign, pause, resume, cancel, retry',
+    );
     expect((await maestro('override', 'skip', 'shop/3-1')).exitCode).toBe(2);
     expect((await maestro('events', '--tail', '0')).stderr).toBe('maestro: --tail: at least 1');
     expect((await maestro('bottlenecks', '--since', 'yesterday-ish')).exitCode).toBe(2);
@@ -213,7 +321,10 @@ describe('the maestro CLI against the real API', () => {
     expect(refused.stderr).toMatch(/^maestro: No subtask subtask-nope-\w+-1-1: start it first\.$/);
 
     const closed = await closedPort();
-    const away = await execa('node', [CLI, 'queues'], { env: { MAESTRO_API_URL: `http://127.0.0.1:${closed}` }, reject: false });
+    const away = await execa('node', [CLI, 'queues'], {
+      env: { MAESTRO_API_URL: `http://127.0.0.1:${closed}` },
+      reject: false,
+    });
     expect(away.exitCode).toBe(3);
     expect(away.stderr).toBe(
       `maestro: Cannot reach the Maestro API at http://127.0.0.1:${closed} (connection refused). Start Maestro with \`npm start\` in its directory, or point --url or MAESTRO_API_URL at a running API.`,
@@ -223,10 +334,21 @@ describe('the maestro CLI against the real API', () => {
 
   test('a token is never printed', async () => {
     const token = 'mst_secret-token-that-must-not-appear';
-    for (const args of [['approve', 'not a subtask'], ['queues'], ['queues', '--json'], ['approve', `${uniqueName('nope')}/1-1`]]) {
-      const result = await execa('node', [CLI, ...args, '--token', token], { env: { MAESTRO_API_URL: shared.apiUrl }, reject: false });
+    for (const args of [
+      ['approve', 'not a subtask'],
+      ['queues'],
+      ['queues', '--json'],
+      ['approve', `${uniqueName('nope')}/1-1`],
+    ]) {
+      const result = await execa('node', [CLI, ...args, '--token', token], {
+        env: { MAESTRO_API_URL: shared.apiUrl },
+        reject: false,
+      });
       expect(`${result.stdout}${result.stderr}`).not.toContain(token);
-      const fromEnv = await execa('node', [CLI, ...args], { env: { MAESTRO_API_URL: shared.apiUrl, MAESTRO_TOKEN: token }, reject: false });
+      const fromEnv = await execa('node', [CLI, ...args], {
+        env: { MAESTRO_API_URL: shared.apiUrl, MAESTRO_TOKEN: token },
+        reject: false,
+      });
       expect(`${fromEnv.stdout}${fromEnv.stderr}`).not.toContain(token);
     }
   });

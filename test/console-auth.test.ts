@@ -29,7 +29,9 @@ describe('signing in to the console in a real browser', () => {
     page.on('pageerror', (error) => failures.push(error.message));
 
     await page.goto(`${shared.apiUrl}/`);
-    await expect.poll(() => page.getByTestId('user-menu').innerText(), { timeout: 20_000 }).toMatch(/local admin\s*no sign-in on 127\.0\.0\.1/);
+    await expect
+      .poll(() => page.getByTestId('user-menu').innerText(), { timeout: 20_000 })
+      .toMatch(/local admin\s*no sign-in on 127\.0\.0\.1/);
 
     await page.goto(`${shared.apiUrl}/sign-in`);
     await page.getByLabel('Name').fill(reader);
@@ -40,15 +42,25 @@ describe('signing in to the console in a real browser', () => {
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${shared.apiUrl}/`);
-    await expect.poll(() => page.getByTestId('user-menu').innerText(), { timeout: 20_000 }).toMatch(new RegExp(`${reader}\\s*reader`, 'i'));
+    await expect
+      .poll(() => page.getByTestId('user-menu').innerText(), { timeout: 20_000 })
+      .toMatch(new RegExp(`${reader}\\s*reader`, 'i'));
     // The session cookie is HttpOnly: the page's scripts never see it.
     expect(await page.evaluate('document.cookie')).not.toContain('maestro_session');
     const cookies = await context.cookies();
-    expect(cookies.find((cookie) => cookie.name === 'maestro_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    expect(cookies.find((cookie) => cookie.name === 'maestro_session')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Lax',
+    });
 
-    await page.getByTestId('user-menu').getByRole('link', { name: new RegExp(reader) }).click();
+    await page
+      .getByTestId('user-menu')
+      .getByRole('link', { name: new RegExp(reader) })
+      .click();
     await page.waitForURL(`${shared.apiUrl}/account`);
-    await expect.poll(() => page.locator('.account-header').innerText(), { timeout: 10_000 }).toMatch(new RegExp(`Signed in as ${reader}\\s*reader`, 'i'));
+    await expect
+      .poll(() => page.locator('.account-header').innerText(), { timeout: 10_000 })
+      .toMatch(new RegExp(`Signed in as ${reader}\\s*reader`, 'i'));
     expect(await page.getByRole('heading', { name: 'Password' }).count()).toBe(1);
     // People are an admin's business: a reader's account page has no such section.
     expect(await page.getByRole('heading', { name: 'People' }).count()).toBe(0);
@@ -58,7 +70,9 @@ describe('signing in to the console in a real browser', () => {
     await page.getByRole('button', { name: 'Create token' }).click();
     const shown = await page.getByTestId('new-token-value').innerText({ timeout: 10_000 });
     expect(shown).toMatch(/^mst_[\w-]{43}$/);
-    await expect.poll(() => page.getByTestId('token-my-script').innerText(), { timeout: 10_000 }).toContain(shown.slice(0, 10));
+    await expect
+      .poll(() => page.getByTestId('token-my-script').innerText(), { timeout: 10_000 })
+      .toContain(shown.slice(0, 10));
     expect(await page.getByTestId('token-my-script').innerText()).not.toContain(shown);
     await page.getByTestId('token-my-script').getByRole('button', { name: 'Revoke' }).click();
     await expect.poll(() => page.getByTestId('token-my-script').innerText(), { timeout: 10_000 }).toMatch(/revoked/);

@@ -46,9 +46,18 @@ chmodSync(markers, 0o755);
 /** A project whose unit suite has the flaky test, and a script whose green runs no tests itself (so the checks are the first to see it). */
 async function flakyProject(name: string, key: string) {
   mkdirSync(path.join(markers, name), { recursive: true });
-  await harness.sampleProject(name, { files: { 'test/unit/payment.test.js': flakyTest(path.join(markers, name, 'failed-once')) } });
+  await harness.sampleProject(name, {
+    files: { 'test/unit/payment.test.js': flakyTest(path.join(markers, name, 'failed-once')) },
+  });
   harness.script(
-    { match: { key, phase: 'green' }, turns: [read(FILES.redTest.path), write(FILES.greenCode), finish('Added total(items, taxRate), rounding to cents.')] },
+    {
+      match: { key, phase: 'green' },
+      turns: [
+        read(FILES.redTest.path),
+        write(FILES.greenCode),
+        finish('Added total(items, taxRate), rounding to cents.'),
+      ],
+    },
     ...cartTaxConversations(key),
   );
 }
@@ -73,7 +82,9 @@ async function signIn(page: Page, name: string, password: string) {
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByTestId('user-menu').innerText(), { timeout: 20_000 }).toMatch(new RegExp(`${name}\\s*`, 'i'));
+  await expect
+    .poll(() => page.getByTestId('user-menu').innerText(), { timeout: 20_000 })
+    .toMatch(new RegExp(`${name}\\s*`, 'i'));
 }
 
 async function shot(page: Page, name: string) {
@@ -83,160 +94,192 @@ async function shot(page: Page, name: string) {
 const PHASE_ORDER = ['Red', 'Green', 'Refactor', 'Integration red', 'Integration green', 'Verify', 'Complete'];
 
 describe('the board and the subtask page in a real browser', () => {
-  test(
-    'a medium-risk subtask moves across the board phase by phase; its page shows the timeline, checklist, diff, checks, cost and a live log; a reviewer approves it from the page',
-    async () => {
-      await flakyProject('ui', '7-1');
-      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(harness.ready.consoleUrl);
-      await expect.poll(() => page.getByRole('heading', { name: 'Board' }).count(), { timeout: 15_000 }).toBe(1);
-      await harness.api.subtask.start.mutate({ project: 'ui', key: '7-1', risk: 'medium', ...CART_TAX_SPEC });
+  test('a medium-risk subtask moves across the board phase by phase; its page shows the timeline, checklist, diff, checks, cost and a live log; a reviewer approves it from the page', async () => {
+    await flakyProject('ui', '7-1');
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(harness.ready.consoleUrl);
+    await expect.poll(() => page.getByRole('heading', { name: 'Board' }).count(), { timeout: 15_000 }).toBe(1);
+    await harness.api.subtask.start.mutate({ project: 'ui', key: '7-1', risk: 'medium', ...CART_TAX_SPEC });
 
-      // The board: the card appears without a reload and moves through the phases.
-      const card = page.getByTestId('card-ui-7-1');
-      await card.waitFor({ timeout: 20_000 });
-      expect(await card.innerText()).toMatch(/ui\/7-1[\s\S]*MEDIUM[\s\S]*Add tax to the cart total/);
-      const seen: string[] = [];
-      await eventually(
-        async () => {
-          const phase = await card.getByTestId('card-phase').innerText();
-          if (seen.at(-1) !== phase) seen.push(phase);
-          return PHASE_ORDER.indexOf(phase) >= PHASE_ORDER.indexOf('Integration red') || undefined;
-        },
-        90_000,
-        'the card to reach integration red',
-      );
-      expect(seen.filter((phase) => PHASE_ORDER.includes(phase)).length).toBeGreaterThanOrEqual(2);
-      expect(seen.filter((phase) => PHASE_ORDER.includes(phase))).toEqual([...seen.filter((phase) => PHASE_ORDER.includes(phase))].sort((a, b) => PHASE_ORDER.indexOf(a) - PHASE_ORDER.indexOf(b)));
-      expect(await card.getByTestId('progress').innerText()).toMatch(/^\d\/9$/);
-      expect(await card.getByTestId('card-cost').innerText()).toMatch(/^(<\$0\.01|\$\d+\.\d\d)$/);
-      await shot(page, 'board-live');
+    // The board: the card appears without a reload and moves through the phases.
+    const card = page.getByTestId('card-ui-7-1');
+    await card.waitFor({ timeout: 20_000 });
+    expect(await card.innerText()).toMatch(/ui\/7-1[\s\S]*MEDIUM[\s\S]*Add tax to the cart total/);
+    const seen: string[] = [];
+    await eventually(
+      async () => {
+        const phase = await card.getByTestId('card-phase').innerText();
+        if (seen.at(-1) !== phase) seen.push(phase);
+        return PHASE_ORDER.indexOf(phase) >= PHASE_ORDER.indexOf('Integration red') || undefined;
+      },
+      90_000,
+      'the card to reach integration red',
+    );
+    expect(seen.filter((phase) => PHASE_ORDER.includes(phase)).length).toBeGreaterThanOrEqual(2);
+    expect(seen.filter((phase) => PHASE_ORDER.includes(phase))).toEqual(
+      [...seen.filter((phase) => PHASE_ORDER.includes(phase))].sort(
+        (a, b) => PHASE_ORDER.indexOf(a) - PHASE_ORDER.indexOf(b),
+      ),
+    );
+    expect(await card.getByTestId('progress').innerText()).toMatch(/^\d\/9$/);
+    expect(await card.getByTestId('card-cost').innerText()).toMatch(/^(<\$0\.01|\$\d+\.\d\d)$/);
+    await shot(page, 'board-live');
 
-      // The subtask page, opened from the card: the header follows the phases without a reload.
-      await card.click();
-      await page.waitForURL(/\/subtasks\/ui\/7-1$/);
-      await page.evaluate(() => ((globalThis as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true));
-      await expect.poll(() => page.getByTestId('log-line').count(), { timeout: 15_000 }).toBeGreaterThan(5);
-      const linesBefore = await page.getByTestId('log-line').count();
-      const phaseBefore = await page.getByTestId('subtask-phase').innerText();
-      await expect.poll(() => page.getByTestId('subtask-phase').innerText(), { timeout: 60_000 }).not.toBe(phaseBefore);
-      await expect.poll(() => page.getByTestId('log-line').count(), { timeout: 30_000 }).toBeGreaterThan(linesBefore);
-      expect(await page.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
-      const link = await page.getByTestId('temporal-link').getAttribute('href');
-      expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/namespaces\/maestro\/workflows\/subtask-ui-7-1$/);
+    // The subtask page, opened from the card: the header follows the phases without a reload.
+    await card.click();
+    await page.waitForURL(/\/subtasks\/ui\/7-1$/);
+    await page.evaluate(() => ((globalThis as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true));
+    await expect.poll(() => page.getByTestId('log-line').count(), { timeout: 15_000 }).toBeGreaterThan(5);
+    const linesBefore = await page.getByTestId('log-line').count();
+    const phaseBefore = await page.getByTestId('subtask-phase').innerText();
+    await expect.poll(() => page.getByTestId('subtask-phase').innerText(), { timeout: 60_000 }).not.toBe(phaseBefore);
+    await expect.poll(() => page.getByTestId('log-line').count(), { timeout: 30_000 }).toBeGreaterThan(linesBefore);
+    expect(await page.evaluate(() => (globalThis as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(
+      true,
+    );
+    const link = await page.getByTestId('temporal-link').getAttribute('href');
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/namespaces\/maestro\/workflows\/subtask-ui-7-1$/);
 
-      // Waiting for the merge approval.
-      await page.getByTestId('approval-banner').waitFor({ timeout: 90_000 });
-      expect(await page.getByTestId('approval-banner').innerText()).toMatch(/Waiting for approval of the merge/);
-      expect(await page.getByTestId('subtask-status').innerText()).toBe('Ready for review');
-      await expect.poll(() => page.getByTestId('action-approve').count(), { timeout: 10_000 }).toBe(1);
-      expect(await page.getByTestId('actions').innerText()).toMatch(/Approve[\s\S]*Reject[\s\S]*Pause[\s\S]*Cancel/);
+    // Waiting for the merge approval.
+    await page.getByTestId('approval-banner').waitFor({ timeout: 90_000 });
+    expect(await page.getByTestId('approval-banner').innerText()).toMatch(/Waiting for approval of the merge/);
+    expect(await page.getByTestId('subtask-status').innerText()).toBe('Ready for review');
+    await expect.poll(() => page.getByTestId('action-approve').count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByTestId('actions').innerText()).toMatch(/Approve[\s\S]*Reject[\s\S]*Pause[\s\S]*Cancel/);
 
-      // The timeline, from the workflow's history: every phase so far, green twice tried, with its failed check.
-      await expect.poll(() => page.getByTestId('timeline-phase-verify').getAttribute('data-status'), { timeout: 15_000 }).toBe('passed');
-      for (const phase of ['setup', 'red', 'green', 'refactor', 'integration_red', 'integration_green']) {
-        expect(await page.getByTestId(`timeline-phase-${phase}`).getAttribute('data-status')).toBe('passed');
-      }
-      const green = page.getByTestId('timeline-phase-green');
-      expect(await green.innerText()).toMatch(/2 attempts/);
-      expect(await green.locator('[data-kind="check"]').allInnerTexts()).toEqual([expect.stringMatching(/Check, attempt 1[\s\S]*failed[\s\S]*the payment service answers/), expect.stringMatching(/Check, attempt 2[\s\S]*passed/)]);
-      expect(await page.getByTestId('timeline-phase-complete').innerText()).toMatch(/Waiting for approval of the merge/);
+    // The timeline, from the workflow's history: every phase so far, green twice tried, with its failed check.
+    await expect
+      .poll(() => page.getByTestId('timeline-phase-verify').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('passed');
+    for (const phase of ['setup', 'red', 'green', 'refactor', 'integration_red', 'integration_green']) {
+      expect(await page.getByTestId(`timeline-phase-${phase}`).getAttribute('data-status')).toBe('passed');
+    }
+    const green = page.getByTestId('timeline-phase-green');
+    expect(await green.innerText()).toMatch(/2 attempts/);
+    expect(await green.locator('[data-kind="check"]').allInnerTexts()).toEqual([
+      expect.stringMatching(/Check, attempt 1[\s\S]*failed[\s\S]*the payment service answers/),
+      expect.stringMatching(/Check, attempt 2[\s\S]*passed/),
+    ]);
+    expect(await page.getByTestId('timeline-phase-complete').innerText()).toMatch(/Waiting for approval of the merge/);
 
-      // The checklist: the six work phases done, the criteria the verifier ticked.
-      const checklist = page.getByTestId('checklist');
-      expect(await checklist.locator('li[data-done="true"]').count()).toBe(8);
-      expect(await checklist.locator('li[data-done="false"]').innerText()).toMatch(/Complete/);
-      await shot(page, 'subtask-timeline');
+    // The checklist: the six work phases done, the criteria the verifier ticked.
+    const checklist = page.getByTestId('checklist');
+    expect(await checklist.locator('li[data-done="true"]').count()).toBe(8);
+    expect(await checklist.locator('li[data-done="false"]').innerText()).toMatch(/Complete/);
+    await shot(page, 'subtask-timeline');
 
-      // The diff of the branch against its base, highlighted, unified and side by side.
-      await page.getByTestId('tab-diff').click();
-      await page.getByTestId('diff-body').locator('.d2h-file-wrapper').first().waitFor({ timeout: 15_000 });
-      expect(await page.getByTestId('diff-file').allInnerTexts()).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^src\/cart\.js\s*\+5\s*−0/), expect.stringMatching(/^test\/unit\/cart-total\.test\.js/)]),
-      );
-      expect(await page.getByTestId('diff-body').innerText()).toContain('export function total(items, taxRate)');
-      expect(await page.getByTestId('diff-body').locator('.hljs-keyword').count()).toBeGreaterThan(0);
-      await page.getByRole('button', { name: 'Side by side' }).click();
-      await expect.poll(() => page.getByTestId('diff-body').locator('.d2h-file-side-diff').count(), { timeout: 5_000 }).toBeGreaterThan(0);
-      await shot(page, 'subtask-diff');
+    // The diff of the branch against its base, highlighted, unified and side by side.
+    await page.getByTestId('tab-diff').click();
+    await page.getByTestId('diff-body').locator('.d2h-file-wrapper').first().waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('diff-file').allInnerTexts()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^src\/cart\.js\s*\+5\s*−0/),
+        expect.stringMatching(/^test\/unit\/cart-total\.test\.js/),
+      ]),
+    );
+    expect(await page.getByTestId('diff-body').innerText()).toContain('export function total(items, taxRate)');
+    expect(await page.getByTestId('diff-body').locator('.hljs-keyword').count()).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Side by side' }).click();
+    await expect
+      .poll(() => page.getByTestId('diff-body').locator('.d2h-file-side-diff').count(), { timeout: 5_000 })
+      .toBeGreaterThan(0);
+    await shot(page, 'subtask-diff');
 
-      // Each check's tests: the flaky one flagged, the failure by name, durations, the output's end.
-      await page.getByTestId('tab-checks').click();
-      await page.getByTestId('checks').waitFor({ timeout: 10_000 });
-      expect(await page.getByTestId('flaky-summary').innerText()).toMatch(/1 flaky test: “the payment service answers” passed \d+ and failed 1 run\(s\) of the same code/);
-      const failedGreen = page.locator('[data-testid="check-run"][data-phase="green"]').filter({ hasText: 'failed' });
-      expect(await failedGreen.innerText()).toMatch(/1 unit test\(s\) fail: "the payment service answers"/);
-      expect(await failedGreen.locator('[data-testid="test-row"][data-status="failed"]').innerText()).toMatch(/the payment service answers\s*flaky/);
-      expect(await page.locator('[data-testid="test-row"][data-flaky="true"]').count()).toBeGreaterThanOrEqual(2);
-      expect(await page.getByTestId('check-run').count()).toBe(8);
-      await shot(page, 'subtask-checks');
+    // Each check's tests: the flaky one flagged, the failure by name, durations, the output's end.
+    await page.getByTestId('tab-checks').click();
+    await page.getByTestId('checks').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('flaky-summary').innerText()).toMatch(
+      /1 flaky test: “the payment service answers” passed \d+ and failed 1 run\(s\) of the same code/,
+    );
+    const failedGreen = page.locator('[data-testid="check-run"][data-phase="green"]').filter({ hasText: 'failed' });
+    expect(await failedGreen.innerText()).toMatch(/1 unit test\(s\) fail: "the payment service answers"/);
+    expect(await failedGreen.locator('[data-testid="test-row"][data-status="failed"]').innerText()).toMatch(
+      /the payment service answers\s*flaky/,
+    );
+    expect(await page.locator('[data-testid="test-row"][data-flaky="true"]').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('check-run').count()).toBe(8);
+    await shot(page, 'subtask-checks');
 
-      // The model calls and their cost, to the cent of the ledger.
-      await page.getByTestId('tab-calls').click();
-      await page.getByTestId('model-calls').waitFor({ timeout: 10_000 });
-      await harness.modelCallsSettled();
-      const ledger = await harness.prisma.modelCall.findMany({ where: { subtask: { workflowId: 'subtask-ui-7-1' } } });
-      const total = ledger.reduce((sum, call) => sum + parseUsd(call.costUsd.toFixed(12)), 0n);
-      expect(total).toBeGreaterThan(0n);
-      await expect.poll(() => page.getByTestId('model-call').count(), { timeout: 10_000 }).toBe(ledger.length);
-      expect(await page.getByTestId('model-calls-total').innerText()).toBe(formatUsd(total));
-      expect(await page.getByTestId('subtask-cost').innerText()).toContain(formatUsd(total));
-      await shot(page, 'subtask-calls');
+    // The model calls and their cost, to the cent of the ledger.
+    await page.getByTestId('tab-calls').click();
+    await page.getByTestId('model-calls').waitFor({ timeout: 10_000 });
+    await harness.modelCallsSettled();
+    const ledger = await harness.prisma.modelCall.findMany({ where: { subtask: { workflowId: 'subtask-ui-7-1' } } });
+    const total = ledger.reduce((sum, call) => sum + parseUsd(call.costUsd.toFixed(12)), 0n);
+    expect(total).toBeGreaterThan(0n);
+    await expect.poll(() => page.getByTestId('model-call').count(), { timeout: 10_000 }).toBe(ledger.length);
+    expect(await page.getByTestId('model-calls-total').innerText()).toBe(formatUsd(total));
+    expect(await page.getByTestId('subtask-cost').innerText()).toContain(formatUsd(total));
+    await shot(page, 'subtask-calls');
 
-      // People: a reader is refused on the server, a reviewer approves — each signed in to the console.
-      await harness.api.users.create.mutate({ name: 'rhea', role: 'reader', password: 'the reader password' });
-      await harness.api.users.create.mutate({ name: 'vera', role: 'reviewer', password: 'the reviewer password' });
-      const readerPage = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      await signIn(readerPage, 'rhea', 'the reader password');
-      await readerPage.goto(`${harness.ready.consoleUrl}/subtasks/ui/7-1`);
-      await readerPage.getByTestId('action-approve').click();
-      await readerPage.getByTestId('action-confirm').click();
-      await expect.poll(() => readerPage.getByTestId('action-result').innerText(), { timeout: 20_000 }).toMatch(/needs the reviewer role; you are reader/);
-      await readerPage.close();
-      expect(await page.getByTestId('subtask-status').innerText()).toBe('Ready for review');
+    // People: a reader is refused on the server, a reviewer approves — each signed in to the console.
+    await harness.api.users.create.mutate({ name: 'rhea', role: 'reader', password: 'the reader password' });
+    await harness.api.users.create.mutate({ name: 'vera', role: 'reviewer', password: 'the reviewer password' });
+    const readerPage = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await signIn(readerPage, 'rhea', 'the reader password');
+    await readerPage.goto(`${harness.ready.consoleUrl}/subtasks/ui/7-1`);
+    await readerPage.getByTestId('action-approve').click();
+    await readerPage.getByTestId('action-confirm').click();
+    await expect
+      .poll(() => readerPage.getByTestId('action-result').innerText(), { timeout: 20_000 })
+      .toMatch(/needs the reviewer role; you are reader/);
+    await readerPage.close();
+    expect(await page.getByTestId('subtask-status').innerText()).toBe('Ready for review');
 
-      // Approving from the page as the reviewer: a dialog, a comment, the result.
-      await signIn(page, 'vera', 'the reviewer password');
-      await page.goto(`${harness.ready.consoleUrl}/subtasks/ui/7-1`);
-      await page.getByTestId('approval-banner').waitFor({ timeout: 20_000 });
-      await page.getByTestId('action-approve').click();
-      const dialog = page.getByTestId('action-dialog');
-      expect(await dialog.innerText()).toMatch(/Approve the merge into the base branch\.[\s\S]*Needs the reviewer role/);
-      await dialog.locator('textarea[name="comment"]').fill('reviewed in the console');
-      await shot(page, 'subtask-approve-dialog');
-      await page.getByTestId('action-confirm').click();
-      await expect.poll(() => page.getByTestId('action-result').innerText(), { timeout: 20_000 }).toBe('Approved. The workflow goes on.');
-      await page.getByRole('button', { name: 'Close' }).click();
+    // Approving from the page as the reviewer: a dialog, a comment, the result.
+    await signIn(page, 'vera', 'the reviewer password');
+    await page.goto(`${harness.ready.consoleUrl}/subtasks/ui/7-1`);
+    await page.getByTestId('approval-banner').waitFor({ timeout: 20_000 });
+    await page.getByTestId('action-approve').click();
+    const dialog = page.getByTestId('action-dialog');
+    expect(await dialog.innerText()).toMatch(/Approve the merge into the base branch\.[\s\S]*Needs the reviewer role/);
+    await dialog.locator('textarea[name="comment"]').fill('reviewed in the console');
+    await shot(page, 'subtask-approve-dialog');
+    await page.getByTestId('action-confirm').click();
+    await expect
+      .poll(() => page.getByTestId('action-result').innerText(), { timeout: 20_000 })
+      .toBe('Approved. The workflow goes on.');
+    await page.getByRole('button', { name: 'Close' }).click();
 
-      await expect.poll(() => page.getByTestId('subtask-status').innerText(), { timeout: 60_000 }).toBe('Completed');
-      await page.getByTestId('tab-timeline').click();
-      await expect.poll(() => page.getByTestId('timeline-phase-complete').last().getAttribute('data-status'), { timeout: 15_000 }).toBe('passed');
-      expect(await page.getByTestId('timeline-decision').allInnerTexts()).toEqual([expect.stringMatching(/user:vera\s+approved\s+reviewed in the console/)]);
-      await expect.poll(() => page.getByTestId('actions').count(), { timeout: 10_000 }).toBe(0);
-      expect(await page.getByText('nothing can be changed any more').count()).toBe(1);
-      await expect.poll(() => page.locator('[data-testid="log-line"][data-kind="approval.approved"]').innerText(), { timeout: 10_000 }).toMatch(/user:vera[\s\S]*merge approved: reviewed in the console/);
-      await shot(page, 'subtask-completed');
+    await expect.poll(() => page.getByTestId('subtask-status').innerText(), { timeout: 60_000 }).toBe('Completed');
+    await page.getByTestId('tab-timeline').click();
+    await expect
+      .poll(() => page.getByTestId('timeline-phase-complete').last().getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('passed');
+    expect(await page.getByTestId('timeline-decision').allInnerTexts()).toEqual([
+      expect.stringMatching(/user:vera\s+approved\s+reviewed in the console/),
+    ]);
+    await expect.poll(() => page.getByTestId('actions').count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.getByText('nothing can be changed any more').count()).toBe(1);
+    await expect
+      .poll(() => page.locator('[data-testid="log-line"][data-kind="approval.approved"]').innerText(), {
+        timeout: 10_000,
+      })
+      .toMatch(/user:vera[\s\S]*merge approved: reviewed in the console/);
+    await shot(page, 'subtask-completed');
 
-      // Back on the board, it is done, merged, and nobody has to act.
-      await page.getByRole('link', { name: 'Board' }).first().click();
-      const done = page.getByTestId('column-done').getByTestId('card-ui-7-1');
-      await done.waitFor({ timeout: 15_000 });
-      expect(await done.getByTestId('progress').innerText()).toBe('9/9');
-      expect(await done.getByTestId('card-role').innerText()).toBe('—');
-      expect(pageErrors).toEqual([]);
-      await page.close();
-    },
-    300_000,
-  );
+    // Back on the board, it is done, merged, and nobody has to act.
+    await page.getByRole('link', { name: 'Board' }).first().click();
+    const done = page.getByTestId('column-done').getByTestId('card-ui-7-1');
+    await done.waitFor({ timeout: 15_000 });
+    expect(await done.getByTestId('progress').innerText()).toBe('9/9');
+    expect(await done.getByTestId('card-role').innerText()).toBe('—');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 300_000);
 
   test('an unknown subtask says so, and the board filters by what the address says', async () => {
     const page = await browser.newPage();
     await page.goto(`${harness.ready.consoleUrl}/subtasks/ui/404-1`);
-    await expect.poll(() => page.getByTestId('subtask-not-found').innerText(), { timeout: 15_000 }).toMatch(/No subtask 404-1 in ui[\s\S]*No subtask 404-1 in project ui/);
+    await expect
+      .poll(() => page.getByTestId('subtask-not-found').innerText(), { timeout: 15_000 })
+      .toMatch(/No subtask 404-1 in ui[\s\S]*No subtask 404-1 in project ui/);
     await page.goto(`${harness.ready.consoleUrl}/?q=no-such-subtask-anywhere`);
-    await expect.poll(() => page.getByTestId('board-no-match').innerText(), { timeout: 15_000 }).toMatch(/No subtask matches these filters/);
+    await expect
+      .poll(() => page.getByTestId('board-no-match').innerText(), { timeout: 15_000 })
+      .toMatch(/No subtask matches these filters/);
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => page.locator('[data-testid^="card-"]').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(new URL(page.url()).search).toBe('');
@@ -246,11 +289,19 @@ describe('the board and the subtask page in a real browser', () => {
 
 describe('board.list and subtask.checks over the API', () => {
   test('filters by project, status and risk, searches, pages with a cursor, and counts per status', async () => {
-    await seedBoard(harness.prisma, { subtasks: 60, projects: ['alpha', 'beta', 'gamma'], keyPrefix: 'b', eventsPerSubtask: 3, callsPerSubtask: 4 });
+    await seedBoard(harness.prisma, {
+      subtasks: 60,
+      projects: ['alpha', 'beta', 'gamma'],
+      keyPrefix: 'b',
+      eventsPerSubtask: 3,
+      callsPerSubtask: 4,
+    });
     const all = await harness.api.board.list.query({ limit: 500 });
     expect(all.total).toBe(await harness.prisma.subtask.count());
     expect(Object.values(all.counts).reduce((sum, count) => sum + count, 0)).toBe(all.total);
-    expect(all.subtasks.map((card) => card.updatedAt)).toEqual([...all.subtasks.map((card) => card.updatedAt)].sort().reverse());
+    expect(all.subtasks.map((card) => card.updatedAt)).toEqual(
+      [...all.subtasks.map((card) => card.updatedAt)].sort().reverse(),
+    );
 
     const alpha = await harness.api.board.list.query({ project: 'alpha', limit: 500 });
     expect(alpha.total).toBe(await harness.prisma.subtask.count({ where: { project: { name: 'alpha' } } }));
@@ -267,16 +318,27 @@ describe('board.list and subtask.checks over the API', () => {
     expect(high.subtasks.every((card) => card.risk === 'high')).toBe(true);
 
     const gift = await harness.api.board.list.query({ search: 'GIFT card', limit: 500 });
-    const expected = await harness.prisma.subtask.count({ where: { OR: ['title', 'key', 'description'].map((field) => ({ [field]: { contains: 'gift card', mode: 'insensitive' as const } })) } });
+    const expected = await harness.prisma.subtask.count({
+      where: {
+        OR: ['title', 'key', 'description'].map((field) => ({
+          [field]: { contains: 'gift card', mode: 'insensitive' as const },
+        })),
+      },
+    });
     expect(gift.subtasks.length).toBe(expected);
     expect(gift.subtasks.length).toBeGreaterThan(0);
-    expect((await harness.api.board.list.query({ search: 'b17-1' })).subtasks.map((card) => card.key)).toEqual(['b17-1']);
+    expect((await harness.api.board.list.query({ search: 'b17-1' })).subtasks.map((card) => card.key)).toEqual([
+      'b17-1',
+    ]);
     // Wildcards are searched for, not obeyed.
     expect((await harness.api.board.list.query({ search: '%' })).total).toBe(0);
 
     // The cost is the ledger's sum; who acts follows the status.
     const sample = all.subtasks.find((card) => card.key.startsWith('b') && card.status !== 'pending')!;
-    const spent = await harness.prisma.modelCall.aggregate({ where: { subtaskId: sample.id }, _sum: { costUsd: true } });
+    const spent = await harness.prisma.modelCall.aggregate({
+      where: { subtaskId: sample.id },
+      _sum: { costUsd: true },
+    });
     expect(sample.costUsd).toBe(formatUsdExact(parseUsd(spent._sum.costUsd!.toFixed(12))));
     for (const card of all.subtasks.filter((entry) => entry.key.startsWith('b'))) {
       if (card.status === 'blocked') expect(card.assignee).toBe('person');
@@ -293,7 +355,9 @@ describe('board.list and subtask.checks over the API', () => {
       pages.push(...page.subtasks.map((card) => card.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    expect(pages).toEqual((await harness.api.board.list.query({ project: 'beta', limit: 500 })).subtasks.map((card) => card.id));
+    expect(pages).toEqual(
+      (await harness.api.board.list.query({ project: 'beta', limit: 500 })).subtasks.map((card) => card.id),
+    );
 
     const refused = await harness.api.board.list.query({ cursor: 'not-a-cursor' }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TRPCClientError);
@@ -304,8 +368,19 @@ describe('board.list and subtask.checks over the API', () => {
 
   test('a test that failed and passed on runs of the same tree is flagged flaky; every check keeps its tests', async () => {
     await flakyProject('flaky', '8-1');
-    const { workflowId } = await harness.api.subtask.start.mutate({ project: 'flaky', key: '8-1', risk: 'low', ...CART_TAX_SPEC });
-    await harness.waitFor('flaky', '8-1', (state) => state.status === 'completed', 'the flaky subtask to complete', 150_000);
+    const { workflowId } = await harness.api.subtask.start.mutate({
+      project: 'flaky',
+      key: '8-1',
+      risk: 'low',
+      ...CART_TAX_SPEC,
+    });
+    await harness.waitFor(
+      'flaky',
+      '8-1',
+      (state) => state.status === 'completed',
+      'the flaky subtask to complete',
+      150_000,
+    );
 
     const checks = await harness.api.subtask.checks.query({ project: 'flaky', key: '8-1' });
     expect(checks.runs.map((run) => `${run.phase}#${run.attempt}:${run.passed}`)).toEqual([
@@ -326,10 +401,14 @@ describe('board.list and subtask.checks over the API', () => {
     const unit = first!.suites.find((suite) => suite.suite === 'unit')!;
     expect(unit.tests!.find((entry) => entry.name === FLAKY_TEST)).toMatchObject({ status: 'failed', flaky: true });
     expect(unit.outputTail).toContain('the payment service did not answer in time');
-    expect(second!.suites.find((suite) => suite.suite === 'unit')!.tests!.find((entry) => entry.name === FLAKY_TEST)).toMatchObject({ status: 'passed', flaky: true });
+    expect(
+      second!.suites.find((suite) => suite.suite === 'unit')!.tests!.find((entry) => entry.name === FLAKY_TEST),
+    ).toMatchObject({ status: 'passed', flaky: true });
     // The refactor changed nothing: the same tree again, and it passed.
     expect(checks.runs.find((run) => run.phase === 'refactor')!.treeSha).toBe(first!.treeSha);
-    expect(checks.flaky).toEqual([{ suite: 'unit', name: FLAKY_TEST, treeSha: first!.treeSha, passedRuns: 2, failedRuns: 1 }]);
+    expect(checks.flaky).toEqual([
+      { suite: 'unit', name: FLAKY_TEST, treeSha: first!.treeSha, passedRuns: 2, failedRuns: 1 },
+    ]);
     // Only that test: the others always passed, or failed only on a tree where they never passed.
     const red = checks.runs.find((run) => run.phase === 'red')!.suites[0]!.tests!;
     expect(red.filter((entry) => entry.status === 'failed').map((entry) => [entry.name, entry.flaky])).toEqual([
@@ -343,9 +422,17 @@ describe('board.list and subtask.checks over the API', () => {
     expect(timeline).toMatchObject({ workflowId, status: 'completed' });
     expect(timeline.phases.find((visit) => visit.phase === 'green')).toMatchObject({ status: 'passed', attempts: 2 });
     const diff = await harness.api.subtask.diff.query({ project: 'flaky', key: '8-1' });
-    expect(diff.ready && diff.files.map((file) => file.path).sort()).toEqual(['src/cart.js', 'src/checkout.js', 'test/integration/checkout-total.test.js', 'test/unit/cart-total.test.js']);
+    expect(diff.ready && diff.files.map((file) => file.path).sort()).toEqual([
+      'src/cart.js',
+      'src/checkout.js',
+      'test/integration/checkout-total.test.js',
+      'test/unit/cart-total.test.js',
+    ]);
     expect(diff.ready && diff.text).toMatch(/^diff --git a\/src\/cart\.js b\/src\/cart\.js/);
     expect(diff.ready && diff.truncated).toBe(false);
-    expect(await harness.api.subtask.actions.query({ project: 'flaky', key: '8-1' })).toEqual({ actions: [], note: 'The subtask is completed: nothing can be changed any more.' });
+    expect(await harness.api.subtask.actions.query({ project: 'flaky', key: '8-1' })).toEqual({
+      actions: [],
+      note: 'The subtask is completed: nothing can be changed any more.',
+    });
   }, 240_000);
 });

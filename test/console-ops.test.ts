@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { disconnectPrisma } from '../data/prisma.js';
 import { launchChromium } from './support/browser.js';
 import { eventually } from './support/maestro-process.js';
-import { appendEvent, opsApi, sampleProject, subtaskEscalated, subtaskWaitingForApproval, uniqueName } from './support/ops.js';
+import {
+  appendEvent,
+  opsApi,
+  sampleProject,
+  subtaskEscalated,
+  subtaskWaitingForApproval,
+  uniqueName,
+} from './support/ops.js';
 
 const shared = inject('sharedStack');
 const api = opsApi(shared.apiUrl);
@@ -31,7 +38,8 @@ describe('the ops pages in a real browser', () => {
     page.on('pageerror', (error) => problems.push(error.message));
     page.on('requestfailed', (request) => {
       // Server-sent event streams are cut when a page closes or changes its subscription.
-      if (!request.url().includes('/trpc/') || !/onEvents|onStatus/.test(request.url())) problems.push(`${request.url()}: ${request.failure()?.errorText}`);
+      if (!request.url().includes('/trpc/') || !/onEvents|onStatus/.test(request.url()))
+        problems.push(`${request.url()}: ${request.failure()?.errorText}`);
     });
     (page as Page & { problems: string[] }).problems = problems;
     await page.goto(`${shared.apiUrl}${path}`);
@@ -55,11 +63,19 @@ describe('the ops pages in a real browser', () => {
     expect(Number(await page.locator('.sidenav a[href="/approvals"] .count').innerText())).toBeGreaterThanOrEqual(1);
 
     await card.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => card.getByRole('status').innerText(), { timeout: 20_000 }).toMatch(/^Approved\. The subtask is now/);
-    await api.subtask.override.mutate({ project, key: '1-1', override: { action: 'cancel', reason: 'the console test is done' } });
+    await expect
+      .poll(() => card.getByRole('status').innerText(), { timeout: 20_000 })
+      .toMatch(/^Approved\. The subtask is now/);
+    await api.subtask.override.mutate({
+      project,
+      key: '1-1',
+      override: { action: 'cancel', reason: 'the console test is done' },
+    });
 
     await page.goto(`${shared.apiUrl}/approvals?project=${quiet}`);
-    await expect.poll(() => page.getByTestId('approvals-empty').innerText(), { timeout: 10_000 }).toContain('Nothing waits for approval');
+    await expect
+      .poll(() => page.getByTestId('approvals-empty').innerText(), { timeout: 10_000 })
+      .toContain('Nothing waits for approval');
     expect(await page.getByTestId('approvals-empty').innerText()).toContain(`No gate of ${quiet} is waiting`);
     expect(problemsOf(page)).toEqual([]);
     await page.close();
@@ -81,31 +97,49 @@ describe('the ops pages in a real browser', () => {
     await card.getByTestId('option-cancel').click();
     await card.getByLabel('Why (goes to the audit log)').fill('the install command is wrong');
     await answer.click();
-    await expect.poll(() => card.getByRole('status').innerText(), { timeout: 20_000 }).toMatch(/^Answered with cancel\. The subtask is now/);
-    await eventually(async () => ((await api.inbox.escalations.query({ project })).length === 0 ? true : undefined), 20_000, 'the escalation to be answered');
+    await expect
+      .poll(() => card.getByRole('status').innerText(), { timeout: 20_000 })
+      .toMatch(/^Answered with cancel\. The subtask is now/);
+    await eventually(
+      async () => ((await api.inbox.escalations.query({ project })).length === 0 ? true : undefined),
+      20_000,
+      'the escalation to be answered',
+    );
 
     await page.goto(`${shared.apiUrl}/escalations?project=${project}`);
-    await expect.poll(() => page.getByTestId('escalations-empty').innerText(), { timeout: 10_000 }).toContain('No escalation is waiting');
+    await expect
+      .poll(() => page.getByTestId('escalations-empty').innerText(), { timeout: 10_000 })
+      .toContain('No escalation is waiting');
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });
 
   test('costs show spend per model, project, day and subtask, and the budget tiers as gauges', async () => {
     // The demo's agents call the scripted model (which is free): the page shows calls.
-    await eventually(async () => ((await api.costs.summary.query({ project: 'demo' })).total.calls > 0 ? true : undefined), 120_000, 'the demo’s model calls');
+    await eventually(
+      async () => ((await api.costs.summary.query({ project: 'demo' })).total.calls > 0 ? true : undefined),
+      120_000,
+      'the demo’s model calls',
+    );
     const page = await open('/costs');
-    await expect.poll(() => page.getByTestId('costs-per-model').innerText(), { timeout: 15_000 }).toMatch(/scripted-demo\s+\d+ calls?/);
+    await expect
+      .poll(() => page.getByTestId('costs-per-model').innerText(), { timeout: 15_000 })
+      .toMatch(/scripted-demo\s+\d+ calls?/);
     expect(await page.getByTestId('costs-per-project').innerText()).toMatch(/demo\s+\d+ calls?/);
     expect(await page.getByTestId('costs-per-subtask').innerText()).toContain('demo/1-1');
     expect(await page.getByTestId('costs-per-day').locator('.daychart-col').count()).toBe(30);
     const gauge = page.getByTestId('budget-demo');
-    expect(await gauge.innerText()).toMatch(/demo\s+\$0\.00[\s\S]*soft \$20\.00[\s\S]*hard \$50\.00[\s\S]*emergency \$100\.00[\s\S]*Within budget/);
+    expect(await gauge.innerText()).toMatch(
+      /demo\s+\$0\.00[\s\S]*soft \$20\.00[\s\S]*hard \$50\.00[\s\S]*emergency \$100\.00[\s\S]*Within budget/,
+    );
     expect(await gauge.getByRole('meter').getAttribute('aria-valuemax')).toBe('100');
     await page.getByRole('button', { name: 'Tokens' }).click();
     await expect.poll(() => page.getByTestId('costs-per-model').innerText()).toMatch(/scripted-demo\s+[\d.,K]+ tokens/);
 
     await page.goto(`${shared.apiUrl}/costs?project=${quiet}`);
-    await expect.poll(() => page.getByTestId('costs-empty').innerText(), { timeout: 10_000 }).toContain('No model calls in this window');
+    await expect
+      .poll(() => page.getByTestId('costs-empty').innerText(), { timeout: 10_000 })
+      .toContain('No model calls in this window');
     expect(await page.getByTestId(`budget-${quiet}`).innerText()).toContain('$0.00');
     expect(problemsOf(page)).toEqual([]);
     await page.close();
@@ -113,12 +147,20 @@ describe('the ops pages in a real browser', () => {
 
   test('queues show the backlog and the pollers of every queue, and throughput and failures per role', async () => {
     const page = await open('/queues');
-    await expect.poll(() => page.getByTestId('queues-table').locator('tbody tr').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(7);
+    await expect
+      .poll(() => page.getByTestId('queues-table').locator('tbody tr').count(), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(7);
     for (const queue of ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council']) {
-      expect(await page.getByTestId(`queue-${queue}`).innerText()).toMatch(new RegExp(`maestro-${queue}[\\s\\S]*\\d+[\\s\\S]*process \\d+ on \\S+ · polled[\\s\\S]*polled`));
+      expect(await page.getByTestId(`queue-${queue}`).innerText()).toMatch(
+        new RegExp(`maestro-${queue}[\\s\\S]*\\d+[\\s\\S]*process \\d+ on \\S+ · polled[\\s\\S]*polled`),
+      );
     }
-    expect(await page.getByTestId('queue-model-scripted-demo').innerText()).toMatch(/maestro-model-scripted-demo[\s\S]*model scripted-demo/);
-    await expect.poll(() => page.getByTestId('role-tester').innerText(), { timeout: 120_000 }).toMatch(/tester[\s\S]*\d+% failed[\s\S]*Runs\s+\d+/i);
+    expect(await page.getByTestId('queue-model-scripted-demo').innerText()).toMatch(
+      /maestro-model-scripted-demo[\s\S]*model scripted-demo/,
+    );
+    await expect
+      .poll(() => page.getByTestId('role-tester').innerText(), { timeout: 120_000 })
+      .toMatch(/tester[\s\S]*\d+% failed[\s\S]*Runs\s+\d+/i);
     expect(await page.getByTestId('role-tester').locator('svg[role="img"]').count()).toBe(1);
     expect(await page.getByTestId('bottlenecks').innerText()).toMatch(/runAgentPhase/);
     expect(problemsOf(page)).toEqual([]);
@@ -140,7 +182,11 @@ describe('the ops pages in a real browser', () => {
 
     const rows = () => page.getByTestId('activity-row').allInnerTexts();
     await page.getByLabel('Search').fill(`${word} failing`);
-    await expect.poll(rows, { timeout: 10_000 }).toEqual([expect.stringMatching(new RegExp(`probe\\.alpha[\\s\\S]*user:ops-test[\\s\\S]*the ${word} check failed`))]);
+    await expect
+      .poll(rows, { timeout: 10_000 })
+      .toEqual([
+        expect.stringMatching(new RegExp(`probe\\.alpha[\\s\\S]*user:ops-test[\\s\\S]*the ${word} check failed`)),
+      ]);
     expect(new URL(page.url()).searchParams.get('q')).toBe(`${word} failing`);
     await page.getByLabel('Search').fill('');
     await page.getByLabel('Actor').fill('tester');
@@ -151,7 +197,9 @@ describe('the ops pages in a real browser', () => {
     // A new event arrives over server-sent events.
     await expect.poll(() => page.getByTestId('activity-live').innerText(), { timeout: 15_000 }).toBe('Live');
     await appendEvent(shared, { project, kind: 'probe.gamma', message: `a ${word} line written while watching` });
-    await expect.poll(() => page.getByTestId('activity-row').first().innerText(), { timeout: 15_000 }).toContain(`a ${word} line written while watching`);
+    await expect
+      .poll(() => page.getByTestId('activity-row').first().innerText(), { timeout: 15_000 })
+      .toContain(`a ${word} line written while watching`);
     expect(await page.getByTestId('activity-row').count()).toBe(2 + 1);
     expect(await page.getByTestId('activity-row').first().getAttribute('class')).toContain('fresh');
     // Details open on a click.
@@ -159,14 +207,18 @@ describe('the ops pages in a real browser', () => {
     expect(await page.locator('.activity-detail').innerText()).toMatch(/Event\s+#\d+/);
 
     await page.getByLabel('Search').fill('nothing-like-this-zzzz');
-    await expect.poll(() => page.getByTestId('activity-empty').innerText(), { timeout: 10_000 }).toContain('No events match');
+    await expect
+      .poll(() => page.getByTestId('activity-empty').innerText(), { timeout: 10_000 })
+      .toContain('No events match');
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });
 
   test('a page says what went wrong when the server refuses', async () => {
     const page = await open(`/activity?project=${uniqueName('missing')}`);
-    await expect.poll(() => page.getByRole('alert').innerText(), { timeout: 10_000 }).toMatch(/Could not load the activity log\. The server said: No project named missing-\w+\./);
+    await expect
+      .poll(() => page.getByRole('alert').innerText(), { timeout: 10_000 })
+      .toMatch(/Could not load the activity log\. The server said: No project named missing-\w+\./);
     await page.close();
   });
 });

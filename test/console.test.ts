@@ -24,18 +24,30 @@ describe('the console shell in a real browser', () => {
     page.on('requestfailed', (request) => failedRequests.push(request.url()));
     await page.goto(`${shared.apiUrl}/system`);
 
-    await expect.poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 }).toMatch(/All \d+ queues polled/);
+    await expect
+      .poll(() => page.getByTestId('workers-card').innerText(), { timeout: 20_000 })
+      .toMatch(/All \d+ queues polled/);
     expect(await page.getByTestId('temporal-card').innerText()).toContain('Reachable');
     expect(await page.getByTestId('temporal-card').innerText()).toContain(shared.temporalAddress);
-    expect(await page.getByTestId('database-card').innerText()).toMatch(new RegExp(`Reachable[\\s\\S]*${LATEST_MIGRATION}`));
+    expect(await page.getByTestId('database-card').innerText()).toMatch(
+      new RegExp(`Reachable[\\s\\S]*${LATEST_MIGRATION}`),
+    );
     for (const queue of ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council']) {
-      expect(await page.getByTestId(`queue-${queue}`).innerText()).toMatch(new RegExp(`maestro-${queue}[\\s\\S]*polled`));
+      expect(await page.getByTestId(`queue-${queue}`).innerText()).toMatch(
+        new RegExp(`maestro-${queue}[\\s\\S]*polled`),
+      );
     }
     // The demo's one model has its own queue: the model gateway.
-    expect(await page.getByTestId('queue-model-scripted-demo').innerText()).toMatch(/maestro-model-scripted-demo[\s\S]*model scripted-demo[\s\S]*polled/);
+    expect(await page.getByTestId('queue-model-scripted-demo').innerText()).toMatch(
+      /maestro-model-scripted-demo[\s\S]*model scripted-demo[\s\S]*polled/,
+    );
     await expect.poll(() => page.locator('.live').innerText(), { timeout: 10_000 }).toContain('Live');
-    expect(await page.getByTestId('demo-banner').innerText()).toMatch(/Demo mode\. No model is configured, so a scripted model plays the agents/);
-    expect(await page.getByRole('link', { name: /Open the Temporal UI/ }).getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await page.getByTestId('demo-banner').innerText()).toMatch(
+      /Demo mode\. No model is configured, so a scripted model plays the agents/,
+    );
+    expect(await page.getByRole('link', { name: /Open the Temporal UI/ }).getAttribute('href')).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+$/,
+    );
     expect(failedRequests.filter((url) => !url.includes('/trpc/system.onStatus'))).toEqual([]);
     await page.close();
   });

@@ -13,7 +13,13 @@ afterAll(() => disconnectPrisma());
 
 async function newProject(name: string) {
   return prisma.project.create({
-    data: { name: `${name}-${Date.now()}`, repoPath: '/srv/shop', baseBranch: 'main', testCommand: 'npm test', territories: { tester: ['test/**'] } },
+    data: {
+      name: `${name}-${Date.now()}`,
+      repoPath: '/srv/shop',
+      baseBranch: 'main',
+      testCommand: 'npm test',
+      territories: { tester: ['test/**'] },
+    },
   });
 }
 
@@ -31,7 +37,14 @@ describe('the read model on the real database', () => {
       },
     });
     await prisma.activityEvent.create({
-      data: { projectId: project.id, subtaskId: subtask.id, actor: 'tester', kind: 'phase.handoff', message: 'red done', data: { sha: 'abc123' } },
+      data: {
+        projectId: project.id,
+        subtaskId: subtask.id,
+        actor: 'tester',
+        kind: 'phase.handoff',
+        message: 'red done',
+        data: { sha: 'abc123' },
+      },
     });
     await prisma.modelCall.create({
       data: {
@@ -52,7 +65,10 @@ describe('the read model on the real database', () => {
         phase: 'green',
         tier: 4,
         reason: 'three attempts failed',
-        options: [{ id: 'retry-hint', label: 'Retry with a hint' }, { id: 'abort', label: 'Abort' }],
+        options: [
+          { id: 'retry-hint', label: 'Retry with a hint' },
+          { id: 'abort', label: 'Abort' },
+        ],
         recommendedOption: 'retry-hint',
       },
     });
@@ -75,14 +91,18 @@ describe('the read model on the real database', () => {
     const project = await newProject('unique');
     const data = { projectId: project.id, key: '1-1', title: 't', risk: 'low' as const, spec: {} };
     await prisma.subtask.create({ data: { ...data, workflowId: `wf-${project.id}-a` } });
-    await expect(prisma.subtask.create({ data: { ...data, workflowId: `wf-${project.id}-b` } })).rejects.toThrow(/Unique constraint/);
+    await expect(prisma.subtask.create({ data: { ...data, workflowId: `wf-${project.id}-b` } })).rejects.toThrow(
+      /Unique constraint/,
+    );
   });
 
   test('has the indexes the console lists by: project, status and time', async () => {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
-      const { rows } = await client.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'`);
+      const { rows } = await client.query<{ indexdef: string }>(
+        `SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'`,
+      );
       for (const [table, columns] of [
         ['Subtask', '("projectId", status, "updatedAt" DESC)'],
         ['Subtask', '(status, "updatedAt" DESC)'],
@@ -94,7 +114,10 @@ describe('the read model on the real database', () => {
         ['Approval', '(status, "requestedAt")'],
         ['Escalation', '(status, "createdAt")'],
       ]) {
-        expect(rows.some((row) => row.indexdef.includes(`ON public."${table}" USING btree ${columns}`)), `${table} ${columns}`).toBe(true);
+        expect(
+          rows.some((row) => row.indexdef.includes(`ON public."${table}" USING btree ${columns}`)),
+          `${table} ${columns}`,
+        ).toBe(true);
       }
     } finally {
       await client.end();
@@ -105,22 +128,32 @@ describe('the read model on the real database', () => {
 describe('the audit log is append-only, enforced by the database', () => {
   test('refuses updates and deletes through Prisma', async () => {
     const project = await newProject('audit');
-    const event = await prisma.activityEvent.create({ data: { projectId: project.id, actor: 'system', kind: 'test', message: 'original' } });
-    await expect(prisma.activityEvent.update({ where: { id: event.id }, data: { message: 'rewritten' } })).rejects.toThrow(
-      /append-only audit log: UPDATE is not allowed/,
+    const event = await prisma.activityEvent.create({
+      data: { projectId: project.id, actor: 'system', kind: 'test', message: 'original' },
+    });
+    await expect(
+      prisma.activityEvent.update({ where: { id: event.id }, data: { message: 'rewritten' } }),
+    ).rejects.toThrow(/append-only audit log: UPDATE is not allowed/);
+    await expect(prisma.activityEvent.delete({ where: { id: event.id } })).rejects.toThrow(
+      /append-only audit log: DELETE is not allowed/,
     );
-    await expect(prisma.activityEvent.delete({ where: { id: event.id } })).rejects.toThrow(/append-only audit log: DELETE is not allowed/);
     expect((await prisma.activityEvent.findUniqueOrThrow({ where: { id: event.id } })).message).toBe('original');
   });
 
   test('refuses updates, deletes and truncation in plain SQL too', async () => {
     const project = await newProject('audit-sql');
-    await prisma.activityEvent.create({ data: { projectId: project.id, actor: 'system', kind: 'test', message: 'kept' } });
+    await prisma.activityEvent.create({
+      data: { projectId: project.id, actor: 'system', kind: 'test', message: 'kept' },
+    });
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
-      await expect(client.query(`UPDATE "ActivityEvent" SET message = 'x' WHERE "projectId" = $1`, [project.id])).rejects.toThrow(/append-only/);
-      await expect(client.query(`DELETE FROM "ActivityEvent" WHERE "projectId" = $1`, [project.id])).rejects.toThrow(/append-only/);
+      await expect(
+        client.query(`UPDATE "ActivityEvent" SET message = 'x' WHERE "projectId" = $1`, [project.id]),
+      ).rejects.toThrow(/append-only/);
+      await expect(client.query(`DELETE FROM "ActivityEvent" WHERE "projectId" = $1`, [project.id])).rejects.toThrow(
+        /append-only/,
+      );
       await expect(client.query('TRUNCATE "ActivityEvent" CASCADE')).rejects.toThrow(/append-only audit log: TRUNCATE/);
       const { rows } = await client.query(`SELECT message FROM "ActivityEvent" WHERE "projectId" = $1`, [project.id]);
       expect(rows).toEqual([{ message: 'kept' }]);
@@ -131,7 +164,9 @@ describe('the audit log is append-only, enforced by the database', () => {
 
   test('a project with recorded events cannot be deleted out from under its audit trail', async () => {
     const project = await newProject('audit-fk');
-    await prisma.activityEvent.create({ data: { projectId: project.id, actor: 'system', kind: 'test', message: 'pinned' } });
+    await prisma.activityEvent.create({
+      data: { projectId: project.id, actor: 'system', kind: 'test', message: 'pinned' },
+    });
     await expect(prisma.project.delete({ where: { id: project.id } })).rejects.toThrow();
   });
 });
@@ -151,7 +186,10 @@ describe('migrations', () => {
       '  repoUrl                String?\n  archivedAt             DateTime?',
     );
     writeFileSync(path.join(copy, 'schema.prisma'), schema);
-    const changes = await unmigratedSchemaChanges(databaseUrl, { schemaFile: path.join(copy, 'schema.prisma'), migrationsDir: path.join(copy, 'migrations') });
+    const changes = await unmigratedSchemaChanges(databaseUrl, {
+      schemaFile: path.join(copy, 'schema.prisma'),
+      migrationsDir: path.join(copy, 'migrations'),
+    });
     expect(changes).toContain('ALTER TABLE "Project" ADD COLUMN     "archivedAt" TIMESTAMP(3)');
   });
 });

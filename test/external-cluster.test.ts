@@ -17,8 +17,12 @@ describe('a stack on an existing Temporal cluster and PostgreSQL', () => {
       const commands = descendantsOf(maestro.pid).map((entry) => entry.command);
       expect(commands.some((command) => command.includes('temporal server'))).toBe(false);
       expect(commands.some((command) => /postgres -D/.test(command))).toBe(false);
-      expect(commands.filter((command) => command.includes('dist/workers/main.js'))).toEqual([expect.stringContaining('--queues workflows,orchestrator,tester,developer,runner,council,models')]);
-      expect(maestro.records.find((record) => record.msg === 'using the Temporal cluster at TEMPORAL_ADDRESS')).toBeDefined();
+      expect(commands.filter((command) => command.includes('dist/workers/main.js'))).toEqual([
+        expect.stringContaining('--queues workflows,orchestrator,tester,developer,runner,council,models'),
+      ]);
+      expect(
+        maestro.records.find((record) => record.msg === 'using the Temporal cluster at TEMPORAL_ADDRESS'),
+      ).toBeDefined();
       expect(maestro.records.find((record) => record.msg === 'database schema is up to date')).toBeDefined();
     } finally {
       expect((await maestro.stop('SIGINT')).code).toBe(0);

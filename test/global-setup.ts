@@ -49,7 +49,8 @@ export default async function setup(project: TestProject) {
   });
   return async () => {
     const exit = await maestro.stop('SIGTERM');
-    if (exit.code !== 0) console.error(`the shared Maestro stopped with ${JSON.stringify(exit)}: ${maestro.stderr.join('\n')}`);
+    if (exit.code !== 0)
+      console.error(`the shared Maestro stopped with ${JSON.stringify(exit)}: ${maestro.stderr.join('\n')}`);
     rmSync(path.dirname(dataDir), { recursive: true, force: true });
   };
 }

@@ -15,7 +15,10 @@ import { projectRoot } from '../runtime/project-root.js';
 const folder = path.join(projectRoot(), 'test', 'histories');
 const histories = readdirSync(folder)
   .filter((file) => file.endsWith('.json'))
-  .map((file) => ({ name: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(path.join(folder, file), 'utf8'))) }))
+  .map((file) => ({
+    name: file.replace(/\.json$/, ''),
+    history: historyFromJSON(JSON.parse(readFileSync(path.join(folder, file), 'utf8'))),
+  }))
   .map((entry) => ({ ...entry, workflowId: workflowIdOf(entry.name) }));
 
 /** The recorded workflow's id, when it was kept beside its history (`<name>.id`); else the name. */
@@ -35,19 +38,27 @@ function statusesOf(history: History): SubtaskStatus[] {
   }
   return statuses;
 }
-const subtaskHistories = histories.filter((entry) => entry.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name === 'subtaskWorkflow');
+const subtaskHistories = histories.filter(
+  (entry) =>
+    entry.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name === 'subtaskWorkflow',
+);
 
 const bundle = { codePath: path.join(projectRoot(), 'dist', 'workflow-bundle.js') };
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('replaying recorded histories', () => {
   test('there are histories of the subtask workflow to replay', () => {
-    expect(histories.map((entry) => entry.name)).toEqual(expect.arrayContaining(['happy-path', 'green-blocked-then-retried', 'high-risk-overrides']));
+    expect(histories.map((entry) => entry.name)).toEqual(
+      expect.arrayContaining(['happy-path', 'green-blocked-then-retried', 'high-risk-overrides']),
+    );
   });
 
-  test.each(histories.map((entry) => [entry.name, entry.history, entry.workflowId] as const))('%s replays on the current workflow code', async (_name, history, workflowId) => {
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
-  });
+  test.each(histories.map((entry) => [entry.name, entry.history, entry.workflowId] as const))(
+    '%s replays on the current workflow code',
+    async (_name, history, workflowId) => {
+      await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
+    },
+  );
 
   test('every status change in a recorded subtask history is a transition the lifecycle allows', () => {
     expect(subtaskHistories.length).toBeGreaterThanOrEqual(14);
@@ -65,13 +76,27 @@ describe('replaying recorded histories', () => {
     expect(illegal).toEqual([]);
     // The histories do walk the lifecycle: the path, a failure and its retry, a council's winner, a block, a rebase, a cancel.
     expect([...seen]).toEqual(
-      expect.arrayContaining(['pending -> in_progress', 'testing -> ready_for_review', 'ready_for_review -> completed', 'failed -> retrying', 'failed -> testing', 'blocked -> retrying', 'ready_for_review -> testing', 'blocked -> cancelled']),
+      expect.arrayContaining([
+        'pending -> in_progress',
+        'testing -> ready_for_review',
+        'ready_for_review -> completed',
+        'failed -> retrying',
+        'failed -> testing',
+        'blocked -> retrying',
+        'ready_for_review -> testing',
+        'blocked -> cancelled',
+      ]),
     );
   });
 
   test('a workflow whose logic changed without patched() fails the replay', async () => {
-    const changed = await bundleWorkflowCode({ workflowsPath: path.join(projectRoot(), 'test', 'fixtures', 'changed-subtask-workflow.ts'), logger: silent });
+    const changed = await bundleWorkflowCode({
+      workflowsPath: path.join(projectRoot(), 'test', 'fixtures', 'changed-subtask-workflow.ts'),
+      logger: silent,
+    });
     const happy = histories.find((entry) => entry.name === 'happy-path')!;
-    await expect(Worker.runReplayHistory({ workflowBundle: changed }, happy.history, 'happy-path')).rejects.toMatchObject({ name: 'DeterminismViolationError' });
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: changed }, happy.history, 'happy-path'),
+    ).rejects.toMatchObject({ name: 'DeterminismViolationError' });
   });
 });

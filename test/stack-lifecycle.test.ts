@@ -28,7 +28,9 @@ import {
 } from './support/maestro-process.js';
 
 /** Two worker processes, to see queues grouped and one group restarted alone. */
-const TWO_WORKER_PROCESSES = { MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator;tester,developer,runner,council,models' };
+const TWO_WORKER_PROCESSES = {
+  MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator;tester,developer,runner,council,models',
+};
 
 /** One stack, taken through its whole life: start from nothing, a crash, a stop, a second start. */
 describe('the local stack, from nothing to a restart', () => {
@@ -74,7 +76,10 @@ describe('the local stack, from nothing to a restart', () => {
     const testerGroup = ready.workers.find((worker) => worker.queues.includes('tester'))!;
     process.kill(testerGroup.pid, 'SIGKILL');
 
-    const crash = await maestro.waitForLog((record) => record.child === testerGroup.name && record.signal === 'SIGKILL', 10_000);
+    const crash = await maestro.waitForLog(
+      (record) => record.child === testerGroup.name && record.signal === 'SIGKILL',
+      10_000,
+    );
     expect(crash.restartInMs as number).toBeLessThan(5_000);
     const restarted = await maestro.waitForLog((record) => record.msg === `${testerGroup.name} restarted`, 10_000);
     const newPid = restarted.pid as number;
@@ -100,7 +105,13 @@ describe('the local stack, from nothing to a restart', () => {
         workflowId: 'lifecycle-probe-after-restart',
       });
       expect(reports.find((report) => report.queue === 'tester')?.pid).toBe(newPid);
-      expect(reports.map((report) => report.queue).sort()).toEqual(['council', 'developer', 'orchestrator', 'runner', 'tester']);
+      expect(reports.map((report) => report.queue).sort()).toEqual([
+        'council',
+        'developer',
+        'orchestrator',
+        'runner',
+        'tester',
+      ]);
     } finally {
       await connection.close();
     }
@@ -122,7 +133,8 @@ describe('the local stack, from nothing to a restart', () => {
       await eventually(
         async () => {
           const { raw } = await handle.describe();
-          return raw.pendingActivities?.length === 5 && raw.pendingActivities.every((activity) => Number(activity.attempt) === 1 && activity.lastStartedTime)
+          return raw.pendingActivities?.length === 5 &&
+            raw.pendingActivities.every((activity) => Number(activity.attempt) === 1 && activity.lastStartedTime)
             ? true
             : undefined;
         },
@@ -151,7 +163,9 @@ describe('the local stack, from nothing to a restart', () => {
     expect(position(/^worker:.* stopped$/)).toBeLessThan(position(/^api stopped$/));
     expect(position(/^api stopped$/)).toBeLessThan(position(/^Temporal stopped$/));
     expect(position(/^Temporal stopped$/)).toBeLessThan(position(/^PostgreSQL stopped$/));
-    expect(maestro.records.find((record) => record.msg === 'draining: finishing running tasks, then stopping')).toBeDefined();
+    expect(
+      maestro.records.find((record) => record.msg === 'draining: finishing running tasks, then stopping'),
+    ).toBeDefined();
   });
 
   test('a second start finds all data as it was', async () => {
@@ -203,7 +217,11 @@ describe('starting with a problem says what to fix in one line', () => {
   });
 
   test('a Temporal CLI path that points at nothing', async () => {
-    const maestro = MaestroProcess.spawn({ dataDir: newDataDir('cli'), ports: await freePorts(), env: { TEMPORAL_CLI_PATH: '/opt/nothing/temporal' } });
+    const maestro = MaestroProcess.spawn({
+      dataDir: newDataDir('cli'),
+      ports: await freePorts(),
+      env: { TEMPORAL_CLI_PATH: '/opt/nothing/temporal' },
+    });
     expect((await maestro.exited).code).toBe(1);
     expect(maestro.stderr).toEqual([
       'maestro: TEMPORAL_CLI_PATH is set to /opt/nothing/temporal, which is not an executable file: fix the path or unset it.',
@@ -219,11 +237,17 @@ describe('starting with a problem says what to fix in one line', () => {
     });
     expect((await maestro.exited).code).toBe(1);
     expect(maestro.stderr).toHaveLength(1);
-    expect(maestro.stderr[0]).toMatch(/The Temporal CLI was not found .*brew install temporal.*temporal\.download\/cli\.sh.*docker compose up/);
+    expect(maestro.stderr[0]).toMatch(
+      /The Temporal CLI was not found .*brew install temporal.*temporal\.download\/cli\.sh.*docker compose up/,
+    );
   });
 
   test('an invalid setting', async () => {
-    const maestro = MaestroProcess.spawn({ dataDir: newDataDir('config'), ports: await freePorts(), env: { MAESTRO_POSTGRES_PORT: 'five' } });
+    const maestro = MaestroProcess.spawn({
+      dataDir: newDataDir('config'),
+      ports: await freePorts(),
+      env: { MAESTRO_POSTGRES_PORT: 'five' },
+    });
     expect((await maestro.exited).code).toBe(2);
     expect(maestro.stderr.join('\n')).toMatch(/MAESTRO_POSTGRES_PORT \(database\.port\): expected a whole port number/);
   });
@@ -258,7 +282,11 @@ describe('stopping at the wrong moment', () => {
     const dataDir = newDataDir('early-stop');
     const ports = await freePorts();
     const maestro = MaestroProcess.spawn({ dataDir, ports });
-    await eventually(() => existsSync(path.join(dataDir, 'logs', 'temporal.log')) || undefined, 30_000, 'Temporal to be spawned');
+    await eventually(
+      () => existsSync(path.join(dataDir, 'logs', 'temporal.log')) || undefined,
+      30_000,
+      'Temporal to be spawned',
+    );
     const exit = await maestro.stop('SIGINT');
     expect(exit.code).toBe(0);
     expect(listProcesses().filter((entry) => entry.command.includes(dataDir))).toEqual([]);
@@ -278,14 +306,19 @@ describe('stopping at the wrong moment', () => {
     await first.maestro.exited;
     // The Node children notice their supervisor is gone and stop; Temporal and PostgreSQL cannot.
     await eventually(
-      () => (tree.filter((entry) => entry.command.includes('dist/')).every((entry) => !isAlive(entry.pid)) ? true : undefined),
+      () =>
+        tree.filter((entry) => entry.command.includes('dist/')).every((entry) => !isAlive(entry.pid))
+          ? true
+          : undefined,
       20_000,
       'the orphaned Node processes to stop',
     );
     expect(isAlive(temporal.pid)).toBe(true);
 
     const second = await MaestroProcess.start({ dataDir, ports });
-    const cleaned = second.maestro.records.filter((record) => record.msg === 'stopping a process left behind by an unclean stop');
+    const cleaned = second.maestro.records.filter(
+      (record) => record.msg === 'stopping a process left behind by an unclean stop',
+    );
     expect(cleaned.map((record) => record.process).sort()).toEqual(['postgres', 'temporal']);
     expect(isAlive(temporal.pid)).toBe(false);
     expect((await second.maestro.stop('SIGINT')).code).toBe(0);
@@ -296,17 +329,29 @@ describe('stopping at the wrong moment', () => {
     const dataDir = newDataDir('temporal-dies');
     // A copy of the CLI that can be taken away, so the restart fails.
     const cli = path.join(path.dirname(dataDir), 'temporal');
-    const installed = await resolveTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, binDir: path.join(projectRoot(), '.maestro', 'bin'), env: process.env }, createLogger('test', 'silent'));
+    const installed = await resolveTemporalCli(
+      { cliPath: process.env.TEMPORAL_CLI_PATH, binDir: path.join(projectRoot(), '.maestro', 'bin'), env: process.env },
+      createLogger('test', 'silent'),
+    );
     copyFileSync(installed, cli);
     chmodSync(cli, 0o755);
-    const { maestro } = await MaestroProcess.start({ dataDir, ports: await freePorts(), env: { TEMPORAL_CLI_PATH: cli } });
+    const { maestro } = await MaestroProcess.start({
+      dataDir,
+      ports: await freePorts(),
+      env: { TEMPORAL_CLI_PATH: cli },
+    });
     const temporal = descendantsOf(maestro.pid).find((entry) => entry.command.includes('temporal server start-dev'))!;
     rmSync(cli);
     process.kill(-temporal.pgid, 'SIGKILL');
     const exit = await maestro.exited;
     expect(exit.code).toBe(1);
-    expect(maestro.records.find((record) => record.msg === 'Temporal stopped unexpectedly; restarting it')).toBeDefined();
-    expect(maestro.records.at(-1)).toMatchObject({ msg: 'Maestro stopped', reason: expect.stringContaining('Temporal stopped unexpectedly and could not be restarted') });
+    expect(
+      maestro.records.find((record) => record.msg === 'Temporal stopped unexpectedly; restarting it'),
+    ).toBeDefined();
+    expect(maestro.records.at(-1)).toMatchObject({
+      msg: 'Maestro stopped',
+      reason: expect.stringContaining('Temporal stopped unexpectedly and could not be restarted'),
+    });
     expect(listProcesses().filter((entry) => entry.command.includes(dataDir))).toEqual([]);
   });
 });

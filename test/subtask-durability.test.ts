@@ -33,18 +33,35 @@ describe('durability', () => {
   test('the developer worker killed during its phase: the activity runs again on the restarted worker, with no doubled commit', async () => {
     const repository = await harness.sampleProject('killed');
     harness.script(...withSlowTurn('10-1', 'green', 4_000));
-    const { workflowId } = await harness.api.subtask.start.mutate({ project: 'killed', key: '10-1', risk: 'low', ...CART_TAX_SPEC });
+    const { workflowId } = await harness.api.subtask.start.mutate({
+      project: 'killed',
+      key: '10-1',
+      risk: 'low',
+      ...CART_TAX_SPEC,
+    });
 
-    await eventually(() => harness.scripted.requests.find((request) => request.key === '10-1' && request.phase === 'green'), 60_000, 'green to start');
+    await eventually(
+      () => harness.scripted.requests.find((request) => request.key === '10-1' && request.phase === 'green'),
+      60_000,
+      'green to start',
+    );
     const developer = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('--queues developer'))!;
     process.kill(developer.pid, 'SIGKILL');
     const restarted = await harness.maestro.waitForLog((record) => record.msg === 'worker:developer restarted', 15_000);
     expect(restarted.pid).not.toBe(developer.pid);
 
-    const done = await harness.waitFor('killed', '10-1', (state) => state.status === 'completed', 'the subtask to complete after the kill', 180_000);
+    const done = await harness.waitFor(
+      'killed',
+      '10-1',
+      (state) => state.status === 'completed',
+      'the subtask to complete after the kill',
+      180_000,
+    );
     const log = await git(repository, ['log', '--format=%s', `${done.shas.base}..${done.shas.merge}`]);
     expect(log.split('\n').filter((subject) => subject.startsWith('[green]'))).toHaveLength(1);
-    const greenCalls = harness.scripted.requests.filter((request) => request.key === '10-1' && request.phase === 'green' && request.turn === 0);
+    const greenCalls = harness.scripted.requests.filter(
+      (request) => request.key === '10-1' && request.phase === 'green' && request.turn === 0,
+    );
     expect(greenCalls.length).toBeGreaterThanOrEqual(2);
     expect(greenCalls.every((request) => request.attempt === 1)).toBe(true);
     const commits = await harness.prisma.activityEvent.findMany({ where: { workflowId, kind: 'phase.commit' } });
@@ -55,37 +72,85 @@ describe('durability', () => {
   test('the Temporal dev server killed mid-run is restarted, and the subtask resumes and completes', async () => {
     await harness.sampleProject('restarted');
     harness.script(...withSlowTurn('11-1', 'integration_green', 3_000));
-    const { workflowId } = await harness.api.subtask.start.mutate({ project: 'restarted', key: '11-1', risk: 'low', ...CART_TAX_SPEC });
+    const { workflowId } = await harness.api.subtask.start.mutate({
+      project: 'restarted',
+      key: '11-1',
+      risk: 'low',
+      ...CART_TAX_SPEC,
+    });
 
-    await eventually(() => harness.scripted.requests.find((request) => request.key === '11-1' && request.phase === 'integration_green'), 60_000, 'integration green to start');
-    const temporal = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('temporal server start-dev'))!;
+    await eventually(
+      () =>
+        harness.scripted.requests.find((request) => request.key === '11-1' && request.phase === 'integration_green'),
+      60_000,
+      'integration green to start',
+    );
+    const temporal = descendantsOf(harness.maestro.pid).find((entry) =>
+      entry.command.includes('temporal server start-dev'),
+    )!;
     process.kill(-temporal.pgid, 'SIGKILL');
     await harness.maestro.waitForLog((record) => record.msg === 'Temporal stopped unexpectedly; restarting it', 15_000);
     await harness.maestro.waitForLog((record) => record.msg === 'Temporal restarted', 60_000);
 
-    const done = await harness.waitFor('restarted', '11-1', (state) => state.status === 'completed', 'the subtask to complete after the restart', 180_000);
+    const done = await harness.waitFor(
+      'restarted',
+      '11-1',
+      (state) => state.status === 'completed',
+      'the subtask to complete after the restart',
+      180_000,
+    );
     expect(done.shas.merge).toBeTruthy();
-    const transitions = await harness.prisma.activityEvent.findMany({ where: { workflowId, kind: 'subtask.transition' }, orderBy: { id: 'asc' } });
+    const transitions = await harness.prisma.activityEvent.findMany({
+      where: { workflowId, kind: 'subtask.transition' },
+      orderBy: { id: 'asc' },
+    });
     expect(transitions.at(-1)!.message).toMatch(/^merged into main/);
   });
 
   test('a command that hangs silently is warned about, then killed at the silence limit with its whole process group', async () => {
-    const hang = "import { spawn } from 'node:child_process';\nspawn('sleep', ['300'], { stdio: 'ignore' });\nsetInterval(() => {}, 1000);\n";
-    await harness.sampleProject('silent', { files: { 'hang.js': hang }, testCommand: 'node hang.js', withoutReports: true });
-    const { workflowId } = await harness.api.subtask.start.mutate({ project: 'silent', key: '16-1', risk: 'low', ...CART_TAX_SPEC });
-    const hung = await eventually(() => listProcesses().find((entry) => entry.command === 'node hang.js'), 60_000, 'the hanging command');
+    const hang =
+      "import { spawn } from 'node:child_process';\nspawn('sleep', ['300'], { stdio: 'ignore' });\nsetInterval(() => {}, 1000);\n";
+    await harness.sampleProject('silent', {
+      files: { 'hang.js': hang },
+      testCommand: 'node hang.js',
+      withoutReports: true,
+    });
+    const { workflowId } = await harness.api.subtask.start.mutate({
+      project: 'silent',
+      key: '16-1',
+      risk: 'low',
+      ...CART_TAX_SPEC,
+    });
+    const hung = await eventually(
+      () => listProcesses().find((entry) => entry.command === 'node hang.js'),
+      60_000,
+      'the hanging command',
+    );
     const warnings = await eventually(
       async () => {
-        const found = await harness.prisma.activityEvent.findMany({ where: { workflowId, kind: 'command.warning' }, orderBy: { id: 'asc' } });
+        const found = await harness.prisma.activityEvent.findMany({
+          where: { workflowId, kind: 'command.warning' },
+          orderBy: { id: 'asc' },
+        });
         return found.length >= 2 ? found : undefined;
       },
       30_000,
       'the silence warning and the kill',
     );
-    expect(warnings[0]!.message).toMatch(/^`node hang.js` has printed nothing for \d+ s; it is stopped at 4 s of silence$/);
+    expect(warnings[0]!.message).toMatch(
+      /^`node hang.js` has printed nothing for \d+ s; it is stopped at 4 s of silence$/,
+    );
     expect(warnings[1]!.message).toMatch(/^`node hang.js` printed nothing for \d+ s: stopping it as hung$/);
-    await eventually(() => (listProcesses().some((entry) => entry.pgid === hung.pgid) ? undefined : true), 15_000, 'the whole group to be gone');
-    await harness.api.subtask.override.mutate({ project: 'silent', key: '16-1', override: { action: 'cancel', reason: 'the suite hangs' } });
+    await eventually(
+      () => (listProcesses().some((entry) => entry.pgid === hung.pgid) ? undefined : true),
+      15_000,
+      'the whole group to be gone',
+    );
+    await harness.api.subtask.override.mutate({
+      project: 'silent',
+      key: '16-1',
+      override: { action: 'cancel', reason: 'the suite hangs' },
+    });
   });
 
   test('a subtask waits for its dependencies and starts when they complete', async () => {
@@ -93,8 +158,20 @@ describe('durability', () => {
     harness.script(...cartTaxConversations('12-1'), ...cartTaxConversations('12-2'));
     // 12-1 waits for the plan approval, so 12-2 is sure to find it unfinished.
     await harness.api.subtask.start.mutate({ project: 'ordered', key: '12-1', risk: 'high', ...CART_TAX_SPEC });
-    await harness.api.subtask.start.mutate({ project: 'ordered', key: '12-2', risk: 'low', ...CART_TAX_SPEC, title: 'Show the tax on the receipt', dependencies: ['12-1'] });
-    const waiting = await harness.waitFor('ordered', '12-2', (state) => (state.waitingFor ?? []).includes('12-1'), 'the dependent to wait');
+    await harness.api.subtask.start.mutate({
+      project: 'ordered',
+      key: '12-2',
+      risk: 'low',
+      ...CART_TAX_SPEC,
+      title: 'Show the tax on the receipt',
+      dependencies: ['12-1'],
+    });
+    const waiting = await harness.waitFor(
+      'ordered',
+      '12-2',
+      (state) => (state.waitingFor ?? []).includes('12-1'),
+      'the dependent to wait',
+    );
     expect(waiting.status).toBe('pending');
 
     await harness.waitFor('ordered', '12-1', (state) => state.pendingGate?.gate === 'plan', 'the plan gate');
@@ -103,9 +180,16 @@ describe('durability', () => {
     expect((await harness.api.subtask.state.query({ project: 'ordered', key: '12-2' })).status).toBe('pending');
     await harness.api.subtask.approve.mutate({ project: 'ordered', key: '12-1' });
 
-    const second = await harness.waitFor('ordered', '12-2', (state) => state.status !== 'pending', 'the dependent to start');
+    const second = await harness.waitFor(
+      'ordered',
+      '12-2',
+      (state) => state.status !== 'pending',
+      'the dependent to start',
+    );
     expect(second.waitingFor).toBeUndefined();
-    const unblocked = await harness.prisma.activityEvent.findFirstOrThrow({ where: { workflowId: 'subtask-ordered-12-1', kind: 'subtask.dependents_unblocked' } });
+    const unblocked = await harness.prisma.activityEvent.findFirstOrThrow({
+      where: { workflowId: 'subtask-ordered-12-1', kind: 'subtask.dependents_unblocked' },
+    });
     expect(unblocked.message).toBe('unblocked subtask-ordered-12-2');
     await harness.recordHistory('subtask-ordered-12-1', 'dependency-unblocks-dependents');
   });

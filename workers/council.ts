@@ -7,6 +7,9 @@ import { activityWorkerOptions, type WorkerContext } from './context.js';
 export function createCouncilWorker(context: WorkerContext): Promise<Worker> {
   return Worker.create({
     ...activityWorkerOptions(context, 'council'),
-    activities: { ...createProbeActivities('council'), ...createCouncilActivities({ config: context.config, prisma: context.prisma() }) },
+    activities: {
+      ...createProbeActivities('council'),
+      ...createCouncilActivities({ config: context.config, prisma: context.prisma() }),
+    },
   });
 }

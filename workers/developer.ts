@@ -7,6 +7,9 @@ import { activityWorkerOptions, type WorkerContext } from './context.js';
 export function createDeveloperWorker(context: WorkerContext): Promise<Worker> {
   return Worker.create({
     ...activityWorkerOptions(context, 'developer'),
-    activities: { ...createProbeActivities('developer'), ...createAgentActivities({ config: context.config, prisma: context.prisma() }) },
+    activities: {
+      ...createProbeActivities('developer'),
+      ...createAgentActivities({ config: context.config, prisma: context.prisma() }),
+    },
   });
 }

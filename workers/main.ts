@@ -44,7 +44,8 @@ runMain(async () => {
   const log = createLogger('worker', config.logLevel, { queues });
   for (const warning of config.warnings) log.warn(warning);
   // The AI SDK's warnings (a setting a provider ignores, say) go to the log, not to the console.
-  globalThis.AI_SDK_LOG_WARNINGS = ({ warnings, provider, model }) => log.warn({ provider, model, warnings }, 'the model provider warns');
+  globalThis.AI_SDK_LOG_WARNINGS = ({ warnings, provider, model }) =>
+    log.warn({ provider, model, warnings }, 'the model provider warns');
 
   Runtime.install({
     logger: temporalLoggerFor(log),
@@ -54,10 +55,20 @@ runMain(async () => {
   let prisma: PrismaClient | undefined;
   const prismaClient = () => (prisma ??= prismaFor(databaseUrlOf(config)));
   const activityRuns = new ActivityRunRecorder(prismaClient, log);
-  const context = { config, connection, namespace: config.temporal.namespace, queues, prisma: prismaClient, activityRuns };
+  const context = {
+    config,
+    connection,
+    namespace: config.temporal.namespace,
+    queues,
+    prisma: prismaClient,
+    activityRuns,
+  };
   const hosted = await Promise.all(
     queues.map(async (queue) => {
-      const created = await WORKER_FACTORIES[queue]({ ...context, log: log.child({ role: queue, queue: TASK_QUEUES[queue] }) });
+      const created = await WORKER_FACTORIES[queue]({
+        ...context,
+        log: log.child({ role: queue, queue: TASK_QUEUES[queue] }),
+      });
       return (Array.isArray(created) ? created : [created]).map((worker) => ({ queue, worker }));
     }),
   );
@@ -87,7 +98,10 @@ runMain(async () => {
       try {
         await worker.run();
       } catch (error) {
-        log.error({ err: error, queue: workerQueues[index], taskQueue: worker.options.taskQueue }, 'worker failed; draining the others');
+        log.error(
+          { err: error, queue: workerQueues[index], taskQueue: worker.options.taskQueue },
+          'worker failed; draining the others',
+        );
         drain('a worker of this process failed');
         throw error;
       }

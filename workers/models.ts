@@ -14,7 +14,12 @@ export async function createModelWorkers(context: WorkerContext): Promise<Worker
   const ids = availableModels(models, process.env);
   if (ids.length === 0) context.log.warn('no model provider has its key in this process: it serves no model queue');
   // Keys are read from this process's environment, on purpose never from configuration.
-  const activities = createGatewayActivities({ prisma: context.prisma(), models, circuit: models.circuit, env: process.env });
+  const activities = createGatewayActivities({
+    prisma: context.prisma(),
+    models,
+    circuit: models.circuit,
+    env: process.env,
+  });
   return Promise.all(
     ids.map((id) => {
       const model = models.registry[id]!;

@@ -7,6 +7,9 @@ import { activityWorkerOptions, type WorkerContext } from './context.js';
 export function createRunnerWorker(context: WorkerContext): Promise<Worker> {
   return Worker.create({
     ...activityWorkerOptions(context, 'runner'),
-    activities: { ...createProbeActivities('runner'), ...createCheckActivities({ config: context.config, prisma: context.prisma() }) },
+    activities: {
+      ...createProbeActivities('runner'),
+      ...createCheckActivities({ config: context.config, prisma: context.prisma() }),
+    },
   });
 }

@@ -15,7 +15,10 @@ interface Captured {
 
 function supervisorWithCapture(): { supervisor: Supervisor; captured: Captured } {
   const captured: Captured = { records: [], lines: [], spawns: [] };
-  const log = pino({ level: 'info' }, { write: (line: string) => captured.records.push(JSON.parse(line) as Record<string, unknown>) });
+  const log = pino(
+    { level: 'info' },
+    { write: (line: string) => captured.records.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const supervisor = new Supervisor(log, {
     onOutput: (name, line) => captured.lines.push({ name, line }),
     onSpawn: (spec, pid) => captured.spawns.push({ name: spec.name, pid }),
@@ -49,14 +52,28 @@ const longRunning = script(`
 describe('Supervisor', () => {
   test('restarts a child killed with SIGKILL and says why', async () => {
     const { supervisor, captured } = supervisorWithCapture();
-    await supervisor.start({ name: 'worker:tester', script: longRunning, nodeOptions: [], args: [], env: process.env, cwd: process.cwd(), stopTimeoutMs: 5_000 });
+    await supervisor.start({
+      name: 'worker:tester',
+      script: longRunning,
+      nodeOptions: [],
+      args: [],
+      env: process.env,
+      cwd: process.cwd(),
+      stopTimeoutMs: 5_000,
+    });
     const firstPid = supervisor.pids().get('worker:tester')!;
     process.kill(firstPid, 'SIGKILL');
 
-    const crash = await until(() => captured.records.find((record) => record.child === 'worker:tester' && record.signal === 'SIGKILL'), 'the crash record');
+    const crash = await until(
+      () => captured.records.find((record) => record.child === 'worker:tester' && record.signal === 'SIGKILL'),
+      'the crash record',
+    );
     expect(crash.msg).toBe(`worker:tester was killed by SIGKILL; restarting in ${RESTART_DELAYS_MS[0]} ms`);
     expect(crash.restartInMs as number).toBeLessThan(5_000);
-    const restarted = await until(() => captured.records.find((record) => record.msg === 'worker:tester restarted'), 'the restart');
+    const restarted = await until(
+      () => captured.records.find((record) => record.msg === 'worker:tester restarted'),
+      'the restart',
+    );
     expect(restarted.pid).not.toBe(firstPid);
     expect(processAlive(restarted.pid as number)).toBe(true);
     expect(captured.spawns.map((spawn) => spawn.pid)).toEqual([firstPid, restarted.pid]);
@@ -68,7 +85,15 @@ describe('Supervisor', () => {
   test('a child that keeps crashing is restarted with growing delays, never above 5 s, and its last words are logged', async () => {
     const { supervisor, captured } = supervisorWithCapture();
     const crasher = script(`console.error('cannot open the workflow bundle'); process.exit(3);`);
-    await supervisor.start({ name: 'api', script: crasher, nodeOptions: [], args: [], env: process.env, cwd: process.cwd(), stopTimeoutMs: 1_000 });
+    await supervisor.start({
+      name: 'api',
+      script: crasher,
+      nodeOptions: [],
+      args: [],
+      env: process.env,
+      cwd: process.cwd(),
+      stopTimeoutMs: 1_000,
+    });
     const crashes = await until(() => {
       const found = captured.records.filter((record) => record.child === 'api' && record.code === 3);
       return found.length >= 3 ? found : undefined;
@@ -84,11 +109,22 @@ describe('Supervisor', () => {
 
   test('a stop is graceful: the child gets SIGTERM, finishes, and is not restarted', async () => {
     const { supervisor, captured } = supervisorWithCapture();
-    await supervisor.start({ name: 'worker:runner', script: longRunning, nodeOptions: [], args: [], env: process.env, cwd: process.cwd(), stopTimeoutMs: 5_000 });
+    await supervisor.start({
+      name: 'worker:runner',
+      script: longRunning,
+      nodeOptions: [],
+      args: [],
+      env: process.env,
+      cwd: process.cwd(),
+      stopTimeoutMs: 5_000,
+    });
     await until(() => captured.lines.find((entry) => entry.line.includes('"up"')), 'the child to start');
     await supervisor.stop(['worker:runner']);
     expect(captured.lines.map((entry) => entry.line)).toContain('draining');
-    expect(captured.records.find((record) => record.msg === 'worker:runner stopped')).toMatchObject({ code: 0, signal: null });
+    expect(captured.records.find((record) => record.msg === 'worker:runner stopped')).toMatchObject({
+      code: 0,
+      signal: null,
+    });
     expect(captured.records.some((record) => String(record.msg).includes('restarting'))).toBe(false);
     expect(supervisor.names()).toEqual([]);
   });

@@ -99,7 +99,9 @@ export class Supervisor {
   }
 
   pids(): Map<string, number> {
-    return new Map([...this.children].flatMap(([name, entry]) => (entry.process ? [[name, entry.process.pid] as const] : [])));
+    return new Map(
+      [...this.children].flatMap(([name, entry]) => (entry.process ? [[name, entry.process.pid] as const] : [])),
+    );
   }
 
   private async spawn(spec: SupervisedProcessSpec): Promise<ManagedProcess> {
@@ -123,7 +125,14 @@ export class Supervisor {
       entry.quickCrashes = ranForMs < HEALTHY_AFTER_MS ? entry.quickCrashes + 1 : 1;
       const delay = RESTART_DELAYS_MS[Math.min(entry.quickCrashes, RESTART_DELAYS_MS.length) - 1]!;
       this.log.error(
-        { child: entry.spec.name, pid: child.pid, ...exit, ranForMs, restartInMs: delay, lastOutput: child.recentOutput().slice(-2_000) },
+        {
+          child: entry.spec.name,
+          pid: child.pid,
+          ...exit,
+          ranForMs,
+          restartInMs: delay,
+          lastOutput: child.recentOutput().slice(-2_000),
+        },
         `${entry.spec.name} ${describeExit(exit)}; restarting in ${delay} ms`,
       );
       entry.restartTimer = setTimeout(() => void this.restart(entry), delay);
@@ -137,11 +146,17 @@ export class Supervisor {
         entry.process = child;
         entry.startedAt = Date.now();
         entry.restarts += 1;
-        this.log.info({ child: entry.spec.name, pid: child.pid, restarts: entry.restarts }, `${entry.spec.name} restarted`);
+        this.log.info(
+          { child: entry.spec.name, pid: child.pid, restarts: entry.restarts },
+          `${entry.spec.name} restarted`,
+        );
         this.watch(entry, child);
       },
       (error: unknown) => {
-        this.log.error({ child: entry.spec.name, err: error }, `${entry.spec.name} could not be restarted; trying again`);
+        this.log.error(
+          { child: entry.spec.name, err: error },
+          `${entry.spec.name} could not be restarted; trying again`,
+        );
         if (!entry.stopping) entry.restartTimer = setTimeout(() => void this.restart(entry), RESTART_DELAYS_MS.at(-1));
       },
     );

@@ -20,7 +20,11 @@ const TYPES = {
  * The dev server is started with Maestro's namespace and search attributes; a cluster given by
  * TEMPORAL_ADDRESS may not have them yet, so the workflows worker registers what is missing.
  */
-export async function ensureMaestroNamespace(connection: NativeConnection, namespace: string, log: Logger): Promise<void> {
+export async function ensureMaestroNamespace(
+  connection: NativeConnection,
+  namespace: string,
+  log: Logger,
+): Promise<void> {
   if (!(await namespaceExists(connection, namespace))) {
     log.info({ namespace }, 'registering the Temporal namespace');
     await connection.workflowService.registerNamespace({

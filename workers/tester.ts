@@ -7,6 +7,9 @@ import { activityWorkerOptions, type WorkerContext } from './context.js';
 export function createTesterWorker(context: WorkerContext): Promise<Worker> {
   return Worker.create({
     ...activityWorkerOptions(context, 'tester'),
-    activities: { ...createProbeActivities('tester'), ...createAgentActivities({ config: context.config, prisma: context.prisma() }) },
+    activities: {
+      ...createProbeActivities('tester'),
+      ...createAgentActivities({ config: context.config, prisma: context.prisma() }),
+    },
   });
 }

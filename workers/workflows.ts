@@ -19,7 +19,10 @@ export async function createWorkflowsWorker(context: WorkerContext): Promise<Wor
     maxCachedWorkflows: settings.maxCachedWorkflows,
     maxConcurrentLocalActivityExecutions: settings.maxConcurrentLocalActivities,
     // Local activities: the workflows' own writes to the read model, and the ledger's.
-    activities: { ...createProgressActivities({ prisma: context.prisma(), config: context.config }), ...createLedgerActivities({ prisma: context.prisma() }) },
+    activities: {
+      ...createProgressActivities({ prisma: context.prisma(), config: context.config }),
+      ...createLedgerActivities({ prisma: context.prisma() }),
+    },
   });
 }
 

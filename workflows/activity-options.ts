@@ -18,7 +18,10 @@ export interface WorkLimits {
 const AGENT_FAILURES_ARE_FINAL = Object.values(AGENT_FAILURE_TYPES);
 
 /** The workflows' writes to the read model: quick local activities, retried until the database answers. */
-export const READ_MODEL_WRITES: LocalActivityOptions = { startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } };
+export const READ_MODEL_WRITES: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumInterval: '10 seconds' },
+};
 
 /** Git on the orchestrator's queue: worktrees, merges, rebases, a council's winner applied; a WorkspaceError is final. */
 export const GIT_WORK: ActivityOptions = {

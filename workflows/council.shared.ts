@@ -41,7 +41,10 @@ export interface CouncilInput {
 }
 
 /** A candidate as the council reports it to the subtask: the judge's view of it, and why it failed. */
-export type CouncilCandidateSummary = Pick<Candidate, 'model' | 'status' | 'sha' | 'passedCheck' | 'testsPassed' | 'testsFailed' | 'diffLines'> & { error?: string };
+export type CouncilCandidateSummary = Pick<
+  Candidate,
+  'model' | 'status' | 'sha' | 'passedCheck' | 'testsPassed' | 'testsFailed' | 'diffLines'
+> & { error?: string };
 
 export interface CouncilOutcome {
   sessionId: string;

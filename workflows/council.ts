@@ -1,4 +1,12 @@
-import { ActivityFailure, CancellationScope, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  TimeoutFailure,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { CouncilActivities, Proposal } from '../activities/council/council-activities.js';
 import type { CheckActivities, CheckResult } from '../activities/subtask/checks.js';
 import type { ProgressActivities } from '../activities/subtask/progress.js';
@@ -45,7 +53,11 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
     members,
     at: Date.now(),
   });
-  await audit('council.convened', `Council convened: ${members.join(', ')} (${input.problemType}, ${input.strategy.replace('_', ' ')})`, { members, problemType: input.problemType, strategy: input.strategy });
+  await audit(
+    'council.convened',
+    `Council convened: ${members.join(', ')} (${input.problemType}, ${input.strategy.replace('_', ' ')})`,
+    { members, problemType: input.problemType, strategy: input.strategy },
+  );
 
   const proposals: Array<Proposal | undefined> = [];
   const candidates: Candidate[] = [];
@@ -83,15 +95,30 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
       const model = members[index]!;
       if (answer.status === 'fulfilled') {
         proposals.push(answer.value);
-        await audit('council.candidate', `${model} proposed a candidate: ${answer.value.diffLines} changed lines, ${answer.value.calls} call(s)`, { model, sha: answer.value.sha });
+        await audit(
+          'council.candidate',
+          `${model} proposed a candidate: ${answer.value.diffLines} changed lines, ${answer.value.calls} call(s)`,
+          { model, sha: answer.value.sha },
+        );
         continue;
       }
       if (isCancellation(answer.reason)) throw answer.reason;
       proposals.push(undefined);
       const timedOut = answer.reason instanceof ActivityFailure && answer.reason.cause instanceof TimeoutFailure;
-      errors[model] = timedOut ? `gave no answer within ${Math.round(input.memberTimeoutMs / 1000)} s` : failureMessage(answer.reason);
-      candidates.push({ model, status: timedOut ? 'timed_out' : 'failed', passedCheck: false, testsPassed: 0, testsFailed: 0, diffLines: 0 });
-      await audit('council.member_failed', `${model} ${timedOut ? 'timed out' : 'failed'}: ${errors[model]}`, { model });
+      errors[model] = timedOut
+        ? `gave no answer within ${Math.round(input.memberTimeoutMs / 1000)} s`
+        : failureMessage(answer.reason);
+      candidates.push({
+        model,
+        status: timedOut ? 'timed_out' : 'failed',
+        passedCheck: false,
+        testsPassed: 0,
+        testsFailed: 0,
+        diffLines: 0,
+      });
+      await audit('council.member_failed', `${model} ${timedOut ? 'timed out' : 'failed'}: ${errors[model]}`, {
+        model,
+      });
     }
 
     // Each candidate tested in its own worktree, as many at once as the runner allows.
@@ -101,9 +128,20 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
         runner
           .runCheck(
             checkInput(
-              { workflowId: input.subtaskWorkflowId, subtaskId: input.subtaskId, projectId: input.projectId, suites: input.project.suites, baselineFile: input.baselineFile },
+              {
+                workflowId: input.subtaskWorkflowId,
+                subtaskId: input.subtaskId,
+                projectId: input.projectId,
+                suites: input.project.suites,
+                baselineFile: input.baselineFile,
+              },
               input.phase,
-              { attempt: 1_000 * input.round + 100 + index, purpose: 'council_candidate', worktree: proposal.worktree, sha: proposal.sha },
+              {
+                attempt: 1_000 * input.round + 100 + index,
+                purpose: 'council_candidate',
+                worktree: proposal.worktree,
+                sha: proposal.sha,
+              },
             ),
           )
           .catch((error: unknown): CheckResult | Error => {
@@ -116,13 +154,33 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
       const check = checks[index]!;
       if (check instanceof Error) {
         errors[proposal.model] = check.message;
-        candidates.push({ model: proposal.model, status: 'proposed', sha: proposal.sha, passedCheck: false, testsPassed: 0, testsFailed: 0, diffLines: proposal.diffLines, treeSha: proposal.treeSha, confidence: proposal.confidence });
+        candidates.push({
+          model: proposal.model,
+          status: 'proposed',
+          sha: proposal.sha,
+          passedCheck: false,
+          testsPassed: 0,
+          testsFailed: 0,
+          diffLines: proposal.diffLines,
+          treeSha: proposal.treeSha,
+          confidence: proposal.confidence,
+        });
         continue;
       }
       const testsPassed = check.runs.reduce((sum, run) => sum + (run.passed ?? 0), 0);
       const testsFailed = check.runs.reduce((sum, run) => sum + (run.failed ?? 0), 0);
       if (!check.passed) errors[proposal.model] = check.reason;
-      candidates.push({ model: proposal.model, status: 'proposed', sha: proposal.sha, passedCheck: check.passed, testsPassed, testsFailed, diffLines: proposal.diffLines, treeSha: proposal.treeSha, confidence: proposal.confidence });
+      candidates.push({
+        model: proposal.model,
+        status: 'proposed',
+        sha: proposal.sha,
+        passedCheck: check.passed,
+        testsPassed,
+        testsFailed,
+        diffLines: proposal.diffLines,
+        treeSha: proposal.treeSha,
+        confidence: proposal.confidence,
+      });
     }
 
     let judgeNote = '';
@@ -161,11 +219,19 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
     let applied = false;
     if (winner?.sha) {
       // Once begun, the branch is moved to the winner completely or not at all.
-      await CancellationScope.nonCancellable(() => workspace.applyCandidate({ worktree: input.subtaskWorktree, startSha: input.startSha, sha: winner.sha! }));
+      await CancellationScope.nonCancellable(() =>
+        workspace.applyCandidate({ worktree: input.subtaskWorktree, startSha: input.startSha, sha: winner.sha! }),
+      );
       applied = true;
-      await audit('council.selected', `${winner.model} solution selected (${decision.reason})${judgeNote}`, { model: winner.model, sha: winner.sha, ranking: decision.ranking });
+      await audit('council.selected', `${winner.model} solution selected (${decision.reason})${judgeNote}`, {
+        model: winner.model,
+        sha: winner.sha,
+        ranking: decision.ranking,
+      });
     } else {
-      await audit('council.failed', `Council found no candidate that passes: ${decision.reason}${judgeNote}`, { ranking: decision.ranking });
+      await audit('council.failed', `Council found no candidate that passes: ${decision.reason}${judgeNote}`, {
+        ranking: decision.ranking,
+      });
     }
     const ordered = members.map((model) => candidates.find((candidate) => candidate.model === model)!);
     const record = await store.closeCouncil({
@@ -185,7 +251,13 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
     });
     return {
       sessionId,
-      winner: winner?.sha ? { model: winner.model, sha: winner.sha, criteria: proposed.find((proposal) => proposal.model === winner.model)?.criteria } : undefined,
+      winner: winner?.sha
+        ? {
+            model: winner.model,
+            sha: winner.sha,
+            criteria: proposed.find((proposal) => proposal.model === winner.model)?.criteria,
+          }
+        : undefined,
       reason: `${decision.reason}${judgeNote}`,
       candidates: ordered.map((candidate): CouncilCandidateSummary => ({
         model: candidate.model,
@@ -201,11 +273,17 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
     };
   } catch (error) {
     await CancellationScope.nonCancellable(() =>
-      store.abandonCouncil({ workflowId: councilId, reason: isCancellation(error) ? 'cancelled' : `the council failed: ${failureMessage(error)}`, at: Date.now() }),
+      store.abandonCouncil({
+        workflowId: councilId,
+        reason: isCancellation(error) ? 'cancelled' : `the council failed: ${failureMessage(error)}`,
+        at: Date.now(),
+      }),
     );
     throw error;
   } finally {
     // Cancelled or done, the candidates' worktrees go (their commits stay under refs/maestro/council).
-    await CancellationScope.nonCancellable(() => workspace.removeCouncilWorktrees({ repoPath: input.project.repoPath, project: input.project.name, councilId }));
+    await CancellationScope.nonCancellable(() =>
+      workspace.removeCouncilWorktrees({ repoPath: input.project.repoPath, project: input.project.name, councilId }),
+    );
   }
 }

@@ -3,7 +3,10 @@ import type { GatewayActivities } from '../activities/models/gateway-activities.
 import type { ModelCallInput, ModelHttpResponse } from '../activities/models/gateway.js';
 import type { LedgerActivities } from '../activities/models/ledger-activities.js';
 
-const ledger = proxyLocalActivities<LedgerActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
+const ledger = proxyLocalActivities<LedgerActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumInterval: '10 seconds' },
+});
 
 /**
  * One call to a model, made by a worker of that model's task queue: the queue's worker slots bound
@@ -24,6 +27,12 @@ export async function modelCallWorkflow(input: ModelCallInput): Promise<ModelHtt
     cancellationType: ActivityCancellationType.TRY_CANCEL,
   });
   const { response, charge } = await gateway.forwardModelCall(input);
-  await ledger.chargeModelCall({ callId: workflowInfo().workflowId, modelId: input.modelId, providerId: input.providerId, meta: input.meta, charge });
+  await ledger.chargeModelCall({
+    callId: workflowInfo().workflowId,
+    modelId: input.modelId,
+    providerId: input.providerId,
+    meta: input.meta,
+    charge,
+  });
   return response;
 }

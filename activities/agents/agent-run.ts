@@ -1,7 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, type Context } from '@temporalio/activity';
-import { APICallError, EmptyResponseBodyError, InvalidResponseDataError, JSONParseError, NoContentGeneratedError, RetryError, TypeValidationError } from 'ai';
+import {
+  APICallError,
+  EmptyResponseBodyError,
+  InvalidResponseDataError,
+  JSONParseError,
+  NoContentGeneratedError,
+  RetryError,
+  TypeValidationError,
+} from 'ai';
 import type { ChecklistItem } from '../../domain/checklist.js';
 import { type ModelChoice, promptBudgetOf } from '../../domain/models.js';
 import { formatUsd, formatUsdExact, parseUsd } from '../../domain/money.js';
@@ -74,7 +82,11 @@ const BUDGET_WATCH_MS = 5_000;
  * message and trailers. Fails with the types of AGENT_FAILURE_TYPES: the agent's own failure, the
  * provider's, or a budget stop (the emergency tier, or the spend cap).
  */
-export async function runAgentInWorktree({ config, prisma }: { config: LoadedConfig; prisma: PrismaClient }, context: Context, input: AgentRunInput): Promise<AgentRunResult> {
+export async function runAgentInWorktree(
+  { config, prisma }: { config: LoadedConfig; prisma: PrismaClient },
+  context: Context,
+  input: AgentRunInput,
+): Promise<AgentRunResult> {
   const choice = input.model;
   const textMode = !choice.toolCalling;
   // The gateway writes each call into the ledger; these ids find this run's calls there.
@@ -82,10 +94,22 @@ export async function runAgentInWorktree({ config, prisma }: { config: LoadedCon
   const { model, takeTiming } = createMeteredModel({
     choice,
     transport: temporalTransport(context.client, (callId) => callIds.push(callId)),
-    meta: { projectId: input.projectId, subtaskId: input.subtaskId, workflowId: input.ledger.workflowId, role: input.ledger.role, phase: input.phase, purpose: input.ledger.purpose },
+    meta: {
+      projectId: input.projectId,
+      subtaskId: input.subtaskId,
+      workflowId: input.ledger.workflowId,
+      role: input.ledger.role,
+      phase: input.phase,
+      purpose: input.ledger.purpose,
+    },
     timeoutMs: config.models.callTimeoutMs,
   });
-  const briefing = await buildBriefing(prisma, input.subtaskId, { phase: input.phase, attempt: input.attempt, checklist: input.checklist, worktree: input.worktree }, textMode ? { snippetLines: 2_000, maxFiles: 12 } : {});
+  const briefing = await buildBriefing(
+    prisma,
+    input.subtaskId,
+    { phase: input.phase, attempt: input.attempt, checklist: input.checklist, worktree: input.worktree },
+    textMode ? { snippetLines: 2_000, maxFiles: 12 } : {},
+  );
   const prompts = buildPrompts({
     role: input.role,
     phase: input.phase,
@@ -106,16 +130,30 @@ export async function runAgentInWorktree({ config, prisma }: { config: LoadedCon
     if (stop.signal.aborted) return;
     const status = await budgetStatus(prisma, input.projectId, config.budgets);
     if (status.tier === 'emergency') {
-      stop.abort(new BudgetStopError(`the project spent ${formatUsd(parseUsd(status.spentUsd))}, at or over its emergency limit of ${formatUsd(parseUsd(status.limits.emergencyUsd))}`));
+      stop.abort(
+        new BudgetStopError(
+          `the project spent ${formatUsd(parseUsd(status.spentUsd))}, at or over its emergency limit of ${formatUsd(parseUsd(status.limits.emergencyUsd))}`,
+        ),
+      );
       return;
     }
     if (input.spendCap) {
       const spent = await spendOf(prisma, input.spendCap.workflowId);
-      if (spent >= parseUsd(input.spendCap.usd)) stop.abort(new BudgetStopError(`the council spent ${formatUsd(spent)}, at or over its cap of ${formatUsd(parseUsd(input.spendCap.usd))}`));
+      if (spent >= parseUsd(input.spendCap.usd))
+        stop.abort(
+          new BudgetStopError(
+            `the council spent ${formatUsd(spent)}, at or over its cap of ${formatUsd(parseUsd(input.spendCap.usd))}`,
+          ),
+        );
     }
   };
   const recordStep = async (step: AgentStep) => {
-    context.heartbeat({ phase: input.phase, step: step.index, inputTokens: step.inputTokens, outputTokens: step.outputTokens });
+    context.heartbeat({
+      phase: input.phase,
+      step: step.index,
+      inputTokens: step.inputTokens,
+      outputTokens: step.outputTokens,
+    });
     await watchBudget();
   };
   await watchBudget();
@@ -142,22 +180,50 @@ export async function runAgentInWorktree({ config, prisma }: { config: LoadedCon
       ),
   });
 
-  const heartbeat = setInterval(() => context.heartbeat({ phase: input.phase, filesWritten: filesWritten.size }), HEARTBEAT_MS);
+  const heartbeat = setInterval(
+    () => context.heartbeat({ phase: input.phase, filesWritten: filesWritten.size }),
+    HEARTBEAT_MS,
+  );
   // Another subtask can push the project over while this one waits on a long call.
   const budgetWatch = setInterval(() => void watchBudget().catch(() => undefined), BUDGET_WATCH_MS);
-  const common = { model, takeTiming, system: prompts.system, task: prompts.task, signal, promptBudgetTokens: promptBudgetOf(choice), maxOutputTokens: choice.maxOutputTokens, onStep: recordStep };
-  let outcome: { finished: boolean; finish?: { summary: string; criteria?: AgentRunResult['criteria']; confidence?: number }; text: string; steps: number; pruned: PrunedItem[] };
+  const common = {
+    model,
+    takeTiming,
+    system: prompts.system,
+    task: prompts.task,
+    signal,
+    promptBudgetTokens: promptBudgetOf(choice),
+    maxOutputTokens: choice.maxOutputTokens,
+    onStep: recordStep,
+  };
+  let outcome: {
+    finished: boolean;
+    finish?: { summary: string; criteria?: AgentRunResult['criteria']; confidence?: number };
+    text: string;
+    steps: number;
+    pruned: PrunedItem[];
+  };
   try {
     if (textMode) {
       const answer = await runTextAgent(common);
       const parsed = applyTextAnswer(answer.text, input, filesWritten);
-      outcome = { finished: true, finish: { summary: parsed.summary, criteria: parsed.criteria }, text: answer.text, steps: 1, pruned: [] };
+      outcome = {
+        finished: true,
+        finish: { summary: parsed.summary, criteria: parsed.criteria },
+        text: answer.text,
+        steps: 1,
+        pruned: [],
+      };
     } else {
       outcome = await runAgentLoop({ ...common, tools, maxSteps: config.models.maxSteps });
     }
   } catch (error) {
     if (context.cancellationSignal.aborted) throw error;
-    if (stop.signal.aborted) throw ApplicationFailure.nonRetryable(`Stopped: ${(stop.signal.reason as Error).message}.`, AGENT_FAILURE_TYPES.budget);
+    if (stop.signal.aborted)
+      throw ApplicationFailure.nonRetryable(
+        `Stopped: ${(stop.signal.reason as Error).message}.`,
+        AGENT_FAILURE_TYPES.budget,
+      );
     // The agent's own failure (an answer that cannot be used) is already said; anything else that is
     // not the model's is left to Temporal's retries (a database or file system hiccup).
     if (error instanceof ApplicationFailure) throw error;
@@ -217,13 +283,18 @@ export function recoveredRun(sha: string, message: string): AgentRunResult {
     costUsd: formatUsdExact(0n),
     calls: 0,
     pruned: [],
-    confidence: confidenceLine !== undefined && Number.isFinite(Number(confidenceLine)) ? Number(confidenceLine) : undefined,
+    confidence:
+      confidenceLine !== undefined && Number.isFinite(Number(confidenceLine)) ? Number(confidenceLine) : undefined,
   };
 }
 
 /** The variables that hold model keys: kept out of every command a project runs. */
 export function modelKeyEnvNames(config: LoadedConfig): string[] {
-  return [...new Set(Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])))];
+  return [
+    ...new Set(
+      Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])),
+    ),
+  ];
 }
 
 class BudgetStopError extends Error {}
@@ -231,7 +302,11 @@ class BudgetStopError extends Error {}
 /** What this run's calls cost, as the gateway charged them. */
 async function ledgerOfCalls(prisma: PrismaClient, callIds: string[]): Promise<{ picos: bigint; calls: number }> {
   if (callIds.length === 0) return { picos: 0n, calls: 0 };
-  const sum = await prisma.modelCall.aggregate({ where: { idempotencyKey: { in: callIds.map((id) => `gateway/${id}`) }, outcome: 'ok' }, _sum: { costUsd: true }, _count: { _all: true } });
+  const sum = await prisma.modelCall.aggregate({
+    where: { idempotencyKey: { in: callIds.map((id) => `gateway/${id}`) }, outcome: 'ok' },
+    _sum: { costUsd: true },
+    _count: { _all: true },
+  });
   return { picos: sum._sum.costUsd ? parseUsd(sum._sum.costUsd.toFixed(12)) : 0n, calls: sum._count._all };
 }
 
@@ -250,17 +325,28 @@ function applyTextAnswer(text: string, input: AgentRunInput, filesWritten: Set<s
   try {
     parsed = parseModelOutput(text);
   } catch (error) {
-    if (error instanceof OutputFormatError) throw ApplicationFailure.nonRetryable(`The answer could not be used: ${error.message}`, AGENT_FAILURE_TYPES.agent);
+    if (error instanceof OutputFormatError)
+      throw ApplicationFailure.nonRetryable(
+        `The answer could not be used: ${error.message}`,
+        AGENT_FAILURE_TYPES.agent,
+      );
     throw error;
   }
   if (parsed.files.length === 0 && input.phase !== 'verify' && input.phase !== 'refactor') {
-    throw ApplicationFailure.nonRetryable('The answer could not be used: it has no file blocks; give one fenced block per file you create or change, with its path after the opening fence.', AGENT_FAILURE_TYPES.agent);
+    throw ApplicationFailure.nonRetryable(
+      'The answer could not be used: it has no file blocks; give one fenced block per file you create or change, with its path after the opening fence.',
+      AGENT_FAILURE_TYPES.agent,
+    );
   }
   const targets = parsed.files.map((file) => {
     try {
       return { absolute: resolveForWrite(input.worktree, file.path, input.role, input.territory), file };
     } catch (error) {
-      if (error instanceof TerritoryError) throw ApplicationFailure.nonRetryable(`The answer could not be used: ${error.message}`, AGENT_FAILURE_TYPES.agent);
+      if (error instanceof TerritoryError)
+        throw ApplicationFailure.nonRetryable(
+          `The answer could not be used: ${error.message}`,
+          AGENT_FAILURE_TYPES.agent,
+        );
       throw error;
     }
   });
@@ -279,16 +365,34 @@ function applyTextAnswer(text: string, input: AgentRunInput, filesWritten: Set<s
 function classifyRunFailure(error: unknown, modelId: string): ApplicationFailure | undefined {
   const last = RetryError.isInstance(error) ? error.lastError : error;
   const message = last instanceof Error ? last.message.split('\n')[0]! : String(last);
-  if (last instanceof PromptTooLargeError) return ApplicationFailure.nonRetryable(`The prompt does not fit ${modelId}: ${message}`, AGENT_FAILURE_TYPES.agent);
+  if (last instanceof PromptTooLargeError)
+    return ApplicationFailure.nonRetryable(`The prompt does not fit ${modelId}: ${message}`, AGENT_FAILURE_TYPES.agent);
   if (APICallError.isInstance(last)) {
     const status = last.statusCode ?? 0;
     // A 2xx whose body could not be read (not JSON, say) is a broken answer: the provider's trouble too.
     const brokenBody = status >= 200 && status < 300;
-    const providerTrouble = brokenBody || status === 0 || status >= 500 || status === 429 || status === 401 || status === 403 || status === 408;
-    return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, providerTrouble ? AGENT_FAILURE_TYPES.provider : AGENT_FAILURE_TYPES.agent);
+    const providerTrouble =
+      brokenBody ||
+      status === 0 ||
+      status >= 500 ||
+      status === 429 ||
+      status === 401 ||
+      status === 403 ||
+      status === 408;
+    return ApplicationFailure.nonRetryable(
+      `${modelId}: ${message}`,
+      providerTrouble ? AGENT_FAILURE_TYPES.provider : AGENT_FAILURE_TYPES.agent,
+    );
   }
-  const brokenAnswer = [JSONParseError, InvalidResponseDataError, TypeValidationError, NoContentGeneratedError, EmptyResponseBodyError].some((kind) => kind.isInstance(last));
-  if (last instanceof ModelCallError || brokenAnswer) return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, AGENT_FAILURE_TYPES.provider);
+  const brokenAnswer = [
+    JSONParseError,
+    InvalidResponseDataError,
+    TypeValidationError,
+    NoContentGeneratedError,
+    EmptyResponseBodyError,
+  ].some((kind) => kind.isInstance(last));
+  if (last instanceof ModelCallError || brokenAnswer)
+    return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, AGENT_FAILURE_TYPES.provider);
   return undefined;
 }
 

@@ -20,14 +20,37 @@ export async function askModel(
   input: { choice: ModelChoice; system: string; prompt: string; meta: ModelCallMeta },
 ): Promise<{ text: string; costUsd: string; calls: number }> {
   const callIds: string[] = [];
-  const { model } = createMeteredModel({ choice: input.choice, transport: temporalTransport(context.client, (id) => callIds.push(id)), meta: input.meta, timeoutMs: config.models.callTimeoutMs });
+  const { model } = createMeteredModel({
+    choice: input.choice,
+    transport: temporalTransport(context.client, (id) => callIds.push(id)),
+    meta: input.meta,
+    timeoutMs: config.models.callTimeoutMs,
+  });
   const heartbeat = setInterval(() => context.heartbeat(), 1_000);
   try {
     const budgetChars = (promptBudgetOf(input.choice) - estimateTokens(input.system)) * 3;
-    const prompt = input.prompt.length > budgetChars ? `${input.prompt.slice(0, budgetChars / 2)}\n[… cut to fit the prompt budget …]\n${input.prompt.slice(-budgetChars / 2)}` : input.prompt;
-    const result = await generateText({ model, system: input.system, prompt, abortSignal: context.cancellationSignal, maxRetries: 2, maxOutputTokens: input.choice.maxOutputTokens });
-    const sum = await prisma.modelCall.aggregate({ where: { idempotencyKey: { in: callIds.map((id) => `gateway/${id}`) }, outcome: 'ok' }, _sum: { costUsd: true }, _count: { _all: true } });
-    return { text: result.text, costUsd: formatUsdExact(sum._sum.costUsd ? parseUsd(sum._sum.costUsd.toFixed(12)) : 0n), calls: sum._count._all };
+    const prompt =
+      input.prompt.length > budgetChars
+        ? `${input.prompt.slice(0, budgetChars / 2)}\n[… cut to fit the prompt budget …]\n${input.prompt.slice(-budgetChars / 2)}`
+        : input.prompt;
+    const result = await generateText({
+      model,
+      system: input.system,
+      prompt,
+      abortSignal: context.cancellationSignal,
+      maxRetries: 2,
+      maxOutputTokens: input.choice.maxOutputTokens,
+    });
+    const sum = await prisma.modelCall.aggregate({
+      where: { idempotencyKey: { in: callIds.map((id) => `gateway/${id}`) }, outcome: 'ok' },
+      _sum: { costUsd: true },
+      _count: { _all: true },
+    });
+    return {
+      text: result.text,
+      costUsd: formatUsdExact(sum._sum.costUsd ? parseUsd(sum._sum.costUsd.toFixed(12)) : 0n),
+      calls: sum._count._all,
+    };
   } finally {
     clearInterval(heartbeat);
   }

@@ -32,17 +32,24 @@ describe('parseModelOutput: where the path of a block comes from', () => {
     ['~~~js src/cart.js'],
   ])('the info string %s', (opening) => {
     const closing = opening.startsWith('~') ? '~~~' : '```';
-    expect(parseModelOutput(`Done.\n${block(opening, CART, closing)}`).files).toEqual([{ path: 'src/cart.js', content: CART }]);
+    expect(parseModelOutput(`Done.\n${block(opening, CART, closing)}`).files).toEqual([
+      { path: 'src/cart.js', content: CART },
+    ]);
   });
 
-  test.each([['File: src/cart.js'], ['**src/cart.js**'], ['### src/cart.js'], ['`src/cart.js`'], ['src/cart.js:'], ['**File:** `src/cart.js`'], ['1. `src/cart.js`']])(
-    'the line before the fence %s',
-    (label) => {
-      const parsed = parseModelOutput(`I fixed the total.\n\n${label}\n\n${block('```js')}\n`);
-      expect(parsed.files).toEqual([{ path: 'src/cart.js', content: CART }]);
-      expect(parsed.summary).toBe('I fixed the total.');
-    },
-  );
+  test.each([
+    ['File: src/cart.js'],
+    ['**src/cart.js**'],
+    ['### src/cart.js'],
+    ['`src/cart.js`'],
+    ['src/cart.js:'],
+    ['**File:** `src/cart.js`'],
+    ['1. `src/cart.js`'],
+  ])('the line before the fence %s', (label) => {
+    const parsed = parseModelOutput(`I fixed the total.\n\n${label}\n\n${block('```js')}\n`);
+    expect(parsed.files).toEqual([{ path: 'src/cart.js', content: CART }]);
+    expect(parsed.summary).toBe('I fixed the total.');
+  });
 
   test('the info string wins over the line before the fence', () => {
     expect(parseModelOutput(`File: src/other.js\n${block('```js src/cart.js')}`).files[0]?.path).toBe('src/cart.js');
@@ -58,7 +65,9 @@ describe('parseModelOutput: where the path of a block comes from', () => {
   });
 
   test('a label in a sentence is not taken as a path', () => {
-    expect(formatError(`Here is the new src/cart.js, as you asked\n${block('```js')}`)).toContain('the code block at line 2 has no file path');
+    expect(formatError(`Here is the new src/cart.js, as you asked\n${block('```js')}`)).toContain(
+      'the code block at line 2 has no file path',
+    );
   });
 
   test('a title that is not a path does not name the file', () => {
@@ -91,7 +100,9 @@ describe('parseModelOutput: content', () => {
   });
 
   test('several files, and the same file twice with the same content kept once', () => {
-    const parsed = parseModelOutput(`${block('```js src/cart.js')}\n${block('```js test/cart.test.js', 'test\n')}\n${block('```js src/cart.js')}`);
+    const parsed = parseModelOutput(
+      `${block('```js src/cart.js')}\n${block('```js test/cart.test.js', 'test\n')}\n${block('```js src/cart.js')}`,
+    );
     expect(parsed.files).toEqual([
       { path: 'src/cart.js', content: CART },
       { path: 'test/cart.test.js', content: 'test\n' },
@@ -106,18 +117,24 @@ describe('parseModelOutput: content', () => {
 describe('parseModelOutput: errors say what to fix and where', () => {
   test('a block without a path', () => {
     const message = formatError(`I changed the cart.\n\n${block('```js')}`);
-    expect(message).toBe('the code block at line 3 has no file path: write it after the opening fence, like ```js src/cart.js');
+    expect(message).toBe(
+      'the code block at line 3 has no file path: write it after the opening fence, like ```js src/cart.js',
+    );
   });
 
   test('a diff', () => {
     expect(formatError(`Changes:\n${block('```diff src/cart.js', '-a\n+b\n')}`)).toBe(
       'the code block at line 2 is a diff, and diffs are not applied: give the whole new content of src/cart.js, with its path after the opening fence',
     );
-    expect(formatError(block('```patch', '-a\n+b\n'))).toContain('diffs are not applied: give the whole new content of the file');
+    expect(formatError(block('```patch', '-a\n+b\n'))).toContain(
+      'diffs are not applied: give the whole new content of the file',
+    );
   });
 
   test('an unclosed fence', () => {
-    expect(formatError('Here:\n\n````js src/cart.js\nconst a = 1;\n```\n')).toBe('the code block opened at line 3 is never closed: end it with a line holding only ````');
+    expect(formatError('Here:\n\n````js src/cart.js\nconst a = 1;\n```\n')).toBe(
+      'the code block opened at line 3 is never closed: end it with a line holding only ````',
+    );
   });
 
   test('the same path twice with different content', () => {
@@ -134,7 +151,9 @@ describe('parseModelOutput: errors say what to fix and where', () => {
 
 describe('parseModelOutput: criteria', () => {
   test('are parsed, with notes', () => {
-    const parsed = parseModelOutput('All good but one.\n```criteria\n[{"index": 1, "met": true}, {"index": 2, "met": false, "note": "no empty cart test"}]\n```');
+    const parsed = parseModelOutput(
+      'All good but one.\n```criteria\n[{"index": 1, "met": true}, {"index": 2, "met": false, "note": "no empty cart test"}]\n```',
+    );
     expect(parsed.criteria).toEqual([
       { index: 1, met: true },
       { index: 2, met: false, note: 'no empty cart test' },
@@ -147,7 +166,9 @@ describe('parseModelOutput: criteria', () => {
   });
 
   test('invalid JSON is named', () => {
-    expect(formatError('```criteria\n[{"index": 1, "met": true},]\n```')).toMatch(/^the criteria block at line 1 is not valid JSON \(.+\): write a JSON array like \[/);
+    expect(formatError('```criteria\n[{"index": 1, "met": true},]\n```')).toMatch(
+      /^the criteria block at line 1 is not valid JSON \(.+\): write a JSON array like \[/,
+    );
   });
 
   test('a wrong shape is named by item and field', () => {
@@ -159,11 +180,15 @@ describe('parseModelOutput: criteria', () => {
   });
 
   test('the criteria block may name its language too', () => {
-    expect(parseModelOutput('```json criteria\n[{"index": 1, "met": true}]\n```').criteria).toEqual([{ index: 1, met: true }]);
+    expect(parseModelOutput('```json criteria\n[{"index": 1, "met": true}]\n```').criteria).toEqual([
+      { index: 1, met: true },
+    ]);
   });
 
   test('two criteria blocks', () => {
-    expect(formatError('```criteria\n[]\n```\n```criteria\n[]\n```')).toContain('there are two criteria blocks (lines 1 and 4)');
+    expect(formatError('```criteria\n[]\n```\n```criteria\n[]\n```')).toContain(
+      'there are two criteria blocks (lines 1 and 4)',
+    );
   });
 });
 

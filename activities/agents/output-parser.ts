@@ -87,7 +87,9 @@ export function parseModelOutput(text: string): ParsedOutput {
     const language = firstWord(block.info).toLowerCase();
     if (isCriteriaBlock(block)) {
       if (criteriaLine !== undefined) {
-        problems.push(`there are two criteria blocks (lines ${criteriaLine} and ${block.line}): give one, with a verdict for every criterion`);
+        problems.push(
+          `there are two criteria blocks (lines ${criteriaLine} and ${block.line}): give one, with a verdict for every criterion`,
+        );
         continue;
       }
       criteriaLine = block.line;
@@ -102,16 +104,22 @@ export function parseModelOutput(text: string): ParsedOutput {
     const named = blockPath(block);
     if (named?.fromLabel !== undefined) labelsUsed.add(named.fromLabel);
     if (DIFF_LANGUAGES.has(language)) {
-      problems.push(`the code block at line ${block.line} is a diff, and diffs are not applied: give the whole new content of ${named ? named.path : 'the file'}, with its path after the opening fence`);
+      problems.push(
+        `the code block at line ${block.line} is a diff, and diffs are not applied: give the whole new content of ${named ? named.path : 'the file'}, with its path after the opening fence`,
+      );
       continue;
     }
     if (!named) {
-      problems.push(`the code block at line ${block.line} has no file path: write it after the opening fence, like \`\`\`js src/cart.js`);
+      problems.push(
+        `the code block at line ${block.line} has no file path: write it after the opening fence, like \`\`\`js src/cart.js`,
+      );
       continue;
     }
     const earlier = files.get(named.path);
     if (earlier && earlier.content !== block.content) {
-      problems.push(`${named.path} is given twice with different content (code blocks at lines ${earlier.line} and ${block.line}): give each file once, with its whole new content`);
+      problems.push(
+        `${named.path} is given twice with different content (code blocks at lines ${earlier.line} and ${block.line}): give each file once, with its whole new content`,
+      );
       continue;
     }
     if (!earlier) files.set(named.path, { content: block.content, line: block.line });
@@ -140,11 +148,18 @@ function scanBlocks(text: string): Scan {
     }
     const close = closingLine(lines, index + 1, fence);
     if (close === -1) {
-      scan.problems.push(`the code block opened at line ${index + 1} is never closed: end it with a line holding only ${fence.marker}`);
+      scan.problems.push(
+        `the code block opened at line ${index + 1} is never closed: end it with a line holding only ${fence.marker}`,
+      );
       break;
     }
     const body = lines.slice(index + 1, close).map((bodyLine) => dedent(bodyLine, fence.indent));
-    scan.blocks.push({ line: index + 1, info: fence.info, content: body.length > 0 ? `${body.join('\n')}\n` : '', labelLine: lastLabel });
+    scan.blocks.push({
+      line: index + 1,
+      info: fence.info,
+      content: body.length > 0 ? `${body.join('\n')}\n` : '',
+      labelLine: lastLabel,
+    });
     lastLabel = undefined;
     index = close;
   }
@@ -248,14 +263,20 @@ function parseCriteria(block: CodeBlock): NonNullable<ParsedOutput['criteria']> 
   try {
     json = JSON.parse(block.content);
   } catch (error) {
-    throw new OutputFormatError(`the criteria block at line ${block.line} is not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')}): write a JSON array like ${CRITERIA_EXAMPLE}`);
+    throw new OutputFormatError(
+      `the criteria block at line ${block.line} is not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')}): write a JSON array like ${CRITERIA_EXAMPLE}`,
+    );
   }
   const parsed = Criteria.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issueWhere(issue.path)}: ${issue.message}`).join(', ');
-    throw new OutputFormatError(`the criteria block at line ${block.line} is not in the expected shape (${issues}): write a JSON array like ${CRITERIA_EXAMPLE}, index numbered from 1, met true or false`);
+    throw new OutputFormatError(
+      `the criteria block at line ${block.line} is not in the expected shape (${issues}): write a JSON array like ${CRITERIA_EXAMPLE}, index numbered from 1, met true or false`,
+    );
   }
-  return parsed.data.map(({ index, met, note }) => (note ? { index, met, note: note.slice(0, MAX_NOTE_CHARS) } : { index, met }));
+  return parsed.data.map(({ index, met, note }) =>
+    note ? { index, met, note: note.slice(0, MAX_NOTE_CHARS) } : { index, met },
+  );
 }
 
 function issueWhere(issuePath: readonly PropertyKey[]): string {

@@ -60,7 +60,10 @@ export function buildPrompts(input: PromptInput): { system: string; task: string
     title: input.spec.title,
     description: input.spec.description || '(no description)',
     criteria: input.spec.acceptanceCriteria.map((criterion, index) => `${index + 1}. ${criterion}`).join('\n'),
-    filesInScope: input.spec.filesInScope.length > 0 ? input.spec.filesInScope.map((file) => `- ${file}`).join('\n') : '(not given: find them)',
+    filesInScope:
+      input.spec.filesInScope.length > 0
+        ? input.spec.filesInScope.map((file) => `- ${file}`).join('\n')
+        : '(not given: find them)',
     goal: input.goal,
     context: contextSection(input.context),
     briefing: input.briefing ? `\n${input.briefing}` : '',
@@ -84,7 +87,8 @@ function contextSection(context: PromptContext): string {
       '```',
     );
   }
-  if (context.diff) parts.push('## The change so far (diff against the start of this phase)', '```diff', context.diff, '```');
+  if (context.diff)
+    parts.push('## The change so far (diff against the start of this phase)', '```diff', context.diff, '```');
   if (context.council) {
     parts.push(
       '## You sit on a council',

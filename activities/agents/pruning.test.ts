@@ -27,8 +27,18 @@ function outputText(part: ToolResultPart): string {
   throw new Error(`unexpected output ${output.type}`);
 }
 
-const FAILURE_SECTION = ['## The previous attempt failed its check', 'Reason: 1 test failed', 'Output (end):', '```', 'FAIL test/cart.test.js > applies the discount', '```'].join('\n');
-const DIFF_LINES = Array.from({ length: 400 }, (_, index) => `+const line${String(index).padStart(3, '0')} = 'a line of the change so far';`);
+const FAILURE_SECTION = [
+  '## The previous attempt failed its check',
+  'Reason: 1 test failed',
+  'Output (end):',
+  '```',
+  'FAIL test/cart.test.js > applies the discount',
+  '```',
+].join('\n');
+const DIFF_LINES = Array.from(
+  { length: 400 },
+  (_, index) => `+const line${String(index).padStart(3, '0')} = 'a line of the change so far';`,
+);
 const TASK = [
   'Maestro agent — role: developer, phase: implement, subtask: S-1, attempt: 2',
   '# Subtask S-1: Discount',
@@ -54,7 +64,12 @@ function step(number: number, tool: string, output: ToolResultPart['output']): M
       role: 'assistant',
       content: [
         { type: 'text', text: `Step ${number}.` },
-        { type: 'tool-call', toolCallId, toolName: tool, input: tool === 'read_file' ? { path: `src/file${number}.js` } : {} },
+        {
+          type: 'tool-call',
+          toolCallId,
+          toolName: tool,
+          input: tool === 'read_file' ? { path: `src/file${number}.js` } : {},
+        },
       ],
     },
     { role: 'tool', content: [{ type: 'tool-result', toolCallId, toolName: tool, output }] },
@@ -93,7 +108,8 @@ function taskOf(messages: ModelMessage[]): string {
   return task.content;
 }
 
-const prune = (messages: ModelMessage[], budget: number) => prunePrompt(messages, budget, { countTokens: quarterChars });
+const prune = (messages: ModelMessage[], budget: number) =>
+  prunePrompt(messages, budget, { countTokens: quarterChars });
 
 describe('prunePrompt', () => {
   test('under the budget nothing changes', () => {
@@ -137,7 +153,9 @@ describe('prunePrompt', () => {
       { step: 2, tool: 'read_file', rule: 'cut_old_output', originalChars: 30_000, keptChars: 1_200 },
       { step: 3, tool: 'run_tests', rule: 'cut_old_output', originalChars: 20_000, keptChars: 1_200 },
     ]);
-    expect(outputOf(result.messages, 1)).toBe('[pruned by Maestro: the read_file output of step 1 (40,000 characters) was removed to fit the prompt budget]');
+    expect(outputOf(result.messages, 1)).toBe(
+      '[pruned by Maestro: the read_file output of step 1 (40,000 characters) was removed to fit the prompt budget]',
+    );
     expect(outputOf(result.messages, 3)).toContain('characters of run_tests output from step 3 cut');
     expect(taskOf(result.messages)).toBe(TASK);
   });
@@ -149,10 +167,22 @@ describe('prunePrompt', () => {
     // After dropping all old outputs, cutting 360 diff lines (about 4,700 tokens) is enough.
     const result = prune(messages, full - dropSavings - 2_000);
     expect(result.fits).toBe(true);
-    expect(result.pruned.map((item) => item.rule)).toEqual(['drop_old_output', 'drop_old_output', 'drop_old_output', 'cut_task_diff']);
-    expect(result.pruned[3]).toMatchObject({ step: 0, tool: 'task', originalChars: DIFF_LINES.join('\n').length, keptChars: DIFF_LINES.slice(0, 40).join('\n').length });
+    expect(result.pruned.map((item) => item.rule)).toEqual([
+      'drop_old_output',
+      'drop_old_output',
+      'drop_old_output',
+      'cut_task_diff',
+    ]);
+    expect(result.pruned[3]).toMatchObject({
+      step: 0,
+      tool: 'task',
+      originalChars: DIFF_LINES.join('\n').length,
+      keptChars: DIFF_LINES.slice(0, 40).join('\n').length,
+    });
     const task = taskOf(result.messages);
-    expect(task).toContain(`\`\`\`diff\n${DIFF_LINES.slice(0, 40).join('\n')}\n[… pruned by Maestro: the last 360 lines of the diff (`);
+    expect(task).toContain(
+      `\`\`\`diff\n${DIFF_LINES.slice(0, 40).join('\n')}\n[… pruned by Maestro: the last 360 lines of the diff (`,
+    );
     expect(task).not.toContain(DIFF_LINES[40]);
     expect(task).toContain(FAILURE_SECTION);
     expect(task.endsWith('```\n## A hint from a person\nLook at the rounding.')).toBe(true);
@@ -196,7 +226,10 @@ describe('prunePrompt', () => {
 
   test('keepNewestSteps sets which steps are old', () => {
     const messages = conversation();
-    const result = prunePrompt(messages, quarterChars(messages) - 40_000 / 4, { keepNewestSteps: 0, countTokens: quarterChars });
+    const result = prunePrompt(messages, quarterChars(messages) - 40_000 / 4, {
+      keepNewestSteps: 0,
+      countTokens: quarterChars,
+    });
     expect(result.pruned.map((item) => item.step)).toEqual([1, 2]);
     const all = prunePrompt(messages, 100, { keepNewestSteps: 0, countTokens: quarterChars });
     expect(all.pruned.filter((item) => item.rule === 'drop_old_output').map((item) => item.step)).toEqual([1, 2, 3, 4]);
@@ -222,14 +255,19 @@ describe('prunePrompt', () => {
       const next = result.messages[index + 1];
       expect(next?.role).toBe('tool');
       const results = (next as ToolModelMessage).content.filter((part) => part.type === 'tool-result');
-      expect(results.map((part) => [part.toolCallId, part.toolName])).toEqual(calls.map((part) => [part.toolCallId, part.toolName]));
+      expect(results.map((part) => [part.toolCallId, part.toolName])).toEqual(
+        calls.map((part) => [part.toolCallId, part.toolName]),
+      );
     });
   });
 
   test('a json output is cut into a text output; an error stays an error', () => {
     const messages: ModelMessage[] = [
       { role: 'user', content: 'Fix the cart.' },
-      ...step(1, 'list_files', { type: 'json', value: Array.from({ length: 1_000 }, (_, index) => `src/file${index}.js`) }),
+      ...step(1, 'list_files', {
+        type: 'json',
+        value: Array.from({ length: 1_000 }, (_, index) => `src/file${index}.js`),
+      }),
       ...step(2, 'read_file', { type: 'error-text', value: 'e'.repeat(5_000) }),
       ...textStep(3, 'read_file', 100),
       ...textStep(4, 'read_file', 100),
@@ -237,11 +275,20 @@ describe('prunePrompt', () => {
     const result = prune(messages, 200);
     const [first, second] = result.messages.filter((message) => message.role === 'tool') as ToolModelMessage[];
     expect(first?.content[0]).toMatchObject({ type: 'tool-result', toolCallId: 'call-1', output: { type: 'text' } });
-    expect(second?.content[0]).toMatchObject({ type: 'tool-result', toolCallId: 'call-2', output: { type: 'error-text' } });
+    expect(second?.content[0]).toMatchObject({
+      type: 'tool-result',
+      toolCallId: 'call-2',
+      output: { type: 'error-text' },
+    });
   });
 
   test('counts with countMessageTokens by default', () => {
-    const messages: ModelMessage[] = [{ role: 'user', content: 'Fix the cart.' }, ...textStep(1, 'read_file', 9_000), ...textStep(2, 'read_file', 100), ...textStep(3, 'read_file', 100)];
+    const messages: ModelMessage[] = [
+      { role: 'user', content: 'Fix the cart.' },
+      ...textStep(1, 'read_file', 9_000),
+      ...textStep(2, 'read_file', 100),
+      ...textStep(3, 'read_file', 100),
+    ];
     const full = countMessageTokens(messages);
     expect(prunePrompt(messages, full).pruned).toEqual([]);
     const result = prunePrompt(messages, full - 100);
@@ -250,6 +297,8 @@ describe('prunePrompt', () => {
   });
 
   test('PRUNING_RULES names the rules in order', () => {
-    expect(PRUNING_RULES).toMatch(/1\. Tool outputs longer than 2,000 characters[\s\S]*2\. [\s\S]*removed whole[\s\S]*3\. [\s\S]*diff[\s\S]*4\. [\s\S]*newest/);
+    expect(PRUNING_RULES).toMatch(
+      /1\. Tool outputs longer than 2,000 characters[\s\S]*2\. [\s\S]*removed whole[\s\S]*3\. [\s\S]*diff[\s\S]*4\. [\s\S]*newest/,
+    );
   });
 });

@@ -71,12 +71,22 @@ export function prunePrompt(messages: ModelMessage[], budgetTokens: number, opti
   const newest = long.filter((output) => output.step > steps - keepNewest);
 
   const replaceOutput = (output: ToolOutput, text: string, item: PrunedItem) => {
-    working[output.messageIndex] = withOutputText(working[output.messageIndex] as ToolModelMessage, output.partIndex, text);
+    working[output.messageIndex] = withOutputText(
+      working[output.messageIndex] as ToolModelMessage,
+      output.partIndex,
+      text,
+    );
     pruned.set(output, item);
     tokens = count(working);
   };
   const cut = (output: ToolOutput, rule: 'cut_old_output' | 'cut_newest_output') =>
-    replaceOutput(output, cutOutput(output), { step: output.step, tool: output.tool, rule, originalChars: output.text.length, keptChars: KEPT_HEAD_CHARS + KEPT_TAIL_CHARS });
+    replaceOutput(output, cutOutput(output), {
+      step: output.step,
+      tool: output.tool,
+      rule,
+      originalChars: output.text.length,
+      keptChars: KEPT_HEAD_CHARS + KEPT_TAIL_CHARS,
+    });
 
   for (const output of old) {
     if (fits()) break;
@@ -84,14 +94,26 @@ export function prunePrompt(messages: ModelMessage[], budgetTokens: number, opti
   }
   for (const output of old) {
     if (fits()) break;
-    replaceOutput(output, dropNote(output), { step: output.step, tool: output.tool, rule: 'drop_old_output', originalChars: output.text.length, keptChars: 0 });
+    replaceOutput(output, dropNote(output), {
+      step: output.step,
+      tool: output.tool,
+      rule: 'drop_old_output',
+      originalChars: output.text.length,
+      keptChars: 0,
+    });
   }
   const taskIndex = messages.findIndex((message) => message.role === 'user');
   if (!fits() && taskIndex !== -1) {
     const cutTask = withTaskDiffCut(messages[taskIndex] as UserModelMessage);
     if (cutTask) {
       working[taskIndex] = cutTask.message;
-      pruned.set('task', { step: 0, tool: 'task', rule: 'cut_task_diff', originalChars: cutTask.originalChars, keptChars: cutTask.keptChars });
+      pruned.set('task', {
+        step: 0,
+        tool: 'task',
+        rule: 'cut_task_diff',
+        originalChars: cutTask.originalChars,
+        keptChars: cutTask.keptChars,
+      });
       tokens = count(working);
     }
   }
@@ -112,7 +134,8 @@ function toolOutputsOf(messages: readonly ModelMessage[]): { outputs: ToolOutput
     if (message.role === 'assistant') step++;
     if (message.role !== 'tool' || step === 0) return;
     message.content.forEach((part, partIndex) => {
-      if (part.type === 'tool-result') outputs.push({ messageIndex, partIndex, step, tool: part.toolName, text: toolOutputText(part.output) });
+      if (part.type === 'tool-result')
+        outputs.push({ messageIndex, partIndex, step, tool: part.toolName, text: toolOutputText(part.output) });
     });
   });
   return { outputs, steps: step };
@@ -136,12 +159,16 @@ function formatCount(value: number): string {
 function withOutputText(message: ToolModelMessage, partIndex: number, text: string): ToolModelMessage {
   return {
     ...message,
-    content: message.content.map((part, index) => (index === partIndex && part.type === 'tool-result' ? { ...part, output: textOutput(part.output, text) } : part)),
+    content: message.content.map((part, index) =>
+      index === partIndex && part.type === 'tool-result' ? { ...part, output: textOutput(part.output, text) } : part,
+    ),
   };
 }
 
 function textOutput(original: ToolResultPart['output'], text: string): ToolResultPart['output'] {
-  return original.type === 'error-text' || original.type === 'error-json' ? { type: 'error-text', value: text } : { type: 'text', value: text };
+  return original.type === 'error-text' || original.type === 'error-json'
+    ? { type: 'error-text', value: text }
+    : { type: 'text', value: text };
 }
 
 interface CutTask {
@@ -154,7 +181,9 @@ interface CutTask {
 function withTaskDiffCut(task: UserModelMessage): CutTask | undefined {
   if (typeof task.content === 'string') {
     const cut = cutDiffSection(task.content);
-    return cut && { message: { ...task, content: cut.text }, originalChars: cut.originalChars, keptChars: cut.keptChars };
+    return (
+      cut && { message: { ...task, content: cut.text }, originalChars: cut.originalChars, keptChars: cut.keptChars }
+    );
   }
   for (const [index, part] of task.content.entries()) {
     if (part.type !== 'text') continue;

@@ -64,13 +64,25 @@ export async function runAgentLoop(options: AgentRunOptions): Promise<AgentOutco
     maxRetries: 2,
     maxOutputTokens: options.maxOutputTokens,
     prepareStep: ({ messages }) => {
-      const fitted = prunePrompt(messages, options.promptBudgetTokens - estimateTokens(options.system), { countTokens: estimateMessageTokens });
-      if (!fitted.fits) throw new PromptTooLargeError(`the prompt needs ${fitted.tokens} tokens even after pruning; the model's budget is ${options.promptBudgetTokens}`);
+      const fitted = prunePrompt(messages, options.promptBudgetTokens - estimateTokens(options.system), {
+        countTokens: estimateMessageTokens,
+      });
+      if (!fitted.fits)
+        throw new PromptTooLargeError(
+          `the prompt needs ${fitted.tokens} tokens even after pruning; the model's budget is ${options.promptBudgetTokens}`,
+        );
       for (const item of fitted.pruned) pruned.set(`${item.step}/${item.tool}/${item.rule}`, item);
       return { messages: fitted.messages };
     },
     onStepFinish: async (step) => {
-      await options.onStep(stepRecord(index++, step, options.takeTiming(), step.toolCalls.map((call) => call.toolName)));
+      await options.onStep(
+        stepRecord(
+          index++,
+          step,
+          options.takeTiming(),
+          step.toolCalls.map((call) => call.toolName),
+        ),
+      );
     },
   });
   const finishCall = result.steps.flatMap((step) => step.toolCalls).find((call) => call.toolName === 'finish');
@@ -90,9 +102,21 @@ export async function runAgentLoop(options: AgentRunOptions): Promise<AgentOutco
  */
 export async function runTextAgent(options: ModelRunOptions): Promise<{ text: string }> {
   const messages: ModelMessage[] = [{ role: 'user', content: options.task }];
-  const fitted = prunePrompt(messages, options.promptBudgetTokens - estimateTokens(options.system), { countTokens: estimateMessageTokens });
-  if (!fitted.fits) throw new PromptTooLargeError(`the task needs ${fitted.tokens} tokens; the model's budget is ${options.promptBudgetTokens}`);
-  const result = await generateText({ model: options.model, system: options.system, messages: fitted.messages, abortSignal: options.signal, maxRetries: 2, maxOutputTokens: options.maxOutputTokens });
+  const fitted = prunePrompt(messages, options.promptBudgetTokens - estimateTokens(options.system), {
+    countTokens: estimateMessageTokens,
+  });
+  if (!fitted.fits)
+    throw new PromptTooLargeError(
+      `the task needs ${fitted.tokens} tokens; the model's budget is ${options.promptBudgetTokens}`,
+    );
+  const result = await generateText({
+    model: options.model,
+    system: options.system,
+    messages: fitted.messages,
+    abortSignal: options.signal,
+    maxRetries: 2,
+    maxOutputTokens: options.maxOutputTokens,
+  });
   await options.onStep(stepRecord(0, result, options.takeTiming(), []));
   return { text: result.text };
 }
@@ -105,14 +129,24 @@ interface FinishedStep {
   toolCalls: ReadonlyArray<{ toolName: string; input: unknown }>;
 }
 
-function stepRecord(index: number, step: FinishedStep, timing: HttpCallTiming | undefined, toolCalls: string[]): AgentStep {
+function stepRecord(
+  index: number,
+  step: FinishedStep,
+  timing: HttpCallTiming | undefined,
+  toolCalls: string[],
+): AgentStep {
   const reported = step.usage.inputTokens !== undefined && step.usage.outputTokens !== undefined;
-  const requestText = typeof step.request.body === 'string' ? step.request.body : JSON.stringify(step.request.body ?? '');
+  const requestText =
+    typeof step.request.body === 'string' ? step.request.body : JSON.stringify(step.request.body ?? '');
   return {
     index,
     modelId: step.response.modelId,
     inputTokens: reported ? step.usage.inputTokens! : estimateTokens(requestText),
-    outputTokens: reported ? step.usage.outputTokens! : estimateTokens(step.text + JSON.stringify(step.toolCalls.map((call) => ({ name: call.toolName, input: call.input })))),
+    outputTokens: reported
+      ? step.usage.outputTokens!
+      : estimateTokens(
+          step.text + JSON.stringify(step.toolCalls.map((call) => ({ name: call.toolName, input: call.input }))),
+        ),
     cachedTokens: step.usage.cachedInputTokens ?? 0,
     estimated: !reported,
     latencyMs: timing?.latencyMs ?? 0,

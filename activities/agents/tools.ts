@@ -24,7 +24,12 @@ export const FinishInput = z.object({
     .array(z.object({ index: z.int().min(1), met: z.boolean(), note: z.string().max(1_000).optional() }))
     .optional()
     .describe('Verify phase only: for each acceptance criterion (numbered from 1), whether it is met.'),
-  confidence: z.number().min(0).max(100).optional().describe('How sure you are that your work is right, from 0 to 100.'),
+  confidence: z
+    .number()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe('How sure you are that your work is right, from 0 to 100.'),
 });
 export type FinishInput = z.infer<typeof FinishInput>;
 
@@ -33,7 +38,9 @@ export function createAgentTools(context: ToolContext) {
   return {
     list_files: tool({
       description: 'List the files of the repository, or of one folder in it.',
-      inputSchema: z.object({ path: z.string().optional().describe('A folder relative to the repository root; omit for all.') }),
+      inputSchema: z.object({
+        path: z.string().optional().describe('A folder relative to the repository root; omit for all.'),
+      }),
       execute: async ({ path: folder }) => guarded(() => listFiles(context.worktree, folder)),
     }),
     read_file: tool({
@@ -44,7 +51,9 @@ export function createAgentTools(context: ToolContext) {
           const { absolute } = resolveInWorktree(context.worktree, file);
           const size = statSync(absolute).size;
           const text = readFileSync(absolute, 'utf8');
-          return size > MAX_READ_BYTES ? `${text.slice(0, MAX_READ_BYTES)}\n[… ${size - MAX_READ_BYTES} more bytes]` : text;
+          return size > MAX_READ_BYTES
+            ? `${text.slice(0, MAX_READ_BYTES)}\n[… ${size - MAX_READ_BYTES} more bytes]`
+            : text;
         }),
     }),
     write_file: tool({
@@ -66,7 +75,10 @@ export function createAgentTools(context: ToolContext) {
       execute: async () => context.runTests(),
     }),
     // No execute: calling finish ends the run (and its input is the result).
-    finish: tool({ description: 'Say you are done. Call it once, when the work of this phase is complete.', inputSchema: FinishInput }),
+    finish: tool({
+      description: 'Say you are done. Call it once, when the work of this phase is complete.',
+      inputSchema: FinishInput,
+    }),
   } satisfies ToolSet;
 }
 
@@ -95,5 +107,7 @@ function listFiles(worktree: string, folder: string | undefined): string {
     }
   };
   walk(start);
-  return found.length === 0 ? '(no files)' : `${found.join('\n')}${found.length >= MAX_LISTED ? `\n[… listing stopped at ${MAX_LISTED} files]` : ''}`;
+  return found.length === 0
+    ? '(no files)'
+    : `${found.join('\n')}${found.length >= MAX_LISTED ? `\n[… listing stopped at ${MAX_LISTED} files]` : ''}`;
 }

@@ -10,7 +10,9 @@ export function splitCommandLine(commandLine: string): string[] {
   const words = parts.map((part) => {
     if (typeof part === 'string') return part;
     if ('op' in part && part.op === 'glob') return part.pattern;
-    throw new Error(`\`${commandLine}\` uses shell syntax (${'op' in part ? part.op : 'a comment'}); commands run without a shell: put it in a script and name that`);
+    throw new Error(
+      `\`${commandLine}\` uses shell syntax (${'op' in part ? part.op : 'a comment'}); commands run without a shell: put it in a script and name that`,
+    );
   });
   if (words.length === 0) throw new Error('the command is empty');
   return words;

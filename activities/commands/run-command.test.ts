@@ -19,7 +19,11 @@ function alive(pid: number): boolean {
 describe('runCommand', () => {
   test('runs a program without a shell and keeps the tail and the full log', async () => {
     const file = logFile();
-    const result = await runCommand({ command: 'node -e "console.log(\'x\'.repeat(5000)); console.log(\'the end\')"', cwd: os.tmpdir(), logFile: file });
+    const result = await runCommand({
+      command: "node -e \"console.log('x'.repeat(5000)); console.log('the end')\"",
+      cwd: os.tmpdir(),
+      logFile: file,
+    });
     expect(result).toMatchObject({ exitCode: 0, outcome: 'exited' });
     expect(result.outputTail).toHaveLength(2_000);
     expect(result.outputTail.trimEnd().endsWith('the end')).toBe(true);
@@ -27,9 +31,17 @@ describe('runCommand', () => {
   });
 
   test('quotes work as in a shell, but shell syntax is refused rather than run', async () => {
-    const quoted = await runCommand({ command: `node -e "console.log(process.argv.slice(1).join('|'))" "two words" 'single $HOME'`, cwd: os.tmpdir(), logFile: logFile() });
+    const quoted = await runCommand({
+      command: `node -e "console.log(process.argv.slice(1).join('|'))" "two words" 'single $HOME'`,
+      cwd: os.tmpdir(),
+      logFile: logFile(),
+    });
     expect(quoted.outputTail.trim()).toBe('two words|single $HOME');
-    const injected = await runCommand({ command: 'echo hello; touch /tmp/pwned', cwd: os.tmpdir(), logFile: logFile() });
+    const injected = await runCommand({
+      command: 'echo hello; touch /tmp/pwned',
+      cwd: os.tmpdir(),
+      logFile: logFile(),
+    });
     expect(injected.outcome).toBe('failed_to_start');
     expect(injected.outputTail).toMatch(/uses shell syntax \(;\); commands run without a shell/);
   });
@@ -38,7 +50,8 @@ describe('runCommand', () => {
     process.env.MAESTRO_TEST_SECRET_API_KEY = 'sk-should-not-leak-123456';
     try {
       const result = await runCommand({
-        command: 'node -e "let n=0; process.stdin.on(\'data\', d => n += d.length).on(\'end\', () => console.log(\'stdin\', n, \'CI\', process.env.CI, \'key\', process.env.MAESTRO_TEST_SECRET_API_KEY))"',
+        command:
+          "node -e \"let n=0; process.stdin.on('data', d => n += d.length).on('end', () => console.log('stdin', n, 'CI', process.env.CI, 'key', process.env.MAESTRO_TEST_SECRET_API_KEY))\"",
         cwd: os.tmpdir(),
         logFile: logFile(),
       });
@@ -47,7 +60,17 @@ describe('runCommand', () => {
       delete process.env.MAESTRO_TEST_SECRET_API_KEY;
     }
     expect(
-      commandEnvironment({ OPENAI_API_KEY: 'x', DATABASE_URL: 'y', AWS_SECRET_ACCESS_KEY: 'z', SSH_AUTH_SOCK: '/s', MY_LLM: 'k', PATH: '/bin' }, ['MY_LLM']),
+      commandEnvironment(
+        {
+          OPENAI_API_KEY: 'x',
+          DATABASE_URL: 'y',
+          AWS_SECRET_ACCESS_KEY: 'z',
+          SSH_AUTH_SOCK: '/s',
+          MY_LLM: 'k',
+          PATH: '/bin',
+        },
+        ['MY_LLM'],
+      ),
     ).toEqual({ PATH: '/bin', CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' });
   });
 
@@ -69,7 +92,8 @@ describe('runCommand', () => {
   test('a command that keeps printing is never killed before its absolute limit', async () => {
     const result = await runCommand({
       // Runs 4.5 s, well past the silence limit; the limits leave room for node's start on a loaded machine.
-      command: 'node -e "let i = 0; const t = setInterval(() => { console.log(i++); if (i === 30) { clearInterval(t); } }, 150)"',
+      command:
+        'node -e "let i = 0; const t = setInterval(() => { console.log(i++); if (i === 30) { clearInterval(t); } }, 150)"',
       cwd: os.tmpdir(),
       logFile: logFile(),
       limits: { silenceWarningMs: 1_500, silenceKillMs: 2_500, maxDurationMs: 60_000 },

@@ -74,7 +74,16 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
   try {
     words = splitCommandLine(options.command);
   } catch (error) {
-    return { command: options.command, exitCode: null, signal: null, outcome: 'failed_to_start', durationMs: 0, outputTail: (error as Error).message, logFile: options.logFile, warnings: [] };
+    return {
+      command: options.command,
+      exitCode: null,
+      signal: null,
+      outcome: 'failed_to_start',
+      durationMs: 0,
+      outputTail: (error as Error).message,
+      logFile: options.logFile,
+      warnings: [],
+    };
   }
   const [file, ...args] = words;
   mkdirSync(path.dirname(options.logFile), { recursive: true });
@@ -121,23 +130,28 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
   });
 
   let warnedSilence = false;
-  const ticker = setInterval(() => {
-    const now = Date.now();
-    const silentForMs = now - lastOutputAt;
-    options.onProgress?.({ elapsedMs: now - started, outputBytes, silentForMs });
-    if (now - started >= limits.maxDurationMs) {
-      warn(`\`${options.command}\` ran for ${seconds(limits.maxDurationMs)} s, its limit: stopping it`);
-      stopGroup('killed_max_duration');
-    } else if (silentForMs >= limits.silenceKillMs) {
-      warn(`\`${options.command}\` printed nothing for ${seconds(silentForMs)} s: stopping it as hung`);
-      stopGroup('killed_silent');
-    } else if (silentForMs >= limits.silenceWarningMs && !warnedSilence) {
-      warnedSilence = true;
-      warn(`\`${options.command}\` has printed nothing for ${seconds(silentForMs)} s; it is stopped at ${seconds(limits.silenceKillMs)} s of silence`);
-    } else if (silentForMs < limits.silenceWarningMs) {
-      warnedSilence = false;
-    }
-  }, Math.min(TICK_MS, limits.silenceWarningMs, limits.silenceKillMs, limits.maxDurationMs));
+  const ticker = setInterval(
+    () => {
+      const now = Date.now();
+      const silentForMs = now - lastOutputAt;
+      options.onProgress?.({ elapsedMs: now - started, outputBytes, silentForMs });
+      if (now - started >= limits.maxDurationMs) {
+        warn(`\`${options.command}\` ran for ${seconds(limits.maxDurationMs)} s, its limit: stopping it`);
+        stopGroup('killed_max_duration');
+      } else if (silentForMs >= limits.silenceKillMs) {
+        warn(`\`${options.command}\` printed nothing for ${seconds(silentForMs)} s: stopping it as hung`);
+        stopGroup('killed_silent');
+      } else if (silentForMs >= limits.silenceWarningMs && !warnedSilence) {
+        warnedSilence = true;
+        warn(
+          `\`${options.command}\` has printed nothing for ${seconds(silentForMs)} s; it is stopped at ${seconds(limits.silenceKillMs)} s of silence`,
+        );
+      } else if (silentForMs < limits.silenceWarningMs) {
+        warnedSilence = false;
+      }
+    },
+    Math.min(TICK_MS, limits.silenceWarningMs, limits.silenceKillMs, limits.maxDurationMs),
+  );
 
   const onAbort = () => stopGroup('cancelled');
   if (options.signal?.aborted) onAbort();

@@ -54,7 +54,9 @@ export function describeRuns(runs: readonly SuiteRun[], tailChars = 1_500): stri
   return runs
     .map((run) => {
       const failed = (run.tests ?? []).filter((test) => test.status === 'failed').map((test) => test.name);
-      const counts = run.tests ? `${run.tests.filter((test) => test.status === 'passed').length} passed, ${failed.length} failed` : `exit code ${run.exitCode}`;
+      const counts = run.tests
+        ? `${run.tests.filter((test) => test.status === 'passed').length} passed, ${failed.length} failed`
+        : `exit code ${run.exitCode}`;
       return [
         `## ${run.suite}: \`${run.command}\` (${run.outcome === 'exited' ? counts : run.outcome})`,
         failed.length > 0 ? `Failing: ${failed.slice(0, 20).join('; ')}` : '',

@@ -80,7 +80,12 @@ export function parseJestJson(text: string): TestCaseResult[] {
   return report.testResults.flatMap((file) =>
     file.assertionResults.map((assertion) => ({
       name: [...assertion.ancestorTitles, assertion.title].join(' › '),
-      status: assertion.status === 'passed' ? ('passed' as const) : assertion.status === 'failed' ? ('failed' as const) : ('skipped' as const),
+      status:
+        assertion.status === 'passed'
+          ? ('passed' as const)
+          : assertion.status === 'failed'
+            ? ('failed' as const)
+            : ('skipped' as const),
       durationMs: assertion.duration ?? undefined,
     })),
   );

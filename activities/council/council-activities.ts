@@ -12,7 +12,15 @@ import { type AgentRunResult, cut, modelKeyEnvNames, recoveredRun, runAgentInWor
 import { askModel } from '../agents/ask-model.js';
 import { runCommand } from '../commands/run-command.js';
 import type { SuiteConfig } from '../../domain/project.js';
-import { changedLines, ensureDetachedWorktree, git, headCommit, keepRef, resetWorktree, treeOf } from '../../git/git.js';
+import {
+  changedLines,
+  ensureDetachedWorktree,
+  git,
+  headCommit,
+  keepRef,
+  resetWorktree,
+  treeOf,
+} from '../../git/git.js';
 import { type ActivityDeps, subtaskFolder, worktreeFolder } from '../subtask/deps.js';
 
 export interface ProposeInput {
@@ -60,7 +68,15 @@ export interface JudgeInput {
   repoPath: string;
   startSha: string;
   judge: ModelChoice;
-  candidates: Array<{ model: string; sha: string; summary: string; passedCheck: boolean; testsPassed: number; testsFailed: number; confidence?: number }>;
+  candidates: Array<{
+    model: string;
+    sha: string;
+    summary: string;
+    passedCheck: boolean;
+    testsPassed: number;
+    testsFailed: number;
+    confidence?: number;
+  }>;
 }
 
 const JudgeAnswer = z.object({
@@ -84,7 +100,11 @@ export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, '
     async proposeCandidate(input: ProposeInput): Promise<Proposal> {
       const context = Context.current();
       const member = input.model.id.replace(/[^\w.-]/g, '_');
-      const worktree = worktreeFolder(config, input.project, `council/${input.councilId.replace(/[^\w.-]/g, '_')}/${member}`);
+      const worktree = worktreeFolder(
+        config,
+        input.project,
+        `council/${input.councilId.replace(/[^\w.-]/g, '_')}/${member}`,
+      );
       await ensureDetachedWorktree(input.repoPath, worktree, input.startSha);
       const tag = `${input.councilId}/${input.model.id}`;
       const head = await headCommit(worktree);
@@ -93,8 +113,16 @@ export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, '
           ? recoveredRun(head.sha, head.message)
           : await (async () => {
               await resetWorktree(worktree, input.startSha);
-              if (input.installCommand) await installIn(worktree, input.installCommand, path.join(subtaskFolder(config, input.subtaskWorkflowId), 'logs', `council-${member}-install.log`), config);
-              const diff = input.lastSha ? await git(worktree, ['diff', '--no-color', input.startSha, input.lastSha]) : undefined;
+              if (input.installCommand)
+                await installIn(
+                  worktree,
+                  input.installCommand,
+                  path.join(subtaskFolder(config, input.subtaskWorkflowId), 'logs', `council-${member}-install.log`),
+                  config,
+                );
+              const diff = input.lastSha
+                ? await git(worktree, ['diff', '--no-color', input.startSha, input.lastSha])
+                : undefined;
               return runAgentInWorktree({ config, prisma }, context, {
                 subtaskId: input.subtaskId,
                 projectId: input.projectId,
@@ -126,7 +154,11 @@ export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, '
               });
             })();
       // Kept under a ref of its own: every candidate stays there to be looked at.
-      await keepRef(input.repoPath, `refs/maestro/council/${input.councilId.replace(/[^\w.-]/g, '_')}/${member}`, proposal.sha);
+      await keepRef(
+        input.repoPath,
+        `refs/maestro/council/${input.councilId.replace(/[^\w.-]/g, '_')}/${member}`,
+        proposal.sha,
+      );
       return {
         ...proposal,
         model: input.model.id,
@@ -137,7 +169,13 @@ export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, '
     },
 
     /** The judge of `best_reasoning`: rubric scores per candidate (named by letter, so the models stay anonymous). */
-    async judgeCandidates(input: JudgeInput): Promise<{ scores: Record<string, { correctness: number; reasoning: number; tests: number; confidence: number; why?: string }>; costUsd: string }> {
+    async judgeCandidates(input: JudgeInput): Promise<{
+      scores: Record<
+        string,
+        { correctness: number; reasoning: number; tests: number; confidence: number; why?: string }
+      >;
+      costUsd: string;
+    }> {
       const context = Context.current();
       const letters = input.candidates.map((_, index) => String.fromCharCode(65 + index));
       const parts = [
@@ -163,15 +201,36 @@ export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, '
         choice: input.judge,
         system: promptFile('judge'),
         prompt: parts.join('\n'),
-        meta: { projectId: input.projectId, subtaskId: input.subtaskId, workflowId: input.councilId, role: 'judge', phase: input.phase, purpose: 'judge' },
+        meta: {
+          projectId: input.projectId,
+          subtaskId: input.subtaskId,
+          workflowId: input.councilId,
+          role: 'judge',
+          phase: input.phase,
+          purpose: 'judge',
+        },
       });
       const json = /\{[\s\S]*\}/.exec(answer.text)?.[0];
       const parsed = JudgeAnswer.safeParse(json ? safeJson(json) : undefined);
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`The judge's answer is not the scores asked for: ${cut(answer.text, 200)}`, 'JudgeFailure');
-      const scores: Record<string, { correctness: number; reasoning: number; tests: number; confidence: number; why?: string }> = {};
+      if (!parsed.success)
+        throw ApplicationFailure.nonRetryable(
+          `The judge's answer is not the scores asked for: ${cut(answer.text, 200)}`,
+          'JudgeFailure',
+        );
+      const scores: Record<
+        string,
+        { correctness: number; reasoning: number; tests: number; confidence: number; why?: string }
+      > = {};
       for (const entry of parsed.data.scores) {
         const index = letters.indexOf(entry.candidate.trim().toUpperCase());
-        if (index >= 0) scores[input.candidates[index]!.model] = { correctness: entry.correctness, reasoning: entry.reasoning, tests: entry.tests, confidence: entry.confidence, why: entry.why };
+        if (index >= 0)
+          scores[input.candidates[index]!.model] = {
+            correctness: entry.correctness,
+            reasoning: entry.reasoning,
+            tests: entry.tests,
+            confidence: entry.confidence,
+            why: entry.why,
+          };
       }
       return { scores, costUsd: answer.costUsd };
     },
@@ -199,7 +258,12 @@ function safeJson(text: string): unknown {
 }
 
 /** The project's install command in a fresh candidate worktree (its tests need the dependencies). */
-async function installIn(worktree: string, command: string, logFile: string, config: ActivityDeps['config']): Promise<void> {
+async function installIn(
+  worktree: string,
+  command: string,
+  logFile: string,
+  config: ActivityDeps['config'],
+): Promise<void> {
   const context = Context.current();
   const install = await runCommand({
     command,
@@ -211,6 +275,9 @@ async function installIn(worktree: string, command: string, logFile: string, con
     onProgress: (progress: object) => context.heartbeat({ label: 'install', ...progress }),
   });
   if (install.outcome !== 'exited' || install.exitCode !== 0) {
-    throw ApplicationFailure.nonRetryable(`\`${command}\` failed in the candidate's worktree (${install.outcome}, exit ${install.exitCode}): ${install.outputTail.slice(-500)}`, 'InstallFailed');
+    throw ApplicationFailure.nonRetryable(
+      `\`${command}\` failed in the candidate's worktree (${install.outcome}, exit ${install.exitCode}): ${install.outputTail.slice(-500)}`,
+      'InstallFailed',
+    );
   }
 }

@@ -2,8 +2,21 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ModelEntry, ProviderSettings } from '../../domain/models.js';
 import { callCost, formatUsdExact } from '../../domain/money.js';
 import type { PrismaClient } from '../../data/prisma.js';
-import { type CircuitSettings, closeCircuit, openCircuits, recordCircuitOpened, recordProviderOutcome } from '../../data/circuits.js';
-import { countsAgainstProvider, failureResponse, forwardModelCall, type GatewayAnswer, type ModelCallInput, usageFromAnswer } from './gateway.js';
+import {
+  type CircuitSettings,
+  closeCircuit,
+  openCircuits,
+  recordCircuitOpened,
+  recordProviderOutcome,
+} from '../../data/circuits.js';
+import {
+  countsAgainstProvider,
+  failureResponse,
+  forwardModelCall,
+  type GatewayAnswer,
+  type ModelCallInput,
+  usageFromAnswer,
+} from './gateway.js';
 import { countTokens } from './tokens.js';
 
 const HEARTBEAT_MS = 2_000;
@@ -27,16 +40,38 @@ export function createGatewayActivities({ prisma, models, circuit, env }: Gatewa
       const until = (await openCircuits(prisma))[input.providerId];
       if (until) {
         const error = `${input.providerId} is failing: Maestro skips it until ${until}`;
-        return { response: failureResponse(503, error), charge: { outcome: 'error', startedAt, latencyMs: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, estimated: false, costUsd: formatUsdExact(0n), error } };
+        return {
+          response: failureResponse(503, error),
+          charge: {
+            outcome: 'error',
+            startedAt,
+            latencyMs: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+            cachedTokens: 0,
+            estimated: false,
+            costUsd: formatUsdExact(0n),
+            error,
+          },
+        };
       }
 
       const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
       try {
-        const result = await forwardModelCall(input, { id: input.providerId, settings }, env, context.cancellationSignal);
+        const result = await forwardModelCall(
+          input,
+          { id: input.providerId, settings },
+          env,
+          context.cancellationSignal,
+        );
         if (result.outcome === 'ok') {
           await closeCircuit(prisma, input.providerId);
           const reported = usageFromAnswer(settings.kind, result.response.body);
-          const usage = reported ?? { inputTokens: countTokens(input.request.body), outputTokens: countTokens(result.response.body), cachedInputTokens: 0 };
+          const usage = reported ?? {
+            inputTokens: countTokens(input.request.body),
+            outputTokens: countTokens(result.response.body),
+            cachedInputTokens: 0,
+          };
           return {
             response: result.response,
             charge: {
@@ -52,12 +87,34 @@ export function createGatewayActivities({ prisma, models, circuit, env }: Gatewa
           };
         }
         if (countsAgainstProvider(result.outcome, result.response.status)) {
-          const trip = await recordProviderOutcome(prisma, input.providerId, { ok: false, error: result.error ?? result.outcome }, circuit);
-          if (trip.opened) await recordCircuitOpened(prisma, { provider: input.providerId, model: input.modelId, ...input.meta }, trip.failures, trip.until!, result.error ?? result.outcome);
+          const trip = await recordProviderOutcome(
+            prisma,
+            input.providerId,
+            { ok: false, error: result.error ?? result.outcome },
+            circuit,
+          );
+          if (trip.opened)
+            await recordCircuitOpened(
+              prisma,
+              { provider: input.providerId, model: input.modelId, ...input.meta },
+              trip.failures,
+              trip.until!,
+              result.error ?? result.outcome,
+            );
         }
         return {
           response: result.response,
-          charge: { outcome: result.outcome, startedAt, latencyMs: result.latencyMs, inputTokens: 0, outputTokens: 0, cachedTokens: 0, estimated: false, costUsd: formatUsdExact(0n), error: result.error },
+          charge: {
+            outcome: result.outcome,
+            startedAt,
+            latencyMs: result.latencyMs,
+            inputTokens: 0,
+            outputTokens: 0,
+            cachedTokens: 0,
+            estimated: false,
+            costUsd: formatUsdExact(0n),
+            error: result.error,
+          },
         };
       } finally {
         clearInterval(heartbeat);
@@ -67,14 +124,19 @@ export function createGatewayActivities({ prisma, models, circuit, env }: Gatewa
 }
 
 /** The model and provider as this gateway's configuration has them; a call for anything else is refused. */
-export function servedModel(models: GatewayDeps['models'], input: Pick<ModelCallInput, 'modelId' | 'providerId'>): { model: ModelEntry; settings: ProviderSettings } {
+export function servedModel(
+  models: GatewayDeps['models'],
+  input: Pick<ModelCallInput, 'modelId' | 'providerId'>,
+): { model: ModelEntry; settings: ProviderSettings } {
   const model = models.registry[input.modelId];
   const settings = model && models.providers[model.provider];
   if (!model || !settings || model.provider !== input.providerId) {
-    throw ApplicationFailure.nonRetryable(`refused: this gateway does not serve ${input.modelId} of ${input.providerId}`, 'ModelCallRefused');
+    throw ApplicationFailure.nonRetryable(
+      `refused: this gateway does not serve ${input.modelId} of ${input.providerId}`,
+      'ModelCallRefused',
+    );
   }
   return { model, settings };
 }
-
 
 export type GatewayActivities = ReturnType<typeof createGatewayActivities>;

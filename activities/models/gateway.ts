@@ -82,10 +82,18 @@ export interface ServedProvider {
  * environment, and sends it only to the provider's own base URL (as the gateway's configuration has
  * it), following no redirect. A key the answer repeats is taken out of it.
  */
-export async function forwardModelCall(input: ModelCallInput, served: ServedProvider, env: Record<string, string | undefined>, signal: AbortSignal): Promise<ForwardResult> {
+export async function forwardModelCall(
+  input: ModelCallInput,
+  served: ServedProvider,
+  env: Record<string, string | undefined>,
+  signal: AbortSignal,
+): Promise<ForwardResult> {
   const base = baseUrlOf(served.settings);
   if (!input.request.url.startsWith(`${base}/`) && input.request.url !== base) {
-    throw ApplicationFailure.nonRetryable(`refused: ${input.request.url} is not under ${served.id}'s base URL ${base}`, 'ModelCallRefused');
+    throw ApplicationFailure.nonRetryable(
+      `refused: ${input.request.url} is not under ${served.id}'s base URL ${base}`,
+      'ModelCallRefused',
+    );
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.request.headers)) {
@@ -94,7 +102,11 @@ export async function forwardModelCall(input: ModelCallInput, served: ServedProv
   let key: string | undefined;
   if (served.settings.apiKeyEnv) {
     key = env[served.settings.apiKeyEnv]?.trim();
-    if (!key) throw ApplicationFailure.nonRetryable(`${served.settings.apiKeyEnv} is not set where the ${input.modelId} gateway runs`, 'ModelUnavailable');
+    if (!key)
+      throw ApplicationFailure.nonRetryable(
+        `${served.settings.apiKeyEnv} is not set where the ${input.modelId} gateway runs`,
+        'ModelUnavailable',
+      );
     Object.assign(headers, keyHeadersFor(served.settings.kind, key));
   }
   const withoutKey = (text: string) => (key ? text.split(key).join('[redacted]') : text);
@@ -117,7 +129,12 @@ export async function forwardModelCall(input: ModelCallInput, served: ServedProv
     const message = timedOut
       ? `${input.modelId} did not answer within ${(input.timeoutMs / 1000).toFixed(input.timeoutMs < 10_000 ? 1 : 0)} s`
       : `${input.modelId} could not be reached: ${withoutKey(causeOf(error))}`;
-    return { response: failureResponse(504, message), outcome: timedOut ? 'timeout' : 'error', latencyMs: elapsed(), error: message };
+    return {
+      response: failureResponse(504, message),
+      outcome: timedOut ? 'timeout' : 'error',
+      latencyMs: elapsed(),
+      error: message,
+    };
   }
   let body: string;
   try {
@@ -127,11 +144,24 @@ export async function forwardModelCall(input: ModelCallInput, served: ServedProv
     const message = `${input.modelId}'s answer broke off: ${causeOf(error)}`;
     return { response: failureResponse(502, message), outcome: 'error', latencyMs: elapsed(), error: message };
   }
-  const answer: ModelHttpResponse = { status: response.status, statusText: response.statusText, headers: Object.fromEntries(response.headers), body };
+  const answer: ModelHttpResponse = {
+    status: response.status,
+    statusText: response.statusText,
+    headers: Object.fromEntries(response.headers),
+    body,
+  };
   const outcome = classify(answer);
   if (outcome === 'ok') return { response: answer, outcome, latencyMs: elapsed() };
-  const hint = (answer.status === 401 || answer.status === 403) && !served.settings.apiKeyEnv ? ` (${served.id} is given no key: if it needs one, name its variable in apiKeyEnv, or MAESTRO_MODEL_API_KEY_ENV for the shorthand endpoint)` : '';
-  return { response: answer, outcome, latencyMs: elapsed(), error: SecretScrubber.fromEnv(env).scrub(`${describeFailure(input.modelId, answer, outcome)}${hint}`) };
+  const hint =
+    (answer.status === 401 || answer.status === 403) && !served.settings.apiKeyEnv
+      ? ` (${served.id} is given no key: if it needs one, name its variable in apiKeyEnv, or MAESTRO_MODEL_API_KEY_ENV for the shorthand endpoint)`
+      : '';
+  return {
+    response: answer,
+    outcome,
+    latencyMs: elapsed(),
+    error: SecretScrubber.fromEnv(env).scrub(`${describeFailure(input.modelId, answer, outcome)}${hint}`),
+  };
 }
 
 function classify(response: ModelHttpResponse): CallOutcome {
@@ -168,7 +198,10 @@ export function failureResponse(status: number, message: string): ModelHttpRespo
     status,
     statusText: message,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'error', error: { type: 'gateway_error', code: status, message, status: 'UNAVAILABLE' } }),
+    body: JSON.stringify({
+      type: 'error',
+      error: { type: 'gateway_error', code: status, message, status: 'UNAVAILABLE' },
+    }),
   };
 }
 
@@ -192,18 +225,30 @@ export function usageFromAnswer(kind: ProviderKind, body: string): TokenUsage | 
     const output = count(usage?.output_tokens);
     if (fresh === undefined || output === undefined) return undefined;
     const read = count(usage?.cache_read_input_tokens) ?? 0;
-    return { inputTokens: fresh + read + (count(usage?.cache_creation_input_tokens) ?? 0), outputTokens: output, cachedInputTokens: read };
+    return {
+      inputTokens: fresh + read + (count(usage?.cache_creation_input_tokens) ?? 0),
+      outputTokens: output,
+      cachedInputTokens: read,
+    };
   }
   if (kind === 'google') {
     const usage = answer.usageMetadata as Record<string, unknown> | undefined;
     const input = count(usage?.promptTokenCount);
     if (input === undefined) return undefined;
-    return { inputTokens: input, outputTokens: (count(usage?.candidatesTokenCount) ?? 0) + (count(usage?.thoughtsTokenCount) ?? 0), cachedInputTokens: count(usage?.cachedContentTokenCount) ?? 0 };
+    return {
+      inputTokens: input,
+      outputTokens: (count(usage?.candidatesTokenCount) ?? 0) + (count(usage?.thoughtsTokenCount) ?? 0),
+      cachedInputTokens: count(usage?.cachedContentTokenCount) ?? 0,
+    };
   }
   const usage = answer.usage as Record<string, unknown> | undefined;
   const input = count(usage?.prompt_tokens);
   const output = count(usage?.completion_tokens);
   if (input === undefined || output === undefined) return undefined;
   const details = usage?.prompt_tokens_details as Record<string, unknown> | undefined;
-  return { inputTokens: input, outputTokens: output, cachedInputTokens: count(details?.cached_tokens) ?? count(usage?.prompt_cache_hit_tokens) ?? 0 };
+  return {
+    inputTokens: input,
+    outputTokens: output,
+    cachedInputTokens: count(details?.cached_tokens) ?? count(usage?.prompt_cache_hit_tokens) ?? 0,
+  };
 }

@@ -9,7 +9,13 @@ import type { ModelCallMeta, ModelCharge } from './gateway.js';
  */
 export function createLedgerActivities({ prisma }: { prisma: PrismaClient }) {
   return {
-    async chargeModelCall(input: { callId: string; modelId: string; providerId: string; meta: ModelCallMeta; charge: ModelCharge }): Promise<void> {
+    async chargeModelCall(input: {
+      callId: string;
+      modelId: string;
+      providerId: string;
+      meta: ModelCallMeta;
+      charge: ModelCharge;
+    }): Promise<void> {
       const { charge } = input;
       await recordModelCall(prisma, {
         idempotencyKey: `gateway/${input.callId}`,

@@ -14,7 +14,12 @@ export interface HttpCallTiming {
  * A chat model whose every HTTP call goes through the transport (the model's gateway) and is timed,
  * so each call can go into the cost ledger with its latency.
  */
-export function createMeteredModel(options: { choice: ModelChoice; transport: ModelTransport; meta: ModelCallMeta; timeoutMs: number }): {
+export function createMeteredModel(options: {
+  choice: ModelChoice;
+  transport: ModelTransport;
+  meta: ModelCallMeta;
+  timeoutMs: number;
+}): {
   model: LanguageModel;
   takeTiming(): HttpCallTiming | undefined;
 } {
@@ -40,5 +45,8 @@ export function createMeteredModel(options: { choice: ModelChoice; transport: Mo
     }
   };
   // A step's retried calls leave several timings: the last is the call that answered.
-  return { model: createLanguageModel(choice.providerSettings, providerModelName(choice.id, choice), meteredFetch), takeTiming: () => timings.splice(0).at(-1) };
+  return {
+    model: createLanguageModel(choice.providerSettings, providerModelName(choice.id, choice), meteredFetch),
+    takeTiming: () => timings.splice(0).at(-1),
+  };
 }

@@ -18,13 +18,20 @@ export function temporalTransport(client: Client, onCall?: (callId: string) => v
   return async (call, signal) => {
     const callId = `model-call-${call.modelId.replace(/[^\w.-]/g, '_')}-${randomUUID()}`;
     onCall?.(callId);
-    const handle = await client.workflow.start(MODEL_CALL_WORKFLOW, { taskQueue: TASK_QUEUES.workflows, workflowId: callId, args: [call] });
+    const handle = await client.workflow.start(MODEL_CALL_WORKFLOW, {
+      taskQueue: TASK_QUEUES.workflows,
+      workflowId: callId,
+      args: [call],
+    });
     const cancel = () => void handle.cancel().catch(() => undefined);
     signal?.addEventListener('abort', cancel, { once: true });
     try {
       return await handle.result();
     } catch (error) {
-      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('The call was cancelled.', 'AbortError');
+      if (signal?.aborted)
+        throw signal.reason instanceof Error
+          ? signal.reason
+          : new DOMException('The call was cancelled.', 'AbortError');
       throw new ModelCallError(failureMessage(error));
     } finally {
       signal?.removeEventListener('abort', cancel);
@@ -34,7 +41,8 @@ export function temporalTransport(client: Client, onCall?: (callId: string) => v
 
 /** In this process, with this environment's keys, to one provider: for tests of the provider protocols. */
 export function directTransport(served: ServedProvider, env: Record<string, string | undefined>): ModelTransport {
-  return async (call, signal) => (await forwardModelCall(call, served, env, signal ?? new AbortController().signal)).response;
+  return async (call, signal) =>
+    (await forwardModelCall(call, served, env, signal ?? new AbortController().signal)).response;
 }
 
 /** A `fetch` for the AI SDK's providers that sends every request through the transport. */
@@ -44,17 +52,27 @@ export function fetchThrough(transport: ModelTransport, call: Omit<ModelCallInpu
     const response = await transport(
       {
         ...call,
-        request: { url: request.url, method: request.method, headers: Object.fromEntries(request.headers), body: request.method === 'GET' ? '' : await request.text() },
+        request: {
+          url: request.url,
+          method: request.method,
+          headers: Object.fromEntries(request.headers),
+          body: request.method === 'GET' ? '' : await request.text(),
+        },
       },
       init?.signal ?? undefined,
     );
     const empty = response.status === 204 || response.status === 304;
-    return new Response(empty ? null : response.body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(empty ? null : response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
 }
 
 function failureMessage(error: unknown): string {
   let cause: unknown = error instanceof WorkflowFailedError ? error.cause : error;
-  while (cause instanceof Error && cause.cause instanceof Error && cause.message.startsWith('Activity task')) cause = cause.cause;
+  while (cause instanceof Error && cause.cause instanceof Error && cause.message.startsWith('Activity task'))
+    cause = cause.cause;
   return cause instanceof Error ? cause.message : String(cause);
 }

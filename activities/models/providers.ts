@@ -43,7 +43,11 @@ export function keyHeadersFor(kind: ProviderKind, key: string): Record<string, s
 }
 
 /** A chat model of this provider, whose HTTP calls all go through `fetch`. */
-export function createLanguageModel(provider: ProviderSettings, modelName: string, fetch: typeof globalThis.fetch): LanguageModel {
+export function createLanguageModel(
+  provider: ProviderSettings,
+  modelName: string,
+  fetch: typeof globalThis.fetch,
+): LanguageModel {
   const common = { baseURL: baseUrlOf(provider), apiKey: KEY_PLACEHOLDER, fetch };
   switch (provider.kind) {
     case 'openai':

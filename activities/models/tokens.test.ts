@@ -46,7 +46,14 @@ describe('countMessageTokens', () => {
     };
     const result: ModelMessage = {
       role: 'tool',
-      content: [{ type: 'tool-result', toolCallId: 'call-1', toolName: 'read_file', output: { type: 'text', value: 'export const total = 0;\n' } }],
+      content: [
+        {
+          type: 'tool-result',
+          toolCallId: 'call-1',
+          toolName: 'read_file',
+          output: { type: 'text', value: 'export const total = 0;\n' },
+        },
+      ],
     };
     const textOnly = countMessageTokens([task, text]);
     const withToolCall = countMessageTokens([task, withCall]);
@@ -58,7 +65,14 @@ describe('countMessageTokens', () => {
   test('json tool outputs count as their JSON', () => {
     const result: ModelMessage = {
       role: 'tool',
-      content: [{ type: 'tool-result', toolCallId: 'call-1', toolName: 'list_files', output: { type: 'json', value: { files: ['src/a.js'] } } }],
+      content: [
+        {
+          type: 'tool-result',
+          toolCallId: 'call-1',
+          toolName: 'list_files',
+          output: { type: 'json', value: { files: ['src/a.js'] } },
+        },
+      ],
     };
     expect(countMessageTokens([result])).toBe(4 + countTokens('{"files":["src/a.js"]}'));
   });

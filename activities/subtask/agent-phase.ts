@@ -55,10 +55,13 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
       // Unique per scheduled run (attempts restart after a reset or a retry) and stable across its retries.
       const attemptTag = `${input.workflowId}/${context.info.workflowExecution?.runId ?? '-'}/${context.info.activityId}`;
       const head = await headCommit(input.worktree);
-      if (head.sha !== input.startSha && head.message.includes(`Maestro-Attempt: ${attemptTag}`)) return recoveredRun(head.sha, head.message);
+      if (head.sha !== input.startSha && head.message.includes(`Maestro-Attempt: ${attemptTag}`))
+        return recoveredRun(head.sha, head.message);
       await resetWorktree(input.worktree, input.startSha);
 
-      const diff = input.context.previousSha ? await git(input.worktree, ['diff', '--no-color', input.startSha, input.context.previousSha]) : undefined;
+      const diff = input.context.previousSha
+        ? await git(input.worktree, ['diff', '--no-color', input.startSha, input.context.previousSha])
+        : undefined;
       return runAgentInWorktree({ config, prisma }, context, {
         ...input,
         prompt: {

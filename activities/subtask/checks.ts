@@ -1,7 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { type Baseline, type CheckPurpose, type CheckVerdict, type SuiteRun, evaluateCheck } from '../../domain/checks.js';
+import {
+  type Baseline,
+  type CheckPurpose,
+  type CheckVerdict,
+  type SuiteRun,
+  evaluateCheck,
+} from '../../domain/checks.js';
 import type { CheckKind, PhaseName, SuiteName } from '../../domain/phases.js';
 import type { SuiteConfig } from '../../domain/project.js';
 import { runSuites } from '../commands/suites.js';
@@ -75,18 +81,38 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
 
   return {
     /** Installs the project and records which tests pass on the base branch, before any agent acts. */
-    async runBaseline(input: { workflowId: string; subtaskId: string; projectId: string; worktree: string; installCommand?: string; suites: SuiteConfig[] }): Promise<BaselineResult> {
+    async runBaseline(input: {
+      workflowId: string;
+      subtaskId: string;
+      projectId: string;
+      worktree: string;
+      installCommand?: string;
+      suites: SuiteConfig[];
+    }): Promise<BaselineResult> {
       const folder = subtaskFolder(config, input.workflowId);
       const logDir = path.join(folder, 'logs');
       const options = heartbeatingOptions(input.workflowId, input.subtaskId, input.projectId, 'baseline');
       if (input.installCommand) {
-        const install = await runCommand({ command: input.installCommand, cwd: input.worktree, logFile: path.join(logDir, 'install.log'), ...options });
+        const install = await runCommand({
+          command: input.installCommand,
+          cwd: input.worktree,
+          logFile: path.join(logDir, 'install.log'),
+          ...options,
+        });
         if (install.outcome !== 'exited' || install.exitCode !== 0) {
-          throw new Error(`\`${input.installCommand}\` failed (${install.outcome}, exit ${install.exitCode}): ${install.outputTail.slice(-500)}`);
+          throw new Error(
+            `\`${input.installCommand}\` failed (${install.outcome}, exit ${install.exitCode}): ${install.outputTail.slice(-500)}`,
+          );
         }
       }
       const startedAt = new Date();
-      const runs = await runSuites({ suites: input.suites, cwd: input.worktree, logDir, label: 'baseline', ...options });
+      const runs = await runSuites({
+        suites: input.suites,
+        cwd: input.worktree,
+        logDir,
+        label: 'baseline',
+        ...options,
+      });
       const baseline: Baseline = { passing: {}, failing: {} };
       for (const run of runs) {
         if (!run.tests) continue;
@@ -151,7 +177,12 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
 /** Who ran this check, and a key that is the same when the activity's write is retried, not when the tests are. */
 function runIdentity(input: { workflowId: string; subtaskId: string; projectId: string }) {
   const info = Context.current().info;
-  return { workflowId: input.workflowId, subtaskId: input.subtaskId, projectId: input.projectId, key: `${input.workflowId}/${info.workflowExecution?.runId ?? 'run'}/${info.activityId}/${info.attempt}` };
+  return {
+    workflowId: input.workflowId,
+    subtaskId: input.subtaskId,
+    projectId: input.projectId,
+    key: `${input.workflowId}/${info.workflowExecution?.runId ?? 'run'}/${info.activityId}/${info.attempt}`,
+  };
 }
 
 async function commitOf(worktree: string, ref: string): Promise<{ sha: string; treeSha: string }> {

@@ -2,7 +2,13 @@ import type { ModelAvailability } from '../../domain/routing.js';
 import { formatUsdExact, parseUsd } from '../../domain/money.js';
 import { Context } from '@temporalio/activity';
 import { servedModels } from '../../data/served-models.js';
-import { decideApproval, openApproval, openEscalation, remindEscalation, resolveEscalation } from '../../data/approvals.js';
+import {
+  decideApproval,
+  openApproval,
+  openEscalation,
+  remindEscalation,
+  resolveEscalation,
+} from '../../data/approvals.js';
 import { abandonCouncil, closeCouncil, openCouncil, recordCouncilOutcome, winRates } from '../../data/council.js';
 import { openCircuits } from '../../data/circuits.js';
 import { type BudgetStatus, budgetStatus, councilSpendToday } from '../../data/costs.js';
@@ -19,7 +25,20 @@ export function createProgressActivities({ prisma, config }: Pick<ActivityDeps, 
      * What routing needs before an agent attempt: the project's budget, this subtask's spend, the
      * models some gateway serves (Temporal's pollers say so), and the providers whose circuit is open.
      */
-    async modelContext({ projectId, subtaskId, phase }: { projectId: string; subtaskId: string; phase?: string }): Promise<{ budget: BudgetStatus; subtaskSpentUsd: string; availability: ModelAvailability; champion?: Champion }> {
+    async modelContext({
+      projectId,
+      subtaskId,
+      phase,
+    }: {
+      projectId: string;
+      subtaskId: string;
+      phase?: string;
+    }): Promise<{
+      budget: BudgetStatus;
+      subtaskSpentUsd: string;
+      availability: ModelAvailability;
+      champion?: Champion;
+    }> {
       const [budget, subtask, circuits, available, rates] = await Promise.all([
         budgetStatus(prisma, projectId, config.budgets),
         prisma.modelCall.aggregate({ where: { subtaskId }, _sum: { costUsd: true } }),
@@ -48,7 +67,11 @@ export function createProgressActivities({ prisma, config }: Pick<ActivityDeps, 
      * What convening a council needs: whether the councils' daily budget is spent, and each model's
      * win rate for this kind of problem (for the weighted strategy).
      */
-    async councilContext({ problemType }: { problemType: string }): Promise<{ spentTodayUsd: string; dailyUsd: number; exhausted: boolean; winRates: Record<string, number> }> {
+    async councilContext({
+      problemType,
+    }: {
+      problemType: string;
+    }): Promise<{ spentTodayUsd: string; dailyUsd: number; exhausted: boolean; winRates: Record<string, number> }> {
       const [spent, rates] = await Promise.all([councilSpendToday(prisma), winRates(prisma, { problemType })]);
       return {
         spentTodayUsd: formatUsdExact(spent),
@@ -58,8 +81,17 @@ export function createProgressActivities({ prisma, config }: Pick<ActivityDeps, 
       };
     },
     /** Which dependencies are not completed yet, and which were cancelled (and never will be). */
-    async dependencyStatus({ projectId, keys }: { projectId: string; keys: string[] }): Promise<{ pending: string[]; cancelled: string[] }> {
-      const rows = await prisma.subtask.findMany({ where: { projectId, key: { in: keys } }, select: { key: true, status: true } });
+    async dependencyStatus({
+      projectId,
+      keys,
+    }: {
+      projectId: string;
+      keys: string[];
+    }): Promise<{ pending: string[]; cancelled: string[] }> {
+      const rows = await prisma.subtask.findMany({
+        where: { projectId, key: { in: keys } },
+        select: { key: true, status: true },
+      });
       const statusOf = new Map(rows.map((row) => [row.key, row.status]));
       return {
         pending: keys.filter((key) => statusOf.get(key) !== 'completed' && statusOf.get(key) !== 'cancelled'),
@@ -89,7 +121,10 @@ export interface Champion {
 const CHAMPION_MIN_COUNCILS = 3;
 const CHAMPION_MIN_RATE = 0.6;
 
-function championOf(rates: Array<{ model: string; wins: number; councils: number }>, phase: string | undefined): Champion | undefined {
+function championOf(
+  rates: Array<{ model: string; wins: number; councils: number }>,
+  phase: string | undefined,
+): Champion | undefined {
   if (!phase) return undefined;
   const byModel = new Map<string, Champion>();
   for (const rate of rates) {

@@ -56,11 +56,25 @@ export function createReviewActivities({ config, prisma }: Pick<ActivityDeps, 'c
       ].join('\n');
       const answer = await askModel({ config, prisma }, context, {
         choice: input.model,
-        system: promptFile('review').replaceAll('{{role}}', input.role).replaceAll('{{phase}}', input.phase).replaceAll('{{attempts}}', String(input.failures.length)),
+        system: promptFile('review')
+          .replaceAll('{{role}}', input.role)
+          .replaceAll('{{phase}}', input.phase)
+          .replaceAll('{{attempts}}', String(input.failures.length)),
         prompt,
-        meta: { projectId: input.projectId, subtaskId: input.subtaskId, workflowId: input.workflowId, role: 'orchestrator', phase: input.phase, purpose: 'strategic' },
+        meta: {
+          projectId: input.projectId,
+          subtaskId: input.subtaskId,
+          workflowId: input.workflowId,
+          role: 'orchestrator',
+          phase: input.phase,
+          purpose: 'strategic',
+        },
       });
-      return { guidance: cut(answer.text.trim() || '(the review gave no guidance)', 4_000), model: input.model.id, costUsd: answer.costUsd };
+      return {
+        guidance: cut(answer.text.trim() || '(the review gave no guidance)', 4_000),
+        model: input.model.id,
+        costUsd: answer.costUsd,
+      };
     },
   };
 }

@@ -34,7 +34,10 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
       try {
         baseTip = await revParse(input.repoPath, `refs/heads/${input.baseBranch}`);
       } catch {
-        throw ApplicationFailure.nonRetryable(`The base branch ${input.baseBranch} does not exist in ${input.repoPath}.`, 'WorkspaceError');
+        throw ApplicationFailure.nonRetryable(
+          `The base branch ${input.baseBranch} does not exist in ${input.repoPath}.`,
+          'WorkspaceError',
+        );
       }
       await ensureWorktree(input.repoPath, worktree, branch, baseTip);
       // On a retry the worktree may exist from before the base moved: the branch starts where it forked.
@@ -42,8 +45,21 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
       return { worktree, branch, baseSha };
     },
 
-    async mergeBranch(input: { repoPath: string; baseBranch: string; branch: string; expectedBaseSha: string; message: string }): Promise<MergeResult> {
-      return mergeIntoBase(input.repoPath, input.baseBranch, input.branch, input.expectedBaseSha, input.message, ORCHESTRATOR);
+    async mergeBranch(input: {
+      repoPath: string;
+      baseBranch: string;
+      branch: string;
+      expectedBaseSha: string;
+      message: string;
+    }): Promise<MergeResult> {
+      return mergeIntoBase(
+        input.repoPath,
+        input.baseBranch,
+        input.branch,
+        input.expectedBaseSha,
+        input.message,
+        ORCHESTRATOR,
+      );
     },
 
     async rebaseBranch(input: { worktree: string; baseBranch: string }): Promise<RebaseResult> {
@@ -53,7 +69,10 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
     /** The council's winner becomes the subtask's work: its branch moves to the candidate's commit. */
     async applyCandidate(input: { worktree: string; startSha: string; sha: string }): Promise<void> {
       if (!(await isAncestor(input.worktree, input.startSha, input.sha))) {
-        throw ApplicationFailure.nonRetryable(`the candidate ${input.sha.slice(0, 8)} does not start from the phase's start ${input.startSha.slice(0, 8)}`, 'WorkspaceError');
+        throw ApplicationFailure.nonRetryable(
+          `the candidate ${input.sha.slice(0, 8)} does not start from the phase's start ${input.startSha.slice(0, 8)}`,
+          'WorkspaceError',
+        );
       }
       await resetWorktree(input.worktree, input.sha);
     },
@@ -66,7 +85,11 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
         .split('\n')
         .filter((line) => line.startsWith('worktree '))
         .map((line) => line.slice('worktree '.length))
-        .filter((worktree) => [folder, existsSync(folder) ? realpathSync(folder) : folder].some((prefix) => worktree.startsWith(`${prefix}${path.sep}`)));
+        .filter((worktree) =>
+          [folder, existsSync(folder) ? realpathSync(folder) : folder].some((prefix) =>
+            worktree.startsWith(`${prefix}${path.sep}`),
+          ),
+        );
       for (const worktree of inside) await removeWorktree(input.repoPath, worktree);
       rmSync(folder, { recursive: true, force: true });
       await git(input.repoPath, ['worktree', 'prune']);

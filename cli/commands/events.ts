@@ -29,7 +29,9 @@ function line(event: ShownEvent): string {
 export function registerEvents(program: Command): void {
   program
     .command('events')
-    .description('the audit log: the last events, oldest first; --follow prints new ones as they happen (JSON lines with --json)')
+    .description(
+      'the audit log: the last events, oldest first; --follow prints new ones as they happen (JSON lines with --json)',
+    )
     .option('--tail <n>', 'how many of the latest events to print (1–500)', '20')
     .option('-f, --follow', 'keep printing new events until interrupted')
     .option('--project <name>', 'only this project')

@@ -19,9 +19,24 @@ export function registerInbox(program: Command): void {
         approvals.length === 0
           ? 'Nothing waits for approval.'
           : table(
-              [{ header: 'SUBTASK' }, { header: 'TITLE', max: 40 }, { header: 'GATE' }, { header: 'RISK' }, { header: 'WAITING', right: true }, { header: 'STARTED BY' }],
-              approvals.map((approval) => [`${approval.project}/${approval.subtask.key}`, approval.subtask.title, approval.gate, approval.subtask.risk, duration(approval.waitingMs), approval.startedBy]),
-            ) + '\n\nApprove: maestro approve <subtask>   Reject: maestro reject <subtask> --comment "…" --return-to <phase>',
+              [
+                { header: 'SUBTASK' },
+                { header: 'TITLE', max: 40 },
+                { header: 'GATE' },
+                { header: 'RISK' },
+                { header: 'WAITING', right: true },
+                { header: 'STARTED BY' },
+              ],
+              approvals.map((approval) => [
+                `${approval.project}/${approval.subtask.key}`,
+                approval.subtask.title,
+                approval.gate,
+                approval.subtask.risk,
+                duration(approval.waitingMs),
+                approval.startedBy,
+              ]),
+            ) +
+            '\n\nApprove: maestro approve <subtask>   Reject: maestro reject <subtask> --comment "…" --return-to <phase>',
       );
     });
 
@@ -40,7 +55,10 @@ export function registerInbox(program: Command): void {
                 [
                   `${escalation.id}  ${escalation.project}/${escalation.subtask.key}  ${escalation.phase}, tier ${escalation.tier}, waiting ${duration(escalation.waitingMs)}${escalation.reminders > 0 ? `, ${escalation.reminders} reminder(s)` : ''}`,
                   `  ${escalation.reason}`,
-                  ...escalation.options.map((option) => `  ${option.recommended ? '*' : ' '} ${option.id.padEnd(17)}${option.label}${option.detail ? `: ${option.detail}` : ''}`),
+                  ...escalation.options.map(
+                    (option) =>
+                      `  ${option.recommended ? '*' : ' '} ${option.id.padEnd(17)}${option.label}${option.detail ? `: ${option.detail}` : ''}`,
+                  ),
                 ].join('\n'),
               )
               .join('\n\n') + '\n\n* recommended.  Answer: maestro answer <escalation-id> <option> --reason "…"',
@@ -56,10 +74,25 @@ export function registerInbox(program: Command): void {
     .option('--hint <text>', 'retry: what the next attempt should know')
     .option('--model <id>', 'retry_with_model: the model (by default the one the escalation names)')
     .option('--phase <phase>', 'reset: the phase to go back to (by default the one the escalation names)')
-    .action(async (id: string, option: string, options: { reason: string; hint?: string; model?: string; phase?: string }, command: Command) => {
-      const run = runOf(command);
-      const input = parseArgs(EscalationAnswerInput, { id, option, ...options }, { id: '<escalation-id>', option: '<option>' });
-      const answered = await run.api.escalation.answer.mutate(input);
-      run.print(answered, () => `Answered with ${answered.option}. The subtask (${answered.workflowId}) is now ${answered.status}${answered.phase ? ` in ${answered.phase}` : ''}.`);
-    });
+    .action(
+      async (
+        id: string,
+        option: string,
+        options: { reason: string; hint?: string; model?: string; phase?: string },
+        command: Command,
+      ) => {
+        const run = runOf(command);
+        const input = parseArgs(
+          EscalationAnswerInput,
+          { id, option, ...options },
+          { id: '<escalation-id>', option: '<option>' },
+        );
+        const answered = await run.api.escalation.answer.mutate(input);
+        run.print(
+          answered,
+          () =>
+            `Answered with ${answered.option}. The subtask (${answered.workflowId}) is now ${answered.status}${answered.phase ? ` in ${answered.phase}` : ''}.`,
+        );
+      },
+    );
 }

@@ -4,26 +4,45 @@ import { ProjectName } from '../../domain/project.js';
 import { Since, parseArgs, runOf } from '../context.js';
 import { ago, duration, percent, table, timestamp, usd } from '../format.js';
 
-const Role = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a role like tester, developer, orchestrator, runner, council, models or workflows');
+const Role = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'a role like tester, developer, orchestrator, runner, council, models or workflows');
 const ms = (value: number) => duration(value);
 
 export function registerOps(program: Command): void {
   program
     .command('queues')
-    .description('every task queue with its backlog and the workers polling it; throughput and failures per role in the last hour')
+    .description(
+      'every task queue with its backlog and the workers polling it; throughput and failures per role in the last hour',
+    )
     .action(async (_options: unknown, command: Command) => {
       const run = runOf(command);
       const [queues, roles] = await Promise.all([run.api.queues.list.query(), run.api.metrics.roles.query({})]);
       run.print({ ...queues, roles: roles.roles }, () => {
         const queueTable = table(
-          [{ header: 'QUEUE' }, { header: 'RUNS' }, { header: 'BACKLOG', right: true }, { header: 'OLDEST', right: true }, { header: 'POLLERS', right: true }, { header: 'LAST POLL' }, { header: 'WORKERS', max: 60 }, { header: 'STATUS' }],
+          [
+            { header: 'QUEUE' },
+            { header: 'RUNS' },
+            { header: 'BACKLOG', right: true },
+            { header: 'OLDEST', right: true },
+            { header: 'POLLERS', right: true },
+            { header: 'LAST POLL' },
+            { header: 'WORKERS', max: 60 },
+            { header: 'STATUS' },
+          ],
           queues.queues.map((queue) => [
             queue.taskQueue,
             queue.kind === 'workflow' ? 'workflows' : queue.model ? `model ${queue.model}` : queue.name,
             queue.backlog?.count ?? '?',
             queue.backlog && queue.backlog.count > 0 ? ms(queue.backlog.ageMs) : '—',
             queue.pollers.filter((poller) => poller.live).length,
-            ago(queue.pollers.map((poller) => poller.lastAccessAt).filter(Boolean).sort().at(-1)),
+            ago(
+              queue.pollers
+                .map((poller) => poller.lastAccessAt)
+                .filter(Boolean)
+                .sort()
+                .at(-1),
+            ),
             queue.pollers.map((poller) => poller.identity.replace(/\/maestro:.*$/, '')).join(', ') || '—',
             queue.error ? `error: ${queue.error}` : queue.polled ? 'polled' : 'no worker',
           ]),
@@ -32,8 +51,26 @@ export function registerOps(program: Command): void {
           roles.roles.length === 0
             ? 'No activity ran in the last hour.'
             : table(
-                [{ header: 'ROLE' }, { header: 'RUNS', right: true }, { header: 'PER MIN', right: true }, { header: 'FAILED', right: true }, { header: 'FAILURE RATE', right: true }, { header: 'P50', right: true }, { header: 'P95', right: true }, { header: 'LAST RUN' }],
-                roles.roles.map((role) => [role.role, role.runs, role.perMinute, role.failed, percent(role.failureRate), ms(role.p50), ms(role.p95), ago(role.lastRunAt)]),
+                [
+                  { header: 'ROLE' },
+                  { header: 'RUNS', right: true },
+                  { header: 'PER MIN', right: true },
+                  { header: 'FAILED', right: true },
+                  { header: 'FAILURE RATE', right: true },
+                  { header: 'P50', right: true },
+                  { header: 'P95', right: true },
+                  { header: 'LAST RUN' },
+                ],
+                roles.roles.map((role) => [
+                  role.role,
+                  role.runs,
+                  role.perMinute,
+                  role.failed,
+                  percent(role.failureRate),
+                  ms(role.p50),
+                  ms(role.p95),
+                  ago(role.lastRunAt),
+                ]),
               );
         return `${queueTable}\n\nThe last hour, per role:\n${roleTable}`;
       });
@@ -46,18 +83,40 @@ export function registerOps(program: Command): void {
     .option('--days <n>', 'how many days back', '30')
     .action(async (options: { project?: string; days: string }, command: Command) => {
       const run = runOf(command);
-      const input = parseArgs(z.object({ project: ProjectName.optional(), days: z.coerce.number().int('a whole number of days').min(1).max(3650) }), options);
+      const input = parseArgs(
+        z.object({
+          project: ProjectName.optional(),
+          days: z.coerce.number().int('a whole number of days').min(1).max(3650),
+        }),
+        options,
+      );
       const from = new Date(Date.now() - input.days * 86_400_000);
-      const [summary, budgets] = await Promise.all([run.api.costs.summary.query({ project: input.project, from }), run.api.costs.budgets.query()]);
+      const [summary, budgets] = await Promise.all([
+        run.api.costs.summary.query({ project: input.project, from }),
+        run.api.costs.budgets.query(),
+      ]);
       const projects = budgets.projects.filter((budget) => !input.project || budget.project === input.project);
       run.print({ summary, budgets: { ...budgets, projects } }, () => {
-        const lines = ['Spent ' + usd(summary.total.costUsd) + ` on ${summary.total.calls} model call(s) in the last ${input.days} day(s)${input.project ? ` in ${input.project}` : ''}.`, ''];
+        const lines = [
+          'Spent ' +
+            usd(summary.total.costUsd) +
+            ` on ${summary.total.calls} model call(s) in the last ${input.days} day(s)${input.project ? ` in ${input.project}` : ''}.`,
+          '',
+        ];
         lines.push(
           'Budgets:',
           projects.length === 0
             ? 'No projects yet.'
             : table(
-                [{ header: 'PROJECT' }, { header: 'SPENT', right: true }, { header: 'SOFT', right: true }, { header: 'HARD', right: true }, { header: 'EMERGENCY', right: true }, { header: 'TIER' }, { header: 'USED' }],
+                [
+                  { header: 'PROJECT' },
+                  { header: 'SPENT', right: true },
+                  { header: 'SOFT', right: true },
+                  { header: 'HARD', right: true },
+                  { header: 'EMERGENCY', right: true },
+                  { header: 'TIER' },
+                  { header: 'USED' },
+                ],
                 projects.map((budget) => [
                   budget.project,
                   usd(budget.spentUsd),
@@ -76,7 +135,13 @@ export function registerOps(program: Command): void {
             '',
             `${title}:`,
             table(
-              [{ header }, { header: 'COST', right: true }, { header: 'CALLS', right: true }, { header: 'TOKENS IN', right: true }, { header: 'TOKENS OUT', right: true }],
+              [
+                { header },
+                { header: 'COST', right: true },
+                { header: 'CALLS', right: true },
+                { header: 'TOKENS IN', right: true },
+                { header: 'TOKENS OUT', right: true },
+              ],
               rows.map((row) => [row.key, usd(row.costUsd), row.calls, row.inputTokens, row.outputTokens]),
             ),
           );
@@ -98,14 +163,41 @@ export function registerOps(program: Command): void {
     .option('--role <role>', 'only this role’s activities')
     .action(async (options: { since: string; limit: string; role?: string }, command: Command) => {
       const run = runOf(command);
-      const input = parseArgs(z.object({ since: Since, limit: z.coerce.number().int('a whole number').min(1).max(100), role: Role.optional() }), options);
+      const input = parseArgs(
+        z.object({
+          since: Since,
+          limit: z.coerce.number().int('a whole number').min(1).max(100),
+          role: Role.optional(),
+        }),
+        options,
+      );
       const result = await run.api.metrics.bottlenecks.query(input);
       run.print(result, () =>
         result.activities.length === 0
           ? `No activity ran since ${result.since}: timings appear once workers have run something.`
           : table(
-              [{ header: 'ACTIVITY' }, { header: 'ROLES' }, { header: 'RUNS', right: true }, { header: 'FAILED', right: true }, { header: 'P50', right: true }, { header: 'P95', right: true }, { header: 'P99', right: true }, { header: 'MAX', right: true }, { header: 'TOTAL', right: true }],
-              result.activities.map((row) => [row.activityType, row.roles.join(','), row.runs, row.failed, ms(row.p50), ms(row.p95), ms(row.p99), ms(row.maxMs), ms(row.totalMs)]),
+              [
+                { header: 'ACTIVITY' },
+                { header: 'ROLES' },
+                { header: 'RUNS', right: true },
+                { header: 'FAILED', right: true },
+                { header: 'P50', right: true },
+                { header: 'P95', right: true },
+                { header: 'P99', right: true },
+                { header: 'MAX', right: true },
+                { header: 'TOTAL', right: true },
+              ],
+              result.activities.map((row) => [
+                row.activityType,
+                row.roles.join(','),
+                row.runs,
+                row.failed,
+                ms(row.p50),
+                ms(row.p95),
+                ms(row.p99),
+                ms(row.maxMs),
+                ms(row.totalMs),
+              ]),
             ),
       );
     });
@@ -127,8 +219,24 @@ export function registerOps(program: Command): void {
         ].join('\n');
         if (metrics.activities.length === 0) return `${head}\n\nNothing ran in this window.`;
         return `${head}\n\n${table(
-          [{ header: 'ACTIVITY' }, { header: 'RUNS', right: true }, { header: 'FAILED', right: true }, { header: 'FAILURE RATE', right: true }, { header: 'P50', right: true }, { header: 'P95', right: true }, { header: 'AVG', right: true }],
-          metrics.activities.map((row) => [row.activityType, row.runs, row.failed, percent(row.failureRate), ms(row.p50), ms(row.p95), ms(row.avgMs)]),
+          [
+            { header: 'ACTIVITY' },
+            { header: 'RUNS', right: true },
+            { header: 'FAILED', right: true },
+            { header: 'FAILURE RATE', right: true },
+            { header: 'P50', right: true },
+            { header: 'P95', right: true },
+            { header: 'AVG', right: true },
+          ],
+          metrics.activities.map((row) => [
+            row.activityType,
+            row.runs,
+            row.failed,
+            percent(row.failureRate),
+            ms(row.p50),
+            ms(row.p95),
+            ms(row.avgMs),
+          ]),
         )}`;
       });
     });

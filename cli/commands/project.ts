@@ -7,7 +7,10 @@ import { ago, table, usd } from '../format.js';
 const Report = z
   .string()
   .regex(/^(junit|jest-json):.+$/, 'a report like junit:test-results/unit.xml or jest-json:report.json')
-  .transform((text) => ({ format: text.slice(0, text.indexOf(':')) as 'junit' | 'jest-json', path: text.slice(text.indexOf(':') + 1) }));
+  .transform((text) => ({
+    format: text.slice(0, text.indexOf(':')) as 'junit' | 'jest-json',
+    path: text.slice(text.indexOf(':') + 1),
+  }));
 const Dollars = z.coerce.number('an amount in dollars, like 50');
 
 export function registerProject(program: Command): void {
@@ -29,9 +32,15 @@ export function registerProject(program: Command): void {
     .addOption(new Option('--emergency-usd <dollars>', 'emergency budget: stop running calls'))
     .action(async (name: string, options: Record<string, string | undefined>, command: Command) => {
       const run = runOf(command);
-      const report = (text: string | undefined, flag: string) => (text === undefined ? undefined : parseArgs(Report, text, { '': flag }));
-      const dollars = (text: string | undefined, flag: string) => (text === undefined ? undefined : parseArgs(Dollars, text, { '': flag }));
-      const budget = { softUsd: dollars(options.softUsd, '--soft-usd'), hardUsd: dollars(options.hardUsd, '--hard-usd'), emergencyUsd: dollars(options.emergencyUsd, '--emergency-usd') };
+      const report = (text: string | undefined, flag: string) =>
+        text === undefined ? undefined : parseArgs(Report, text, { '': flag });
+      const dollars = (text: string | undefined, flag: string) =>
+        text === undefined ? undefined : parseArgs(Dollars, text, { '': flag });
+      const budget = {
+        softUsd: dollars(options.softUsd, '--soft-usd'),
+        hardUsd: dollars(options.hardUsd, '--hard-usd'),
+        emergencyUsd: dollars(options.emergencyUsd, '--emergency-usd'),
+      };
       const input = parseArgs(
         ProjectInput,
         {
@@ -48,7 +57,11 @@ export function registerProject(program: Command): void {
         { name: '<name>' },
       );
       const created = await run.api.project.create.mutate(input);
-      run.print(created, () => `Project ${created.name} added: ${created.repoPath} (${created.baseBranch}), tests: ${created.testCommand}.`);
+      run.print(
+        created,
+        () =>
+          `Project ${created.name} added: ${created.repoPath} (${created.baseBranch}), tests: ${created.testCommand}.`,
+      );
     });
 
   project
@@ -63,10 +76,26 @@ export function registerProject(program: Command): void {
         projects.length === 0
           ? 'No projects yet. Add one: maestro project add <name> --repository <path> --test-command "npm test"'
           : table(
-              [{ header: 'PROJECT' }, { header: 'REPOSITORY', max: 50 }, { header: 'BASE' }, { header: 'TESTS', max: 30 }, { header: 'SPENT', right: true }, { header: 'BUDGET' }, { header: 'CREATED' }],
+              [
+                { header: 'PROJECT' },
+                { header: 'REPOSITORY', max: 50 },
+                { header: 'BASE' },
+                { header: 'TESTS', max: 30 },
+                { header: 'SPENT', right: true },
+                { header: 'BUDGET' },
+                { header: 'CREATED' },
+              ],
               projects.map((project) => {
                 const budget = spent.get(project.name);
-                return [project.name, project.repoUrl ?? project.repoPath, project.baseBranch, project.testCommand, budget ? usd(budget.spentUsd) : '—', budget?.tier, ago(String(project.createdAt))];
+                return [
+                  project.name,
+                  project.repoUrl ?? project.repoPath,
+                  project.baseBranch,
+                  project.testCommand,
+                  budget ? usd(budget.spentUsd) : '—',
+                  budget?.tier,
+                  ago(String(project.createdAt)),
+                ];
               }),
             ),
       );

@@ -6,13 +6,28 @@ import { parseArgs, runOf } from '../context.js';
 import { resolveSubtaskRef } from '../ids.js';
 
 /** The override names of the command line, and the action each sends. */
-const OVERRIDES = { skip: 'skip', force: 'force_complete', reset: 'reset', reassign: 'reassign', pause: 'pause', resume: 'resume', cancel: 'cancel', retry: 'retry' } as const;
+const OVERRIDES = {
+  skip: 'skip',
+  force: 'force_complete',
+  reset: 'reset',
+  reassign: 'reassign',
+  pause: 'pause',
+  resume: 'resume',
+  cancel: 'cancel',
+  retry: 'retry',
+} as const;
 type OverrideName = keyof typeof OVERRIDES;
 
 const Phase = z.enum(PHASE_NAMES, { error: () => `a phase: ${PHASE_NAMES.join(', ')}` });
-const Reason = z.string({ error: 'required: say why in a few words (it goes to the audit log)' }).trim().min(3, 'say why in a few words: it goes to the audit log');
+const Reason = z
+  .string({ error: 'required: say why in a few words (it goes to the audit log)' })
+  .trim()
+  .min(3, 'say why in a few words: it goes to the audit log');
 
-function describeAfter(ref: { project: string; key: string }, state: { status: string; phase: string | null; paused: boolean }): string {
+function describeAfter(
+  ref: { project: string; key: string },
+  state: { status: string; phase: string | null; paused: boolean },
+): string {
   return `${ref.project}/${ref.key} is now ${state.status}${state.phase ? ` in ${state.phase}` : ''}${state.paused ? ' (paused)' : ''}.`;
 }
 
@@ -25,7 +40,10 @@ export function registerReview(program: Command): void {
     .action(async (id: string, options: { comment?: string }, command: Command) => {
       const run = runOf(command);
       const ref = await resolveSubtaskRef(id, run.api);
-      const state = await run.api.subtask.approve.mutate({ ...ref, ...(options.comment ? { comment: options.comment } : {}) });
+      const state = await run.api.subtask.approve.mutate({
+        ...ref,
+        ...(options.comment ? { comment: options.comment } : {}),
+      });
       run.print(state, () => `Approved. ${describeAfter(ref, state)}`);
     });
 
@@ -37,7 +55,10 @@ export function registerReview(program: Command): void {
     .requiredOption('--return-to <phase>', `the phase to go back to: ${PHASE_NAMES.join(', ')}`)
     .action(async (id: string, options: { comment: string; returnTo: string }, command: Command) => {
       const run = runOf(command);
-      const input = parseArgs(z.object({ comment: z.string().trim().min(3, 'say what to change: the agents read it'), returnTo: Phase }), options);
+      const input = parseArgs(
+        z.object({ comment: z.string().trim().min(3, 'say what to change: the agents read it'), returnTo: Phase }),
+        options,
+      );
       const ref = await resolveSubtaskRef(id, run.api);
       const state = await run.api.subtask.reject.mutate({ ...ref, ...input });
       run.print(state, () => `Rejected: back to ${input.returnTo}. ${describeAfter(ref, state)}`);
@@ -45,7 +66,9 @@ export function registerReview(program: Command): void {
 
   program
     .command('override')
-    .description('change the course of a subtask: skip a phase, force it complete, reset to a phase, reassign a role, pause, resume, cancel, retry')
+    .description(
+      'change the course of a subtask: skip a phase, force it complete, reset to a phase, reassign a role, pause, resume, cancel, retry',
+    )
     .argument('<action>', Object.keys(OVERRIDES).join('|'))
     .argument('<id>', '<project>/<key> or the workflow id')
     .option('--reason <text>', 'why: it goes to the audit log (required except for resume and retry)')
@@ -54,14 +77,27 @@ export function registerReview(program: Command): void {
     .option('--queue <task-queue>', 'reassign: the task queue to send that role’s work to')
     .option('--hint <text>', 'retry: what the next attempt should know')
     .option('--model <id>', 'retry: the model to retry with')
-    .action(async (action: string, id: string, options: { reason?: string; phase?: string; role?: string; queue?: string; hint?: string; model?: string }, command: Command) => {
-      const run = runOf(command);
-      const name = parseArgs(z.enum(Object.keys(OVERRIDES) as [OverrideName, ...OverrideName[]], { error: () => `an override: ${Object.keys(OVERRIDES).join(', ')}` }), action, { '': '<action>' });
-      const override = parseArgs(overrideSchema(name), options, { taskQueue: '--queue' });
-      const ref = await resolveSubtaskRef(id, run.api);
-      const state = await run.api.subtask.override.mutate({ ...ref, override });
-      run.print(state, () => `${name}: done. ${describeAfter(ref, state)}`);
-    });
+    .action(
+      async (
+        action: string,
+        id: string,
+        options: { reason?: string; phase?: string; role?: string; queue?: string; hint?: string; model?: string },
+        command: Command,
+      ) => {
+        const run = runOf(command);
+        const name = parseArgs(
+          z.enum(Object.keys(OVERRIDES) as [OverrideName, ...OverrideName[]], {
+            error: () => `an override: ${Object.keys(OVERRIDES).join(', ')}`,
+          }),
+          action,
+          { '': '<action>' },
+        );
+        const override = parseArgs(overrideSchema(name), options, { taskQueue: '--queue' });
+        const ref = await resolveSubtaskRef(id, run.api);
+        const state = await run.api.subtask.override.mutate({ ...ref, override });
+        run.print(state, () => `${name}: done. ${describeAfter(ref, state)}`);
+      },
+    );
 }
 
 function overrideSchema(name: OverrideName): z.ZodType<OverrideInput> {
@@ -74,7 +110,9 @@ function overrideSchema(name: OverrideName): z.ZodType<OverrideInput> {
         .object({
           reason: Reason,
           role: z.enum(['tester', 'developer'], { error: () => 'tester or developer' }),
-          queue: z.string({ error: 'the task queue to send the work to, like maestro-developer-gpu' }).regex(/^[\w.-]{1,100}$/, 'a task queue name, like maestro-developer-gpu'),
+          queue: z
+            .string({ error: 'the task queue to send the work to, like maestro-developer-gpu' })
+            .regex(/^[\w.-]{1,100}$/, 'a task queue name, like maestro-developer-gpu'),
         })
         .transform(({ queue, ...value }) => ({ action, taskQueue: queue, ...value }));
     case 'resume':

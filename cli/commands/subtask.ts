@@ -11,7 +11,9 @@ import { resolveSubtaskRef } from '../ids.js';
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerSubtask(program: Command): void {
-  const subtask = program.command('subtask').description('subtasks: pieces of work carried through the test-driven phases');
+  const subtask = program
+    .command('subtask')
+    .description('subtasks: pieces of work carried through the test-driven phases');
 
   subtask
     .command('start')
@@ -20,34 +22,62 @@ export function registerSubtask(program: Command): void {
     .requiredOption('--title <title>', 'what the subtask does, in a few words')
     .option('--criterion <text>', 'an acceptance criterion (repeat for more; at least one)', collect, [])
     .option('--description <text>', 'more about the work', '')
-    .option('--risk <risk>', 'low (merges by itself), medium (a person approves the merge) or high (and the plan)', 'medium')
+    .option(
+      '--risk <risk>',
+      'low (merges by itself), medium (a person approves the merge) or high (and the plan)',
+      'medium',
+    )
     .option('--file <path>', 'a file in scope (repeat for more)', collect, [])
-    .option('--depends-on <key>', 'a subtask of the same project that must complete first (repeat for more)', collect, [])
-    .action(async (id: string, options: { title: string; criterion: string[]; description: string; risk: string; file: string[]; dependsOn: string[] }, command: Command) => {
-      const run = runOf(command);
-      const ref = /^([^/]+)\/([^/]+)$/.exec(id);
-      if (!ref) throw new UsageError(`${id}: give the new subtask as <project>/<key>, like shop/3-1.`);
-      const spec = parseArgs(
-        SubtaskSpec,
-        {
-          project: ref[1],
-          key: ref[2],
-          title: options.title,
-          description: options.description,
-          acceptanceCriteria: options.criterion,
-          filesInScope: options.file,
-          risk: options.risk,
-          dependencies: options.dependsOn,
+    .option(
+      '--depends-on <key>',
+      'a subtask of the same project that must complete first (repeat for more)',
+      collect,
+      [],
+    )
+    .action(
+      async (
+        id: string,
+        options: {
+          title: string;
+          criterion: string[];
+          description: string;
+          risk: string;
+          file: string[];
+          dependsOn: string[];
         },
-        { project: '<project/key>', key: '<project/key>', acceptanceCriteria: '--criterion', filesInScope: '--file', dependencies: '--depends-on' },
-      );
-      const started = await run.api.subtask.start.mutate(spec);
-      run.print(started, () =>
-        started.started
-          ? `Started ${spec.project}/${spec.key} (workflow ${started.workflowId}). Watch it: maestro subtask status ${spec.project}/${spec.key}`
-          : `${spec.project}/${spec.key} was started before (workflow ${started.workflowId}): nothing new started.`,
-      );
-    });
+        command: Command,
+      ) => {
+        const run = runOf(command);
+        const ref = /^([^/]+)\/([^/]+)$/.exec(id);
+        if (!ref) throw new UsageError(`${id}: give the new subtask as <project>/<key>, like shop/3-1.`);
+        const spec = parseArgs(
+          SubtaskSpec,
+          {
+            project: ref[1],
+            key: ref[2],
+            title: options.title,
+            description: options.description,
+            acceptanceCriteria: options.criterion,
+            filesInScope: options.file,
+            risk: options.risk,
+            dependencies: options.dependsOn,
+          },
+          {
+            project: '<project/key>',
+            key: '<project/key>',
+            acceptanceCriteria: '--criterion',
+            filesInScope: '--file',
+            dependencies: '--depends-on',
+          },
+        );
+        const started = await run.api.subtask.start.mutate(spec);
+        run.print(started, () =>
+          started.started
+            ? `Started ${spec.project}/${spec.key} (workflow ${started.workflowId}). Watch it: maestro subtask status ${spec.project}/${spec.key}`
+            : `${spec.project}/${spec.key} was started before (workflow ${started.workflowId}): nothing new started.`,
+        );
+      },
+    );
 
   subtask
     .command('status')
@@ -68,15 +98,37 @@ export function registerSubtask(program: Command): void {
             ['Branch', state.branch],
             ['Model', state.model ? `${state.model.id} (${state.model.reason})` : undefined],
             ['Cost', usd(state.costUsd)],
-            ['Waiting for', state.pendingGate ? `approval of the ${state.pendingGate.gate} since ${ago(state.pendingGate.since)}: maestro approve ${state.project}/${state.key}` : undefined],
+            [
+              'Waiting for',
+              state.pendingGate
+                ? `approval of the ${state.pendingGate.gate} since ${ago(state.pendingGate.since)}: maestro approve ${state.project}/${state.key}`
+                : undefined,
+            ],
             ['Blocked', state.blocked ? `${state.blocked.reason} (since ${ago(state.blocked.since)})` : undefined],
-            ['Options', state.blocked ? state.blocked.options.join(', ') + (state.blocked.escalationId ? `: maestro answer ${state.blocked.escalationId} <option>` : '') : undefined],
-            ['Last failure', state.lastFailure ? `${state.lastFailure.phase} attempt ${state.lastFailure.attempt}: ${state.lastFailure.reason}` : undefined],
+            [
+              'Options',
+              state.blocked
+                ? state.blocked.options.join(', ') +
+                  (state.blocked.escalationId ? `: maestro answer ${state.blocked.escalationId} <option>` : '')
+                : undefined,
+            ],
+            [
+              'Last failure',
+              state.lastFailure
+                ? `${state.lastFailure.phase} attempt ${state.lastFailure.attempt}: ${state.lastFailure.reason}`
+                : undefined,
+            ],
             ['Workflow', state.workflowId],
           ]),
         ];
         if (state.checklist.length > 0) {
-          lines.push('', `Checklist (${state.progress}):`, ...state.checklist.map((item) => `  [${item.done ? 'x' : ' '}] ${item.label}${item.note ? ` (${item.note})` : ''}`));
+          lines.push(
+            '',
+            `Checklist (${state.progress}):`,
+            ...state.checklist.map(
+              (item) => `  [${item.done ? 'x' : ' '}] ${item.label}${item.note ? ` (${item.note})` : ''}`,
+            ),
+          );
         }
         return lines.join('\n');
       });
@@ -89,14 +141,36 @@ export function registerSubtask(program: Command): void {
     .option('--status <status>', `only this status: ${SUBTASK_STATUSES.join(', ')}`)
     .action(async (options: { project?: string; status?: string }, command: Command) => {
       const run = runOf(command);
-      const filter = parseArgs(z.object({ project: ProjectName.optional(), status: z.enum(SUBTASK_STATUSES, { error: () => `one of ${SUBTASK_STATUSES.join(', ')}` }).optional() }), options);
+      const filter = parseArgs(
+        z.object({
+          project: ProjectName.optional(),
+          status: z.enum(SUBTASK_STATUSES, { error: () => `one of ${SUBTASK_STATUSES.join(', ')}` }).optional(),
+        }),
+        options,
+      );
       const subtasks = await run.api.subtask.list.query(filter);
       run.print(subtasks, () =>
         subtasks.length === 0
           ? `No subtasks${filter.project ? ` in ${filter.project}` : ''}${filter.status ? ` with status ${filter.status}` : ''}. Start one: maestro subtask start <project>/<key> --title "…" --criterion "…"`
           : table(
-              [{ header: 'SUBTASK' }, { header: 'TITLE', max: 40 }, { header: 'STATUS' }, { header: 'PHASE' }, { header: 'RISK' }, { header: 'ATTEMPT', right: true }, { header: 'UPDATED' }],
-              subtasks.map((row) => [`${row.project.name}/${row.key}`, row.title, row.status, row.phase, row.risk, row.attempt, ago(String(row.updatedAt))]),
+              [
+                { header: 'SUBTASK' },
+                { header: 'TITLE', max: 40 },
+                { header: 'STATUS' },
+                { header: 'PHASE' },
+                { header: 'RISK' },
+                { header: 'ATTEMPT', right: true },
+                { header: 'UPDATED' },
+              ],
+              subtasks.map((row) => [
+                `${row.project.name}/${row.key}`,
+                row.title,
+                row.status,
+                row.phase,
+                row.risk,
+                row.attempt,
+                ago(String(row.updatedAt)),
+              ]),
             ),
       );
     });

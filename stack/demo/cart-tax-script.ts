@@ -6,7 +6,8 @@ import type { ScriptedConversation, ScriptedTurn } from '../scripted-model/serve
  */
 export const CART_TAX_SPEC = {
   title: 'Add tax to the cart total',
-  description: 'Shoppers must see what they pay: the cart gets a total with tax, and the checkout reports tax and total.',
+  description:
+    'Shoppers must see what they pay: the cart gets a total with tax, and the checkout reports tax and total.',
   acceptanceCriteria: [
     'total(items, taxRate) returns the subtotal plus tax, rounded to cents',
     'checkout(items, { taxRate }) reports the subtotal, the tax and the total',
@@ -93,21 +94,55 @@ export function checkout(items, { taxRate = 0 } = {}) {
   },
 } as const;
 
-export const write = (file: { path: string; content: string }): ScriptedTurn => ({ toolCalls: [{ name: 'write_file', arguments: { path: file.path, content: file.content } }] });
+export const write = (file: { path: string; content: string }): ScriptedTurn => ({
+  toolCalls: [{ name: 'write_file', arguments: { path: file.path, content: file.content } }],
+});
 export const read = (file: string): ScriptedTurn => ({ toolCalls: [{ name: 'read_file', arguments: { path: file } }] });
 export const runTests = (): ScriptedTurn => ({ toolCalls: [{ name: 'run_tests', arguments: {} }] });
-export const finish = (summary: string, criteria?: Array<{ index: number; met: boolean; note?: string }>): ScriptedTurn => ({
+export const finish = (
+  summary: string,
+  criteria?: Array<{ index: number; met: boolean; note?: string }>,
+): ScriptedTurn => ({
   toolCalls: [{ name: 'finish', arguments: { summary, ...(criteria ? { criteria } : {}) } }],
 });
 
 /** Every phase done right the first time. */
 export function cartTaxConversations(key: string): ScriptedConversation[] {
   return [
-    { match: { key, phase: 'red' }, turns: [read('src/cart.js'), write(FILES.redTest), runTests(), finish('Added unit tests for total() with tax and rounding; they fail because total() does not exist yet.')] },
-    { match: { key, phase: 'green' }, turns: [read(FILES.redTest.path), write(FILES.greenCode), runTests(), finish('Added total(items, taxRate), rounding to cents.')] },
-    { match: { key, phase: 'refactor' }, turns: [read('src/cart.js'), finish('The code is small and clear: nothing worth refactoring.')] },
-    { match: { key, phase: 'integration_red' }, turns: [read('src/checkout.js'), write(FILES.integrationTest), finish('Added an integration test: checkout reports tax and total.')] },
-    { match: { key, phase: 'integration_green' }, turns: [write(FILES.integrationCode), runTests(), finish('checkout() now reports subtotal, tax and total.')] },
+    {
+      match: { key, phase: 'red' },
+      turns: [
+        read('src/cart.js'),
+        write(FILES.redTest),
+        runTests(),
+        finish('Added unit tests for total() with tax and rounding; they fail because total() does not exist yet.'),
+      ],
+    },
+    {
+      match: { key, phase: 'green' },
+      turns: [
+        read(FILES.redTest.path),
+        write(FILES.greenCode),
+        runTests(),
+        finish('Added total(items, taxRate), rounding to cents.'),
+      ],
+    },
+    {
+      match: { key, phase: 'refactor' },
+      turns: [read('src/cart.js'), finish('The code is small and clear: nothing worth refactoring.')],
+    },
+    {
+      match: { key, phase: 'integration_red' },
+      turns: [
+        read('src/checkout.js'),
+        write(FILES.integrationTest),
+        finish('Added an integration test: checkout reports tax and total.'),
+      ],
+    },
+    {
+      match: { key, phase: 'integration_green' },
+      turns: [write(FILES.integrationCode), runTests(), finish('checkout() now reports subtotal, tax and total.')],
+    },
     {
       match: { key, phase: 'verify' },
       turns: [

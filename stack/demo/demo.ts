@@ -13,7 +13,12 @@ export const DEMO_SUBTASK_KEY = '1-1';
  * The offline demo: the sample shop library as project `demo`, and one subtask carried through
  * every phase by the scripted model. Run through the API like any other project; idempotent.
  */
-export async function startDemo(consoleUrl: string, headers: Record<string, string>, dataDir: string, log: Logger): Promise<void> {
+export async function startDemo(
+  consoleUrl: string,
+  headers: Record<string, string>,
+  dataDir: string,
+  log: Logger,
+): Promise<void> {
   const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${consoleUrl}/trpc`, headers })] });
   const repository = path.join(dataDir, 'demo', 'shop');
   if (!existsSync(repository)) await createSampleRepository(repository);
@@ -22,7 +27,12 @@ export async function startDemo(consoleUrl: string, headers: Record<string, stri
   } catch (error) {
     if (!(error instanceof TRPCClientError) || error.data?.code !== 'CONFLICT') throw error;
   }
-  const started = await api.subtask.start.mutate({ project: DEMO_PROJECT, key: DEMO_SUBTASK_KEY, risk: 'low', ...CART_TAX_SPEC });
+  const started = await api.subtask.start.mutate({
+    project: DEMO_PROJECT,
+    key: DEMO_SUBTASK_KEY,
+    risk: 'low',
+    ...CART_TAX_SPEC,
+  });
   log.info(
     { project: DEMO_PROJECT, subtask: DEMO_SUBTASK_KEY, workflowId: started.workflowId, repository },
     started.started

@@ -65,7 +65,10 @@ function errorKind(status: number): ErrorKind {
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === 'object' && part && 'text' in part ? String(part.text) : '')).join('');
+  if (Array.isArray(content))
+    return content
+      .map((part) => (typeof part === 'object' && part && 'text' in part ? String(part.text) : ''))
+      .join('');
   return '';
 }
 
@@ -83,7 +86,11 @@ const ChatRequest = z
   })
   .loose();
 
-const OPENAI_ERROR_TYPES: Record<ErrorKind, string> = { rate_limit: 'requests', invalid_request: 'invalid_request_error', server: 'server_error' };
+const OPENAI_ERROR_TYPES: Record<ErrorKind, string> = {
+  rate_limit: 'requests',
+  invalid_request: 'invalid_request_error',
+  server: 'server_error',
+};
 
 export const openaiProtocol: ProtocolAdapter = {
   protocol: 'openai',
@@ -114,7 +121,11 @@ export const openaiProtocol: ProtocolAdapter = {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: calls.length > 0 && !content ? null : content, ...(calls.length > 0 ? { tool_calls: calls } : {}) },
+          message: {
+            role: 'assistant',
+            content: calls.length > 0 && !content ? null : content,
+            ...(calls.length > 0 ? { tool_calls: calls } : {}),
+          },
           finish_reason: calls.length > 0 ? 'tool_calls' : 'stop',
         },
       ],
@@ -122,7 +133,12 @@ export const openaiProtocol: ProtocolAdapter = {
     };
   },
   errorBody: (status, message) => ({
-    error: { message, type: OPENAI_ERROR_TYPES[errorKind(status)], param: null, code: status === 429 ? 'rate_limit_exceeded' : null },
+    error: {
+      message,
+      type: OPENAI_ERROR_TYPES[errorKind(status)],
+      param: null,
+      code: status === 429 ? 'rate_limit_exceeded' : null,
+    },
   }),
 };
 
@@ -151,12 +167,22 @@ const MessagesRequest = z
     model: z.string().min(1),
     max_tokens: z.int().min(1),
     system: z.union([z.string(), z.array(AnthropicBlock)]).optional(),
-    messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(AnthropicBlock)]) }).loose()).min(1),
+    messages: z
+      .array(
+        z
+          .object({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(AnthropicBlock)]) })
+          .loose(),
+      )
+      .min(1),
     stream: z.boolean().optional(),
   })
   .loose();
 
-const ANTHROPIC_ERROR_TYPES: Record<ErrorKind, string> = { rate_limit: 'rate_limit_error', invalid_request: 'invalid_request_error', server: 'api_error' };
+const ANTHROPIC_ERROR_TYPES: Record<ErrorKind, string> = {
+  rate_limit: 'rate_limit_error',
+  invalid_request: 'invalid_request_error',
+  server: 'api_error',
+};
 
 export const anthropicProtocol: ProtocolAdapter = {
   protocol: 'anthropic',
@@ -181,14 +207,22 @@ export const anthropicProtocol: ProtocolAdapter = {
       model: call.model,
       content: [
         ...(content ? [{ type: 'text', text: content }] : []),
-        ...toolCalls.map((toolCall, index) => ({ type: 'tool_use', id: `toolu_scripted_${serial}_${index}`, name: toolCall.name, input: toolCall.arguments })),
+        ...toolCalls.map((toolCall, index) => ({
+          type: 'tool_use',
+          id: `toolu_scripted_${serial}_${index}`,
+          name: toolCall.name,
+          input: toolCall.arguments,
+        })),
       ],
       stop_reason: toolCalls.length > 0 ? 'tool_use' : 'end_turn',
       stop_sequence: null,
       ...(usage ? { usage: anthropicUsage(usage) } : {}),
     };
   },
-  errorBody: (status, message) => ({ type: 'error', error: { type: ANTHROPIC_ERROR_TYPES[errorKind(status)], message } }),
+  errorBody: (status, message) => ({
+    type: 'error',
+    error: { type: ANTHROPIC_ERROR_TYPES[errorKind(status)], message },
+  }),
 };
 
 function textOfAnthropic(content: string | z.infer<typeof AnthropicBlock>[] | undefined): string {
@@ -207,13 +241,19 @@ function anthropicUsage({ inputTokens, outputTokens, cachedInputTokens }: Usage)
 
 // Gemini generateContent.
 
-const GeminiContent = z.object({ role: z.enum(['user', 'model']).optional(), parts: z.array(z.object({}).loose()) }).loose();
+const GeminiContent = z
+  .object({ role: z.enum(['user', 'model']).optional(), parts: z.array(z.object({}).loose()) })
+  .loose();
 
 const GenerateContentRequest = z.object({ contents: z.array(GeminiContent).min(1) }).loose();
 
 const GEMINI_PATH = /\/models\/(.+?)(?::|%3[aA])(generateContent|streamGenerateContent)$/;
 
-const GEMINI_STATUSES: Record<ErrorKind, string> = { rate_limit: 'RESOURCE_EXHAUSTED', invalid_request: 'INVALID_ARGUMENT', server: 'INTERNAL' };
+const GEMINI_STATUSES: Record<ErrorKind, string> = {
+  rate_limit: 'RESOURCE_EXHAUSTED',
+  invalid_request: 'INVALID_ARGUMENT',
+  server: 'INTERNAL',
+};
 
 export const googleProtocol: ProtocolAdapter = {
   protocol: 'google',
@@ -241,7 +281,10 @@ export const googleProtocol: ProtocolAdapter = {
         {
           content: {
             role: 'model',
-            parts: [...(content ? [{ text: content }] : []), ...toolCalls.map((toolCall) => ({ functionCall: { name: toolCall.name, args: toolCall.arguments } }))],
+            parts: [
+              ...(content ? [{ text: content }] : []),
+              ...toolCalls.map((toolCall) => ({ functionCall: { name: toolCall.name, args: toolCall.arguments } })),
+            ],
           },
           finishReason: 'STOP',
           index: 0,

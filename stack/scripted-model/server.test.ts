@@ -8,7 +8,8 @@ import { runAgentLoop, type AgentRunOptions, type AgentStep } from '../../activi
 import { createAgentTools } from '../../activities/agents/tools.js';
 import { startScriptedModelServer } from './server.js';
 
-const TASK = (attempt: number) => `Maestro agent — role: developer, phase: green, subtask: 9-9, attempt: ${attempt}\n\n# Subtask 9-9: Test`;
+const TASK = (attempt: number) =>
+  `Maestro agent — role: developer, phase: green, subtask: 9-9, attempt: ${attempt}\n\n# Subtask 9-9: Test`;
 
 const server = await startScriptedModelServer({
   script: {
@@ -48,7 +49,13 @@ function scriptedModel() {
     timings.push({ startedAt, latencyMs: Date.now() - startedAt.getTime(), status: response.status });
     return response;
   };
-  const provider = createOpenAICompatible({ name: 'scripted', baseURL: server.baseUrl, apiKey: 'not-a-real-key', fetch: timedFetch, includeUsage: true });
+  const provider = createOpenAICompatible({
+    name: 'scripted',
+    baseURL: server.baseUrl,
+    apiKey: 'not-a-real-key',
+    fetch: timedFetch,
+    includeUsage: true,
+  });
   return { model: provider.chatModel('scripted'), takeTiming: () => timings.splice(0).at(-1) };
 }
 
@@ -59,7 +66,12 @@ function agent(root: string, attempt: number, steps: AgentStep[] = []) {
     takeTiming,
     system: 'You are a test.',
     task: TASK(attempt),
-    tools: createAgentTools({ worktree: root, role: 'developer', territory: ['src/**'], runTests: async () => 'all pass' }),
+    tools: createAgentTools({
+      worktree: root,
+      role: 'developer',
+      territory: ['src/**'],
+      runTests: async () => 'all pass',
+    }),
     maxSteps: 10,
     promptBudgetTokens: 100_000,
     signal: new AbortController().signal,
@@ -98,7 +110,11 @@ describe('the scripted model server and the agent loop', () => {
   });
 
   test('malformed requests are answered like the real API answers them', async () => {
-    const bad = await fetch(`${server.baseUrl}/chat/completions`, { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
+    const bad = await fetch(`${server.baseUrl}/chat/completions`, {
+      method: 'POST',
+      body: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
     const unknown = await fetch(`${server.baseUrl}/chat/completions`, {
@@ -114,11 +130,20 @@ const wire = await startScriptedModelServer({
   script: {
     name: 'wire',
     conversations: [
-      { match: { key: 'two-turns' }, turns: [{ toolCalls: [{ name: 'read_file', arguments: { path: 'src/a.js' } }] }, { content: 'Done.' }] },
-      { match: { key: 'usage' }, turns: [{ content: 'ok', usage: { inputTokens: 1000, outputTokens: 50, cachedInputTokens: 800 } }] },
+      {
+        match: { key: 'two-turns' },
+        turns: [{ toolCalls: [{ name: 'read_file', arguments: { path: 'src/a.js' } }] }, { content: 'Done.' }],
+      },
+      {
+        match: { key: 'usage' },
+        turns: [{ content: 'ok', usage: { inputTokens: 1000, outputTokens: 50, cachedInputTokens: 800 } }],
+      },
       { match: { key: 'no-usage' }, turns: [{ content: 'ok', omitUsage: true }] },
       { match: { key: 'malformed' }, turns: [{ content: 'ok', malformed: true }] },
-      { match: { key: 'rate-limited' }, turns: [{ content: 'after the wait', failFirst: { times: 1, httpStatus: 429, retryAfterSeconds: 2 } }] },
+      {
+        match: { key: 'rate-limited' },
+        turns: [{ content: 'after the wait', failFirst: { times: 1, httpStatus: 429, retryAfterSeconds: 2 } }],
+      },
       { match: { key: 'unavailable' }, turns: [{ httpStatus: 503 }] },
       { match: { key: 'by-model', model: 'big' }, turns: [{ content: 'big answers' }] },
       { match: { key: 'by-model', model: 'tuned/big' }, turns: [{ content: 'tuned big answers' }] },
@@ -132,11 +157,13 @@ const wire = await startScriptedModelServer({
 });
 afterAll(() => wire.close());
 
-const wireTask = (key: string) => `Maestro agent — role: developer, phase: green, subtask: ${key}, attempt: 1\n\n# Subtask ${key}`;
+const wireTask = (key: string) =>
+  `Maestro agent — role: developer, phase: green, subtask: ${key}, attempt: 1\n\n# Subtask ${key}`;
 
 const openaiUrl = () => `${wire.origin}/openai/v1/chat/completions`;
 const anthropicUrl = () => `${wire.origin}/anthropic/v1/messages`;
-const googleUrl = (model = 'gemini-test') => `${wire.origin}/google/v1beta/models/${encodeURIComponent(model)}:generateContent`;
+const googleUrl = (model = 'gemini-test') =>
+  `${wire.origin}/google/v1beta/models/${encodeURIComponent(model)}:generateContent`;
 
 const openaiBody = (key: string, history: unknown[] = []) => ({
   model: 'gpt-test',
@@ -154,7 +181,11 @@ const googleBody = (key: string, history: unknown[] = []) => ({
 });
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as unknown };
 }
@@ -170,18 +201,40 @@ describe('the three protocols on the wire', () => {
       model: 'gpt-test',
       choices: [
         {
-          message: { role: 'assistant', content: null, tool_calls: [{ id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'read_file', arguments: '{"path":"src/a.js"}' } }] },
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: expect.stringMatching(/^call_/),
+                type: 'function',
+                function: { name: 'read_file', arguments: '{"path":"src/a.js"}' },
+              },
+            ],
+          },
           finish_reason: 'tool_calls',
         },
       ],
-      usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) },
+      usage: {
+        prompt_tokens: expect.any(Number),
+        completion_tokens: expect.any(Number),
+        total_tokens: expect.any(Number),
+      },
     });
     const history = [
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read_file', arguments: '{"path":"src/a.js"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'read_file', arguments: '{"path":"src/a.js"}' } },
+        ],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: 'export const a = 1;' },
     ];
     const second = await post(`${wire.origin}/deepseek/chat/completions`, openaiBody('two-turns', history));
-    expect(second.json()).toMatchObject({ choices: [{ message: { role: 'assistant', content: 'Done.' }, finish_reason: 'stop' }] });
+    expect(second.json()).toMatchObject({
+      choices: [{ message: { role: 'assistant', content: 'Done.' }, finish_reason: 'stop' }],
+    });
     expect(recordedFor('two-turns').map(({ protocol, turn }) => [protocol, turn])).toEqual([
       ['openai', 0],
       ['openai', 1],
@@ -196,35 +249,59 @@ describe('the three protocols on the wire', () => {
       type: 'message',
       role: 'assistant',
       model: 'claude-test',
-      content: [{ type: 'tool_use', id: expect.stringMatching(/^toolu_/), name: 'read_file', input: { path: 'src/a.js' } }],
+      content: [
+        { type: 'tool_use', id: expect.stringMatching(/^toolu_/), name: 'read_file', input: { path: 'src/a.js' } },
+      ],
       stop_reason: 'tool_use',
       stop_sequence: null,
       usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) },
     });
     expect((first.json() as { content: unknown[] }).content).toHaveLength(1);
     const history = [
-      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'src/a.js' } }] },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'src/a.js' } }],
+      },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'export const a = 1;' }] },
     ];
     const second = await post(anthropicUrl(), anthropicBody('two-turns', history));
     expect(second.json()).toMatchObject({ content: [{ type: 'text', text: 'Done.' }], stop_reason: 'end_turn' });
-    expect(recordedFor('two-turns').filter((request) => request.protocol === 'anthropic').map((request) => request.turn)).toEqual([0, 1]);
+    expect(
+      recordedFor('two-turns')
+        .filter((request) => request.protocol === 'anthropic')
+        .map((request) => request.turn),
+    ).toEqual([0, 1]);
   });
 
   test('Gemini generateContent: a functionCall part, then a text part at the second turn, the model from the path', async () => {
     const first = await post(googleUrl('gemini-2.5-flash'), googleBody('two-turns'));
     expect(first.status).toBe(200);
     expect(first.json()).toMatchObject({
-      candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'read_file', args: { path: 'src/a.js' } } }] }, finishReason: 'STOP', index: 0 }],
-      usageMetadata: { promptTokenCount: expect.any(Number), candidatesTokenCount: expect.any(Number), totalTokenCount: expect.any(Number) },
+      candidates: [
+        {
+          content: { role: 'model', parts: [{ functionCall: { name: 'read_file', args: { path: 'src/a.js' } } }] },
+          finishReason: 'STOP',
+          index: 0,
+        },
+      ],
+      usageMetadata: {
+        promptTokenCount: expect.any(Number),
+        candidatesTokenCount: expect.any(Number),
+        totalTokenCount: expect.any(Number),
+      },
       modelVersion: 'gemini-2.5-flash',
     });
     const history = [
       { role: 'model', parts: [{ functionCall: { name: 'read_file', args: { path: 'src/a.js' } } }] },
-      { role: 'user', parts: [{ functionResponse: { name: 'read_file', response: { content: 'export const a = 1;' } } }] },
+      {
+        role: 'user',
+        parts: [{ functionResponse: { name: 'read_file', response: { content: 'export const a = 1;' } } }],
+      },
     ];
     const second = await post(googleUrl('gemini-2.5-flash'), googleBody('two-turns', history));
-    expect(second.json()).toMatchObject({ candidates: [{ content: { role: 'model', parts: [{ text: 'Done.' }] }, finishReason: 'STOP' }] });
+    expect(second.json()).toMatchObject({
+      candidates: [{ content: { role: 'model', parts: [{ text: 'Done.' }] }, finishReason: 'STOP' }],
+    });
     const recorded = recordedFor('two-turns').filter((request) => request.protocol === 'google');
     expect(recorded.map(({ model, turn }) => [model, turn])).toEqual([
       ['gemini-2.5-flash', 0],
@@ -234,14 +311,29 @@ describe('the three protocols on the wire', () => {
 
   test('a scripted usage is reported exactly, in each protocol’s terms', async () => {
     expect((await post(openaiUrl(), openaiBody('usage'))).json()).toMatchObject({
-      usage: { prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050, prompt_tokens_details: { cached_tokens: 800 }, prompt_cache_hit_tokens: 800 },
+      usage: {
+        prompt_tokens: 1000,
+        completion_tokens: 50,
+        total_tokens: 1050,
+        prompt_tokens_details: { cached_tokens: 800 },
+        prompt_cache_hit_tokens: 800,
+      },
     });
     // Anthropic's input_tokens leave out the cache reads.
-    expect((await post(anthropicUrl(), anthropicBody('usage'))).json()).toMatchObject({ usage: { input_tokens: 200, output_tokens: 50, cache_read_input_tokens: 800 } });
-    expect((await post(googleUrl(), googleBody('usage'))).json()).toMatchObject({
-      usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 50, totalTokenCount: 1050, cachedContentTokenCount: 800 },
+    expect((await post(anthropicUrl(), anthropicBody('usage'))).json()).toMatchObject({
+      usage: { input_tokens: 200, output_tokens: 50, cache_read_input_tokens: 800 },
     });
-    expect(recordedFor('usage').map((request) => request.usage)).toEqual(Array(3).fill({ inputTokens: 1000, outputTokens: 50, cachedInputTokens: 800 }));
+    expect((await post(googleUrl(), googleBody('usage'))).json()).toMatchObject({
+      usageMetadata: {
+        promptTokenCount: 1000,
+        candidatesTokenCount: 50,
+        totalTokenCount: 1050,
+        cachedContentTokenCount: 800,
+      },
+    });
+    expect(recordedFor('usage').map((request) => request.usage)).toEqual(
+      Array(3).fill({ inputTokens: 1000, outputTokens: 50, cachedInputTokens: 800 }),
+    );
   });
 
   test('omitUsage answers without any usage field', async () => {
@@ -252,7 +344,11 @@ describe('the three protocols on the wire', () => {
   });
 
   test('malformed answers 200 with a JSON content type and a body that does not parse', async () => {
-    for (const answer of [await post(openaiUrl(), openaiBody('malformed')), await post(anthropicUrl(), anthropicBody('malformed')), await post(googleUrl(), googleBody('malformed'))]) {
+    for (const answer of [
+      await post(openaiUrl(), openaiBody('malformed')),
+      await post(anthropicUrl(), anthropicBody('malformed')),
+      await post(googleUrl(), googleBody('malformed')),
+    ]) {
       expect(answer.status).toBe(200);
       expect(answer.headers.get('content-type')).toBe('application/json');
       expect(answer.text.length).toBeGreaterThan(0);
@@ -281,7 +377,9 @@ describe('the three protocols on the wire', () => {
 
   test('conversations match by model (Gemini’s, URL-encoded in the path, too) and by protocol', async () => {
     expect((await post(openaiUrl(), { ...openaiBody('by-model'), model: 'big' })).text).toContain('big answers');
-    expect((await post(openaiUrl(), { ...openaiBody('by-model'), model: 'small' })).text).toContain('another model answers');
+    expect((await post(openaiUrl(), { ...openaiBody('by-model'), model: 'small' })).text).toContain(
+      'another model answers',
+    );
     expect((await post(googleUrl('tuned/big'), googleBody('by-model'))).text).toContain('tuned big answers');
     expect(recordedFor('by-model').map((request) => request.model)).toEqual(['big', 'small', 'tuned/big']);
 
@@ -295,10 +393,27 @@ describe('the three protocols on the wire', () => {
     await post(anthropicUrl(), anthropicBody('plain'), { 'x-api-key': 'sk-ant', 'anthropic-version': '2023-06-01' });
     await post(googleUrl(), googleBody('plain'), { 'x-goog-api-key': 'goog-key' });
     const [openai, anthropic, google] = recordedFor('plain');
-    expect(openai).toMatchObject({ protocol: 'openai', model: 'gpt-test', status: 200, headers: { authorization: 'Bearer sk-openai' }, task: wireTask('plain') });
-    expect(anthropic).toMatchObject({ protocol: 'anthropic', model: 'claude-test', status: 200, headers: { 'x-api-key': 'sk-ant', 'anthropic-version': '2023-06-01' } });
-    expect(google).toMatchObject({ protocol: 'google', model: 'gemini-test', status: 200, headers: { 'x-goog-api-key': 'goog-key', 'content-type': 'application/json' } });
-    for (const request of [openai!, anthropic!, google!]) expect(Date.parse(request.answeredAt!)).toBeGreaterThanOrEqual(Date.parse(request.at));
+    expect(openai).toMatchObject({
+      protocol: 'openai',
+      model: 'gpt-test',
+      status: 200,
+      headers: { authorization: 'Bearer sk-openai' },
+      task: wireTask('plain'),
+    });
+    expect(anthropic).toMatchObject({
+      protocol: 'anthropic',
+      model: 'claude-test',
+      status: 200,
+      headers: { 'x-api-key': 'sk-ant', 'anthropic-version': '2023-06-01' },
+    });
+    expect(google).toMatchObject({
+      protocol: 'google',
+      model: 'gemini-test',
+      status: 200,
+      headers: { 'x-goog-api-key': 'goog-key', 'content-type': 'application/json' },
+    });
+    for (const request of [openai!, anthropic!, google!])
+      expect(Date.parse(request.answeredAt!)).toBeGreaterThanOrEqual(Date.parse(request.at));
   });
 
   test('maxInFlight counts concurrent requests per model and overall', async () => {
@@ -316,7 +431,11 @@ describe('the three protocols on the wire', () => {
 
   test('a client that leaves during the delay gets no answer and is no longer in flight', async () => {
     const leaving = new AbortController();
-    const pending = fetch(openaiUrl(), { method: 'POST', body: JSON.stringify({ ...openaiBody('slow'), model: 'model-gone' }), signal: leaving.signal });
+    const pending = fetch(openaiUrl(), {
+      method: 'POST',
+      body: JSON.stringify({ ...openaiBody('slow'), model: 'model-gone' }),
+      signal: leaving.signal,
+    });
     await vi.waitFor(() => expect(wire.requests.some((request) => request.model === 'model-gone')).toBe(true));
     leaving.abort();
     await expect(pending).rejects.toThrow();
@@ -329,10 +448,19 @@ describe('the three protocols on the wire', () => {
 
   test('streaming is refused in each protocol’s error shape, and an unknown route is a 404', async () => {
     const openai = await post(openaiUrl(), { ...openaiBody('plain'), stream: true });
-    expect([openai.status, openai.json()]).toMatchObject([400, { error: { type: 'invalid_request_error', message: expect.stringMatching(/does not stream/) } }]);
+    expect([openai.status, openai.json()]).toMatchObject([
+      400,
+      { error: { type: 'invalid_request_error', message: expect.stringMatching(/does not stream/) } },
+    ]);
     const anthropic = await post(anthropicUrl(), { ...anthropicBody('plain'), stream: true });
-    expect([anthropic.status, anthropic.json()]).toMatchObject([400, { type: 'error', error: { type: 'invalid_request_error' } }]);
-    const google = await post(`${wire.origin}/google/v1beta/models/gemini-test:streamGenerateContent`, googleBody('plain'));
+    expect([anthropic.status, anthropic.json()]).toMatchObject([
+      400,
+      { type: 'error', error: { type: 'invalid_request_error' } },
+    ]);
+    const google = await post(
+      `${wire.origin}/google/v1beta/models/gemini-test:streamGenerateContent`,
+      googleBody('plain'),
+    );
     expect([google.status, google.json()]).toMatchObject([400, { error: { code: 400, status: 'INVALID_ARGUMENT' } }]);
 
     const unknown = await post(`${wire.origin}/v1/completions`, { model: 'x', prompt: 'hello' });
@@ -343,9 +471,19 @@ describe('the three protocols on the wire', () => {
 
 describe('gates', () => {
   test('an answer held at a gate waits for it to open; a client that leaves meanwhile is never answered', async () => {
-    const gated = await startScriptedModelServer({ script: { name: 'gates', conversations: [{ match: { model: 'held' }, turns: [{ content: 'at last', holdUntil: 'g' }] }] } });
+    const gated = await startScriptedModelServer({
+      script: {
+        name: 'gates',
+        conversations: [{ match: { model: 'held' }, turns: [{ content: 'at last', holdUntil: 'g' }] }],
+      },
+    });
     const ask = (signal?: AbortSignal) =>
-      fetch(`${gated.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'held', messages: [{ role: 'user', content: 'hi' }] }), signal });
+      fetch(`${gated.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'held', messages: [{ role: 'user', content: 'hi' }] }),
+        signal,
+      });
     const leaving = new AbortController();
     const abandoned = ask(leaving.signal).catch(() => 'gone');
     const waiting = ask();

@@ -3,7 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { type ModelAnswer, type ModelCall, type Protocol, type ProtocolAdapter, type Route, type ToolCall, type Usage, findRoute } from './protocols.js';
+import {
+  type ModelAnswer,
+  type ModelCall,
+  type Protocol,
+  type ProtocolAdapter,
+  type Route,
+  type ToolCall,
+  type Usage,
+  findRoute,
+} from './protocols.js';
 
 export type { Protocol, Usage } from './protocols.js';
 
@@ -21,7 +30,10 @@ export type { Protocol, Usage } from './protocols.js';
  * model answered so far.
  */
 
-export const ScriptedToolCall = z.object({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()).default({}) });
+export const ScriptedToolCall = z.object({
+  name: z.string().min(1),
+  arguments: z.record(z.string(), z.unknown()).default({}),
+});
 
 export const ScriptedUsage = z
   .object({
@@ -30,7 +42,10 @@ export const ScriptedUsage = z
     outputTokens: z.int().min(0),
     cachedInputTokens: z.int().min(0).optional(),
   })
-  .refine((usage) => (usage.cachedInputTokens ?? 0) <= usage.inputTokens, 'cachedInputTokens cannot exceed inputTokens');
+  .refine(
+    (usage) => (usage.cachedInputTokens ?? 0) <= usage.inputTokens,
+    'cachedInputTokens cannot exceed inputTokens',
+  );
 
 const HttpErrorStatus = z.int().min(400).max(599);
 
@@ -66,7 +81,10 @@ export const ScriptedTurn = z
     /** Hold the answer until the test opens the gate of this name (`openGate`): a call surely in flight. */
     holdUntil: z.string().min(1).optional(),
   })
-  .refine((turn) => turn.retryAfterSeconds === undefined || turn.httpStatus !== undefined, 'retryAfterSeconds needs an httpStatus');
+  .refine(
+    (turn) => turn.retryAfterSeconds === undefined || turn.httpStatus !== undefined,
+    'retryAfterSeconds needs an httpStatus',
+  );
 export type ScriptedTurn = z.input<typeof ScriptedTurn>;
 type ParsedTurn = z.output<typeof ScriptedTurn>;
 
@@ -140,7 +158,11 @@ type Outcome =
   | { kind: 'answer'; delayMs: number; turn: ParsedTurn; malformed: boolean }
   | { kind: 'error'; delayMs: number; status: number; message: string; retryAfterSeconds?: number };
 
-export async function startScriptedModelServer(options: { script: Script; host?: string; port?: number }): Promise<ScriptedModelServer> {
+export async function startScriptedModelServer(options: {
+  script: Script;
+  host?: string;
+  port?: number;
+}): Promise<ScriptedModelServer> {
   let script: ParsedScript = Script.parse(options.script);
   const requests: RecordedRequest[] = [];
   const inFlight = new InFlightCounter();
@@ -169,11 +191,18 @@ export async function startScriptedModelServer(options: { script: Script; host?:
       return reply(res, 200, { ok: true });
     }
     const found = req.method === 'POST' ? findRoute(url.pathname) : undefined;
-    if (!found) return reply(res, 404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'not_found_error' } });
+    if (!found)
+      return reply(res, 404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'not_found_error' } });
     await answerModelCall(req, res, found.adapter, found.route, safeJson(body));
   }
 
-  async function answerModelCall(req: http.IncomingMessage, res: http.ServerResponse, adapter: ProtocolAdapter, route: Route, body: unknown) {
+  async function answerModelCall(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    adapter: ProtocolAdapter,
+    route: Route,
+    body: unknown,
+  ) {
     const call = adapter.readCall(body, route);
     if ('invalid' in call) return reply(res, 400, adapter.errorBody(400, call.invalid));
     const recorded = record(req, adapter.protocol, call, body);
@@ -230,7 +259,12 @@ export async function startScriptedModelServer(options: { script: Script; host?:
     const conversation = script.conversations.find(({ match }) => matches(match, recorded));
     if (!conversation) {
       const who = `${recorded.role ?? '?'} in ${recorded.phase ?? '?'}, attempt ${recorded.attempt ?? '?'}`;
-      return { kind: 'error', delayMs: 0, status: 500, message: `the scripted model (${script.name}) has no answer for ${who} (${recorded.protocol} ${recorded.model})` };
+      return {
+        kind: 'error',
+        delayMs: 0,
+        status: 500,
+        message: `the scripted model (${script.name}) has no answer for ${who} (${recorded.protocol} ${recorded.model})`,
+      };
     }
     const index = Math.min(call.turn, conversation.turns.length - 1);
     const turn = conversation.turns[index]!;
@@ -241,17 +275,42 @@ export async function startScriptedModelServer(options: { script: Script; host?:
       return { kind: 'error', delayMs, status, message: `scripted ${status}`, retryAfterSeconds };
     }
     if (turn.httpStatus) {
-      return { kind: 'error', delayMs: turn.delayMs, status: turn.httpStatus, message: `scripted ${turn.httpStatus}`, retryAfterSeconds: turn.retryAfterSeconds };
+      return {
+        kind: 'error',
+        delayMs: turn.delayMs,
+        status: turn.httpStatus,
+        message: `scripted ${turn.httpStatus}`,
+        retryAfterSeconds: turn.retryAfterSeconds,
+      };
     }
     return { kind: 'answer', delayMs: turn.delayMs, turn, malformed: turn.malformed };
   }
 
-  async function deliver(res: http.ServerResponse, adapter: ProtocolAdapter, call: ModelCall, outcome: Outcome, recorded: RecordedRequest, clientGone: AbortSignal) {
+  async function deliver(
+    res: http.ServerResponse,
+    adapter: ProtocolAdapter,
+    call: ModelCall,
+    outcome: Outcome,
+    recorded: RecordedRequest,
+    clientGone: AbortSignal,
+  ) {
     if (!(await waited(outcome.delayMs, clientGone))) return;
-    if (outcome.kind === 'answer' && outcome.turn.holdUntil && !(await gates.passed(outcome.turn.holdUntil, clientGone))) return;
+    if (
+      outcome.kind === 'answer' &&
+      outcome.turn.holdUntil &&
+      !(await gates.passed(outcome.turn.holdUntil, clientGone))
+    )
+      return;
     if (outcome.kind === 'error') {
-      const headers: Record<string, string> = outcome.retryAfterSeconds === undefined ? {} : { 'retry-after': String(outcome.retryAfterSeconds) };
-      return send(res, recorded, outcome.status, JSON.stringify(adapter.errorBody(outcome.status, outcome.message)), headers);
+      const headers: Record<string, string> =
+        outcome.retryAfterSeconds === undefined ? {} : { 'retry-after': String(outcome.retryAfterSeconds) };
+      return send(
+        res,
+        recorded,
+        outcome.status,
+        JSON.stringify(adapter.errorBody(outcome.status, outcome.message)),
+        headers,
+      );
     }
     serial += 1;
     const answer = answerFor(outcome.turn, call, serial);
@@ -303,7 +362,10 @@ function answerFor(turn: ParsedTurn, call: ModelCall, serial: number): ModelAnsw
 
 /** Deterministic token counts: about four characters a token. */
 function estimatedUsage(messages: unknown[], content: string, toolCalls: ToolCall[]): Usage {
-  return { inputTokens: Math.ceil(JSON.stringify(messages).length / 4), outputTokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4) };
+  return {
+    inputTokens: Math.ceil(JSON.stringify(messages).length / 4),
+    outputTokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4),
+  };
 }
 
 /** The most requests in flight at once, per model and overall. */
@@ -383,7 +445,13 @@ async function waited(delayMs: number, clientGone: AbortSignal): Promise<boolean
   return !clientGone.aborted;
 }
 
-function send(res: http.ServerResponse, recorded: RecordedRequest, status: number, text: string, headers: Record<string, string> = {}) {
+function send(
+  res: http.ServerResponse,
+  recorded: RecordedRequest,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+) {
   recorded.status = status;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(text);
@@ -396,7 +464,8 @@ function reply(res: http.ServerResponse, status: number, body: unknown) {
 
 function headersOf(req: http.IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   return headers;
 }
 

@@ -43,7 +43,13 @@ export function newDataDir(label: string): string {
 export function stackEnv(dataDir: string, ports: StackPorts, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('MAESTRO_') || name.startsWith('TEMPORAL_') || name === 'DATABASE_URL' || name.startsWith('VITEST')) continue;
+    if (
+      name.startsWith('MAESTRO_') ||
+      name.startsWith('TEMPORAL_') ||
+      name === 'DATABASE_URL' ||
+      name.startsWith('VITEST')
+    )
+      continue;
     env[name] = value;
   }
   return {
@@ -97,7 +103,11 @@ export class MaestroProcess {
     return new MaestroProcess(child, options.dataDir, options.ports);
   }
 
-  static async start(options: { dataDir: string; ports: StackPorts; env?: NodeJS.ProcessEnv }): Promise<{ maestro: MaestroProcess; ready: ReadyInfo }> {
+  static async start(options: {
+    dataDir: string;
+    ports: StackPorts;
+    env?: NodeJS.ProcessEnv;
+  }): Promise<{ maestro: MaestroProcess; ready: ReadyInfo }> {
     const maestro = MaestroProcess.spawn(options);
     const ready = await maestro.waitForLog((record) => record.msg === 'Maestro is ready', 180_000);
     return { maestro, ready: ready as unknown as ReadyInfo };
@@ -191,7 +201,11 @@ export function processesInGroups(pgids: Iterable<number>): ProcessEntry[] {
   return listProcesses().filter((entry) => groups.has(entry.pgid));
 }
 
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -203,7 +217,9 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     }
     await sleep(100);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`,
+  );
 }
 
 export function dataDirExists(dataDir: string): boolean {

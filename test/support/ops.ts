@@ -43,7 +43,11 @@ export async function sampleRepository(name: string): Promise<string> {
 }
 
 /** A project on a fresh copy of the sample shop repository; `installCommand: 'false'` makes its setup fail. */
-export async function sampleProject(api: OpsApi, name: string, options: { installCommand?: string } = {}): Promise<void> {
+export async function sampleProject(
+  api: OpsApi,
+  name: string,
+  options: { installCommand?: string } = {},
+): Promise<void> {
   await api.project.create.mutate({ name, repository: await sampleRepository(name), ...SAMPLE_PROJECT, ...options });
 }
 
@@ -67,16 +71,22 @@ export async function subtaskEscalated(api: OpsApi, project: string) {
   await api.subtask.start.mutate({ project, key: DEMO_SUBTASK_KEY, risk: 'low', ...CART_TAX_SPEC });
   // The escalation is written a moment before the subtask's row says blocked.
   return eventually(
-    async () => (await api.inbox.escalations.query({ project })).find((escalation) => escalation.subtask.status === 'blocked'),
+    async () =>
+      (await api.inbox.escalations.query({ project })).find((escalation) => escalation.subtask.status === 'blocked'),
     90_000,
     `the escalation of ${project}/${DEMO_SUBTASK_KEY}`,
   );
 }
 
 /** Appends an event to the audit log, as an activity would. */
-export async function appendEvent(shared: SharedStack, event: { project?: string; actor?: string; kind: string; message: string }) {
+export async function appendEvent(
+  shared: SharedStack,
+  event: { project?: string; actor?: string; kind: string; message: string },
+) {
   const prisma = prismaFor(shared.databaseUrl);
-  const project = event.project ? await prisma.project.findUniqueOrThrow({ where: { name: event.project }, select: { id: true } }) : undefined;
+  const project = event.project
+    ? await prisma.project.findUniqueOrThrow({ where: { name: event.project }, select: { id: true } })
+    : undefined;
   const row = await prisma.activityEvent.create({
     data: { projectId: project?.id, actor: event.actor ?? 'user:ops-test', kind: event.kind, message: event.message },
     select: { id: true },

@@ -23,18 +23,28 @@ import type { SharedStack } from '../global-setup.js';
 export async function routerHarness(shared: SharedStack) {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'maestro-router-test-'));
   const config = loadConfig({
-    env: { MAESTRO_DATA_DIR: shared.dataDir, DATABASE_URL: shared.databaseUrl, TEMPORAL_ADDRESS: shared.temporalAddress },
+    env: {
+      MAESTRO_DATA_DIR: shared.dataDir,
+      DATABASE_URL: shared.databaseUrl,
+      TEMPORAL_ADDRESS: shared.temporalAddress,
+    },
     cwd,
   });
   const connection = await Connection.connect({ address: shared.temporalAddress });
   const deps: ServerDeps = {
     config,
     prisma: prismaFor(shared.databaseUrl),
-    temporal: { connection, client: new Client({ connection, namespace: shared.namespace }), address: shared.temporalAddress, namespace: shared.namespace },
+    temporal: {
+      connection,
+      client: new Client({ connection, namespace: shared.namespace }),
+      address: shared.temporalAddress,
+      namespace: shared.namespace,
+    },
     log: createLogger('router-test', 'error'),
     startedAt: new Date(),
   };
-  const as = (caller: Caller | null = LOCAL_ADMIN, problem?: string) => appRouter.createCaller(createContextInner(deps, { caller, problem } satisfies RequestAuth));
+  const as = (caller: Caller | null = LOCAL_ADMIN, problem?: string) =>
+    appRouter.createCaller(createContextInner(deps, { caller, problem } satisfies RequestAuth));
   return {
     deps,
     prisma: deps.prisma,
@@ -47,9 +57,21 @@ export async function routerHarness(shared: SharedStack) {
       return deps.prisma.project.findUniqueOrThrow({ where: { name }, select: { id: true, name: true } });
     },
     /** A subtask's row as an activity registers it, without its workflow (nothing runs). */
-    subtask: (project: { id: string; name: string }, key: string, row: Partial<Prisma.SubtaskUncheckedCreateInput> = {}) =>
+    subtask: (
+      project: { id: string; name: string },
+      key: string,
+      row: Partial<Prisma.SubtaskUncheckedCreateInput> = {},
+    ) =>
       deps.prisma.subtask.create({
-        data: { projectId: project.id, key, title: `Subtask ${key}`, risk: 'low', workflowId: `${subtaskWorkflowId(project.name, key)}-seeded`, spec: {}, ...row },
+        data: {
+          projectId: project.id,
+          key,
+          title: `Subtask ${key}`,
+          risk: 'low',
+          workflowId: `${subtaskWorkflowId(project.name, key)}-seeded`,
+          spec: {},
+          ...row,
+        },
         select: { id: true, key: true, workflowId: true },
       }),
     close: () => connection.close(),
@@ -73,7 +95,10 @@ export async function refusal(call: Promise<unknown>) {
     (caught: unknown) => caught,
   );
   if (!(error instanceof TRPCError)) throw error;
-  const issues = error.cause instanceof ZodError ? error.cause.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })) : undefined;
+  const issues =
+    error.cause instanceof ZodError
+      ? error.cause.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
+      : undefined;
   return { code: error.code, message: error.message, issues };
 }
 
@@ -86,6 +111,9 @@ export async function gitRepository(name: string): Promise<string> {
   writeFileSync(path.join(repository, 'README.md'), `# ${name}\n`);
   await git(repository, ['init', '--quiet', '--initial-branch=main']);
   await git(repository, ['add', '--all']);
-  await git(repository, ['commit', '--quiet', '-m', 'first'], { name: 'Router Test', email: 'router-test@maestro.local' });
+  await git(repository, ['commit', '--quiet', '-m', 'first'], {
+    name: 'Router Test',
+    email: 'router-test@maestro.local',
+  });
   return repository;
 }

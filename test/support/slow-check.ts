@@ -22,7 +22,13 @@ test('waits while src/slow.flag exists', async () => {
 };
 
 export function slowAgent(key: string): ScriptedConversation {
-  return { match: { key, phase: 'green' }, turns: [{ toolCalls: [{ name: 'write_file', arguments: { path: 'src/slow.flag', content: 'slow\n' } }] }, finish('flagged the check as slow')] };
+  return {
+    match: { key, phase: 'green' },
+    turns: [
+      { toolCalls: [{ name: 'write_file', arguments: { path: 'src/slow.flag', content: 'slow\n' } }] },
+      finish('flagged the check as slow'),
+    ],
+  };
 }
 
 /** The processes this test process started (a check's commands, say) that run in `folder`. */

@@ -13,7 +13,11 @@ import { projectRoot } from '../../runtime/project-root.js';
 import { createLogger } from '../../runtime/log.js';
 import { resolveTemporalCli } from '../../stack/temporal-cli.js';
 import { execa } from 'execa';
-import { type ScriptedConversation, type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
+import {
+  type ScriptedConversation,
+  type ScriptedModelServer,
+  startScriptedModelServer,
+} from '../../stack/scripted-model/server.js';
 import type { AppRouter } from '../../web/server/root.js';
 import type { SubtaskState } from '../../workflows/subtask/subtask.shared.js';
 import { MaestroProcess, freePorts, newDataDir } from './maestro-process.js';
@@ -37,9 +41,21 @@ export interface SubtaskHarness {
   /** A new git repository of the sample project, registered as a project. */
   sampleProject(
     name: string,
-    options?: { files?: Record<string, string>; testCommand?: string; withoutReports?: boolean; withoutIntegration?: boolean; budget?: { softUsd?: number; hardUsd?: number; emergencyUsd?: number } },
+    options?: {
+      files?: Record<string, string>;
+      testCommand?: string;
+      withoutReports?: boolean;
+      withoutIntegration?: boolean;
+      budget?: { softUsd?: number; hardUsd?: number; emergencyUsd?: number };
+    },
   ): Promise<string>;
-  waitFor(project: string, key: string, until: (state: SubtaskState) => boolean, what: string, timeoutMs?: number): Promise<SubtaskState>;
+  waitFor(
+    project: string,
+    key: string,
+    until: (state: SubtaskState) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<SubtaskState>;
   /** Waits until no model call is in flight (a retried agent's earlier call may still finish, and be charged). */
   modelCallsSettled(): Promise<void>;
   /** Saves the workflow's history under test/histories when RECORD_HISTORIES is set, for the replay test. */
@@ -54,7 +70,11 @@ export interface HarnessOptions {
   signInAsFirstAdmin?: boolean;
 }
 
-export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv = {}, options: HarnessOptions = {}): Promise<SubtaskHarness> {
+export async function startSubtaskHarness(
+  label: string,
+  env: NodeJS.ProcessEnv = {},
+  options: HarnessOptions = {},
+): Promise<SubtaskHarness> {
   const conversations: ScriptedConversation[] = [];
   const scripted = await startScriptedModelServer({ script: { name: label, conversations } });
   const dataDir = newDataDir(label);
@@ -79,7 +99,15 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
       ...env,
     },
   });
-  const headers = options.signInAsFirstAdmin ? { cookie: await signIn(ready.consoleUrl, 'admin', readFileSync(path.join(dataDir, 'admin-password'), 'utf8').trim()) } : {};
+  const headers = options.signInAsFirstAdmin
+    ? {
+        cookie: await signIn(
+          ready.consoleUrl,
+          'admin',
+          readFileSync(path.join(dataDir, 'admin-password'), 'utf8').trim(),
+        ),
+      }
+    : {};
   const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${ready.consoleUrl}/trpc`, headers })] });
   const connection = await Connection.connect({ address: ready.temporalAddress });
   const temporal = new Client({ connection, namespace: 'maestro' });
@@ -126,11 +154,15 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
         }
         await sleep(150);
       }
-      throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last && { status: last.status, phase: last.phase, attempt: last.attempt, lastFailure: last.lastFailure?.reason, blocked: last.blocked })}${last ? '' : `; last error: ${String(lastError)}`}`);
+      throw new Error(
+        `timed out waiting for ${what}; last state: ${JSON.stringify(last && { status: last.status, phase: last.phase, attempt: last.attempt, lastFailure: last.lastFailure?.reason, blocked: last.blocked })}${last ? '' : `; last error: ${String(lastError)}`}`,
+      );
     },
     async modelCallsSettled() {
       const deadline = Date.now() + 60_000;
-      while ((await temporal.workflow.count("WorkflowType = 'modelCallWorkflow' AND ExecutionStatus = 'Running'")).count > 0) {
+      while (
+        (await temporal.workflow.count("WorkflowType = 'modelCallWorkflow' AND ExecutionStatus = 'Running'")).count > 0
+      ) {
         if (Date.now() > deadline) throw new Error('model calls still running after a minute');
         await sleep(250);
       }
@@ -138,8 +170,27 @@ export async function startSubtaskHarness(label: string, env: NodeJS.ProcessEnv 
     async recordHistory(workflowId, name) {
       if (!process.env.RECORD_HISTORIES) return;
       // The JSON the SDK's historyFromJSON reads: `temporal workflow show`, payloads encoded.
-      const cli = await resolveTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, binDir: path.join(projectRoot(), '.maestro', 'bin'), env: process.env }, createLogger('test', 'silent'));
-      const { stdout } = await execa(cli, ['workflow', 'show', '--workflow-id', workflowId, '--namespace', 'maestro', '--address', ready.temporalAddress, '--output', 'json', '--no-json-shorthand-payloads']);
+      const cli = await resolveTemporalCli(
+        {
+          cliPath: process.env.TEMPORAL_CLI_PATH,
+          binDir: path.join(projectRoot(), '.maestro', 'bin'),
+          env: process.env,
+        },
+        createLogger('test', 'silent'),
+      );
+      const { stdout } = await execa(cli, [
+        'workflow',
+        'show',
+        '--workflow-id',
+        workflowId,
+        '--namespace',
+        'maestro',
+        '--address',
+        ready.temporalAddress,
+        '--output',
+        'json',
+        '--no-json-shorthand-payloads',
+      ]);
       const folder = path.join(projectRoot(), 'test', 'histories');
       mkdirSync(folder, { recursive: true });
       writeFileSync(path.join(folder, `${name}.json`), `${stdout.trim()}\n`);
@@ -169,7 +220,11 @@ async function createSampleRepositoryWith(repository: string, files: Record<stri
 
 /** Signs in through the API, as the console does; returns the session cookie (`maestro_session=…`) to send. */
 export async function signIn(apiUrl: string, name: string, password: string): Promise<string> {
-  const response = await fetch(`${apiUrl}/trpc/auth.signIn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+  const response = await fetch(`${apiUrl}/trpc/auth.signIn`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
   if (!response.ok) throw new Error(`signing in as ${name} failed: ${response.status} ${await response.text()}`);
   const cookie = response.headers.getSetCookie().find((line) => line.startsWith('maestro_session='));
   if (!cookie) throw new Error(`signing in as ${name} set no session cookie`);

@@ -24,7 +24,11 @@ import { type LoadedConfig, loadConfig } from '../../runtime/config.js';
 import { type Logger, createLogger } from '../../runtime/log.js';
 import { projectRoot } from '../../runtime/project-root.js';
 import { SAMPLE_PROJECT, createSampleRepository } from '../../stack/demo/sample-repo.js';
-import { type ScriptedConversation, type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
+import {
+  type ScriptedConversation,
+  type ScriptedModelServer,
+  startScriptedModelServer,
+} from '../../stack/scripted-model/server.js';
 import { resolveTemporalCli } from '../../stack/temporal-cli.js';
 import { git } from '../../git/git.js';
 import { type Context, createContextInner } from '../../web/server/trpc.js';
@@ -37,7 +41,13 @@ import { createRunnerWorker } from '../../workers/runner.js';
 import { createTesterWorker } from '../../workers/tester.js';
 import { temporalLoggerFor } from '../../workers/temporal-logger.js';
 import { createWorkflowsWorker } from '../../workers/workflows.js';
-import { SUBTASK_WORKFLOW, type SubtaskSettings, type SubtaskState, type SubtaskWorkflowInput, stateQuery } from '../../workflows/subtask/subtask.shared.js';
+import {
+  SUBTASK_WORKFLOW,
+  type SubtaskSettings,
+  type SubtaskState,
+  type SubtaskWorkflowInput,
+  stateQuery,
+} from '../../workflows/subtask/subtask.shared.js';
 
 /**
  * The subtask workflow on real parts, in the test process: a Temporal dev server of the test file's
@@ -52,12 +62,23 @@ export const MODELS = { tactical: 'scripted', members: ['member-a', 'member-b'],
 /** A queue a role can be reassigned to; a developer worker of the real factory's activities polls it. */
 export const SPARE_DEVELOPER_QUEUE = 'maestro-developer-spare';
 
-export const GREEN_ONLY: PhaseDefinition[] = DEFAULT_PHASES.filter((phase) => phase.name === 'green' || phase.name === 'complete');
-export const GREEN_REFACTOR: PhaseDefinition[] = DEFAULT_PHASES.filter((phase) => ['green', 'refactor', 'complete'].includes(phase.name));
+export const GREEN_ONLY: PhaseDefinition[] = DEFAULT_PHASES.filter(
+  (phase) => phase.name === 'green' || phase.name === 'complete',
+);
+export const GREEN_REFACTOR: PhaseDefinition[] = DEFAULT_PHASES.filter((phase) =>
+  ['green', 'refactor', 'complete'].includes(phase.name),
+);
 
 export const REMINDER_NEVER_MS = 10 * 60_000;
 
-export const SETTINGS: SubtaskSettings = { maxAttempts: 2, retryBackoffMs: 50, retryBackoffMaxMs: 200, heartbeatTimeoutMs: 3_000, agentTimeoutMs: 120_000, checkTimeoutMs: 120_000 };
+export const SETTINGS: SubtaskSettings = {
+  maxAttempts: 2,
+  retryBackoffMs: 50,
+  retryBackoffMaxMs: 200,
+  heartbeatTimeoutMs: 3_000,
+  agentTimeoutMs: 120_000,
+  checkTimeoutMs: 120_000,
+};
 
 /**
  * Every upper tier off (a person right after the retries); tests switch tiers on. Reminders every
@@ -68,7 +89,15 @@ export const LADDER: LadderSettings = {
   ...LADDER_OF_EARLIER_SUBTASKS,
   reviewAttempts: 1,
   reminderMs: REMINDER_NEVER_MS,
-  council: { enabled: false, members: [...MODELS.members], size: 2, strategy: 'test_winner', judge: [], memberTimeoutMs: 60_000, maxCostUsd: 5 },
+  council: {
+    enabled: false,
+    members: [...MODELS.members],
+    size: 2,
+    strategy: 'test_winner',
+    judge: [],
+    memberTimeoutMs: 60_000,
+    maxCostUsd: 5,
+  },
 };
 
 export interface TestProject {
@@ -109,17 +138,28 @@ export interface WorkflowEnv {
   /** The API's context without HTTP, as the local admin: to call the API's own functions (setBudget, say). */
   api(): Context;
   /** Registers a subtask's row as `subtask.start` does, without starting its workflow (a dependency, say). */
-  register(project: TestProject, key: string, options?: Omit<StartOptions, 'key'>): Promise<{ workflowId: string; subtaskId: string }>;
+  register(
+    project: TestProject,
+    key: string,
+    options?: Omit<StartOptions, 'key'>,
+  ): Promise<{ workflowId: string; subtaskId: string }>;
   /** Registers a subtask as `subtask.start` does and starts its workflow with the input given. */
   start(project: TestProject, options: StartOptions): Promise<StartedSubtask>;
   state(subtask: StartedSubtask): Promise<SubtaskState>;
-  waitFor(subtask: StartedSubtask, until: (state: SubtaskState) => boolean, what: string, timeoutMs?: number): Promise<SubtaskState>;
+  waitFor(
+    subtask: StartedSubtask,
+    until: (state: SubtaskState) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<SubtaskState>;
   /** The subtask's audit log, oldest first. */
   events(subtask: StartedSubtask): Promise<Array<{ kind: string; actor: string; message: string; data: unknown }>>;
   close(): Promise<void>;
 }
 
-const SEARCH_ATTRIBUTES = Object.keys(MAESTRO_SEARCH_ATTRIBUTES).map((name) => defineSearchAttributeKey(name, 'KEYWORD'));
+const SEARCH_ATTRIBUTES = Object.keys(MAESTRO_SEARCH_ATTRIBUTES).map((name) =>
+  defineSearchAttributeKey(name, 'KEYWORD'),
+);
 const free = { contextWindow: 128_000, inputPerMillion: 0, outputPerMillion: 0, toolCalling: true, maxConcurrent: 4 };
 
 export async function startWorkflowEnv(label: string): Promise<WorkflowEnv> {
@@ -128,13 +168,26 @@ export async function startWorkflowEnv(label: string): Promise<WorkflowEnv> {
   const log = createLogger(`wftest-${label}`, 'error');
   // The SDK's logs through Maestro's logger, as in a worker process (one runtime per test file's process).
   try {
-    Runtime.install({ logger: temporalLoggerFor(log), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
+    Runtime.install({
+      logger: temporalLoggerFor(log),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+    });
   } catch {
     // installed already by an earlier environment in this process
   }
-  const cli = process.env.TEMPORAL_CLI_PATH ?? (await resolveTemporalCli({ cliPath: undefined, binDir: path.join(projectRoot(), '.maestro', 'bin'), env: process.env }, log));
+  const cli =
+    process.env.TEMPORAL_CLI_PATH ??
+    (await resolveTemporalCli(
+      { cliPath: undefined, binDir: path.join(projectRoot(), '.maestro', 'bin'), env: process.env },
+      log,
+    ));
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: cli }, namespace: 'maestro', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
+    server: {
+      executable: { type: 'existing-path', path: cli },
+      namespace: 'maestro',
+      searchAttributes: SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'error' },
+    },
   });
   try {
     return await assemble(label, env, databaseUrl, log);
@@ -146,7 +199,12 @@ export async function startWorkflowEnv(label: string): Promise<WorkflowEnv> {
 }
 
 /** The workers, the scripted model and the helpers, on a running dev server. */
-async function assemble(label: string, env: TestWorkflowEnvironment, databaseUrl: string, log: Logger): Promise<WorkflowEnv> {
+async function assemble(
+  label: string,
+  env: TestWorkflowEnvironment,
+  databaseUrl: string,
+  log: Logger,
+): Promise<WorkflowEnv> {
   const folder = mkdtempSync(path.join(os.tmpdir(), `maestro-wf-${label}-`));
   chmodSync(folder, 0o755);
   const conversations: ScriptedConversation[] = [];
@@ -156,7 +214,9 @@ async function assemble(label: string, env: TestWorkflowEnvironment, databaseUrl
     configFile,
     JSON.stringify({
       models: {
-        registry: Object.fromEntries([...MODELS.members, MODELS.spare].map((id) => [id, { ...free, provider: 'custom' }])),
+        registry: Object.fromEntries(
+          [...MODELS.members, MODELS.spare].map((id) => [id, { ...free, provider: 'custom' }]),
+        ),
         // Unscripted calls fail on purpose in some tests: they must not open the provider's circuit for the others.
         circuit: { failureThreshold: 1_000 },
         // A model a person can choose that has not tried the phase: "retry with another model".
@@ -200,7 +260,11 @@ async function assemble(label: string, env: TestWorkflowEnvironment, databaseUrl
     await createCouncilWorker(context),
     ...(await createModelWorkers(context)),
     // The real developer activities on a second queue, for reassign.
-    await Worker.create({ ...activityWorkerOptions(context, 'developer'), taskQueue: SPARE_DEVELOPER_QUEUE, activities: createAgentActivities({ config, prisma }) }),
+    await Worker.create({
+      ...activityWorkerOptions(context, 'developer'),
+      taskQueue: SPARE_DEVELOPER_QUEUE,
+      activities: createAgentActivities({ config, prisma }),
+    }),
   ];
   const running = workers.map((worker) => worker.run());
   // Routing waits for the model gateways' pollers: start no workflow before Temporal sees them.
@@ -233,7 +297,17 @@ async function assemble(label: string, env: TestWorkflowEnvironment, databaseUrl
     const workflowId = subtaskWorkflowId(project.name, spec.key);
     const { id: subtaskId } = await prisma.subtask.upsert({
       where: { workflowId },
-      create: { projectId: project.id, key: spec.key, title: spec.title, description: spec.description, risk: spec.risk, workflowId, spec, checklistDone: 0, checklistTotal: phases.length + spec.acceptanceCriteria.length },
+      create: {
+        projectId: project.id,
+        key: spec.key,
+        title: spec.title,
+        description: spec.description,
+        risk: spec.risk,
+        workflowId,
+        spec,
+        checklistDone: 0,
+        checklistTotal: phases.length + spec.acceptanceCriteria.length,
+      },
       update: {},
       select: { id: true },
     });
@@ -249,20 +323,42 @@ async function assemble(label: string, env: TestWorkflowEnvironment, databaseUrl
       conversations.unshift(...added);
       scripted.setScript({ name: label, conversations });
     },
-    api: () => createContextInner({ config, prisma, temporal: { connection: env.connection, client: env.client, address: env.address, namespace: 'maestro' }, log, startedAt: new Date() }),
+    api: () =>
+      createContextInner({
+        config,
+        prisma,
+        temporal: { connection: env.connection, client: env.client, address: env.address, namespace: 'maestro' },
+        log,
+        startedAt: new Date(),
+      }),
     async project(files = {}, options = {}) {
       const name = `wf-${label}-${tag}-${++projects}`;
       const repoPath = path.join(repos, name);
       await createSampleRepository(repoPath);
       if (Object.keys(files).length > 0) await commitFiles(repoPath, files, 'test files');
       // Without an integration suite: one test command per check keeps every check short.
-      const input = ProjectInput.parse({ name, repository: repoPath, baseBranch: SAMPLE_PROJECT.baseBranch, testCommand: SAMPLE_PROJECT.testCommand, testReport: SAMPLE_PROJECT.testReport, budget: options.budget });
+      const input = ProjectInput.parse({
+        name,
+        repository: repoPath,
+        baseBranch: SAMPLE_PROJECT.baseBranch,
+        testCommand: SAMPLE_PROJECT.testCommand,
+        testReport: SAMPLE_PROJECT.testReport,
+        budget: options.budget,
+      });
       const row = await insertProject(prisma, input, repoPath, undefined);
       return {
         id: row.id,
         name,
         repoPath,
-        snapshot: { id: row.id, name, repoPath, baseBranch: row.baseBranch, installCommand: row.installCommand ?? undefined, suites: projectSuites(row), territories: projectTerritories(row) },
+        snapshot: {
+          id: row.id,
+          name,
+          repoPath,
+          baseBranch: row.baseBranch,
+          installCommand: row.installCommand ?? undefined,
+          suites: projectSuites(row),
+          territories: projectTerritories(row),
+        },
       };
     },
     register,
@@ -275,7 +371,11 @@ async function assemble(label: string, env: TestWorkflowEnvironment, databaseUrl
         project: project.snapshot,
         phases,
         settings: { ...SETTINGS, ...options.settings },
-        models: { providers: config.models.providers, registry: config.models.registry, routing: config.models.routing },
+        models: {
+          providers: config.models.providers,
+          registry: config.models.registry,
+          routing: config.models.routing,
+        },
         ladder: { ...LADDER, ...options.ladder },
         startedBy: 'user:wftest',
       };
@@ -296,10 +396,16 @@ async function assemble(label: string, env: TestWorkflowEnvironment, databaseUrl
         if (last && until(last)) return last;
         await sleep(40);
       }
-      throw new Error(`${subtask.key}: timed out waiting for ${what}; last state: ${JSON.stringify(last && { status: last.status, phase: last.phase, attempt: last.attempt, paused: last.paused, blocked: last.blocked?.reason, lastFailure: last.lastFailure?.reason })}`);
+      throw new Error(
+        `${subtask.key}: timed out waiting for ${what}; last state: ${JSON.stringify(last && { status: last.status, phase: last.phase, attempt: last.attempt, paused: last.paused, blocked: last.blocked?.reason, lastFailure: last.lastFailure?.reason })}`,
+      );
     },
     async events(subtask) {
-      return prisma.activityEvent.findMany({ where: { workflowId: subtask.workflowId }, orderBy: { id: 'asc' }, select: { kind: true, actor: true, message: true, data: true } });
+      return prisma.activityEvent.findMany({
+        where: { workflowId: subtask.workflowId },
+        orderBy: { id: 'asc' },
+        select: { kind: true, actor: true, message: true, data: true },
+      });
     },
     async close() {
       for (const worker of workers) worker.shutdown();

@@ -10,7 +10,12 @@ import { expect } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../runtime/project-root.js';
-import { type OverrideInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../workflows/subtask/subtask.shared.js';
+import {
+  type OverrideInput,
+  approveUpdate,
+  overrideUpdate,
+  rejectUpdate,
+} from '../../workflows/subtask/subtask.shared.js';
 
 /** What a workflow's history shows, and the scripted agents the workflow tests use. */
 
@@ -35,7 +40,9 @@ export async function historyOf(handle: WorkflowHandle): Promise<HistoryEvent[]>
 
 /** Every timer the workflow started, in order: its duration in milliseconds. */
 export async function timers(handle: WorkflowHandle): Promise<number[]> {
-  return (await historyOf(handle)).filter((event) => event.eventType === EventType.EVENT_TYPE_TIMER_STARTED).map((event) => tsToMs(event.timerStartedEventAttributes!.startToFireTimeout!));
+  return (await historyOf(handle))
+    .filter((event) => event.eventType === EventType.EVENT_TYPE_TIMER_STARTED)
+    .map((event) => tsToMs(event.timerStartedEventAttributes!.startToFireTimeout!));
 }
 
 /** The ids of the child workflows it started, in order. */
@@ -63,7 +70,11 @@ export async function activities(handle: WorkflowHandle, type?: string): Promise
   for (const event of events) {
     const completed = event.activityTaskCompletedEventAttributes;
     const payload = completed?.result?.payloads?.[0];
-    if (completed && payload) results.set(String(completed.scheduledEventId), defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload));
+    if (completed && payload)
+      results.set(
+        String(completed.scheduledEventId),
+        defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload),
+      );
     const ended: Array<[unknown, ScheduledActivity['end']]> = [
       [event.activityTaskCompletedEventAttributes?.scheduledEventId, 'completed'],
       [event.activityTaskFailedEventAttributes?.scheduledEventId, 'failed'],
@@ -100,7 +111,8 @@ export async function refusal(update: Promise<unknown>): Promise<{ type: string 
   try {
     await update;
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) return { type: error.cause.type ?? undefined, message: error.cause.message };
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
+      return { type: error.cause.type ?? undefined, message: error.cause.message };
     throw error;
   }
   throw new Error('the update was accepted');
@@ -112,17 +124,31 @@ export async function refusal(update: Promise<unknown>): Promise<{ type: string 
 export const giveUp = (why = 'I cannot see how to do this.'): ScriptedTurn => ({ content: why });
 
 /** An attempt whose agent gives up at once. */
-export function failing(key: string, phase: PhaseName, match: Partial<ScriptedConversation['match']> = {}): ScriptedConversation {
+export function failing(
+  key: string,
+  phase: PhaseName,
+  match: Partial<ScriptedConversation['match']> = {},
+): ScriptedConversation {
   return { match: { key, phase, ...match }, turns: [giveUp(`attempt of ${phase} cannot finish`)] };
 }
 
 /** An attempt whose agent finishes at once (an empty commit: the sample suite passes). */
-export function passing(key: string, phase: PhaseName, match: Partial<ScriptedConversation['match']> = {}, before: ScriptedTurn[] = []): ScriptedConversation {
+export function passing(
+  key: string,
+  phase: PhaseName,
+  match: Partial<ScriptedConversation['match']> = {},
+  before: ScriptedTurn[] = [],
+): ScriptedConversation {
   return { match: { key, phase, ...match }, turns: [...before, finish(`${phase} done`)] };
 }
 
 /** An attempt whose model call is held until the test opens the gate: an agent surely running. */
-export function held(key: string, phase: PhaseName, gate: string, match: Partial<ScriptedConversation['match']> = {}): ScriptedConversation {
+export function held(
+  key: string,
+  phase: PhaseName,
+  gate: string,
+  match: Partial<ScriptedConversation['match']> = {},
+): ScriptedConversation {
   return { match: { key, phase, ...match }, turns: [{ ...finish(`${phase} done after the gate`), holdUntil: gate }] };
 }
 
@@ -139,9 +165,18 @@ export interface Decision {
 const who = { actor: 'user:ann' } as const;
 /** An override as a person sends it: `actor` is user:ann unless given (undefined: none). */
 type Sent<T> = T extends unknown ? Omit<T, 'actor'> & { actor?: string } : never;
-export const override = (input: Sent<OverrideInput>): Decision['send'] => (handle) => handle.executeUpdate(overrideUpdate, { args: [{ ...who, ...input } as OverrideInput] });
-export const approve = (comment?: string): Decision['send'] => (handle) => handle.executeUpdate(approveUpdate, { args: [{ ...who, comment }] });
-export const reject = (returnTo: PhaseName, comment: string): Decision['send'] => (handle) => handle.executeUpdate(rejectUpdate, { args: [{ ...who, returnTo, comment }] });
+export const override =
+  (input: Sent<OverrideInput>): Decision['send'] =>
+  (handle) =>
+    handle.executeUpdate(overrideUpdate, { args: [{ ...who, ...input } as OverrideInput] });
+export const approve =
+  (comment?: string): Decision['send'] =>
+  (handle) =>
+    handle.executeUpdate(approveUpdate, { args: [{ ...who, comment }] });
+export const reject =
+  (returnTo: PhaseName, comment: string): Decision['send'] =>
+  (handle) =>
+    handle.executeUpdate(rejectUpdate, { args: [{ ...who, returnTo, comment }] });
 
 /** Sends each message in turn: the accepted ones must be accepted, the refused ones refused with their type and reason. */
 export async function decide(handle: WorkflowHandle, decisions: Decision[]): Promise<void> {
@@ -151,7 +186,10 @@ export async function decide(handle: WorkflowHandle, decisions: Decision[]): Pro
       await expect(sent, decision.label).resolves.toBeDefined();
       continue;
     }
-    expect(await refusal(sent), decision.label).toEqual({ type: decision.refused[0], message: expect.stringMatching(decision.refused[1]) });
+    expect(await refusal(sent), decision.label).toEqual({
+      type: decision.refused[0],
+      message: expect.stringMatching(decision.refused[1]),
+    });
   }
 }
 
@@ -164,18 +202,26 @@ export async function settled(handle: WorkflowHandle, timeoutMs = 30_000): Promi
   for (;;) {
     const { raw } = await handle.describe();
     if (!raw.pendingWorkflowTask && (raw.pendingActivities ?? []).length === 0) return;
-    if (Date.now() > deadline) throw new Error(`${handle.workflowId} did not settle in ${timeoutMs} ms: pending ${JSON.stringify(raw.pendingActivities?.map((activity) => activity.activityType?.name))}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${handle.workflowId} did not settle in ${timeoutMs} ms: pending ${JSON.stringify(raw.pendingActivities?.map((activity) => activity.activityType?.name))}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 /** Where in the history the first scheduling of an activity, or the first accepted override of an action, is: to say what came first. */
-export async function positionOf(handle: WorkflowHandle, what: { activity: string } | { override: OverrideInput['action'] }): Promise<number> {
+export async function positionOf(
+  handle: WorkflowHandle,
+  what: { activity: string } | { override: OverrideInput['action'] },
+): Promise<number> {
   const events = await historyOf(handle);
   return events.findIndex((event) => {
     if ('activity' in what) return event.activityTaskScheduledEventAttributes?.activityType?.name === what.activity;
     const request = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
     const payload = request?.name === 'override' ? request.args?.payloads?.[0] : undefined;
-    return payload !== undefined && defaultPayloadConverter.fromPayload<OverrideInput>(payload).action === what.override;
+    return (
+      payload !== undefined && defaultPayloadConverter.fromPayload<OverrideInput>(payload).action === what.override
+    );
   });
 }

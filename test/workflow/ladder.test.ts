@@ -25,88 +25,175 @@ const cancel = { action: 'cancel', actor: 'user:ann', reason: 'not worth it' } a
 describe('tier 1: retries', () => {
   test('each failed attempt waits a backoff that doubles and stops at retryBackoffMaxMs; with the upper tiers off a person is asked at tier 1', async () => {
     wf.script(failing('1-1', 'green'));
-    const subtask = await wf.start(await wf.project(), { key: '1-1', settings: { maxAttempts: 4, retryBackoffMs: 100, retryBackoffMaxMs: 250 } });
+    const subtask = await wf.start(await wf.project(), {
+      key: '1-1',
+      settings: { maxAttempts: 4, retryBackoffMs: 100, retryBackoffMaxMs: 250 },
+    });
     const blocked = await wf.waitFor(subtask, (state) => state.status === 'blocked', 'the retries to be spent');
 
     // member-c is on the routing lists and has not tried green: "retry with another model" comes first.
-    expect(blocked).toMatchObject({ phase: 'green', attempt: 4, escalationTier: 4, blocked: { tier: 1, options: ['retry_with_model', 'retry', 'skip', 'cancel'] } });
-    expect(blocked.blocked!.reason).toMatch(/^4 attempt\(s\) of green failed; last: The agent stopped without calling finish/);
+    expect(blocked).toMatchObject({
+      phase: 'green',
+      attempt: 4,
+      escalationTier: 4,
+      blocked: { tier: 1, options: ['retry_with_model', 'retry', 'skip', 'cancel'] },
+    });
+    expect(blocked.blocked!.reason).toMatch(
+      /^4 attempt\(s\) of green failed; last: The agent stopped without calling finish/,
+    );
     // The backoffs between the attempts, then the escalation's reminder timer.
     expect(await timers(subtask.handle)).toEqual([100, 200, 250, REMINDER_NEVER_MS]);
     const log = await wf.events(subtask);
-    expect(log.filter((event) => event.kind === 'subtask.transition').map((event) => (event.data as { to: string }).to)).toEqual([
-      'in_progress', 'failed', 'retrying', 'failed', 'retrying', 'failed', 'retrying', 'failed', 'blocked',
-    ]);
-    expect(log.filter((event) => event.kind === 'phase.handoff').map((event) => (event.data as { attempt: number }).attempt)).toEqual([1, 2, 3, 4]);
+    expect(
+      log.filter((event) => event.kind === 'subtask.transition').map((event) => (event.data as { to: string }).to),
+    ).toEqual(['in_progress', 'failed', 'retrying', 'failed', 'retrying', 'failed', 'retrying', 'failed', 'blocked']);
+    expect(
+      log.filter((event) => event.kind === 'phase.handoff').map((event) => (event.data as { attempt: number }).attempt),
+    ).toEqual([1, 2, 3, 4]);
     const escalation = await wf.prisma.escalation.findFirstOrThrow({ where: { subtaskId: subtask.subtaskId } });
-    expect(escalation).toMatchObject({ tier: 1, phase: 'green', status: 'open', recommendedOption: 'retry_with_model', reminders: 0 });
+    expect(escalation).toMatchObject({
+      tier: 1,
+      phase: 'green',
+      status: 'open',
+      recommendedOption: 'retry_with_model',
+      reminders: 0,
+    });
 
     await subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] });
     expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled' });
-    expect(await wf.prisma.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).toMatchObject({ status: 'withdrawn', chosenOption: 'cancel', resolvedBy: 'user:ann' });
+    expect(await wf.prisma.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).toMatchObject({
+      status: 'withdrawn',
+      chosenOption: 'cancel',
+      resolvedBy: 'user:ann',
+    });
   });
   test('a failed check gives the next attempt its failing tests, its output and the diff of the failed attempt', async () => {
-    const broken = { path: 'src/cart.js', content: 'export function subtotal() {\n  return 0; // broken-on-purpose-7f3\n}\n' };
-    wf.script(passing('1-2', 'green', { attempt: 2 }, [write(FILES.greenCode)]), passing('1-2', 'green', { attempt: 1 }, [write(broken)]));
+    const broken = {
+      path: 'src/cart.js',
+      content: 'export function subtotal() {\n  return 0; // broken-on-purpose-7f3\n}\n',
+    };
+    wf.script(
+      passing('1-2', 'green', { attempt: 2 }, [write(FILES.greenCode)]),
+      passing('1-2', 'green', { attempt: 1 }, [write(broken)]),
+    );
     const subtask = await wf.start(await wf.project(), { key: '1-2' });
     expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
 
     const final = await wf.state(subtask);
-    expect(final.lastFailure).toMatchObject({ phase: 'green', attempt: 1, failingTests: ['subtotal adds price times quantity'], sha: expect.any(String) });
+    expect(final.lastFailure).toMatchObject({
+      phase: 'green',
+      attempt: 1,
+      failingTests: ['subtotal adds price times quantity'],
+      sha: expect.any(String),
+    });
     expect(final.lastFailure!.reason).toBe('1 unit test(s) fail: "subtotal adds price times quantity"');
     const [first, second] = wf.scripted.requests.filter((request) => request.key === '1-2' && request.turn === 0);
     expect(first!.task).not.toContain('broken-on-purpose-7f3');
     expect(second!.task).toContain('broken-on-purpose-7f3');
     expect(second!.task).toContain(final.lastFailure!.reason);
-    expect((await activities(subtask.handle, 'runCheck')).map((activity) => activity.result?.passed)).toEqual([false, true]);
+    expect((await activities(subtask.handle, 'runCheck')).map((activity) => activity.result?.passed)).toEqual([
+      false,
+      true,
+    ]);
   });
 });
 
 describe('tier 2: the strategic review', () => {
   test('after the attempts are spent the strategic model writes guidance, and reviewAttempts more attempts get it', async () => {
     wf.script(review('2-1'), passing('2-1', 'green', { taskIncludes: GUIDANCE }), failing('2-1', 'green'));
-    const subtask = await wf.start(await wf.project(), { key: '2-1', ladder: { strategicReview: true, reviewAttempts: 1 } });
+    const subtask = await wf.start(await wf.project(), {
+      key: '2-1',
+      ladder: { strategicReview: true, reviewAttempts: 1 },
+    });
     expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
 
     const green = wf.scripted.requests.filter((request) => request.key === '2-1' && request.role === 'developer');
-    expect(green.map((request) => [request.attempt, request.task.includes(GUIDANCE)])).toEqual([[1, false], [2, false], [3, true]]);
+    expect(green.map((request) => [request.attempt, request.task.includes(GUIDANCE)])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
     const log = await wf.events(subtask);
     const kinds = log.map((event) => event.kind);
-    expect(log.find((event) => event.kind === 'escalation.review')!.message).toBe('Escalating green to a strategic review by scripted after 2 failed attempt(s) (tier 2)');
+    expect(log.find((event) => event.kind === 'escalation.review')!.message).toBe(
+      'Escalating green to a strategic review by scripted after 2 failed attempt(s) (tier 2)',
+    );
     expect(kinds.indexOf('escalation.guidance')).toBeGreaterThan(kinds.indexOf('escalation.review'));
-    expect(kinds.indexOf('escalation.guidance')).toBeLessThan(log.findIndex((event) => event.kind === 'phase.handoff' && (event.data as { attempt: number }).attempt === 3));
+    expect(kinds.indexOf('escalation.guidance')).toBeLessThan(
+      log.findIndex((event) => event.kind === 'phase.handoff' && (event.data as { attempt: number }).attempt === 3),
+    );
     const final = await wf.state(subtask);
     expect(final).toMatchObject({ status: 'completed', guidance: GUIDANCE });
     expect(final.escalationTier).toBeUndefined();
     // One backoff (after attempt 1); the review follows the last attempt at once, and attempt 3 the review.
     expect(await timers(subtask.handle)).toEqual([50]);
-    expect(await activities(subtask.handle, 'strategicReview')).toMatchObject([{ taskQueue: 'maestro-orchestrator', end: 'completed', input: { phase: 'green', failures: [{ attempt: 1 }, { attempt: 2 }] } }]);
+    expect(await activities(subtask.handle, 'strategicReview')).toMatchObject([
+      {
+        taskQueue: 'maestro-orchestrator',
+        end: 'completed',
+        input: { phase: 'green', failures: [{ attempt: 1 }, { attempt: 2 }] },
+      },
+    ]);
     expect(await wf.prisma.modelCall.count({ where: { subtaskId: subtask.subtaskId, purpose: 'strategic' } })).toBe(1);
   });
 });
 
 describe('tier 3: the council', () => {
   test('a council child workflow asks its members; the passing candidate is applied to the branch and checked there', async () => {
-    wf.script(failing('3-1', 'green', { model: MODELS.members[0] }), passing('3-1', 'green', { model: MODELS.members[1] }), failing('3-1', 'green'));
-    const subtask = await wf.start(await wf.project(), { key: '3-1', settings: { maxAttempts: 1 }, ladder: { council } });
+    wf.script(
+      failing('3-1', 'green', { model: MODELS.members[0] }),
+      passing('3-1', 'green', { model: MODELS.members[1] }),
+      failing('3-1', 'green'),
+    );
+    const subtask = await wf.start(await wf.project(), {
+      key: '3-1',
+      settings: { maxAttempts: 1 },
+      ladder: { council },
+    });
     expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
 
     const councilId = `council-${subtask.workflowId}-green-1`;
     expect(await children(subtask.handle)).toEqual([councilId]);
     const final = await wf.state(subtask);
-    expect(final.council).toMatchObject({ workflowId: councilId, members: [...MODELS.members], status: 'decided', winner: MODELS.members[1] });
-    expect(await git(subtask.project.repoPath, ['log', '-1', '--format=%s', final.shas.green!])).toMatch(/council candidate of member-b$/);
+    expect(final.council).toMatchObject({
+      workflowId: councilId,
+      members: [...MODELS.members],
+      status: 'decided',
+      winner: MODELS.members[1],
+    });
+    expect(await git(subtask.project.repoPath, ['log', '-1', '--format=%s', final.shas.green!])).toMatch(
+      /council candidate of member-b$/,
+    );
     // Each candidate is checked in the council; the winner again on the subtask's branch.
     const councilHandle = wf.client.workflow.getHandle(councilId);
-    expect((await activities(councilHandle, 'proposeCandidate')).map((activity) => [activity.input.model, activity.end])).toEqual([
+    expect(
+      (await activities(councilHandle, 'proposeCandidate')).map((activity) => [activity.input.model, activity.end]),
+    ).toEqual([
       [expect.objectContaining({ id: 'member-a' }), 'failed'],
       [expect.objectContaining({ id: 'member-b' }), 'completed'],
     ]);
-    expect((await activities(councilHandle, 'runCheck')).map((activity) => activity.input.purpose)).toEqual(['council_candidate']);
-    expect((await activities(subtask.handle, 'runCheck')).map((activity) => activity.input.purpose)).toEqual(['council_winner']);
+    expect((await activities(councilHandle, 'runCheck')).map((activity) => activity.input.purpose)).toEqual([
+      'council_candidate',
+    ]);
+    expect((await activities(subtask.handle, 'runCheck')).map((activity) => activity.input.purpose)).toEqual([
+      'council_winner',
+    ]);
     const kinds = (await wf.events(subtask)).map((event) => event.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['escalation.council', 'council.convened', 'council.member_failed', 'council.selected', 'council.success']));
-    expect(await wf.prisma.councilSession.findUniqueOrThrow({ where: { workflowId: councilId } })).toMatchObject({ winner: 'member-b', applied: true, outcome: 'success', status: 'decided' });
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'escalation.council',
+        'council.convened',
+        'council.member_failed',
+        'council.selected',
+        'council.success',
+      ]),
+    );
+    expect(await wf.prisma.councilSession.findUniqueOrThrow({ where: { workflowId: councilId } })).toMatchObject({
+      winner: 'member-b',
+      applied: true,
+      outcome: 'success',
+      status: 'decided',
+    });
   });
 });
 
@@ -117,24 +204,48 @@ describe('tier 4: a person', () => {
       passing('4-1', 'green', { model: MODELS.spare, taskIncludes: 'try the spare model' }),
       failing('4-1', 'green'),
     );
-    const subtask = await wf.start(await wf.project(), { key: '4-1', settings: { maxAttempts: 1 }, ladder: { strategicReview: true, reviewAttempts: 1, council } });
+    const subtask = await wf.start(await wf.project(), {
+      key: '4-1',
+      settings: { maxAttempts: 1 },
+      ladder: { strategicReview: true, reviewAttempts: 1, council },
+    });
     const blocked = await wf.waitFor(subtask, (state) => state.status === 'blocked', 'the ladder to reach a person');
 
-    expect(blocked).toMatchObject({ escalationTier: 4, attempt: 2, council: { status: 'failed' }, blocked: { tier: 4, options: ['retry_with_model', 'retry', 'skip', 'cancel'] } });
+    expect(blocked).toMatchObject({
+      escalationTier: 4,
+      attempt: 2,
+      council: { status: 'failed' },
+      blocked: { tier: 4, options: ['retry_with_model', 'retry', 'skip', 'cancel'] },
+    });
     expect(blocked.blocked!.details!.retry_with_model).toMatch(/member-c has not tried this phase/);
-    expect(blocked.blocked!.reason).toMatch(/^2 attempt\(s\) of green failed \(with a strategic review\); the council \(member-a, member-b\) found no candidate that passes: .*; last: /);
+    expect(blocked.blocked!.reason).toMatch(
+      /^2 attempt\(s\) of green failed \(with a strategic review\); the council \(member-a, member-b\) found no candidate that passes: .*; last: /,
+    );
     const escalation = await wf.prisma.escalation.findFirstOrThrow({ where: { subtaskId: subtask.subtaskId } });
     expect(escalation).toMatchObject({ tier: 4, status: 'open', recommendedOption: 'retry_with_model' });
-    expect((escalation.options as Array<{ id: string }>).map((option) => option.id)).toEqual(['retry_with_model', 'retry', 'skip', 'cancel']);
+    expect((escalation.options as Array<{ id: string }>).map((option) => option.id)).toEqual([
+      'retry_with_model',
+      'retry',
+      'skip',
+      'cancel',
+    ]);
     expect(await children(subtask.handle)).toEqual([`council-${subtask.workflowId}-green-1`]);
 
-    await subtask.handle.executeUpdate(overrideUpdate, { args: [{ action: 'retry', actor: 'user:ann', model: MODELS.spare, hint: 'try the spare model' }] });
+    await subtask.handle.executeUpdate(overrideUpdate, {
+      args: [{ action: 'retry', actor: 'user:ann', model: MODELS.spare, hint: 'try the spare model' }],
+    });
     expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
     const final = await wf.state(subtask);
     expect(final.model).toEqual({ id: MODELS.spare, reason: 'chosen by a person for this phase' });
-    const last = wf.scripted.requests.filter((request) => request.key === '4-1' && request.role === 'developer').at(-1)!;
+    const last = wf.scripted.requests
+      .filter((request) => request.key === '4-1' && request.role === 'developer')
+      .at(-1)!;
     expect([last.model, last.attempt]).toEqual([MODELS.spare, 1]);
-    expect(await wf.prisma.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).toMatchObject({ status: 'resolved', chosenOption: 'retry', resolvedBy: 'user:ann' });
+    expect(await wf.prisma.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).toMatchObject({
+      status: 'resolved',
+      chosenOption: 'retry',
+      resolvedBy: 'user:ann',
+    });
     expect((await wf.events(subtask)).map((event) => event.kind)).toContain('routing.chosen');
   });
 });
@@ -142,42 +253,101 @@ describe('tier 4: a person', () => {
 describe('the tiers a phase may climb', () => {
   const failingReview = (key: string) => ({ match: { key, role: 'orchestrator' }, turns: [{ httpStatus: 400 }] });
   test.each([
-    { key: '6-1', what: 'the review only', ladder: { strategicReview: true }, reviewed: true, councils: 0, tier: 4, attempts: 2, note: /^2 attempt\(s\) of green failed \(with a strategic review\); last: / },
-    { key: '6-2', what: 'the council only', ladder: { council }, reviewed: false, councils: 1, tier: 4, attempts: 1, note: /; the council \(member-a, member-b\) found no candidate that passes: / },
-    { key: '6-3', what: 'both, switched off for green', ladder: { strategicReview: true, council, phases: { green: { strategicReview: false, council: false } } }, reviewed: false, councils: 0, tier: 1, attempts: 1, note: /^1 attempt\(s\) of green failed; last: / },
-    { key: '6-4', what: 'a council of one model', ladder: { council: { ...council, members: ['member-a'] } }, reviewed: false, councils: 0, tier: 4, attempts: 1, note: /; no council: it needs two models that can be called, and only member-a can; / },
-    { key: '6-5', what: 'a review that fails', ladder: { strategicReview: true }, reviewed: false, councils: 0, tier: 4, attempts: 1, note: /; the strategic review failed \(.+\); last: / },
-  ])('$what: a person is asked at tier $tier after $attempts attempt(s)', async ({ key, ladder, reviewed, councils, tier, attempts, note }) => {
-    wf.script(key === '6-5' ? failingReview(key) : review(key), failing(key, 'green'));
-    const subtask = await wf.start(await wf.project(), { key, settings: { maxAttempts: 1 }, ladder });
-    const blocked = await wf.waitFor(subtask, (state) => state.status === 'blocked', 'a person to be asked');
-    expect(blocked).toMatchObject({ attempt: attempts, blocked: { tier } });
-    expect(blocked.blocked!.reason).toMatch(note);
-    expect((await children(subtask.handle)).length).toBe(councils);
-    const kinds = (await wf.events(subtask)).map((event) => event.kind);
-    expect(kinds.includes('escalation.guidance')).toBe(reviewed);
-    await subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] });
-    expect((await subtask.handle.result()).status).toBe('cancelled');
-  });
+    {
+      key: '6-1',
+      what: 'the review only',
+      ladder: { strategicReview: true },
+      reviewed: true,
+      councils: 0,
+      tier: 4,
+      attempts: 2,
+      note: /^2 attempt\(s\) of green failed \(with a strategic review\); last: /,
+    },
+    {
+      key: '6-2',
+      what: 'the council only',
+      ladder: { council },
+      reviewed: false,
+      councils: 1,
+      tier: 4,
+      attempts: 1,
+      note: /; the council \(member-a, member-b\) found no candidate that passes: /,
+    },
+    {
+      key: '6-3',
+      what: 'both, switched off for green',
+      ladder: { strategicReview: true, council, phases: { green: { strategicReview: false, council: false } } },
+      reviewed: false,
+      councils: 0,
+      tier: 1,
+      attempts: 1,
+      note: /^1 attempt\(s\) of green failed; last: /,
+    },
+    {
+      key: '6-4',
+      what: 'a council of one model',
+      ladder: { council: { ...council, members: ['member-a'] } },
+      reviewed: false,
+      councils: 0,
+      tier: 4,
+      attempts: 1,
+      note: /; no council: it needs two models that can be called, and only member-a can; /,
+    },
+    {
+      key: '6-5',
+      what: 'a review that fails',
+      ladder: { strategicReview: true },
+      reviewed: false,
+      councils: 0,
+      tier: 4,
+      attempts: 1,
+      note: /; the strategic review failed \(.+\); last: /,
+    },
+  ])(
+    '$what: a person is asked at tier $tier after $attempts attempt(s)',
+    async ({ key, ladder, reviewed, councils, tier, attempts, note }) => {
+      wf.script(key === '6-5' ? failingReview(key) : review(key), failing(key, 'green'));
+      const subtask = await wf.start(await wf.project(), { key, settings: { maxAttempts: 1 }, ladder });
+      const blocked = await wf.waitFor(subtask, (state) => state.status === 'blocked', 'a person to be asked');
+      expect(blocked).toMatchObject({ attempt: attempts, blocked: { tier } });
+      expect(blocked.blocked!.reason).toMatch(note);
+      expect((await children(subtask.handle)).length).toBe(councils);
+      const kinds = (await wf.events(subtask)).map((event) => event.kind);
+      expect(kinds.includes('escalation.guidance')).toBe(reviewed);
+      await subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] });
+      expect((await subtask.handle.result()).status).toBe('cancelled');
+    },
+  );
 });
 
 describe('reminders', () => {
   test('while nobody answers, a reminder every reminderMs goes to the log and the escalation; the answer stops them', async () => {
     wf.script(failing('5-1', 'green'));
-    const subtask = await wf.start(await wf.project(), { key: '5-1', settings: { maxAttempts: 1 }, ladder: { reminderMs: 300 } });
+    const subtask = await wf.start(await wf.project(), {
+      key: '5-1',
+      settings: { maxAttempts: 1 },
+      ladder: { reminderMs: 300 },
+    });
     await wf.waitFor(subtask, (state) => state.status === 'blocked', 'a person to be asked');
-    const reminded = async () => (await wf.prisma.escalation.findFirst({ where: { subtaskId: subtask.subtaskId } }))?.reminders ?? 0;
-    for (const deadline = Date.now() + 30_000; (await reminded()) < 3; ) {
+    const reminded = async () =>
+      (await wf.prisma.escalation.findFirst({ where: { subtaskId: subtask.subtaskId } }))?.reminders ?? 0;
+    for (const deadline = Date.now() + 30_000; (await reminded()) < 3;) {
       if (Date.now() > deadline) throw new Error(`only ${await reminded()} reminder(s) in 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await subtask.handle.executeUpdate(overrideUpdate, { args: [{ action: 'skip', actor: 'user:ann', reason: 'green is not needed' }] });
+    await subtask.handle.executeUpdate(overrideUpdate, {
+      args: [{ action: 'skip', actor: 'user:ann', reason: 'green is not needed' }],
+    });
     expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
 
     const escalation = await wf.prisma.escalation.findFirstOrThrow({ where: { subtaskId: subtask.subtaskId } });
     const reminders = (await wf.events(subtask)).filter((event) => event.kind === 'escalation.reminder');
     expect(escalation.reminders).toBeGreaterThanOrEqual(3);
-    expect(reminders.map((event) => event.message)).toEqual(Array.from({ length: escalation.reminders }, (_, index) => expect.stringMatching(new RegExp(`^still waiting for a person \\(reminder ${index + 1}\\): `))));
+    expect(reminders.map((event) => event.message)).toEqual(
+      Array.from({ length: escalation.reminders }, (_, index) =>
+        expect.stringMatching(new RegExp(`^still waiting for a person \\(reminder ${index + 1}\\): `)),
+      ),
+    );
     // One timer of reminderMs per reminder, and one more that the answer cut short.
     expect(await timers(subtask.handle)).toEqual(Array.from({ length: escalation.reminders + 1 }, () => 300));
     expect(escalation).toMatchObject({ status: 'resolved', chosenOption: 'skip' });
@@ -188,16 +358,25 @@ describe('reminders', () => {
   // the wait is a condition without a timeout: an answer must end it without any reminder.
   test('with reminders off, an answered escalation ends the wait without any reminder', async () => {
     wf.script(failing('5-2', 'green'));
-    const subtask = await wf.start(await wf.project(), { key: '5-2', settings: { maxAttempts: 1 }, ladder: { reminderMs: 0 } });
+    const subtask = await wf.start(await wf.project(), {
+      key: '5-2',
+      settings: { maxAttempts: 1 },
+      ladder: { reminderMs: 0 },
+    });
     try {
       await wf.waitFor(subtask, (state) => state.status === 'blocked', 'a person to be asked');
       // Not awaited: with the bug, the workflow task that took it never completes its loop of writes.
       const answered = subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] }).catch(() => undefined);
       // Until it ends, or the first reminder is written (then the loop is stopped at once: it floods the log).
       let ended = false;
-      void subtask.handle.result().then(() => (ended = true), () => undefined);
-      const reminders = () => wf.prisma.activityEvent.count({ where: { workflowId: subtask.workflowId, kind: 'escalation.reminder' } });
-      for (const deadline = Date.now() + 15_000; !ended && (await reminders()) === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      void subtask.handle.result().then(
+        () => (ended = true),
+        () => undefined,
+      );
+      const reminders = () =>
+        wf.prisma.activityEvent.count({ where: { workflowId: subtask.workflowId, kind: 'escalation.reminder' } });
+      for (const deadline = Date.now() + 15_000; !ended && (await reminders()) === 0 && Date.now() < deadline;)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       expect({ ended, reminders: await reminders() }).toEqual({ ended: true, reminders: 0 });
       await answered;
       await recordHistory(subtask.handle, 'answered-without-reminders');

@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => wf?.close());
 
-const kinds = async (subtask: Parameters<WorkflowEnv['events']>[0]) => (await wf.events(subtask)).map((event) => event.kind);
+const kinds = async (subtask: Parameters<WorkflowEnv['events']>[0]) =>
+  (await wf.events(subtask)).map((event) => event.kind);
 
 describe('routing', () => {
   test('a provider refusing the call is its trouble, not the agent’s: the attempt is routed again with backoff, three times, then it counts as failed', async () => {
@@ -27,9 +28,13 @@ describe('routing', () => {
     expect(blocked.blocked!.reason).toMatch(/401|scripted 401/);
     const log = await wf.events(subtask);
     expect(log.filter((event) => event.kind === 'routing.provider_failure').map((event) => event.message)).toEqual(
-      Array.from({ length: 3 }, () => expect.stringMatching(/^green attempt 1 on scripted stopped: .*; routing it again$/)),
+      Array.from({ length: 3 }, () =>
+        expect.stringMatching(/^green attempt 1 on scripted stopped: .*; routing it again$/),
+      ),
     );
-    expect(log.filter((event) => event.kind === 'phase.handoff').map((event) => (event.data as { attempt: number }).attempt)).toEqual([1, 1, 1, 1]);
+    expect(
+      log.filter((event) => event.kind === 'phase.handoff').map((event) => (event.data as { attempt: number }).attempt),
+    ).toEqual([1, 1, 1, 1]);
     // retryDelayMs(1, 2, 3) of the settings (50 doubling, at most 200), then the escalation's reminder.
     expect(await timers(subtask.handle)).toEqual([50, 100, 200, REMINDER_NEVER_MS]);
     await override({ action: 'cancel', reason: 'the provider is down' })(subtask.handle);
@@ -53,18 +58,41 @@ describe('routing', () => {
     wf.script(passing('40-2', 'green'));
     const subtask = await wf.start(project, { key: '40-2' });
     const blocked = await wf.waitFor(subtask, (state) => state.status === 'blocked', 'the budget hold');
-    expect(blocked).toMatchObject({ phase: 'green', budget: { tier: 'emergency' }, blocked: { tier: 4, options: ['raise_budget', 'cancel'] } });
+    expect(blocked).toMatchObject({
+      phase: 'green',
+      budget: { tier: 'emergency' },
+      blocked: { tier: 4, options: ['raise_budget', 'cancel'] },
+    });
     expect(blocked.blocked!.reason).toMatch(/^budget: .*; raise the project's limits or cancel$/);
     await decide(subtask.handle, [
-      { label: 'retry', send: override({ action: 'retry', hint: 'go on' }), refused: ['OverrideNotPossible', /answer with raise_budget, cancel$/] },
-      { label: 'skip', send: override({ action: 'skip', reason: 'go on anyway' }), refused: ['OverrideNotPossible', /answer with raise_budget, cancel$/] },
+      {
+        label: 'retry',
+        send: override({ action: 'retry', hint: 'go on' }),
+        refused: ['OverrideNotPossible', /answer with raise_budget, cancel$/],
+      },
+      {
+        label: 'skip',
+        send: override({ action: 'skip', reason: 'go on anyway' }),
+        refused: ['OverrideNotPossible', /answer with raise_budget, cancel$/],
+      },
     ]);
     expect(wf.scripted.requests.filter((request) => request.key === '40-2')).toEqual([]);
 
-    await setBudget(wf.api(), project.name, { softUsd: 20, hardUsd: 50, emergencyUsd: 100 }, 'user:ann', 'release week');
+    await setBudget(
+      wf.api(),
+      project.name,
+      { softUsd: 20, hardUsd: 50, emergencyUsd: 100 },
+      'user:ann',
+      'release week',
+    );
     expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
     expect(await kinds(subtask)).toEqual(expect.arrayContaining(['budget.emergency']));
-    expect(await wf.prisma.escalation.findFirstOrThrow({ where: { subtaskId: subtask.subtaskId } })).toMatchObject({ tier: 4, status: 'resolved', chosenOption: 'raise_budget', resolvedBy: 'user:ann' });
+    expect(await wf.prisma.escalation.findFirstOrThrow({ where: { subtaskId: subtask.subtaskId } })).toMatchObject({
+      tier: 4,
+      status: 'resolved',
+      chosenOption: 'raise_budget',
+      resolvedBy: 'user:ann',
+    });
   });
 
   test('over the soft limit the work goes on, and the log says so once', async () => {

@@ -2,13 +2,26 @@ import { Prisma, type PrismaClient } from '../../data/prisma.js';
 
 // Timings of activity runs (table ActivityRun, written by the workers' interceptor), summed up.
 
-const round = (value: number | null | undefined, digits = 1) => (value === null || value === undefined ? 0 : Math.round(value * 10 ** digits) / 10 ** digits);
+const round = (value: number | null | undefined, digits = 1) =>
+  value === null || value === undefined ? 0 : Math.round(value * 10 ** digits) / 10 ** digits;
 const rate = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000);
 
 /** The slowest activity types since `since` (by p95), with their run counts and percentiles in ms. */
 export async function bottlenecks(prisma: PrismaClient, filter: { since: Date; limit: number; role?: string }) {
   const rows = await prisma.$queryRaw<
-    Array<{ activityType: string; roles: string[]; runs: number; failed: number; cancelled: number; p50: number; p95: number; p99: number; maxMs: number; avgMs: number; totalMs: bigint }>
+    Array<{
+      activityType: string;
+      roles: string[];
+      runs: number;
+      failed: number;
+      cancelled: number;
+      p50: number;
+      p95: number;
+      p99: number;
+      maxMs: number;
+      avgMs: number;
+      totalMs: bigint;
+    }>
   >`
     SELECT "activityType", array_agg(DISTINCT role ORDER BY role) AS roles,
       count(*)::int AS runs,
@@ -52,7 +65,17 @@ export async function roleMetrics(prisma: PrismaClient, filter: { role: string; 
   const windowMs = Math.max(60_000, now.getTime() - filter.since.getTime());
   const bucketMs = bucketMsFor(windowMs);
   const [byActivity, buckets, recent] = await Promise.all([
-    prisma.$queryRaw<Array<{ activityType: string; runs: number; failed: number; cancelled: number; p50: number; p95: number; avgMs: number }>>`
+    prisma.$queryRaw<
+      Array<{
+        activityType: string;
+        runs: number;
+        failed: number;
+        cancelled: number;
+        p50: number;
+        p95: number;
+        avgMs: number;
+      }>
+    >`
       SELECT "activityType", count(*)::int AS runs,
         (count(*) FILTER (WHERE outcome = 'failed'))::int AS failed,
         (count(*) FILTER (WHERE outcome = 'cancelled'))::int AS cancelled,
@@ -69,7 +92,9 @@ export async function roleMetrics(prisma: PrismaClient, filter: { role: string; 
       FROM "ActivityRun"
       WHERE role = ${filter.role} AND "endedAt" >= ${filter.since}
       GROUP BY 1 ORDER BY 1`,
-    prisma.$queryRaw<Array<{ lastMinute: number; lastHour: number; p50: number | null; p95: number | null; lastRunAt: Date | null }>>`
+    prisma.$queryRaw<
+      Array<{ lastMinute: number; lastHour: number; p50: number | null; p95: number | null; lastRunAt: Date | null }>
+    >`
       SELECT (count(*) FILTER (WHERE "endedAt" >= ${new Date(now.getTime() - 60_000)}))::int AS "lastMinute",
         (count(*) FILTER (WHERE "endedAt" >= ${new Date(now.getTime() - 3_600_000)}))::int AS "lastHour",
         percentile_cont(0.5) WITHIN GROUP (ORDER BY "durationMs") FILTER (WHERE "endedAt" >= ${filter.since}) AS p50,
@@ -125,7 +150,17 @@ export async function rolesSummary(prisma: PrismaClient, filter: { since: Date }
   const windowMs = Math.max(60_000, now.getTime() - filter.since.getTime());
   const bucketMs = bucketMsFor(windowMs);
   const [rows, buckets] = await Promise.all([
-    prisma.$queryRaw<Array<{ role: string; runs: number; failed: number; cancelled: number; p50: number; p95: number; lastRunAt: Date }>>`
+    prisma.$queryRaw<
+      Array<{
+        role: string;
+        runs: number;
+        failed: number;
+        cancelled: number;
+        p50: number;
+        p95: number;
+        lastRunAt: Date;
+      }>
+    >`
       SELECT role, count(*)::int AS runs,
         (count(*) FILTER (WHERE outcome = 'failed'))::int AS failed,
         (count(*) FILTER (WHERE outcome = 'cancelled'))::int AS cancelled,

@@ -9,7 +9,9 @@ import { Prisma, type PrismaClient } from '../../data/prisma.js';
 
 export const BoardFilter = z.strictObject({
   project: ProjectName.optional(),
-  status: z.enum(SUBTASK_STATUSES, { error: () => `unknown status; the statuses are ${SUBTASK_STATUSES.join(', ')}` }).optional(),
+  status: z
+    .enum(SUBTASK_STATUSES, { error: () => `unknown status; the statuses are ${SUBTASK_STATUSES.join(', ')}` })
+    .optional(),
   risk: Risk.optional(),
   search: z.string().trim().max(200, 'search for at most 200 characters').optional(),
   limit: z.int().min(1).max(500, 'ask for at most 500 subtasks a page').default(200),
@@ -80,18 +82,25 @@ const ROLE_OF_PHASE = new Map<string, Assignee>(DEFAULT_PHASES.map((phase) => [p
  * The board: one page of subtasks, newest activity first, with progress, cost and who acts; and the
  * counts per status. Two SQL statements whatever the number of subtasks; Temporal is not asked.
  */
-export async function listBoard(prisma: PrismaClient, input: z.output<typeof BoardFilter>, now = new Date()): Promise<BoardPage> {
+export async function listBoard(
+  prisma: PrismaClient,
+  input: z.output<typeof BoardFilter>,
+  now = new Date(),
+): Promise<BoardPage> {
   const after = input.cursor ? decodeCursor(input.cursor) : undefined;
   const filters: Prisma.Sql[] = [];
   if (input.project) filters.push(Prisma.sql`p."name" = ${input.project}`);
   if (input.risk) filters.push(Prisma.sql`s."risk" = ${input.risk}::"Risk"`);
   if (input.search) {
     const pattern = `%${input.search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-    filters.push(Prisma.sql`(s."title" ILIKE ${pattern} OR s."key" ILIKE ${pattern} OR s."description" ILIKE ${pattern})`);
+    filters.push(
+      Prisma.sql`(s."title" ILIKE ${pattern} OR s."key" ILIKE ${pattern} OR s."description" ILIKE ${pattern})`,
+    );
   }
   const listFilters = [...filters];
   if (input.status) listFilters.push(Prisma.sql`s."status" = ${input.status}::"SubtaskStatus"`);
-  if (after) listFilters.push(Prisma.sql`(s."updatedAt", s."id") < (${after.updatedAt}::timestamptz, ${after.id}::uuid)`);
+  if (after)
+    listFilters.push(Prisma.sql`(s."updatedAt", s."id") < (${after.updatedAt}::timestamptz, ${after.id}::uuid)`);
 
   const [rows, counts] = await Promise.all([
     prisma.$queryRaw<Row[]>`
@@ -151,7 +160,12 @@ function toCard(row: Row, now: Date): BoardCard {
   };
 }
 
-export function assigneeOf(row: { status: SubtaskStatus; phase: string | null; awaitingApproval: boolean; escalated: boolean }): Assignee | null {
+export function assigneeOf(row: {
+  status: SubtaskStatus;
+  phase: string | null;
+  awaitingApproval: boolean;
+  escalated: boolean;
+}): Assignee | null {
   if (row.status === 'completed' || row.status === 'cancelled') return null;
   if (row.awaitingApproval) return 'reviewer';
   if (row.status === 'blocked' || row.escalated) return 'person';
@@ -171,6 +185,9 @@ function decodeCursor(cursor: string): { updatedAt: string; id: string } {
     const parsed = Cursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     return { updatedAt: parsed.u, id: parsed.i };
   } catch {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'cursor: not a cursor this board gave out; pass nextCursor from the previous page, or leave it out' });
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'cursor: not a cursor this board gave out; pass nextCursor from the previous page, or leave it out',
+    });
   }
 }

@@ -9,7 +9,10 @@ import { budgetChangedSignal } from '../../workflows/subtask/subtask.shared.js';
 import type { Context } from './trpc.js';
 
 async function projectByName(ctx: Context, name: string) {
-  const project = await ctx.prisma.project.findUnique({ where: { name }, select: { id: true, name: true, settings: true } });
+  const project = await ctx.prisma.project.findUnique({
+    where: { name },
+    select: { id: true, name: true, settings: true },
+  });
   if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${name}.` });
   return project;
 }
@@ -23,13 +26,27 @@ export async function readBudget(ctx: Context, name: string) {
 export async function readBudgets(ctx: Context) {
   const projects = await ctx.prisma.project.findMany({ select: { id: true, name: true }, orderBy: { name: 'asc' } });
   const [statuses, council] = await Promise.all([
-    Promise.all(projects.map(async (project) => ({ project: project.name, ...(await budgetStatus(ctx.prisma, project.id, ctx.config.budgets)) }))),
+    Promise.all(
+      projects.map(async (project) => ({
+        project: project.name,
+        ...(await budgetStatus(ctx.prisma, project.id, ctx.config.budgets)),
+      })),
+    ),
     councilSpendToday(ctx.prisma),
   ]);
   const { councilDailyUsd } = ctx.config.budgets;
   return {
-    projects: statuses.map((status) => ({ project: status.project, limits: status.limits, spentUsd: status.spentUsd, tier: status.tier })),
-    council: { spentTodayUsd: formatUsdExact(council), dailyUsd: councilDailyUsd, exhausted: council >= parseUsd(councilDailyUsd) },
+    projects: statuses.map((status) => ({
+      project: status.project,
+      limits: status.limits,
+      spentUsd: status.spentUsd,
+      tier: status.tier,
+    })),
+    council: {
+      spentTodayUsd: formatUsdExact(council),
+      dailyUsd: councilDailyUsd,
+      exhausted: council >= parseUsd(councilDailyUsd),
+    },
   };
 }
 
@@ -41,13 +58,21 @@ export async function setBudget(ctx: Context, name: string, change: BudgetInput,
   const project = await projectByName(ctx, name);
   // Read, change and write under the project's row lock: two changes at once never lose one.
   await ctx.prisma.$transaction(async (tx) => {
-    const [locked] = await tx.$queryRaw<Array<{ settings: unknown }>>`SELECT settings FROM "Project" WHERE id = ${project.id}::uuid FOR UPDATE`;
+    const [locked] = await tx.$queryRaw<
+      Array<{ settings: unknown }>
+    >`SELECT settings FROM "Project" WHERE id = ${project.id}::uuid FOR UPDATE`;
     const before = projectBudgetLimits(locked?.settings, ctx.config.budgets);
-    const after: BudgetLimits = { ...before, ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) };
+    const after: BudgetLimits = {
+      ...before,
+      ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)),
+    };
     const problem = budgetLimitsProblem(after);
     if (problem) throw new TRPCError({ code: 'BAD_REQUEST', message: `budget: ${problem}` });
     const settings = { ...((locked?.settings as Record<string, unknown> | null) ?? {}), budget: after };
-    await tx.project.update({ where: { id: project.id }, data: { settings: settings as unknown as Prisma.InputJsonValue } });
+    await tx.project.update({
+      where: { id: project.id },
+      data: { settings: settings as unknown as Prisma.InputJsonValue },
+    });
     await tx.activityEvent.create({
       data: {
         projectId: project.id,
@@ -59,7 +84,10 @@ export async function setBudget(ctx: Context, name: string, change: BudgetInput,
     });
   });
 
-  const running = await ctx.prisma.subtask.findMany({ where: { projectId: project.id }, select: { workflowId: true, status: true } });
+  const running = await ctx.prisma.subtask.findMany({
+    where: { projectId: project.id },
+    select: { workflowId: true, status: true },
+  });
   await Promise.all(
     running
       .filter((subtask) => !isFinal(subtask.status))
@@ -67,7 +95,12 @@ export async function setBudget(ctx: Context, name: string, change: BudgetInput,
         ctx.temporal.client.workflow
           .getHandle(subtask.workflowId)
           .signal(budgetChangedSignal, { actor })
-          .catch((error: unknown) => ctx.log.warn({ workflowId: subtask.workflowId, err: error }, 'could not tell a subtask about the new budget')),
+          .catch((error: unknown) =>
+            ctx.log.warn(
+              { workflowId: subtask.workflowId, err: error },
+              'could not tell a subtask about the new budget',
+            ),
+          ),
       ),
   );
   return readBudget(ctx, name);

@@ -16,30 +16,59 @@ const OfferedOption = z.array(z.object({ id: z.string(), detail: z.string().opti
 export async function answerEscalation(ctx: Context, input: EscalationAnswerInput, actor: string) {
   const escalation = await ctx.prisma.escalation.findUnique({
     where: { id: input.id },
-    select: { id: true, status: true, options: true, resolvedBy: true, chosenOption: true, subtask: { select: { workflowId: true } } },
+    select: {
+      id: true,
+      status: true,
+      options: true,
+      resolvedBy: true,
+      chosenOption: true,
+      subtask: { select: { workflowId: true } },
+    },
   });
-  if (!escalation) throw new TRPCError({ code: 'NOT_FOUND', message: `No escalation ${input.id}: see inbox.escalations (maestro escalations) for the open ones.` });
+  if (!escalation)
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message: `No escalation ${input.id}: see inbox.escalations (maestro escalations) for the open ones.`,
+    });
   if (escalation.status !== 'open') {
     const by = escalation.resolvedBy ? ` by ${escalation.resolvedBy}` : '';
-    throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `Escalation ${input.id} is ${escalation.status} already${by}${escalation.chosenOption ? ` (${escalation.chosenOption})` : ''}.` });
+    throw new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: `Escalation ${input.id} is ${escalation.status} already${by}${escalation.chosenOption ? ` (${escalation.chosenOption})` : ''}.`,
+    });
   }
   const offered = OfferedOption.safeParse(escalation.options);
   const options = offered.success ? offered.data : [];
   const chosen = options.find((option) => option.id === input.option);
   // Only what the escalation offers: answering is a reviewer's right, other overrides stay an admin's.
   if (!chosen) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `Escalation ${input.id} offers ${options.map((option) => option.id).join(', ')}; not ${input.option}.` });
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `Escalation ${input.id} offers ${options.map((option) => option.id).join(', ')}; not ${input.option}.`,
+    });
   }
 
   const workflowId = escalation.subtask.workflowId;
   const state = await readSubtaskState(ctx.temporal.client, workflowId);
   if (state.blocked?.escalationId !== input.id) {
-    throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `Escalation ${input.id} no longer waits: the subtask is ${state.status}${state.phase ? ` in ${state.phase}` : ''}. Reload the inbox.` });
+    throw new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: `Escalation ${input.id} no longer waits: the subtask is ${state.status}${state.phase ? ` in ${state.phase}` : ''}. Reload the inbox.`,
+    });
   }
   const override = overrideFor(input, chosen?.detail, hasRole(callerOf(ctx).role, 'admin'));
   const handle = ctx.temporal.client.workflow.getHandle(workflowId);
-  const after = await sendUpdate(workflowId, (updateId) => handle.executeUpdate(overrideUpdate, { updateId, args: [{ ...override, actor } as OverrideInput] }));
-  return { escalationId: input.id, option: input.option, override: override.action, workflowId, status: after.status, phase: after.phase };
+  const after = await sendUpdate(workflowId, (updateId) =>
+    handle.executeUpdate(overrideUpdate, { updateId, args: [{ ...override, actor } as OverrideInput] }),
+  );
+  return {
+    escalationId: input.id,
+    option: input.option,
+    override: override.action,
+    workflowId,
+    status: after.status,
+    phase: after.phase,
+  };
 }
 
 /** A reviewer takes the option as offered (its phase, its model); only an admin may choose another. */
@@ -47,7 +76,10 @@ function overrideFor(input: EscalationAnswerInput, detail: string | undefined, a
   const { reason } = input;
   const offeredOnly = (what: string, chosen: string | undefined, offered: string | undefined) => {
     if (!admin && chosen !== undefined && chosen !== offered) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: `The escalation offers ${what} ${offered ?? '(none named)'}; choosing ${chosen} instead needs the admin role.` });
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `The escalation offers ${what} ${offered ?? '(none named)'}; choosing ${chosen} instead needs the admin role.`,
+      });
     }
   };
   switch (input.option) {
@@ -57,14 +89,22 @@ function overrideFor(input: EscalationAnswerInput, detail: string | undefined, a
       const offered = /another model: (\S+) has not/.exec(detail ?? '')?.[1];
       offeredOnly('the model', input.model, offered);
       const model = input.model ?? offered;
-      if (!model) throw new TRPCError({ code: 'BAD_REQUEST', message: 'retry_with_model: say which model (model: a registry id).' });
+      if (!model)
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: 'retry_with_model: say which model (model: a registry id).',
+        });
       return { action: 'retry', reason, model, ...(input.hint ? { hint: input.hint } : {}) };
     }
     case 'reset': {
       const named = /^Go back to (\w+)/.exec(detail ?? '')?.[1];
       offeredOnly('going back to', input.phase, named);
       const phase = input.phase ?? (PHASE_NAMES as readonly string[]).find((candidate) => candidate === named);
-      if (!phase) throw new TRPCError({ code: 'BAD_REQUEST', message: `reset: say which phase to go back to (phase: ${PHASE_NAMES.join(', ')}).` });
+      if (!phase)
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `reset: say which phase to go back to (phase: ${PHASE_NAMES.join(', ')}).`,
+        });
       return { action: 'reset', reason, phase: phase as (typeof PHASE_NAMES)[number] };
     }
     case 'skip':
@@ -76,7 +116,8 @@ function overrideFor(input: EscalationAnswerInput, detail: string | undefined, a
     case 'raise_budget':
       throw new TRPCError({
         code: 'BAD_REQUEST',
-        message: "raise_budget is answered by raising the project's budget: project.setBudget (an admin), and the subtask goes on by itself.",
+        message:
+          "raise_budget is answered by raising the project's budget: project.setBudget (an admin), and the subtask goes on by itself.",
       });
   }
 }

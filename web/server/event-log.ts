@@ -14,9 +14,19 @@ export const EventFilter = z.strictObject({
   /** A subtask key within `project`. */
   subtask: SubtaskKey.optional(),
   /** Who acted, exactly (`user:alice`, `tester`), or a prefix ending in `*` (`user:*`). */
-  actor: z.string().trim().min(1).max(100).regex(/^[\w.:@-]+\*?$/, 'an actor like user:alice or tester, or a prefix like user:*').optional(),
+  actor: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[\w.:@-]+\*?$/, 'an actor like user:alice or tester, or a prefix like user:*')
+    .optional(),
   /** A kind (`approval.requested`) or a family of kinds (`approval`). */
-  kind: z.string().trim().regex(/^[a-z_]+(\.[a-z_]+)*$/, 'a kind like approval.requested, or a family like approval').optional(),
+  kind: z
+    .string()
+    .trim()
+    .regex(/^[a-z_]+(\.[a-z_]+)*$/, 'a kind like approval.requested, or a family like approval')
+    .optional(),
   /** Words to find in the kind, actor and message (full-text: `fail` finds failed and failing; "quoted phrases", -without). */
   search: z.string().trim().min(1, 'search for at least one word').max(200).optional(),
 });
@@ -57,7 +67,8 @@ export interface LoggedEvent {
 
 /** Looks up the project and subtask the filter names: a name that does not exist is an error, not an empty page. */
 export async function resolveFilter(prisma: PrismaClient, filter: EventFilter): Promise<ResolvedFilter> {
-  if (filter.subtask && !filter.project) throw new TRPCError({ code: 'BAD_REQUEST', message: 'a subtask key needs its project: give project too' });
+  if (filter.subtask && !filter.project)
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'a subtask key needs its project: give project too' });
   return { actor: filter.actor, kind: filter.kind, search: filter.search, ...(await resolveScope(prisma, filter)) };
 }
 
@@ -66,17 +77,36 @@ function conditions(filter: ResolvedFilter): Prisma.Sql[] {
   if (filter.projectId) where.push(Prisma.sql`e."projectId" = ${filter.projectId}::uuid`);
   if (filter.subtaskId) where.push(Prisma.sql`e."subtaskId" = ${filter.subtaskId}::uuid`);
   if (filter.actor) {
-    where.push(filter.actor.endsWith('*') ? Prisma.sql`starts_with(e.actor, ${filter.actor.slice(0, -1)})` : Prisma.sql`e.actor = ${filter.actor}`);
+    where.push(
+      filter.actor.endsWith('*')
+        ? Prisma.sql`starts_with(e.actor, ${filter.actor.slice(0, -1)})`
+        : Prisma.sql`e.actor = ${filter.actor}`,
+    );
   }
   if (filter.kind) where.push(Prisma.sql`(e.kind = ${filter.kind} OR starts_with(e.kind, ${`${filter.kind}.`}))`);
   if (filter.search) where.push(Prisma.sql`e.search @@ websearch_to_tsquery('english', ${filter.search})`);
   return where;
 }
 
-async function query(prisma: PrismaClient, where: Prisma.Sql[], order: 'asc' | 'desc', limit: number): Promise<LoggedEvent[]> {
+async function query(
+  prisma: PrismaClient,
+  where: Prisma.Sql[],
+  order: 'asc' | 'desc',
+  limit: number,
+): Promise<LoggedEvent[]> {
   const clause = where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty;
   const rows = await prisma.$queryRaw<
-    Array<{ id: bigint; occurredAt: Date; project: string | null; subtask: string | null; workflowId: string | null; actor: string; kind: string; message: string; data: unknown }>
+    Array<{
+      id: bigint;
+      occurredAt: Date;
+      project: string | null;
+      subtask: string | null;
+      workflowId: string | null;
+      actor: string;
+      kind: string;
+      message: string;
+      data: unknown;
+    }>
   >`
     SELECT e.id, e."occurredAt", p.name AS project, s.key AS subtask, e."workflowId", e.actor, e.kind, e.message, e.data
     FROM "ActivityEvent" e
@@ -89,7 +119,11 @@ async function query(prisma: PrismaClient, where: Prisma.Sql[], order: 'asc' | '
 }
 
 /** Matching events, newest first; `before` pages back. */
-export async function listEvents(prisma: PrismaClient, filter: ResolvedFilter, page: { limit: number; before?: string }) {
+export async function listEvents(
+  prisma: PrismaClient,
+  filter: ResolvedFilter,
+  page: { limit: number; before?: string },
+) {
   const where = conditions(filter);
   if (page.before) where.push(Prisma.sql`e.id < ${BigInt(page.before)}`);
   const events = await query(prisma, where, 'desc', page.limit + 1);
@@ -99,7 +133,12 @@ export async function listEvents(prisma: PrismaClient, filter: ResolvedFilter, p
 }
 
 /** Matching events with an id above `after`, oldest first. */
-export function eventsAfter(prisma: PrismaClient, filter: ResolvedFilter, after: bigint, limit: number): Promise<LoggedEvent[]> {
+export function eventsAfter(
+  prisma: PrismaClient,
+  filter: ResolvedFilter,
+  after: bigint,
+  limit: number,
+): Promise<LoggedEvent[]> {
   return query(prisma, [...conditions(filter), Prisma.sql`e.id > ${after}`], 'asc', limit);
 }
 

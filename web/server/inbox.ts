@@ -18,7 +18,15 @@ const subtaskSelect = {
 type SubtaskRow = Prisma.SubtaskGetPayload<{ select: typeof subtaskSelect }>;
 
 function subtaskOf(row: SubtaskRow) {
-  return { id: row.id, key: row.key, title: row.title, risk: row.risk, status: row.status, phase: row.phase, workflowId: row.workflowId };
+  return {
+    id: row.id,
+    key: row.key,
+    title: row.title,
+    risk: row.risk,
+    status: row.status,
+    phase: row.phase,
+    workflowId: row.workflowId,
+  };
 }
 
 export interface InboxFilter {
@@ -26,12 +34,18 @@ export interface InboxFilter {
   limit: number;
 }
 
-const inProject = (project: string | undefined): Prisma.SubtaskWhereInput => ({ ...OPEN_SUBTASK, ...(project ? { project: { name: project } } : {}) });
+const inProject = (project: string | undefined): Prisma.SubtaskWhereInput => ({
+  ...OPEN_SUBTASK,
+  ...(project ? { project: { name: project } } : {}),
+});
 
 /** Who started each subtask (the person answerable for it), from the audit log. */
 async function startedBy(prisma: PrismaClient, subtaskIds: string[]): Promise<Map<string, string>> {
   if (subtaskIds.length === 0) return new Map();
-  const rows = await prisma.activityEvent.findMany({ where: { subtaskId: { in: subtaskIds }, kind: 'subtask.started' }, select: { subtaskId: true, actor: true } });
+  const rows = await prisma.activityEvent.findMany({
+    where: { subtaskId: { in: subtaskIds }, kind: 'subtask.started' },
+    select: { subtaskId: true, actor: true },
+  });
   return new Map(rows.map((row) => [row.subtaskId!, row.actor]));
 }
 
@@ -43,7 +57,10 @@ export async function pendingApprovals(prisma: PrismaClient, filter: InboxFilter
     take: filter.limit,
     select: { id: true, gate: true, requestedAt: true, subtask: { select: subtaskSelect } },
   });
-  const starters = await startedBy(prisma, rows.map((row) => row.subtask.id));
+  const starters = await startedBy(
+    prisma,
+    rows.map((row) => row.subtask.id),
+  );
   return rows.map((row) => ({
     id: row.id,
     /** `plan`: before any agent acts (high risk); `merge`: before the branch is merged. */
@@ -79,7 +96,10 @@ export async function openEscalations(prisma: PrismaClient, filter: InboxFilter,
       subtask: { select: subtaskSelect },
     },
   });
-  const starters = await startedBy(prisma, rows.map((row) => row.subtask.id));
+  const starters = await startedBy(
+    prisma,
+    rows.map((row) => row.subtask.id),
+  );
   return rows.map((row) => {
     const parsed = z.array(EscalationOption).safeParse(row.options);
     const options = (parsed.success ? parsed.data : []).map((option) => ({

@@ -43,7 +43,10 @@ runMain(async () => {
     }),
   ]);
   log.info(
-    { url: `http://${hostForUrl(config.api.host)}:${config.api.port}`, signIn: localAdminAllowed(config.api) ? 'optional on this machine' : 'required' },
+    {
+      url: `http://${hostForUrl(config.api.host)}:${config.api.port}`,
+      signIn: localAdminAllowed(config.api) ? 'optional on this machine' : 'required',
+    },
     'API and console listening',
   );
 

@@ -27,11 +27,23 @@ export async function readModelStatus(config: LoadedConfig, client: Client): Pro
     configured: available.length > 0,
     providers: Object.entries(providers).map(([provider, settings]) => {
       const served = available.some((id) => registry[id]!.provider === provider);
-      const where = settings.apiKeyEnv ? `set ${settings.apiKeyEnv} where the models worker group runs` : 'start a models worker group';
-      return { provider, kind: settings.kind, available: served, ...(served ? {} : { missing: `no gateway serves it: ${where}` }) };
+      const where = settings.apiKeyEnv
+        ? `set ${settings.apiKeyEnv} where the models worker group runs`
+        : 'start a models worker group';
+      return {
+        provider,
+        kind: settings.kind,
+        available: served,
+        ...(served ? {} : { missing: `no gateway serves it: ${where}` }),
+      };
     }),
     available,
     expected: availableModels(config.models, process.env),
-    routing: { strategic: first(routing.strategic), cheap: first(routing.tactical.cheap), strong: first(routing.tactical.strong), strongest: first(routing.strongest) },
+    routing: {
+      strategic: first(routing.strategic),
+      cheap: first(routing.tactical.cheap),
+      strong: first(routing.tactical.strong),
+      strongest: first(routing.strongest),
+    },
   };
 }

@@ -9,7 +9,12 @@ import type { Caller } from './auth/caller.js';
  * open escalation offers — as offered (the model it names, the phase it goes back to). Every other
  * override, and any other choice, is an admin's.
  */
-export async function assertMayOverride(client: Client, workflowId: string, caller: Caller, override: OverrideInput): Promise<void> {
+export async function assertMayOverride(
+  client: Client,
+  workflowId: string,
+  caller: Caller,
+  override: OverrideInput,
+): Promise<void> {
   if (hasRole(caller.role, 'admin')) return;
   const blocked: BlockedState | undefined = await client.workflow
     .getHandle(workflowId)
@@ -18,7 +23,10 @@ export async function assertMayOverride(client: Client, workflowId: string, call
     .catch(() => undefined); // no such subtask: refused below like any other override of a non-admin
   const offered = (blocked?.options ?? []) as string[];
   const refuse = (what: string) => {
-    throw new TRPCError({ code: 'FORBIDDEN', message: `${what} needs the admin role; you are ${caller.role} (a reviewer may retry, or choose an option an escalation offers, as offered)` });
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `${what} needs the admin role; you are ${caller.role} (a reviewer may retry, or choose an option an escalation offers, as offered)`,
+    });
   };
   if (override.action === 'retry') {
     if (override.model === undefined) return;
@@ -29,6 +37,7 @@ export async function assertMayOverride(client: Client, workflowId: string, call
   if (!offered.includes(override.action)) refuse(`override ${override.action}`);
   if (override.action === 'reset') {
     const named = /^Go back to (\w+)/.exec(blocked?.details?.reset ?? '')?.[1];
-    if (override.phase !== named) refuse(`going back to ${override.phase} (the escalation offers ${named ?? 'no phase'})`);
+    if (override.phase !== named)
+      refuse(`going back to ${override.phase} (the escalation offers ${named ?? 'no phase'})`);
   }
 }

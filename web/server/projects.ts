@@ -19,7 +19,10 @@ export async function createProject(ctx: Context, input: ProjectConfig): Promise
     if (problem) throw bad(`budget: ${problem}`);
   }
   if (await ctx.prisma.project.findUnique({ where: { name: input.name }, select: { id: true } })) {
-    throw new TRPCError({ code: 'CONFLICT', message: `A project named ${input.name} exists already: pick another name.` });
+    throw new TRPCError({
+      code: 'CONFLICT',
+      message: `A project named ${input.name} exists already: pick another name.`,
+    });
   }
   let repoPath: string;
   let repoUrl: string | undefined;
@@ -37,10 +40,13 @@ export async function createProject(ctx: Context, input: ProjectConfig): Promise
     }
   } else {
     repoPath = path.resolve(input.repository);
-    if (!existsSync(repoPath)) throw bad(`${repoPath} does not exist: give the path of a git repository, or a URL to clone.`);
-    if (!(await isWorkTree(repoPath))) throw bad(`${repoPath} is not a git repository: run \`git init\` there, or give a URL to clone.`);
+    if (!existsSync(repoPath))
+      throw bad(`${repoPath} does not exist: give the path of a git repository, or a URL to clone.`);
+    if (!(await isWorkTree(repoPath)))
+      throw bad(`${repoPath} is not a git repository: run \`git init\` there, or give a URL to clone.`);
     const root = await topLevel(repoPath);
-    if (realpathSync(root) !== realpathSync(repoPath)) throw bad(`${repoPath} is inside the repository ${root}: give the repository's root.`);
+    if (realpathSync(root) !== realpathSync(repoPath))
+      throw bad(`${repoPath} is inside the repository ${root}: give the repository's root.`);
   }
   if (!(await branchExists(repoPath, input.baseBranch))) {
     const branches = (await git(repoPath, ['branch', '--format=%(refname:short)'])).split('\n').filter(Boolean);

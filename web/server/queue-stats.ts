@@ -41,30 +41,49 @@ export interface QueueInfo {
 }
 
 type Long = { toString(): string } | number | null | undefined;
-const toNumber = (value: Long) => (value === null || value === undefined ? 0 : typeof value === 'number' ? value : Number(value.toString()));
+const toNumber = (value: Long) =>
+  value === null || value === undefined ? 0 : typeof value === 'number' ? value : Number(value.toString());
 
 /**
  * Every Maestro task queue — the role queues and one per served model — with its backlog and the
  * workers polling it, as Temporal reports them (DescribeTaskQueue with its stats).
  */
-export async function listQueues({ config, temporal: target }: Pick<SystemStatusDeps, 'config' | 'temporal'>): Promise<{ checkedAt: string; queues: QueueInfo[] }> {
+export async function listQueues({
+  config,
+  temporal: target,
+}: Pick<SystemStatusDeps, 'config' | 'temporal'>): Promise<{ checkedAt: string; queues: QueueInfo[] }> {
   const now = Date.now();
   const models = await readModelStatus(config, target.client);
-  return { checkedAt: new Date(now).toISOString(), queues: await describeQueues(target, [...models.available, ...models.expected], { stats: true, now }) };
+  return {
+    checkedAt: new Date(now).toISOString(),
+    queues: await describeQueues(target, [...models.available, ...models.expected], { stats: true, now }),
+  };
 }
 
 /**
  * The role queues and the queues of these models (the served ones, and those expected to be), as
  * Temporal describes them; their backlog too with `stats` (a heavier call for the server).
  */
-export function describeQueues(target: SystemStatusDeps['temporal'], models: string[], options: { stats: boolean; now: number }): Promise<QueueInfo[]> {
+export function describeQueues(
+  target: SystemStatusDeps['temporal'],
+  models: string[],
+  options: { stats: boolean; now: number },
+): Promise<QueueInfo[]> {
   return Promise.all([
-    ...QUEUE_NAMES.filter((queue) => queue !== 'models').map((queue) => describe(target, { name: queue, taskQueue: TASK_QUEUES[queue] }, options)),
-    ...[...new Set(models)].sort().map((model) => describe(target, { name: 'models', taskQueue: modelTaskQueue(model), model }, options)),
+    ...QUEUE_NAMES.filter((queue) => queue !== 'models').map((queue) =>
+      describe(target, { name: queue, taskQueue: TASK_QUEUES[queue] }, options),
+    ),
+    ...[...new Set(models)]
+      .sort()
+      .map((model) => describe(target, { name: 'models', taskQueue: modelTaskQueue(model), model }, options)),
   ]);
 }
 
-async function describe(target: SystemStatusDeps['temporal'], queue: { name: QueueName; taskQueue: string; model?: string }, { stats: withStats, now }: { stats: boolean; now: number }): Promise<QueueInfo> {
+async function describe(
+  target: SystemStatusDeps['temporal'],
+  queue: { name: QueueName; taskQueue: string; model?: string },
+  { stats: withStats, now }: { stats: boolean; now: number },
+): Promise<QueueInfo> {
   const kind = taskKindOf(queue.name);
   const base = { ...queue, kind };
   try {
@@ -72,7 +91,10 @@ async function describe(target: SystemStatusDeps['temporal'], queue: { name: Que
       target.connection.workflowService.describeTaskQueue({
         namespace: target.namespace,
         taskQueue: { name: queue.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: kind === 'workflow' ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        taskQueueType:
+          kind === 'workflow'
+            ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+            : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
         reportStats: withStats,
       }),
     );
@@ -97,6 +119,12 @@ async function describe(target: SystemStatusDeps['temporal'], queue: { name: Que
     return { ...base, backlog, pollers, polled: pollers.some((poller) => poller.live) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ...base, backlog: null, pollers: [], polled: false, error: redactUrl(message.split('\n')[0]!.slice(0, 300)) };
+    return {
+      ...base,
+      backlog: null,
+      pollers: [],
+      polled: false,
+      error: redactUrl(message.split('\n')[0]!.slice(0, 300)),
+    };
   }
 }

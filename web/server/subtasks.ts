@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
 import { TRPCError } from '@trpc/server';
 import { subtaskBranch, subtaskWorkflowId } from '../../domain/naming.js';
@@ -25,36 +30,71 @@ export interface StartedSubtask {
 /** Registers the subtask and starts its workflow; a second start of the same key starts nothing. */
 export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: string): Promise<StartedSubtask> {
   const project = await ctx.prisma.project.findUnique({ where: { name: spec.project }, select: projectSelect });
-  if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${spec.project}: create it with project.create first.` });
-  if (spec.dependencies.includes(spec.key)) throw new TRPCError({ code: 'BAD_REQUEST', message: `${spec.key} cannot depend on itself.` });
-  const known = await ctx.prisma.subtask.findMany({ where: { projectId: project.id, key: { in: spec.dependencies } }, select: { key: true } });
+  if (!project)
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message: `No project named ${spec.project}: create it with project.create first.`,
+    });
+  if (spec.dependencies.includes(spec.key))
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `${spec.key} cannot depend on itself.` });
+  const known = await ctx.prisma.subtask.findMany({
+    where: { projectId: project.id, key: { in: spec.dependencies } },
+    select: { key: true },
+  });
   const unknown = spec.dependencies.filter((key) => !known.some((row) => row.key === key));
   if (unknown.length > 0) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `Unknown dependencies ${unknown.join(', ')}: start those subtasks first.` });
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `Unknown dependencies ${unknown.join(', ')}: start those subtasks first.`,
+    });
   }
 
   const workflowId = subtaskWorkflowId(project.name, spec.key);
-  const existing = await ctx.prisma.subtask.findUnique({ where: { workflowId }, select: { id: true, projectId: true, key: true } });
+  const existing = await ctx.prisma.subtask.findUnique({
+    where: { workflowId },
+    select: { id: true, projectId: true, key: true },
+  });
   if (existing && (existing.projectId !== project.id || existing.key !== spec.key)) {
     // `subtask-a-b-1` is both project a, key b-1 and project a-b, key 1.
-    throw new TRPCError({ code: 'CONFLICT', message: `The workflow id ${workflowId} belongs to another subtask already: choose another key.` });
+    throw new TRPCError({
+      code: 'CONFLICT',
+      message: `The workflow id ${workflowId} belongs to another subtask already: choose another key.`,
+    });
   }
   const branch = subtaskBranch(spec.key, spec.title);
-  const sameBranch = (await ctx.prisma.subtask.findMany({ where: { projectId: project.id, key: { not: spec.key } }, select: { key: true, title: true } })).find(
-    (other) => subtaskBranch(other.key, other.title) === branch,
-  );
+  const sameBranch = (
+    await ctx.prisma.subtask.findMany({
+      where: { projectId: project.id, key: { not: spec.key } },
+      select: { key: true, title: true },
+    })
+  ).find((other) => subtaskBranch(other.key, other.title) === branch);
   if (sameBranch) {
-    throw new TRPCError({ code: 'CONFLICT', message: `Subtask ${sameBranch.key} works on the branch ${branch} already: choose another key or title.` });
+    throw new TRPCError({
+      code: 'CONFLICT',
+      message: `Subtask ${sameBranch.key} works on the branch ${branch} already: choose another key or title.`,
+    });
   }
   const suites = projectSuites(project);
   // Without an integration suite there are no integration phases to run.
-  const phases = DEFAULT_PHASES.filter((phase) => phase.suite !== 'integration' || suites.some((suite) => suite.suite === 'integration'));
+  const phases = DEFAULT_PHASES.filter(
+    (phase) => phase.suite !== 'integration' || suites.some((suite) => suite.suite === 'integration'),
+  );
   const subtaskId =
     existing?.id ??
     (
       await ctx.prisma.subtask.upsert({
         where: { workflowId },
-        create: { projectId: project.id, key: spec.key, title: spec.title, description: spec.description, risk: spec.risk, workflowId, spec, checklistDone: 0, checklistTotal: phases.length + spec.acceptanceCriteria.length },
+        create: {
+          projectId: project.id,
+          key: spec.key,
+          title: spec.title,
+          description: spec.description,
+          risk: spec.risk,
+          workflowId,
+          spec,
+          checklistDone: 0,
+          checklistTotal: phases.length + spec.acceptanceCriteria.length,
+        },
         update: {},
         select: { id: true },
       })
@@ -82,7 +122,11 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
       agentTimeoutMs: AGENT_TIMEOUT_MS,
       checkTimeoutMs: ctx.config.commands.maxDurationMs * (suites.length + 1) + 5 * 60_000,
     },
-    models: { providers: ctx.config.models.providers, registry: ctx.config.models.registry, routing: ctx.config.models.routing },
+    models: {
+      providers: ctx.config.models.providers,
+      registry: ctx.config.models.registry,
+      routing: ctx.config.models.routing,
+    },
     ladder: ctx.config.escalation,
     startedBy: actor,
   };
@@ -142,7 +186,11 @@ const UPDATE_ATTEMPTS = 4;
 
 function lostInFailedWorkflowTask(error: unknown): boolean {
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    if ((cause as { code?: number }).code === GRPC_FAILED_PRECONDITION && /unexpected workflow task failure/i.test(cause.message)) return true;
+    if (
+      (cause as { code?: number }).code === GRPC_FAILED_PRECONDITION &&
+      /unexpected workflow task failure/i.test(cause.message)
+    )
+      return true;
   }
   return false;
 }
@@ -150,12 +198,18 @@ function lostInFailedWorkflowTask(error: unknown): boolean {
 function asTrpcError(error: unknown, workflowId: string): TRPCError {
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
-    return new TRPCError({ code: cause?.type === 'InvalidInput' ? 'BAD_REQUEST' : 'PRECONDITION_FAILED', message: cause?.message ?? error.message });
+    return new TRPCError({
+      code: cause?.type === 'InvalidInput' ? 'BAD_REQUEST' : 'PRECONDITION_FAILED',
+      message: cause?.message ?? error.message,
+    });
   }
   const message = (error as Error).message ?? String(error);
   // Also when it finished while the update was on its way (the server aborts the update).
   if (/already completed|completed before the update|update was aborted/i.test(message)) {
-    return new TRPCError({ code: 'PRECONDITION_FAILED', message: `${workflowId} has finished: nothing more can be sent to it.` });
+    return new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: `${workflowId} has finished: nothing more can be sent to it.`,
+    });
   }
   if (error instanceof WorkflowNotFoundError || (error as { code?: number }).code === GRPC_NOT_FOUND) {
     return new TRPCError({ code: 'NOT_FOUND', message: `No subtask ${workflowId}: start it first.` });

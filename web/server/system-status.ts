@@ -17,11 +17,17 @@ export interface WorkerProcessStatus {
   lastSeenAt: string | null;
 }
 
-
 export interface SystemStatus {
   checkedAt: string;
   models: ModelStatus;
-  temporal: { reachable: boolean; address: string; namespace: string; serverVersion?: string; uiUrl?: string; error?: string };
+  temporal: {
+    reachable: boolean;
+    address: string;
+    namespace: string;
+    serverVersion?: string;
+    uiUrl?: string;
+    error?: string;
+  };
   database: { reachable: boolean; latestMigration?: string; error?: string };
   queues: QueueStatus[];
   workers: WorkerProcessStatus[];
@@ -88,7 +94,8 @@ function workerProcesses(queues: QueueStatus[]): WorkerProcessStatus[] {
     for (const poller of queue.pollers.filter((candidate) => candidate.live)) {
       const entry = byIdentity.get(poller.identity) ?? { identity: poller.identity, queues: [], lastSeenAt: null };
       if (!entry.queues.includes(queue.name)) entry.queues.push(queue.name);
-      if (!entry.lastSeenAt || (poller.lastAccessAt && poller.lastAccessAt > entry.lastSeenAt)) entry.lastSeenAt = poller.lastAccessAt;
+      if (!entry.lastSeenAt || (poller.lastAccessAt && poller.lastAccessAt > entry.lastSeenAt))
+        entry.lastSeenAt = poller.lastAccessAt;
       byIdentity.set(poller.identity, entry);
     }
   }
@@ -98,7 +105,9 @@ function workerProcesses(queues: QueueStatus[]): WorkerProcessStatus[] {
 function withTimeout<T>(promise: Promise<T>): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref(),
+    ),
   ]);
 }
 

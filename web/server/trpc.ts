@@ -50,7 +50,10 @@ export function contextFactory(deps: ServerDeps) {
     } catch (error) {
       // Public procedures (health, the system status) still answer while the database is down.
       deps.log.warn({ err: error }, 'could not check the credentials of a request');
-      auth = { caller: null, problem: 'Your credentials could not be checked: the database did not answer. Try again in a moment.' };
+      auth = {
+        caller: null,
+        problem: 'Your credentials could not be checked: the database did not answer. Try again in a moment.',
+      };
     }
     return createContextInner(deps, { ...auth, http: { req, res } });
   };
@@ -87,7 +90,8 @@ function withRole(needed: Role) {
   return t.procedure.use(({ ctx, next, path }) => {
     const caller = ctx.caller;
     if (!caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authProblem ?? SIGN_IN_FIRST });
-    if (!hasRole(caller.role, needed)) throw new TRPCError({ code: 'FORBIDDEN', message: `${path} needs the ${needed} role; you are ${caller.role}` });
+    if (!hasRole(caller.role, needed))
+      throw new TRPCError({ code: 'FORBIDDEN', message: `${path} needs the ${needed} role; you are ${caller.role}` });
     return next({ ctx: { ...ctx, caller } });
   });
 }

@@ -70,17 +70,24 @@ export class PhaseAttempts {
       case 'skip':
         if (answer.during !== phaseName) {
           await run.audit.record([
-            { actor: 'orchestrator', kind: 'override.ignored', message: `the skip of ${answer.during ?? 'nothing'} came after that phase ended; ${phaseName} goes on`, data: { ...answer } },
+            {
+              actor: 'orchestrator',
+              kind: 'override.ignored',
+              message: `the skip of ${answer.during ?? 'nothing'} came after that phase ended; ${phaseName} goes on`,
+              data: { ...answer },
+            },
           ]);
           return 'redo';
         }
         state.skipped.push(phaseName);
         state.checklist = markPhase(state.checklist, phaseName, true, `skipped by ${answer.actor}: ${answer.reason}`);
         state.progress = checklistProgress(state.checklist);
-        if (state.status !== 'in_progress') await run.transition('in_progress', `${phaseName} skipped by ${answer.actor}`);
+        if (state.status !== 'in_progress')
+          await run.transition('in_progress', `${phaseName} skipped by ${answer.actor}`);
         return { outcome: 'skipped' };
       case 'reset':
-        if (state.status !== 'in_progress') await run.transition('in_progress', `reset to ${answer.phase} by ${answer.actor}`);
+        if (state.status !== 'in_progress')
+          await run.transition('in_progress', `reset to ${answer.phase} by ${answer.actor}`);
         return { outcome: 'reset', phase: answer.phase };
       case 'force_complete':
         return { outcome: 'complete_now', actor: answer.actor, reason: answer.reason };
@@ -88,7 +95,14 @@ export class PhaseAttempts {
         this.hint = answer.hint;
         if (answer.model) {
           run.chosenModel = answer.model;
-          await run.audit.record([{ actor: answer.actor, kind: 'routing.chosen', message: `${phaseName} goes on with ${answer.model}, chosen by ${answer.actor}`, data: { phase: phaseName, model: answer.model } }]);
+          await run.audit.record([
+            {
+              actor: answer.actor,
+              kind: 'routing.chosen',
+              message: `${phaseName} goes on with ${answer.model}, chosen by ${answer.actor}`,
+              data: { phase: phaseName, model: answer.model },
+            },
+          ]);
         }
         return 'retry';
     }
@@ -96,21 +110,40 @@ export class PhaseAttempts {
 }
 
 /** A phase's check passed on this commit: the phase is done, its evidence kept. */
-export async function recordPass(run: SubtaskRun, phase: PhaseDefinition, attempt: number, sha: string, check: CheckResult, criteria?: AgentPhaseResult['criteria']): Promise<void> {
+export async function recordPass(
+  run: SubtaskRun,
+  phase: PhaseDefinition,
+  attempt: number,
+  sha: string,
+  check: CheckResult,
+  criteria?: AgentPhaseResult['criteria'],
+): Promise<void> {
   const { state } = run;
   state.shas[phase.name] = sha;
   state.checklist = passPhase(state.checklist, phase.name, criteria);
   state.progress = checklistProgress(state.checklist);
   state.escalationTier = undefined;
   if (phase.name === 'red') {
-    state.redEvidence = { sha, logFiles: check.runs.map((run) => run.logFile), newFailingTests: check.newFailingTests, reason: check.reason };
+    state.redEvidence = {
+      sha,
+      logFiles: check.runs.map((run) => run.logFile),
+      newFailingTests: check.newFailingTests,
+      reason: check.reason,
+    };
   }
   await run.audit.record([
     {
       actor: 'runner',
       kind: phase.check === 'new_tests_fail' ? 'check.red_evidence' : 'check.passed',
       message: `${phase.name} check passed: ${check.reason}`,
-      data: { phase: phase.name, attempt, sha, runs: check.runs, newFailingTests: check.newFailingTests, progress: state.progress },
+      data: {
+        phase: phase.name,
+        attempt,
+        sha,
+        runs: check.runs,
+        newFailingTests: check.newFailingTests,
+        progress: state.progress,
+      },
     },
   ]);
 }

@@ -15,7 +15,15 @@ export async function waitForDependencies(run: SubtaskRun): Promise<'ready' | 'c
   for (;;) {
     const status = await run.progress.dependencyStatus({ projectId: run.project.id, keys: run.spec.dependencies });
     if (status.cancelled.length > 0) {
-      const answer = await waitForPerson(run, 'waiting', { reason: `the dependencies ${status.cancelled.join(', ')} were cancelled: start anyway, or cancel`, options: ['retry', 'cancel'] }, 1);
+      const answer = await waitForPerson(
+        run,
+        'waiting',
+        {
+          reason: `the dependencies ${status.cancelled.join(', ')} were cancelled: start anyway, or cancel`,
+          options: ['retry', 'cancel'],
+        },
+        1,
+      );
       if (answer.kind === 'cancel') {
         interrupts.keep(answer);
         return 'cancelled';
@@ -30,7 +38,14 @@ export async function waitForDependencies(run: SubtaskRun): Promise<'ready' | 'c
     waitingFor.clear();
     for (const key of status.pending) waitingFor.add(key);
     state.waitingFor = [...waitingFor];
-    if (announce) await run.audit.record([{ actor: 'orchestrator', kind: 'subtask.waiting', message: `waiting for ${status.pending.join(', ')} to complete` }]);
+    if (announce)
+      await run.audit.record([
+        {
+          actor: 'orchestrator',
+          kind: 'subtask.waiting',
+          message: `waiting for ${status.pending.join(', ')} to complete`,
+        },
+      ]);
     await condition(() => waitingFor.size === 0 || interrupts.pending()?.kind === 'cancel', DEPENDENCY_RECHECK);
     if (interrupts.pending()?.kind === 'cancel') return 'cancelled';
   }
@@ -42,7 +57,12 @@ export async function unblockDependents(run: SubtaskRun): Promise<void> {
   for (const workflowId of dependents) {
     await getExternalWorkflowHandle(workflowId)
       .signal(dependencyCompletedSignal, { key: run.spec.key })
-      .catch((error: unknown) => log.warn('could not signal a dependent subtask', { workflowId, error: String(error) }));
+      .catch((error: unknown) =>
+        log.warn('could not signal a dependent subtask', { workflowId, error: String(error) }),
+      );
   }
-  if (dependents.length > 0) await run.audit.record([{ actor: 'orchestrator', kind: 'subtask.dependents_unblocked', message: `unblocked ${dependents.join(', ')}` }]);
+  if (dependents.length > 0)
+    await run.audit.record([
+      { actor: 'orchestrator', kind: 'subtask.dependents_unblocked', message: `unblocked ${dependents.join(', ')}` },
+    ]);
 }

@@ -12,7 +12,14 @@ export async function gate(run: SubtaskRun, kind: 'plan' | 'merge'): Promise<Gat
   run.decision = undefined;
   state.pendingGate = { gate: kind, approvalId, since: new Date(Date.now()).toISOString() };
   await progress.openApproval({ id: approvalId, subtaskId: run.input.subtaskId, gate: kind });
-  await run.audit.record([{ actor: 'orchestrator', kind: 'approval.requested', message: `waiting for approval of the ${kind} (risk ${run.spec.risk})`, data: { approvalId, gate: kind } }]);
+  await run.audit.record([
+    {
+      actor: 'orchestrator',
+      kind: 'approval.requested',
+      message: `waiting for approval of the ${kind} (risk ${run.spec.risk})`,
+      data: { approvalId, gate: kind },
+    },
+  ]);
   await condition(() => run.pendingDecision() !== undefined || interrupts.pending() !== undefined);
   state.pendingGate = undefined;
   const answer = run.pendingDecision();
@@ -23,7 +30,8 @@ export async function gate(run: SubtaskRun, kind: 'plan' | 'merge'): Promise<Gat
       case 'force_complete':
         return 'approved';
       case 'reset':
-        if (state.status === 'ready_for_review') await run.transition('in_progress', `reset to ${override.phase} by ${override.actor}`);
+        if (state.status === 'ready_for_review')
+          await run.transition('in_progress', `reset to ${override.phase} by ${override.actor}`);
         return { phase: override.phase, reviewerComment: `reset by ${override.actor}: ${override.reason}` };
       default:
         interrupts.keep(override);
@@ -43,11 +51,14 @@ export async function gate(run: SubtaskRun, kind: 'plan' | 'merge'): Promise<Gat
     {
       actor: answer.actor,
       kind: answer.approved ? 'approval.approved' : 'approval.rejected',
-      message: answer.approved ? `${kind} approved${answer.comment ? `: ${answer.comment}` : ''}` : `${kind} rejected, back to ${answer.returnTo}: ${answer.comment}`,
+      message: answer.approved
+        ? `${kind} approved${answer.comment ? `: ${answer.comment}` : ''}`
+        : `${kind} rejected, back to ${answer.returnTo}: ${answer.comment}`,
       data: { approvalId, gate: kind },
     },
   ]);
   if (answer.approved) return 'approved';
-  if (state.status === 'ready_for_review') await run.transition('in_progress', `sent back to ${answer.returnTo} by ${answer.actor}`);
+  if (state.status === 'ready_for_review')
+    await run.transition('in_progress', `sent back to ${answer.returnTo} by ${answer.actor}`);
   return { phase: answer.returnTo, reviewerComment: answer.comment };
 }

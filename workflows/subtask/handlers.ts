@@ -34,12 +34,18 @@ function validator<T extends { actor?: unknown }>(schema: z.ZodMiniType<T>, refu
   };
 }
 
-const refuse = (type: string, message: string | undefined): Refusal => (message === undefined ? undefined : { type, message });
+const refuse = (type: string, message: string | undefined): Refusal =>
+  message === undefined ? undefined : { type, message };
 
 /** The workflow's messages: the state query, the approve, reject and override updates, and the signals. */
 export function registerHandlers(run: SubtaskRun): void {
   const { state } = run;
-  const gateOpen = () => ({ status: state.status, phase: state.phase, gate: state.pendingGate?.gate, decided: run.pendingDecision() !== undefined });
+  const gateOpen = () => ({
+    status: state.status,
+    phase: state.phase,
+    gate: state.pendingGate?.gate,
+    decided: run.pendingDecision() !== undefined,
+  });
 
   setHandler(stateQuery, () => state);
 
@@ -63,13 +69,20 @@ export function registerHandlers(run: SubtaskRun): void {
   setHandler(
     rejectUpdate,
     (rejection) => {
-      run.decision = { approved: false, actor: rejection.actor!, comment: rejection.comment, returnTo: rejection.returnTo };
+      run.decision = {
+        approved: false,
+        actor: rejection.actor!,
+        comment: rejection.comment,
+        returnTo: rejection.returnTo,
+      };
       return state;
     },
     {
       validator: validator(
         RejectInput,
-        (rejection) => refuse('NothingToApprove', nothingToDecide(gateOpen())) ?? refuse('InvalidInput', returnToProblem(state.pendingGate!.gate, rejection.returnTo, run.phases)),
+        (rejection) =>
+          refuse('NothingToApprove', nothingToDecide(gateOpen())) ??
+          refuse('InvalidInput', returnToProblem(state.pendingGate!.gate, rejection.returnTo, run.phases)),
       ),
     },
   );
@@ -80,7 +93,13 @@ export function registerHandlers(run: SubtaskRun): void {
         'OverrideNotPossible',
         overrideProblem(
           override,
-          { status: state.status, paused: state.paused, phase: state.phase, started: state.baseline !== undefined, blocked: state.blocked },
+          {
+            status: state.status,
+            paused: state.paused,
+            phase: state.phase,
+            started: state.baseline !== undefined,
+            blocked: state.blocked,
+          },
           run.phases,
           run.interrupts.pending()?.kind,
           Object.keys(run.input.models.registry),

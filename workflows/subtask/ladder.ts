@@ -14,7 +14,11 @@ import { reviewFailures } from './review.js';
 export async function climbLadder(work: PhaseAttempts): Promise<PhaseEnd | undefined> {
   const { run, phase } = work;
   const { state, ladder } = run;
-  const perPhase = { strategicReview: ladder.strategicReview, council: ladder.council.enabled, ...ladder.phases[phase.name] };
+  const perPhase = {
+    strategicReview: ladder.strategicReview,
+    council: ladder.council.enabled,
+    ...ladder.phases[phase.name],
+  };
   const tiers = { strategicReview: Boolean(perPhase.strategicReview), council: Boolean(perPhase.council) };
   const climbed: string[] = [];
   for (;;) {
@@ -43,7 +47,12 @@ export async function climbLadder(work: PhaseAttempts): Promise<PhaseEnd | undef
       }
       case 'person': {
         state.escalationTier = 4;
-        const otherModel = untriedModel(run.input.models, run.lastAvailability, work.triedModels, state.council?.members);
+        const otherModel = untriedModel(
+          run.input.models,
+          run.lastAvailability,
+          work.triedModels,
+          state.council?.members,
+        );
         const offered = humanOptions({ otherModel, earlierPhase: phaseBefore(run.phases, phase.name) });
         const failure = work.failure!;
         const answer = await waitForPerson(

@@ -9,7 +9,8 @@ import type { SubtaskRun } from './run.js';
 import { short } from './short.js';
 
 /** How the complete phase ended, for the main sequence. */
-export type CompletionEnd = { next: 'merged' } | { next: 'goto'; phase: PhaseName; reviewerComment?: string } | { next: 'cancelled' };
+export type CompletionEnd =
+  { next: 'merged' } | { next: 'goto'; phase: PhaseName; reviewerComment?: string } | { next: 'cancelled' };
 
 /** Rounds of merge, rebase and verify before a base that keeps moving is a person's to look at. */
 const MERGE_ROUNDS = 3;
@@ -20,7 +21,8 @@ function endedBy(run: SubtaskRun, answer: Interrupt): CompletionEnd | undefined 
     run.interrupts.keep(answer);
     return { next: 'cancelled' };
   }
-  if (answer.kind === 'reset') return { next: 'goto', phase: answer.phase, reviewerComment: `reset by ${answer.actor}: ${answer.reason}` };
+  if (answer.kind === 'reset')
+    return { next: 'goto', phase: answer.phase, reviewerComment: `reset by ${answer.actor}: ${answer.reason}` };
   return undefined;
 }
 
@@ -29,7 +31,8 @@ export async function completePhase(run: SubtaskRun, phase: PhaseDefinition, for
   const { state, project } = run;
   state.phase = phase.name;
   state.attempt = 1;
-  if (state.status !== 'ready_for_review') await run.transition('ready_for_review', forced ? 'forced to complete' : 'every check passed; ready to merge');
+  if (state.status !== 'ready_for_review')
+    await run.transition('ready_for_review', forced ? 'forced to complete' : 'every check passed; ready to merge');
   if (!forced && run.spec.risk !== 'low') {
     const answer = await gate(run, 'merge');
     if (answer === 'cancelled') return { next: 'cancelled' };
@@ -47,7 +50,14 @@ export async function completePhase(run: SubtaskRun, phase: PhaseDefinition, for
       run,
       `merging into ${project.baseBranch}`,
       phase.name,
-      () => run.workspace.mergeBranch({ repoPath: project.repoPath, baseBranch: project.baseBranch, branch: state.branch!, expectedBaseSha: expectedBase, message: `Merge ${state.branch}: ${run.spec.key} ${run.spec.title}` }),
+      () =>
+        run.workspace.mergeBranch({
+          repoPath: project.repoPath,
+          baseBranch: project.baseBranch,
+          branch: state.branch!,
+          expectedBaseSha: expectedBase,
+          message: `Merge ${state.branch}: ${run.spec.key} ${run.spec.title}`,
+        }),
       ['retry', 'reset', 'cancel'],
     );
     if ('answer' in merging) {
@@ -62,7 +72,13 @@ export async function completePhase(run: SubtaskRun, phase: PhaseDefinition, for
     }
 
     // The base branch moved: rebase onto it and verify again before merging.
-    const rebasing = await mustSucceed(run, `rebasing onto ${project.baseBranch}`, phase.name, () => run.workspace.rebaseBranch({ worktree: state.worktree!, baseBranch: project.baseBranch }), ['retry', 'reset', 'cancel']);
+    const rebasing = await mustSucceed(
+      run,
+      `rebasing onto ${project.baseBranch}`,
+      phase.name,
+      () => run.workspace.rebaseBranch({ worktree: state.worktree!, baseBranch: project.baseBranch }),
+      ['retry', 'reset', 'cancel'],
+    );
     if ('answer' in rebasing) {
       const end = endedBy(run, rebasing.answer);
       if (end) return end;
@@ -73,7 +89,11 @@ export async function completePhase(run: SubtaskRun, phase: PhaseDefinition, for
       const answer = await waitForPerson(
         run,
         phase.name,
-        { reason: `${project.baseBranch} moved and the branch conflicts with it in ${rebase.files.join(', ')}`, options: ['retry', 'reset', 'cancel'], conflicts: rebase.files },
+        {
+          reason: `${project.baseBranch} moved and the branch conflicts with it in ${rebase.files.join(', ')}`,
+          options: ['retry', 'reset', 'cancel'],
+          conflicts: rebase.files,
+        },
         1,
       );
       const end = endedBy(run, answer);
@@ -81,23 +101,46 @@ export async function completePhase(run: SubtaskRun, phase: PhaseDefinition, for
       await run.transition('ready_for_review', `trying the merge again after ${answer.actor} looked at the conflict`);
       continue;
     }
-    await run.transition('testing', `${project.baseBranch} moved to ${short(rebase.baseSha)}: rebased and verifying again`);
+    await run.transition(
+      'testing',
+      `${project.baseBranch} moved to ${short(rebase.baseSha)}: rebased and verifying again`,
+    );
     const verifying = await mustSucceed(
       run,
       'verifying the rebased branch',
       phase.name,
-      () => run.runner.runCheck(checkInput(run.checked(), REVERIFY, { attempt: round, purpose: 'rebase', worktree: state.worktree!, sha: rebase.headSha })),
+      () =>
+        run.runner.runCheck(
+          checkInput(run.checked(), REVERIFY, {
+            attempt: round,
+            purpose: 'rebase',
+            worktree: state.worktree!,
+            sha: rebase.headSha,
+          }),
+        ),
       ['retry', 'reset', 'cancel'],
     );
     if ('answer' in verifying) {
       const end = endedBy(run, verifying.answer);
       if (end) return end;
       // Another override cut the verification short (force complete, skip, retry): the round starts again.
-      if (state.status === 'testing') await run.transition('ready_for_review', `the verification was cut short by ${verifying.answer.actor} (${verifying.answer.kind.replace('_', ' ')}); merging again`);
+      if (state.status === 'testing')
+        await run.transition(
+          'ready_for_review',
+          `the verification was cut short by ${verifying.answer.actor} (${verifying.answer.kind.replace('_', ' ')}); merging again`,
+        );
       continue;
     }
     if (!verifying.ok.passed) {
-      const answer = await waitForPerson(run, phase.name, { reason: `after rebasing onto ${project.baseBranch}: ${verifying.ok.reason}`, options: ['reset', 'retry', 'cancel'] }, 1);
+      const answer = await waitForPerson(
+        run,
+        phase.name,
+        {
+          reason: `after rebasing onto ${project.baseBranch}: ${verifying.ok.reason}`,
+          options: ['reset', 'retry', 'cancel'],
+        },
+        1,
+      );
       const end = endedBy(run, answer);
       if (end) return end;
       // Retry: rebase and verify again (someone may have fixed the base meanwhile).
@@ -108,7 +151,12 @@ export async function completePhase(run: SubtaskRun, phase: PhaseDefinition, for
     state.shas.base = rebase.baseSha;
     await run.transition('ready_for_review', 're-verified on the moved base; merging');
   }
-  const answer = await waitForPerson(run, phase.name, { reason: `${project.baseBranch} kept moving during three merge attempts`, options: ['retry', 'reset', 'cancel'] }, 1);
+  const answer = await waitForPerson(
+    run,
+    phase.name,
+    { reason: `${project.baseBranch} kept moving during three merge attempts`, options: ['retry', 'reset', 'cancel'] },
+    1,
+  );
   const end = endedBy(run, answer);
   if (end) return end;
   await run.transition('ready_for_review', `trying the merge again (${answer.actor})`);
@@ -116,7 +164,10 @@ export async function completePhase(run: SubtaskRun, phase: PhaseDefinition, for
 }
 
 /** How a rebased branch is verified: the whole suite passes, as after verify. */
-const REVERIFY = { name: 'verify', check: 'suite_passes', suite: 'unit' } as const satisfies Pick<PhaseDefinition, 'name' | 'check' | 'suite'>;
+const REVERIFY = { name: 'verify', check: 'suite_passes', suite: 'unit' } as const satisfies Pick<
+  PhaseDefinition,
+  'name' | 'check' | 'suite'
+>;
 
 /** Merged: the checklist's last item, the completion record with the red-before-green proof, and the dependents told. */
 async function recordMerge(run: SubtaskRun, phase: PhaseDefinition, mergeSha: string): Promise<void> {
@@ -131,7 +182,13 @@ async function recordMerge(run: SubtaskRun, phase: PhaseDefinition, mergeSha: st
         actor: 'orchestrator',
         kind: 'subtask.completed',
         message: `${spec.key} merged; red-before-green proof: ${state.redEvidence ? state.redEvidence.newFailingTests.join('; ') || state.redEvidence.reason : 'none (red was skipped)'}`,
-        data: { mergeSha, shas: state.shas, redEvidence: state.redEvidence, skipped: state.skipped, progress: state.progress },
+        data: {
+          mergeSha,
+          shas: state.shas,
+          redEvidence: state.redEvidence,
+          skipped: state.skipped,
+          progress: state.progress,
+        },
       },
     ],
   });

@@ -18,7 +18,12 @@ const WAIT_WITHOUT_REMINDERS_ENDS = 'escalation-wait-without-reminders-ends';
  * Blocks with an escalation until a person answers: with an override, or — for a block that offers
  * `raise_budget` — by changing the project's budget (then this returns 'budget_changed').
  */
-export async function escalate(run: SubtaskRun, phase: string, block: Block, tier: number): Promise<Interrupt | 'budget_changed'> {
+export async function escalate(
+  run: SubtaskRun,
+  phase: string,
+  block: Block,
+  tier: number,
+): Promise<Interrupt | 'budget_changed'> {
   const { state, progress, interrupts } = run;
   const escalationId = uuid4();
   const waitsForBudget = block.options.includes('raise_budget');
@@ -30,10 +35,16 @@ export async function escalate(run: SubtaskRun, phase: string, block: Block, tie
     phase,
     tier,
     reason: block.reason,
-    options: block.options.map((option) => ({ id: option, label: OPTION_LABELS[option], detail: block.details?.[option] })),
+    options: block.options.map((option) => ({
+      id: option,
+      label: OPTION_LABELS[option],
+      detail: block.details?.[option],
+    })),
     recommendedOption: block.options[0]!,
   });
-  await run.transition('blocked', `blocked in ${phase}: ${block.reason}`, { data: { escalationId, options: block.options, tier } });
+  await run.transition('blocked', `blocked in ${phase}: ${block.reason}`, {
+    data: { escalationId, options: block.options, tier },
+  });
   // Nobody answering is not forgotten: a reminder now and then, in the log and on the escalation.
   const reminderMs = run.ladder.reminderMs > 0 ? run.ladder.reminderMs : undefined;
   const answered = () => interrupts.pending() !== undefined || (waitsForBudget && run.budgetChangedBy !== undefined);
@@ -45,14 +56,26 @@ export async function escalate(run: SubtaskRun, phase: string, block: Block, tie
     if (await condition(answered, reminderMs)) break;
     await progress.remindEscalation({ id: escalationId, at: Date.now() });
     await run.audit.record([
-      { actor: 'orchestrator', kind: 'escalation.reminder', message: `still waiting for a person (reminder ${reminders}): ${block.reason}`, data: { escalationId, options: block.options } },
+      {
+        actor: 'orchestrator',
+        kind: 'escalation.reminder',
+        message: `still waiting for a person (reminder ${reminders}): ${block.reason}`,
+        data: { escalationId, options: block.options },
+      },
     ]);
   }
   state.blocked = undefined;
   if (!interrupts.pending()) {
     const actor = run.budgetChangedBy!;
     run.budgetChangedBy = undefined;
-    await progress.resolveEscalation({ id: escalationId, status: 'resolved', chosenOption: 'raise_budget', resolvedBy: actor, comment: 'the project budget was changed', at: Date.now() });
+    await progress.resolveEscalation({
+      id: escalationId,
+      status: 'resolved',
+      chosenOption: 'raise_budget',
+      resolvedBy: actor,
+      comment: 'the project budget was changed',
+      at: Date.now(),
+    });
     return 'budget_changed';
   }
   const answer = interrupts.take();
@@ -68,10 +91,19 @@ export async function escalate(run: SubtaskRun, phase: string, block: Block, tie
 }
 
 /** Waits for a person to answer a block with one of its options (or force complete, or cancel). */
-export async function waitForPerson(run: SubtaskRun, phase: string, block: Block & { options: Array<OverrideAction | 'retry_with_model'> }, tier: number): Promise<Interrupt> {
+export async function waitForPerson(
+  run: SubtaskRun,
+  phase: string,
+  block: Block & { options: Array<OverrideAction | 'retry_with_model'> },
+  tier: number,
+): Promise<Interrupt> {
   const answer = await escalate(run, phase, block, tier);
   // Only a block that offers raise_budget can end with the budget changed.
-  if (answer === 'budget_changed') throw ApplicationFailure.nonRetryable('a block without raise_budget ended with the budget changed', 'InvariantBroken');
+  if (answer === 'budget_changed')
+    throw ApplicationFailure.nonRetryable(
+      'a block without raise_budget ended with the budget changed',
+      'InvariantBroken',
+    );
   return answer;
 }
 
@@ -79,7 +111,13 @@ export async function waitForPerson(run: SubtaskRun, phase: string, block: Block
  * A step that must succeed before the work can go on (setup, baseline, merge): when it fails, a
  * person decides (retry, or the other options). Returns the result, or the interrupt that ended it.
  */
-export async function mustSucceed<T>(run: SubtaskRun, what: string, phase: string, step: () => Promise<T>, options: OverrideAction[] = ['retry', 'cancel']): Promise<{ ok: T } | { answer: Interrupt }> {
+export async function mustSucceed<T>(
+  run: SubtaskRun,
+  what: string,
+  phase: string,
+  step: () => Promise<T>,
+  options: OverrideAction[] = ['retry', 'cancel'],
+): Promise<{ ok: T } | { answer: Interrupt }> {
   for (;;) {
     try {
       const result = await run.interrupts.run(step);
@@ -87,7 +125,12 @@ export async function mustSucceed<T>(run: SubtaskRun, what: string, phase: strin
       return { ok: result };
     } catch (error) {
       if (isCancellation(error)) throw error;
-      const answer = await waitForPerson(run, phase, { reason: `${what} failed: ${failureMessage(error)}`, options }, 1);
+      const answer = await waitForPerson(
+        run,
+        phase,
+        { reason: `${what} failed: ${failureMessage(error)}`, options },
+        1,
+      );
       if (answer.kind !== 'retry') return { answer };
     }
   }

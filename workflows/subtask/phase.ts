@@ -17,7 +17,12 @@ import { short } from './short.js';
 const MAX_PROVIDER_TROUBLE = 3;
 
 /** An agent phase: attempts, each an agent run and a check, until the check passes or a person decides. */
-export async function runPhase(run: SubtaskRun, phase: PhaseDefinition, startSha: string, reviewerComment: string | undefined): Promise<PhaseEnd> {
+export async function runPhase(
+  run: SubtaskRun,
+  phase: PhaseDefinition,
+  startSha: string,
+  reviewerComment: string | undefined,
+): Promise<PhaseEnd> {
   const { state, interrupts } = run;
   state.phase = phase.name;
   state.lastFailure = undefined;
@@ -110,7 +115,11 @@ export async function runPhase(run: SubtaskRun, phase: PhaseDefinition, startSha
 async function handOff(work: PhaseAttempts, routed: Routed): Promise<string> {
   const { run, phase, attempt } = work;
   const status = attemptStatus(run.state.status, work.failure !== undefined);
-  if (status === 'retrying') await run.transition('retrying', `${phase.name}: attempt ${attempt} of ${run.settings.maxAttempts}, with the last failure in its prompt`);
+  if (status === 'retrying')
+    await run.transition(
+      'retrying',
+      `${phase.name}: attempt ${attempt} of ${run.settings.maxAttempts}, with the last failure in its prompt`,
+    );
   else if (status === 'in_progress') await run.transition('in_progress', `${phase.name}: the ${phase.role} starts`);
   const queue = run.state.queues[work.role];
   await run.audit.record([
@@ -118,7 +127,15 @@ async function handOff(work: PhaseAttempts, routed: Routed): Promise<string> {
       actor: 'orchestrator',
       kind: 'phase.handoff',
       message: `${phase.name} attempt ${attempt} handed to the ${phase.role} on ${queue}, with ${routed.choice.id} (${routed.reason})`,
-      data: { phase: phase.name, attempt, role: phase.role, taskQueue: queue, startSha: work.startSha, model: routed.choice.id, modelReason: routed.reason },
+      data: {
+        phase: phase.name,
+        attempt,
+        role: phase.role,
+        taskQueue: queue,
+        startSha: work.startSha,
+        model: routed.choice.id,
+        modelReason: routed.reason,
+      },
     },
   ]);
   return queue;
@@ -154,7 +171,11 @@ async function runAgent(work: PhaseAttempts, routed: Routed, queue: string): Pro
         model: routed.choice,
         checklist: state.checklist,
         context: {
-          failure: failure && { reason: failure.reason, failingTests: failure.failingTests, outputTail: failure.outputTail },
+          failure: failure && {
+            reason: failure.reason,
+            failingTests: failure.failingTests,
+            outputTail: failure.outputTail,
+          },
           previousSha: failure?.sha,
           reviewerComment: work.reviewerComment,
           hint: work.hint,
@@ -177,7 +198,9 @@ async function runAgent(work: PhaseAttempts, routed: Routed, queue: string): Pro
       },
     ]);
     if (type === AGENT_FAILURE_TYPES.provider) {
-      const pause = await interrupts.run(() => sleep(retryDelayMs(work.providerTrouble, run.settings)).then(() => true));
+      const pause = await interrupts.run(() =>
+        sleep(retryDelayMs(work.providerTrouble, run.settings)).then(() => true),
+      );
       if (pause === undefined) return { end: await work.resolve(interrupts.take()) };
     }
     return 'route_again';
@@ -185,32 +208,53 @@ async function runAgent(work: PhaseAttempts, routed: Routed, queue: string): Pro
 }
 
 /** The runner checks the agent's commit; a check that could not run is the attempt's failure. */
-async function checkAgentCommit(work: PhaseAttempts, routed: Routed, agent: AgentPhaseResult): Promise<{ check?: CheckResult; failure?: string }> {
+async function checkAgentCommit(
+  work: PhaseAttempts,
+  routed: Routed,
+  agent: AgentPhaseResult,
+): Promise<{ check?: CheckResult; failure?: string }> {
   const { run, phase, attempt } = work;
   const { state } = run;
   state.costUsd = formatUsdExact(parseUsd(state.costUsd) + parseUsd(agent.costUsd));
-  await run.transition('testing', `${phase.name}: the ${phase.role} committed ${short(agent.sha)}; the runner checks it`, {
-    events: [
-      {
-        actor: phase.role,
-        kind: 'phase.commit',
-        message: `${phase.role} finished ${phase.name}: ${agent.summary}`,
-        data: { sha: agent.sha, files: agent.filesWritten, reverted: agent.reverted, steps: agent.steps, attempt, model: routed.choice.id, calls: agent.calls, costUsd: agent.costUsd },
-      },
-      ...(agent.pruned.length > 0
-        ? [
-            {
-              actor: 'orchestrator',
-              kind: 'prompt.pruned',
-              message: `to fit ${routed.choice.id}'s prompt budget: ${agent.pruned.map((item) => `${item.rule.replaceAll('_', ' ')} (${item.tool}, step ${item.step}, ${item.originalChars} → ${item.keptChars} characters)`).join('; ')}`,
-              data: { phase: phase.name, attempt, model: routed.choice.id, pruned: agent.pruned },
-            },
-          ]
-        : []),
-    ],
-  });
+  await run.transition(
+    'testing',
+    `${phase.name}: the ${phase.role} committed ${short(agent.sha)}; the runner checks it`,
+    {
+      events: [
+        {
+          actor: phase.role,
+          kind: 'phase.commit',
+          message: `${phase.role} finished ${phase.name}: ${agent.summary}`,
+          data: {
+            sha: agent.sha,
+            files: agent.filesWritten,
+            reverted: agent.reverted,
+            steps: agent.steps,
+            attempt,
+            model: routed.choice.id,
+            calls: agent.calls,
+            costUsd: agent.costUsd,
+          },
+        },
+        ...(agent.pruned.length > 0
+          ? [
+              {
+                actor: 'orchestrator',
+                kind: 'prompt.pruned',
+                message: `to fit ${routed.choice.id}'s prompt budget: ${agent.pruned.map((item) => `${item.rule.replaceAll('_', ' ')} (${item.tool}, step ${item.step}, ${item.originalChars} → ${item.keptChars} characters)`).join('; ')}`,
+                data: { phase: phase.name, attempt, model: routed.choice.id, pruned: agent.pruned },
+              },
+            ]
+          : []),
+      ],
+    },
+  );
   try {
-    const check = await run.interrupts.run(() => run.runner.runCheck(checkInput(run.checked(), phase, { attempt, purpose: 'attempt', worktree: state.worktree!, sha: agent.sha })));
+    const check = await run.interrupts.run(() =>
+      run.runner.runCheck(
+        checkInput(run.checked(), phase, { attempt, purpose: 'attempt', worktree: state.worktree!, sha: agent.sha }),
+      ),
+    );
     return { check };
   } catch (error) {
     if (isCancellation(error)) throw error;
@@ -220,7 +264,9 @@ async function checkAgentCommit(work: PhaseAttempts, routed: Routed, agent: Agen
 
 /** The type of the application failure behind a failed activity. */
 function failureType(error: unknown): string | undefined {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? (error.cause.type ?? undefined) : undefined;
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+    ? (error.cause.type ?? undefined)
+    : undefined;
 }
 
 /** What went wrong in a failed agent activity, in one line; anything else (a cancellation) goes on up. */

@@ -25,21 +25,44 @@ const UNSERVED_LOOK_INTERVAL = '10 seconds';
  * blocks until a person raises the limit or cancels; soft downgrades), then the first model of the
  * preference list whose provider can be called (a failing provider's work goes to the fallback).
  */
-export async function routeAttempt(run: SubtaskRun, phaseName: PhaseName, work: AgentWork): Promise<Routed | { answer: Interrupt }>;
-export async function routeAttempt(run: SubtaskRun, phaseName: PhaseName, work: 'strategic'): Promise<Routed | { answer: Interrupt } | Unavailable>;
-export async function routeAttempt(run: SubtaskRun, phaseName: PhaseName, work: AgentWork | 'strategic'): Promise<Routed | { answer: Interrupt } | Unavailable> {
+export async function routeAttempt(
+  run: SubtaskRun,
+  phaseName: PhaseName,
+  work: AgentWork,
+): Promise<Routed | { answer: Interrupt }>;
+export async function routeAttempt(
+  run: SubtaskRun,
+  phaseName: PhaseName,
+  work: 'strategic',
+): Promise<Routed | { answer: Interrupt } | Unavailable>;
+export async function routeAttempt(
+  run: SubtaskRun,
+  phaseName: PhaseName,
+  work: AgentWork | 'strategic',
+): Promise<Routed | { answer: Interrupt } | Unavailable> {
   const { state, input, interrupts } = run;
   let unservedLooks = 0;
   for (;;) {
     run.budgetChangedBy = undefined;
-    const context = await run.progress.modelContext({ projectId: run.project.id, subtaskId: input.subtaskId, phase: phaseName });
+    const context = await run.progress.modelContext({
+      projectId: run.project.id,
+      subtaskId: input.subtaskId,
+      phase: phaseName,
+    });
     run.lastAvailability = context.availability;
     state.costUsd = context.subtaskSpentUsd;
     state.budget = { tier: context.budget.tier, spentUsd: context.budget.spentUsd, limits: context.budget.limits };
     const spent = parseUsd(context.budget.spentUsd);
     if (atLeast(context.budget.tier, 'hard')) {
       const reason = `budget: ${describeSpend(spent, context.budget.tier, context.budget.limits)}; raise the project's limits or cancel`;
-      await run.audit.record([{ actor: 'orchestrator', kind: `budget.${context.budget.tier}`, message: `${phaseName} holds: ${reason}`, data: { ...state.budget } }]);
+      await run.audit.record([
+        {
+          actor: 'orchestrator',
+          kind: `budget.${context.budget.tier}`,
+          message: `${phaseName} holds: ${reason}`,
+          data: { ...state.budget },
+        },
+      ]);
       const answer = await escalate(run, phaseName, { reason, options: ['raise_budget', 'cancel'] }, 4);
       if (answer === 'budget_changed') continue;
       return { answer };
@@ -56,8 +79,16 @@ export async function routeAttempt(run: SubtaskRun, phaseName: PhaseName, work: 
       ]);
     }
     const forced = work === 'strategic' ? undefined : run.chosenModel;
-    if (forced && context.availability.available.includes(forced) && !context.availability.openCircuits[input.models.registry[forced]!.provider]) {
-      return { choice: run.choiceOf(forced), reason: `chosen by a person for this phase`, availability: context.availability };
+    if (
+      forced &&
+      context.availability.available.includes(forced) &&
+      !context.availability.openCircuits[input.models.registry[forced]!.provider]
+    ) {
+      return {
+        choice: run.choiceOf(forced),
+        reason: `chosen by a person for this phase`,
+        availability: context.availability,
+      };
     }
     const champion = work !== 'strategic' && work.attempt === 1 ? context.champion : undefined;
     const decision = chooseModel(
@@ -70,7 +101,10 @@ export async function routeAttempt(run: SubtaskRun, phaseName: PhaseName, work: 
             phase: phaseName,
             level: state.routing!.level,
             tier: context.budget.tier,
-            prefer: champion && { model: champion.model, why: `it won ${champion.wins} of ${champion.councils} ${phaseName} councils` },
+            prefer: champion && {
+              model: champion.model,
+              why: `it won ${champion.wins} of ${champion.councils} ${phaseName} councils`,
+            },
           },
       context.availability,
     );
@@ -78,13 +112,26 @@ export async function routeAttempt(run: SubtaskRun, phaseName: PhaseName, work: 
       if (work === 'strategic') return { unavailable: decision.reason, availability: context.availability };
       if (decision.retryAt) {
         const wait = Math.max(1_000, Date.parse(decision.retryAt) - Date.now());
-        await run.audit.record([{ actor: 'orchestrator', kind: 'routing.waiting', message: `${phaseName} waits ${Math.ceil(wait / 1000)} s: ${decision.reason}` }]);
+        await run.audit.record([
+          {
+            actor: 'orchestrator',
+            kind: 'routing.waiting',
+            message: `${phaseName} waits ${Math.ceil(wait / 1000)} s: ${decision.reason}`,
+          },
+        ]);
         const waited = await interrupts.run(() => sleep(wait).then(() => true));
         if (waited === undefined) return { answer: interrupts.take() };
         continue;
       }
       if (unservedLooks < UNSERVED_LOOKS) {
-        if (unservedLooks === 0) await run.audit.record([{ actor: 'orchestrator', kind: 'routing.waiting', message: `${phaseName} waits for a model gateway: ${decision.reason}` }]);
+        if (unservedLooks === 0)
+          await run.audit.record([
+            {
+              actor: 'orchestrator',
+              kind: 'routing.waiting',
+              message: `${phaseName} waits for a model gateway: ${decision.reason}`,
+            },
+          ]);
         unservedLooks += 1;
         const waited = await interrupts.run(() => sleep(UNSERVED_LOOK_INTERVAL).then(() => true));
         if (waited === undefined) return { answer: interrupts.take() };

@@ -1,5 +1,12 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { allHandlersFinished, condition, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { AgentActivities } from '../../activities/subtask/agent-phase.js';
 import type { CheckActivities } from '../../activities/subtask/checks.js';
 import type { ProgressActivities } from '../../activities/subtask/progress.js';
@@ -24,9 +31,16 @@ const statusKey = defineSearchAttributeKey('MaestroStatus', 'KEYWORD');
 const phaseKey = defineSearchAttributeKey('MaestroPhase', 'KEYWORD');
 
 /** A person's decision at an approval gate. */
-export type Decision = { approved: true; actor: string; comment?: string } | { approved: false; actor: string; comment: string; returnTo: PhaseName };
+export type Decision =
+  | { approved: true; actor: string; comment?: string }
+  | { approved: false; actor: string; comment: string; returnTo: PhaseName };
 
-type TransitionExtra = { events?: AuditEvent[]; data?: Record<string, unknown>; started?: boolean; completed?: boolean };
+type TransitionExtra = {
+  events?: AuditEvent[];
+  data?: Record<string, unknown>;
+  started?: boolean;
+  completed?: boolean;
+};
 
 /**
  * One run of the subtask workflow: its input, the state the `state` query shows, the messages the
@@ -117,9 +131,21 @@ export class SubtaskRun {
     await this.audit.record(
       [
         ...(extra.events ?? []),
-        { actor: 'orchestrator', kind: 'subtask.transition', message, data: { from, to, phase: state.phase, attempt: state.attempt, ...extra.data } },
+        {
+          actor: 'orchestrator',
+          kind: 'subtask.transition',
+          message,
+          data: { from, to, phase: state.phase, attempt: state.attempt, ...extra.data },
+        },
       ],
-      { status: to, phase: state.phase, attempt: state.attempt, branch: state.branch, started: extra.started, completed: extra.completed },
+      {
+        status: to,
+        phase: state.phase,
+        attempt: state.attempt,
+        branch: state.branch,
+        started: extra.started,
+        completed: extra.completed,
+      },
     );
   }
 
@@ -142,7 +168,13 @@ export class SubtaskRun {
 
   /** What each of this subtask's checks is run with, once the baseline is measured. */
   checked(): CheckedSubtask {
-    return { workflowId: this.workflowId, subtaskId: this.input.subtaskId, projectId: this.project.id, suites: this.project.suites, baselineFile: this.state.baseline!.file };
+    return {
+      workflowId: this.workflowId,
+      subtaskId: this.input.subtaskId,
+      projectId: this.project.id,
+      suites: this.project.suites,
+      baselineFile: this.state.baseline!.file,
+    };
   }
 
   phaseIndex(name: PhaseName): number {

@@ -79,7 +79,6 @@ export interface PendingGate {
   since: string;
 }
 
-
 export interface BlockedState {
   reason: string;
   since: string;
@@ -147,7 +146,13 @@ export interface SubtaskState {
   /** The strategic review's guidance for the current phase's attempts. */
   guidance?: string;
   /** The latest council of the current phase. */
-  council?: { workflowId: string; members: string[]; status: 'running' | 'decided' | 'failed'; winner?: string; reason?: string };
+  council?: {
+    workflowId: string;
+    members: string[];
+    status: 'running' | 'decided' | 'failed';
+    winner?: string;
+    reason?: string;
+  };
 }
 
 export interface SubtaskOutcome {
@@ -160,20 +165,26 @@ export type { Baseline };
 
 // --- messages -------------------------------------------------------------------------------------
 
-export const Actor = z.string().check(z.regex(/^(user|system|role):[\w.@-]{1,80}$/, 'actor: who acts, like user:alice'));
+export const Actor = z
+  .string()
+  .check(z.regex(/^(user|system|role):[\w.@-]{1,80}$/, 'actor: who acts, like user:alice'));
 const Reason = z.string().check(z.trim(), z.minLength(3, 'give a reason of a few words'), z.maxLength(2_000));
 const Phase = z.enum(PHASE_NAMES, { error: () => `unknown phase; the phases are ${PHASE_NAMES.join(', ')}` });
 
-export const ApproveInput = z.strictObject({ actor: z.optional(Actor), comment: z.optional(z.string().check(z.maxLength(4_000))) });
+export const ApproveInput = z.strictObject({
+  actor: z.optional(Actor),
+  comment: z.optional(z.string().check(z.maxLength(4_000))),
+});
 export type ApproveInput = z.infer<typeof ApproveInput>;
 
 export const RejectInput = z.strictObject({
   actor: z.optional(Actor),
-  comment: z.string().check(z.trim(), z.minLength(3, 'say what to change: the comment goes to the agent'), z.maxLength(4_000)),
+  comment: z
+    .string()
+    .check(z.trim(), z.minLength(3, 'say what to change: the comment goes to the agent'), z.maxLength(4_000)),
   returnTo: Phase,
 });
 export type RejectInput = z.infer<typeof RejectInput>;
-
 
 export const OverrideInput = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('skip'), actor: z.optional(Actor), reason: Reason }),
@@ -214,10 +225,14 @@ export const budgetChangedSignal = defineSignal<[{ actor: string }]>('budgetChan
  * request without it and fill it in from the caller; the workflow refuses a message without one.
  */
 export function missingActor(message: { actor?: unknown }): string | undefined {
-  return typeof message.actor === 'string' && message.actor.length > 0 ? undefined : 'actor: say who acts, like user:alice';
+  return typeof message.actor === 'string' && message.actor.length > 0
+    ? undefined
+    : 'actor: say who acts, like user:alice';
 }
 
 /** zod/mini's issues in one line: what to fix. */
 export function describeIssues(error: z.core.$ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+    .join('; ');
 }

@@ -33,10 +33,20 @@ export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<Subt
 async function runSubtask(run: SubtaskRun): Promise<SubtaskOutcome> {
   const { state, spec, project, phases, interrupts } = run;
   const assessed = assessComplexity(spec, run.input.models.routing);
-  state.routing = { complexity: assessed.score, level: assessed.level, hardStop: assessed.hardStop, reason: assessed.reason };
+  state.routing = {
+    complexity: assessed.score,
+    level: assessed.level,
+    hardStop: assessed.hardStop,
+    reason: assessed.reason,
+  };
   await run.audit.record(
     [
-      { actor: run.input.startedBy, kind: 'subtask.started', message: `subtask ${spec.key} started: ${spec.title}`, data: { risk: spec.risk } },
+      {
+        actor: run.input.startedBy,
+        kind: 'subtask.started',
+        message: `subtask ${spec.key} started: ${spec.title}`,
+        data: { risk: spec.risk },
+      },
       { actor: 'orchestrator', kind: 'routing.decided', message: `routing: ${assessed.reason}`, data: { ...assessed } },
     ],
     { complexity: assessed.score, routing: { ...state.routing } },
@@ -104,7 +114,8 @@ async function runSubtask(run: SubtaskRun): Promise<SubtaskOutcome> {
       index = goBackTo(end.phase);
       continue;
     }
-    if (end.outcome === 'complete_now') interrupts.keep({ kind: 'force_complete', actor: end.actor, reason: end.reason, during: phase.name });
+    if (end.outcome === 'complete_now')
+      interrupts.keep({ kind: 'force_complete', actor: end.actor, reason: end.reason, during: phase.name });
   }
   return run.done({ status: 'completed', shas: state.shas, redEvidence: state.redEvidence });
 }
@@ -118,20 +129,37 @@ async function prepare(run: SubtaskRun): Promise<string | undefined> {
   const { state, project, spec } = run;
   state.phase = null;
   const setup = await mustSucceed(run, 'setting up the workspace', 'setup', () =>
-    run.workspace.prepareWorkspace({ project: project.name, repoPath: project.repoPath, baseBranch: project.baseBranch, key: spec.key, title: spec.title }),
+    run.workspace.prepareWorkspace({
+      project: project.name,
+      repoPath: project.repoPath,
+      baseBranch: project.baseBranch,
+      key: spec.key,
+      title: spec.title,
+    }),
   );
   if ('answer' in setup) return undefined;
   const prepared = setup.ok;
   state.branch = prepared.branch;
   state.worktree = prepared.worktree;
   state.shas.base = prepared.baseSha;
-  await run.transition('in_progress', `worktree ready on ${prepared.branch} from ${project.baseBranch} (${short(prepared.baseSha)})`, {
-    started: true,
-    data: { branch: prepared.branch, baseSha: prepared.baseSha },
-  });
+  await run.transition(
+    'in_progress',
+    `worktree ready on ${prepared.branch} from ${project.baseBranch} (${short(prepared.baseSha)})`,
+    {
+      started: true,
+      data: { branch: prepared.branch, baseSha: prepared.baseSha },
+    },
+  );
 
   const measured = await mustSucceed(run, 'the baseline (install and tests on the base branch)', 'setup', () =>
-    run.runner.runBaseline({ workflowId: run.workflowId, subtaskId: run.input.subtaskId, projectId: project.id, worktree: prepared.worktree, installCommand: project.installCommand, suites: project.suites }),
+    run.runner.runBaseline({
+      workflowId: run.workflowId,
+      subtaskId: run.input.subtaskId,
+      projectId: project.id,
+      worktree: prepared.worktree,
+      installCommand: project.installCommand,
+      suites: project.suites,
+    }),
   );
   if ('answer' in measured) return undefined;
   const baseline = measured.ok;

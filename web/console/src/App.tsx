@@ -60,11 +60,19 @@ function SideNav() {
   const trpc = useTRPC();
   // What waits for a person, counted next to its inbox.
   const waiting = useQuery({ ...trpc.inbox.counts.queryOptions({}), refetchInterval: 10_000 }).data;
-  const countOf: Record<string, number | undefined> = { '/approvals': waiting?.approvals, '/escalations': waiting?.escalations };
+  const countOf: Record<string, number | undefined> = {
+    '/approvals': waiting?.approvals,
+    '/escalations': waiting?.escalations,
+  };
   return (
     <nav className="sidenav" aria-label="Main">
       {ROUTES.filter((route) => route.nav).map((route) => (
-        <NavLink key={route.path} to={route.path} end={route.path === '/'} className={({ isActive }) => `navlink${isActive ? ' active' : ''}`}>
+        <NavLink
+          key={route.path}
+          to={route.path}
+          end={route.path === '/'}
+          className={({ isActive }) => `navlink${isActive ? ' active' : ''}`}
+        >
           <span className="navicon" aria-hidden>
             {route.nav!.icon}
           </span>
@@ -86,8 +94,9 @@ function DemoBanner() {
   return (
     <div className="notice demo" data-testid="demo-banner" role="status">
       <div>
-        <strong>Demo mode.</strong> No model is configured, so a scripted model plays the agents on the sample project <code>demo</code>. Set{' '}
-        <code>MAESTRO_MODEL_BASE_URL</code> (an OpenAI-compatible endpoint) or <code>OPENAI_API_KEY</code> to use a real model.
+        <strong>Demo mode.</strong> No model is configured, so a scripted model plays the agents on the sample project{' '}
+        <code>demo</code>. Set <code>MAESTRO_MODEL_BASE_URL</code> (an OpenAI-compatible endpoint) or{' '}
+        <code>OPENAI_API_KEY</code> to use a real model.
       </div>
     </div>
   );

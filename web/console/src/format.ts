@@ -88,7 +88,14 @@ export function sentence(text: string): string {
 }
 
 export function dateTime(iso: string | Date): string {
-  return new Date(iso).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  return new Date(iso).toLocaleString([], {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
 }
 
 /** Who serves each task queue, as the queue pages name them. */
@@ -124,6 +131,9 @@ export const ROLE_SHORT: Record<string, string> = {
 /** What went wrong, for a person: the API's own words, or its validation issues one by one. */
 export function errorMessage(error: unknown): string {
   const issues = (error as { data?: { issues?: Array<{ path: string; message: string }> } } | null)?.data?.issues;
-  if (issues && issues.length > 0) return issues.map((issue) => `${issue.path ? `${issue.path.replace(/^override\./, '')}: ` : ''}${issue.message}`).join('; ');
+  if (issues && issues.length > 0)
+    return issues
+      .map((issue) => `${issue.path ? `${issue.path.replace(/^override\./, '')}: ` : ''}${issue.message}`)
+      .join('; ');
   return error instanceof Error ? error.message : String(error);
 }

@@ -15,7 +15,12 @@ export interface LiveStatus {
   error: string | undefined;
 }
 
-const LiveStatusContext = createContext<LiveStatus>({ status: undefined, live: false, connected: false, error: undefined });
+const LiveStatusContext = createContext<LiveStatus>({
+  status: undefined,
+  live: false,
+  connected: false,
+  error: undefined,
+});
 
 /** One status stream for the whole console: the top bar's live indicator and the System page read it. */
 export function LiveStatusProvider({ children }: { children: ReactNode }) {
@@ -23,9 +28,12 @@ export function LiveStatusProvider({ children }: { children: ReactNode }) {
   const initial = useQuery(trpc.system.status.queryOptions());
   const stream = useSubscription(trpc.system.onStatus.subscriptionOptions({ intervalMs: 2_000 }));
   const status = stream.data ?? initial.data;
-  const connected = stream.status === 'pending' || stream.status === 'idle' ? Boolean(initial.data) : stream.status !== 'error';
+  const connected =
+    stream.status === 'pending' || stream.status === 'idle' ? Boolean(initial.data) : stream.status !== 'error';
   return (
-    <LiveStatusContext.Provider value={{ status, live: Boolean(stream.data), connected, error: status ? undefined : initial.error?.message }}>
+    <LiveStatusContext.Provider
+      value={{ status, live: Boolean(stream.data), connected, error: status ? undefined : initial.error?.message }}
+    >
       {children}
     </LiveStatusContext.Provider>
   );

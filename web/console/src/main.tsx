@@ -8,7 +8,9 @@ import { TRPCProvider, createApiClient } from './trpc.js';
 import './styles.css';
 
 function Root() {
-  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 1_000 } } }));
+  const [queryClient] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 1_000 } } }),
+  );
   const [apiClient] = useState(createApiClient);
   return (
     <QueryClientProvider client={queryClient}>

@@ -32,7 +32,8 @@ export interface AuthSettings {
 
 export type CallerResolution = { caller: Caller; problem?: undefined } | { caller: null; problem: string };
 
-export const SIGN_IN_FIRST = 'Sign in first: use the console’s sign-in page, or send an API token as `Authorization: Bearer mst_…`.';
+export const SIGN_IN_FIRST =
+  'Sign in first: use the console’s sign-in page, or send an API token as `Authorization: Bearer mst_…`.';
 const TOKEN_TOUCH_MS = 60_000;
 
 /**
@@ -41,14 +42,21 @@ const TOKEN_TOUCH_MS = 60_000;
  * loopback Host, and no Origin of another host): a web page elsewhere, a DNS-rebinding name or a
  * proxy that passes its public Host on gets no admin rights for free.
  */
-export async function resolveCaller(prisma: PrismaClient, req: IncomingMessage, settings: AuthSettings): Promise<CallerResolution> {
+export async function resolveCaller(
+  prisma: PrismaClient,
+  req: IncomingMessage,
+  settings: AuthSettings,
+): Promise<CallerResolution> {
   const authorization = req.headers.authorization;
   if (authorization !== undefined) return resolveToken(prisma, authorization, settings);
   const sessionId = readCookie(req, SESSION_COOKIE);
   if (sessionId) return resolveSession(prisma, sessionId);
   if (!settings.localAdmin) return { caller: null, problem: SIGN_IN_FIRST };
   if (!fromThisMachine(req)) {
-    return { caller: null, problem: `${SIGN_IN_FIRST} Without credentials only pages of this machine (127.0.0.1 or localhost) act as the local admin.` };
+    return {
+      caller: null,
+      problem: `${SIGN_IN_FIRST} Without credentials only pages of this machine (127.0.0.1 or localhost) act as the local admin.`,
+    };
   }
   return { caller: LOCAL_ADMIN };
 }
@@ -64,38 +72,78 @@ function fromThisMachine(req: IncomingMessage): boolean {
   return req.headers['sec-fetch-site'] !== 'cross-site';
 }
 
-async function resolveToken(prisma: PrismaClient, authorization: string, settings: AuthSettings): Promise<CallerResolution> {
+async function resolveToken(
+  prisma: PrismaClient,
+  authorization: string,
+  settings: AuthSettings,
+): Promise<CallerResolution> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match || !match[1]!.startsWith(TOKEN_PREFIX)) {
-    return { caller: null, problem: `The Authorization header must read \`Bearer ${TOKEN_PREFIX}…\`, with an API token from the Account page or tokens.create.` };
+    return {
+      caller: null,
+      problem: `The Authorization header must read \`Bearer ${TOKEN_PREFIX}…\`, with an API token from the Account page or tokens.create.`,
+    };
   }
   const hash = sha256Hex(match[1]!);
-  if (settings.stackTokenHash && timingSafeEqual(Buffer.from(hash), Buffer.from(settings.stackTokenHash))) return { caller: STACK };
+  if (settings.stackTokenHash && timingSafeEqual(Buffer.from(hash), Buffer.from(settings.stackTokenHash)))
+    return { caller: STACK };
   const token = await prisma.apiToken.findUnique({
     where: { tokenHash: hash },
-    select: { id: true, revokedAt: true, lastUsedAt: true, user: { select: { id: true, name: true, role: true, disabledAt: true } } },
+    select: {
+      id: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      user: { select: { id: true, name: true, role: true, disabledAt: true } },
+    },
   });
   if (!token || token.revokedAt) {
-    return { caller: null, problem: 'This API token is not valid (revoked, or never issued): create a new one on the Account page or with tokens.create.' };
+    return {
+      caller: null,
+      problem:
+        'This API token is not valid (revoked, or never issued): create a new one on the Account page or with tokens.create.',
+    };
   }
   if (token.user.disabledAt) return { caller: null, problem: disabled(token.user.name) };
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > TOKEN_TOUCH_MS) {
     // When a token was last used is a hint for people, not worth a failed request.
     await prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
   }
-  return { caller: { actor: userActor(token.user.name), name: token.user.name, role: token.user.role, via: 'token', userId: token.user.id } };
+  return {
+    caller: {
+      actor: userActor(token.user.name),
+      name: token.user.name,
+      role: token.user.role,
+      via: 'token',
+      userId: token.user.id,
+    },
+  };
 }
 
 async function resolveSession(prisma: PrismaClient, secret: string): Promise<CallerResolution> {
   const id = sha256Hex(secret);
   const session = await prisma.session.findUnique({
     where: { id },
-    select: { id: true, expiresAt: true, lastSeenAt: true, user: { select: { id: true, name: true, role: true, disabledAt: true } } },
+    select: {
+      id: true,
+      expiresAt: true,
+      lastSeenAt: true,
+      user: { select: { id: true, name: true, role: true, disabledAt: true } },
+    },
   });
-  if (!session || session.expiresAt.getTime() <= Date.now()) return { caller: null, problem: 'Your session has ended: sign in again.' };
+  if (!session || session.expiresAt.getTime() <= Date.now())
+    return { caller: null, problem: 'Your session has ended: sign in again.' };
   if (session.user.disabledAt) return { caller: null, problem: disabled(session.user.name) };
   await touchSession(prisma, session);
-  return { caller: { actor: userActor(session.user.name), name: session.user.name, role: session.user.role, via: 'session', userId: session.user.id, sessionId: session.id } };
+  return {
+    caller: {
+      actor: userActor(session.user.name),
+      name: session.user.name,
+      role: session.user.role,
+      via: 'session',
+      userId: session.user.id,
+      sessionId: session.id,
+    },
+  };
 }
 
 function disabled(name: string): string {

@@ -21,8 +21,16 @@ export function readCookie(req: IncomingMessage, name: string): string | undefin
 }
 
 /** HttpOnly: scripts in the page never see it; SameSite=Lax: other sites cannot post with it. */
-export function setSessionCookie(req: IncomingMessage, res: ServerResponse, secret: string, maxAgeSeconds: number): void {
-  appendSetCookie(res, `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure(req)}`);
+export function setSessionCookie(
+  req: IncomingMessage,
+  res: ServerResponse,
+  secret: string,
+  maxAgeSeconds: number,
+): void {
+  appendSetCookie(
+    res,
+    `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure(req)}`,
+  );
 }
 
 export function clearSessionCookie(req: IncomingMessage, res: ServerResponse): void {

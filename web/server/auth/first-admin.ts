@@ -32,7 +32,9 @@ export async function ensureFirstAdmin(prisma: PrismaClient, dataDir: string): P
       // Two starts at once against one database: only the first creates the admin.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('maestro.first-admin'))`;
       if ((await tx.user.count()) > 0) return false;
-      await tx.user.create({ data: { name: FIRST_ADMIN_NAME, role: 'admin', passwordHash: await hashPassword(password) } });
+      await tx.user.create({
+        data: { name: FIRST_ADMIN_NAME, role: 'admin', passwordHash: await hashPassword(password) },
+      });
       return true;
     });
     if (created) return { name: FIRST_ADMIN_NAME, passwordFile, created: true };
@@ -40,7 +42,10 @@ export async function ensureFirstAdmin(prisma: PrismaClient, dataDir: string): P
     return undefined;
   }
   if (!existsSync(passwordFile)) return undefined;
-  const admin = await prisma.user.findUnique({ where: { name: FIRST_ADMIN_NAME }, select: { passwordHash: true, disabledAt: true } });
+  const admin = await prisma.user.findUnique({
+    where: { name: FIRST_ADMIN_NAME },
+    select: { passwordHash: true, disabledAt: true },
+  });
   if (!admin || admin.disabledAt) return undefined;
   const stillFirst = await verifyPassword(readFileSync(passwordFile, 'utf8').trim(), admin.passwordHash);
   return stillFirst ? { name: FIRST_ADMIN_NAME, passwordFile, created: false } : undefined;

@@ -3,8 +3,27 @@ import { hostOf, isLoopbackHost, localAdminAllowed } from './loopback.js';
 
 describe('loopback', () => {
   test('tells addresses only this machine reaches from the others', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', 'app.localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'example.com', 'localhost.example.com', '128.0.0.1']) expect(isLoopbackHost(host), host).toBe(false);
+    for (const host of [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      'LOCALHOST',
+      'app.localhost',
+      '::1',
+      '[::1]',
+      '::ffff:127.0.0.1',
+    ])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '192.168.1.5',
+      '10.0.0.1',
+      'example.com',
+      'localhost.example.com',
+      '128.0.0.1',
+    ])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 
   test('reads the host of a Host header or an origin', () => {

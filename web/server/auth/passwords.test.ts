@@ -3,7 +3,10 @@ import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.js
 
 describe('passwords', () => {
   test('are hashed with scrypt and a salt of their own, and verify only with the right password', async () => {
-    const [first, second] = await Promise.all([hashPassword('correct horse battery'), hashPassword('correct horse battery')]);
+    const [first, second] = await Promise.all([
+      hashPassword('correct horse battery'),
+      hashPassword('correct horse battery'),
+    ]);
     expect(first).toMatch(/^scrypt\$15\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
     expect(first).not.toBe(second);
     expect(first).not.toContain('correct');

@@ -7,7 +7,10 @@ export const SESSION_LIFETIME_MS = 14 * 24 * 60 * 60_000;
 const TOUCH_EVERY_MS = 10 * 60_000;
 
 /** A new session for the user; returns the secret for the cookie (the database keeps only its hash). */
-export async function createSession(prisma: PrismaClient, userId: string): Promise<{ secret: string; maxAgeSeconds: number }> {
+export async function createSession(
+  prisma: PrismaClient,
+  userId: string,
+): Promise<{ secret: string; maxAgeSeconds: number }> {
   const { secret, hash } = newSessionSecret();
   const now = Date.now();
   await prisma.$transaction([

@@ -6,7 +6,13 @@ export class SignInThrottle {
   private readonly failures = new Map<string, { count: number; lockedUntil: number; lastAt: number }>();
 
   constructor(
-    private readonly options = { freeFailures: 5, firstLockMs: 30_000, maxLockMs: 15 * 60_000, forgetAfterMs: 60 * 60_000, maxNames: 10_000 },
+    private readonly options = {
+      freeFailures: 5,
+      firstLockMs: 30_000,
+      maxLockMs: 15 * 60_000,
+      forgetAfterMs: 60 * 60_000,
+      maxNames: 10_000,
+    },
     private readonly now: () => number = Date.now,
   ) {}
 

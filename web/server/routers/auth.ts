@@ -26,7 +26,12 @@ export const authRouter = router({
   signIn: publicProcedure
     .input(
       z.strictObject({
-        name: z.string().trim().toLowerCase().min(1, 'type your user name').max(64, 'a user name has at most 64 characters'),
+        name: z
+          .string()
+          .trim()
+          .toLowerCase()
+          .min(1, 'type your user name')
+          .max(64, 'a user name has at most 64 characters'),
         password: z.string().min(1, 'type your password').max(1_000, 'a password has at most 1000 characters'),
       }),
     )
@@ -34,10 +39,18 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       const wait = throttle.waitFor(input.name);
       if (wait > 0) {
-        throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many failed sign-ins for ${input.name}: try again in ${Math.ceil(wait / 1000)} s.` });
+        throw new TRPCError({
+          code: 'TOO_MANY_REQUESTS',
+          message: `Too many failed sign-ins for ${input.name}: try again in ${Math.ceil(wait / 1000)} s.`,
+        });
       }
-      const user = await ctx.prisma.user.findUnique({ where: { name: input.name }, select: { id: true, name: true, role: true, passwordHash: true, disabledAt: true } });
-      const valid = user ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstDecoy(input.password);
+      const user = await ctx.prisma.user.findUnique({
+        where: { name: input.name },
+        select: { id: true, name: true, role: true, passwordHash: true, disabledAt: true },
+      });
+      const valid = user
+        ? await verifyPassword(input.password, user.passwordHash)
+        : await verifyAgainstDecoy(input.password);
       if (!user || !valid) {
         throttle.failed(input.name);
         // The name is logged only when it is a user's: a password typed into the name field never is.
@@ -45,7 +58,11 @@ export const authRouter = router({
         await sleep(FAILED_SIGN_IN_DELAY_MS);
         throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong name or password.' });
       }
-      if (user.disabledAt) throw new TRPCError({ code: 'FORBIDDEN', message: `The account ${user.name} is disabled: ask an admin to enable it.` });
+      if (user.disabledAt)
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message: `The account ${user.name} is disabled: ask an admin to enable it.`,
+        });
       throttle.succeeded(input.name);
       // A sign-in over an older session replaces it rather than leaving it valid behind the new cookie.
       const previous = ctx.http ? readCookie(ctx.http.req, SESSION_COOKIE) : undefined;
@@ -59,7 +76,9 @@ export const authRouter = router({
   /** Ends this session (also when it has ended already) and clears the cookie. */
   signOut: publicProcedure.output(z.object({ signedOut: z.boolean() })).mutation(async ({ ctx }) => {
     const secret = ctx.http ? readCookie(ctx.http.req, SESSION_COOKIE) : undefined;
-    const ended = secret ? (await ctx.prisma.session.deleteMany({ where: { id: sha256Hex(secret) } })).count > 0 : false;
+    const ended = secret
+      ? (await ctx.prisma.session.deleteMany({ where: { id: sha256Hex(secret) } })).count > 0
+      : false;
     if (ctx.http) clearSessionCookie(ctx.http.req, ctx.http.res);
     if (ended) ctx.log.info({ user: ctx.caller?.name }, 'signed out');
     return { signedOut: ended };
@@ -70,7 +89,9 @@ export const authRouter = router({
     const caller = ctx.caller;
     if (!caller) {
       // Say why only to those whose credentials stopped working; the others just see the sign-in page.
-      const sentCredentials = ctx.http !== undefined && (ctx.http.req.headers.authorization !== undefined || readCookie(ctx.http.req, SESSION_COOKIE) !== undefined);
+      const sentCredentials =
+        ctx.http !== undefined &&
+        (ctx.http.req.headers.authorization !== undefined || readCookie(ctx.http.req, SESSION_COOKIE) !== undefined);
       return { user: null, signInRequired: true, ...(sentCredentials ? { reason: ctx.authProblem } : {}) };
     }
     const person = caller.via === 'session' || caller.via === 'token';

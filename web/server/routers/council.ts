@@ -9,9 +9,18 @@ import { resolveScope } from '../scope.js';
 export const councilRouter = router({
   /** Councils, newest first: members, each candidate's tests, diff size and cost, the winner and why, applied, outcome. */
   list: readProcedure
-    .input(z.strictObject({ project: ProjectName.optional(), subtask: SubtaskKey.optional(), limit: z.int().min(1).max(200).default(50) }).prefault({}))
+    .input(
+      z
+        .strictObject({
+          project: ProjectName.optional(),
+          subtask: SubtaskKey.optional(),
+          limit: z.int().min(1).max(200).default(50),
+        })
+        .prefault({}),
+    )
     .query(async ({ ctx, input }) => {
-      if (input.subtask && !input.project) throw new TRPCError({ code: 'BAD_REQUEST', message: 'a subtask key needs its project' });
+      if (input.subtask && !input.project)
+        throw new TRPCError({ code: 'BAD_REQUEST', message: 'a subtask key needs its project' });
       const { projectId, subtaskId } = await resolveScope(ctx.prisma, input);
       const sessions = await ctx.prisma.councilSession.findMany({
         where: { ...(projectId ? { projectId } : {}), ...(subtaskId ? { subtaskId } : {}) },
@@ -28,6 +37,15 @@ export const councilRouter = router({
 
   /** Wins over councils sat, per model and problem type: what the weighted strategy and first-attempt routing use. */
   winRates: readProcedure
-    .input(z.strictObject({ problemType: z.string().regex(/^[a-z_]+\/[a-z_]+$/, 'a problem type like green/assertion').optional() }).prefault({}))
+    .input(
+      z
+        .strictObject({
+          problemType: z
+            .string()
+            .regex(/^[a-z_]+\/[a-z_]+$/, 'a problem type like green/assertion')
+            .optional(),
+        })
+        .prefault({}),
+    )
     .query(({ ctx, input }) => winRates(ctx.prisma, { problemType: input.problemType })),
 });

@@ -15,6 +15,11 @@ export const eventsRouter = router({
    */
   onEvents: readProcedure.input(EventStreamInput).subscription(async function* ({ ctx, input, signal }) {
     const filter = await resolveFilter(ctx.prisma, input);
-    for await (const event of followEvents(ctx.prisma, filter, { backlog: input.backlog, lastEventId: input.lastEventId, signal })) yield tracked(event.id, event);
+    for await (const event of followEvents(ctx.prisma, filter, {
+      backlog: input.backlog,
+      lastEventId: input.lastEventId,
+      signal,
+    }))
+      yield tracked(event.id, event);
   }),
 });

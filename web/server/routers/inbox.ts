@@ -3,7 +3,9 @@ import { ProjectName } from '../../../domain/project.js';
 import { inboxCounts, openEscalations, pendingApprovals } from '../inbox.js';
 import { readProcedure, router } from '../trpc.js';
 
-const InboxInput = z.strictObject({ project: ProjectName.optional(), limit: z.int().min(1).max(500).default(200) }).prefault({});
+const InboxInput = z
+  .strictObject({ project: ProjectName.optional(), limit: z.int().min(1).max(500).default(200) })
+  .prefault({});
 
 export const inboxRouter = router({
   /** Approvals waiting for a person, oldest first: project, subtask, gate, risk, since when, who asked. */

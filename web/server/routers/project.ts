@@ -9,17 +9,33 @@ import { actorOf, adminProcedure, authorProcedure, readProcedure, router } from 
 export const projectRouter = router({
   create: authorProcedure.input(ProjectInput).mutation(({ ctx, input }) => createProject(ctx, input)),
 
-  list: readProcedure.query(({ ctx }) => ctx.prisma.project.findMany({ select: projectSelect, orderBy: { name: 'asc' } })),
+  list: readProcedure.query(({ ctx }) =>
+    ctx.prisma.project.findMany({ select: projectSelect, orderBy: { name: 'asc' } }),
+  ),
 
   /** Changes the budget tiers; subtasks held at a limit look again (and go on if it is no longer reached). */
   setBudget: adminProcedure
     .input(
       z
-        .strictObject({ name: ProjectName, reason: z.string().trim().min(3, 'say why, in a few words: it goes to the audit log').max(2_000) })
+        .strictObject({
+          name: ProjectName,
+          reason: z.string().trim().min(3, 'say why, in a few words: it goes to the audit log').max(2_000),
+        })
         .extend(BudgetInput.shape)
-        .refine((input) => input.softUsd !== undefined || input.hardUsd !== undefined || input.emergencyUsd !== undefined, 'give softUsd, hardUsd or emergencyUsd'),
+        .refine(
+          (input) => input.softUsd !== undefined || input.hardUsd !== undefined || input.emergencyUsd !== undefined,
+          'give softUsd, hardUsd or emergencyUsd',
+        ),
     )
-    .mutation(({ ctx, input }) => setBudget(ctx, input.name, { softUsd: input.softUsd, hardUsd: input.hardUsd, emergencyUsd: input.emergencyUsd }, actorOf(ctx), input.reason)),
+    .mutation(({ ctx, input }) =>
+      setBudget(
+        ctx,
+        input.name,
+        { softUsd: input.softUsd, hardUsd: input.hardUsd, emergencyUsd: input.emergencyUsd },
+        actorOf(ctx),
+        input.reason,
+      ),
+    ),
 
   get: readProcedure.input(z.object({ name: ProjectName })).query(async ({ ctx, input }) => {
     const project = await ctx.prisma.project.findUnique({ where: { name: input.name }, select: projectSelect });

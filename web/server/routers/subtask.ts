@@ -3,7 +3,14 @@ import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey, SubtaskSpec } from '../../../domain/subtask-spec.js';
 import { subtaskWorkflowId } from '../../../domain/naming.js';
 import { SUBTASK_STATUSES } from '../../../domain/lifecycle.js';
-import { ApproveInput, OverrideInput, RejectInput, approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask/subtask.shared.js';
+import {
+  ApproveInput,
+  OverrideInput,
+  RejectInput,
+  approveUpdate,
+  overrideUpdate,
+  rejectUpdate,
+} from '../../../workflows/subtask/subtask.shared.js';
 import { readSubtaskState, sendUpdate, startSubtask } from '../subtasks.js';
 import { assertMayOverride } from '../override-permission.js';
 import { actorOf, authorProcedure, readProcedure, reviewProcedure, router } from '../trpc.js';
@@ -19,27 +26,48 @@ export const subtaskRouter = router({
     .input(z.object({ project: ProjectName.optional(), status: z.enum(SUBTASK_STATUSES).optional() }).prefault({}))
     .query(({ ctx, input }) =>
       ctx.prisma.subtask.findMany({
-        where: { ...(input.project ? { project: { name: input.project } } : {}), ...(input.status ? { status: input.status } : {}) },
-        select: { id: true, key: true, title: true, risk: true, status: true, phase: true, attempt: true, workflowId: true, updatedAt: true, project: { select: { name: true } } },
+        where: {
+          ...(input.project ? { project: { name: input.project } } : {}),
+          ...(input.status ? { status: input.status } : {}),
+        },
+        select: {
+          id: true,
+          key: true,
+          title: true,
+          risk: true,
+          status: true,
+          phase: true,
+          attempt: true,
+          workflowId: true,
+          updatedAt: true,
+          project: { select: { name: true } },
+        },
         orderBy: { updatedAt: 'desc' },
         take: 500,
       }),
     ),
 
   /** The live state, from the workflow itself. */
-  state: readProcedure.input(SubtaskRef).query(({ ctx, input }) => readSubtaskState(ctx.temporal.client, subtaskWorkflowId(input.project, input.key))),
+  state: readProcedure
+    .input(SubtaskRef)
+    .query(({ ctx, input }) => readSubtaskState(ctx.temporal.client, subtaskWorkflowId(input.project, input.key))),
 
   approve: reviewProcedure.input(SubtaskRef.extend(ApproveInput.shape)).mutation(({ ctx, input }) => {
     const workflowId = subtaskWorkflowId(input.project, input.key);
     const handle = ctx.temporal.client.workflow.getHandle(workflowId);
-    return sendUpdate(workflowId, (updateId) => handle.executeUpdate(approveUpdate, { updateId, args: [{ actor: actorOf(ctx), comment: input.comment }] }));
+    return sendUpdate(workflowId, (updateId) =>
+      handle.executeUpdate(approveUpdate, { updateId, args: [{ actor: actorOf(ctx), comment: input.comment }] }),
+    );
   }),
 
   reject: reviewProcedure.input(SubtaskRef.extend(RejectInput.shape)).mutation(({ ctx, input }) => {
     const workflowId = subtaskWorkflowId(input.project, input.key);
     const handle = ctx.temporal.client.workflow.getHandle(workflowId);
     return sendUpdate(workflowId, (updateId) =>
-      handle.executeUpdate(rejectUpdate, { updateId, args: [{ actor: actorOf(ctx), comment: input.comment, returnTo: input.returnTo }] }),
+      handle.executeUpdate(rejectUpdate, {
+        updateId,
+        args: [{ actor: actorOf(ctx), comment: input.comment, returnTo: input.returnTo }],
+      }),
     );
   }),
 
@@ -48,6 +76,8 @@ export const subtaskRouter = router({
     const workflowId = subtaskWorkflowId(input.project, input.key);
     await assertMayOverride(ctx.temporal.client, workflowId, ctx.caller, input.override);
     const handle = ctx.temporal.client.workflow.getHandle(workflowId);
-    return sendUpdate(workflowId, (updateId) => handle.executeUpdate(overrideUpdate, { updateId, args: [{ ...input.override, actor: actorOf(ctx) }] }));
+    return sendUpdate(workflowId, (updateId) =>
+      handle.executeUpdate(overrideUpdate, { updateId, args: [{ ...input.override, actor: actorOf(ctx) }] }),
+    );
   }),
 });

@@ -29,12 +29,20 @@ describe('tokens', () => {
     const row = await harness.prisma.apiToken.findUniqueOrThrow({ where: { id: created.id } });
     expect(row.tokenHash).toBe(sha256Hex(created.token));
     expect(JSON.stringify(row)).not.toContain(created.token);
-    const audit = await harness.prisma.activityEvent.findFirstOrThrow({ where: { kind: 'token.created', data: { path: ['token'], equals: created.id } } });
-    expect(audit).toMatchObject({ actor: `user:${name}`, message: `API token "ci" (${created.prefix}…) created for ${name}` });
+    const audit = await harness.prisma.activityEvent.findFirstOrThrow({
+      where: { kind: 'token.created', data: { path: ['token'], equals: created.id } },
+    });
+    expect(audit).toMatchObject({
+      actor: `user:${name}`,
+      message: `API token "ci" (${created.prefix}…) created for ${name}`,
+    });
 
     const second = await harness.as(caller).tokens.create({ name: 'backup-script' });
     // Newest first; the secret is never listed (toEqual takes an undefined property for a missing one).
-    expect(await harness.as(caller).tokens.list()).toEqual([expect.objectContaining({ id: second.id, name: 'backup-script' }), { ...created, token: undefined }]);
+    expect(await harness.as(caller).tokens.list()).toEqual([
+      expect.objectContaining({ id: second.id, name: 'backup-script' }),
+      { ...created, token: undefined },
+    ]);
     expect(JSON.stringify(await harness.as(caller).tokens.list())).not.toContain(created.token);
     expect((await harness.as().users.list()).find((user) => user.name === name)?.activeTokens).toBe(2);
   });
@@ -45,26 +53,49 @@ describe('tokens', () => {
     const token = await harness.as(owner.caller).tokens.create({ name: 'ci' });
 
     const refused = `The tokens of ${owner.name} are theirs to manage (or an admin's); you are ${other.name}, reader.`;
-    expect(await refusal(harness.as(other.caller).tokens.revoke({ id: token.id }))).toMatchObject({ code: 'FORBIDDEN', message: refused });
-    expect(await refusal(harness.as(other.caller).tokens.list({ user: owner.name }))).toMatchObject({ code: 'FORBIDDEN', message: refused });
-    expect(await refusal(harness.as(other.caller).tokens.create({ name: 'sneaky', user: owner.name }))).toMatchObject({ code: 'FORBIDDEN', message: refused });
+    expect(await refusal(harness.as(other.caller).tokens.revoke({ id: token.id }))).toMatchObject({
+      code: 'FORBIDDEN',
+      message: refused,
+    });
+    expect(await refusal(harness.as(other.caller).tokens.list({ user: owner.name }))).toMatchObject({
+      code: 'FORBIDDEN',
+      message: refused,
+    });
+    expect(await refusal(harness.as(other.caller).tokens.create({ name: 'sneaky', user: owner.name }))).toMatchObject({
+      code: 'FORBIDDEN',
+      message: refused,
+    });
     expect((await harness.prisma.apiToken.findUniqueOrThrow({ where: { id: token.id } })).revokedAt).toBeNull();
     expect(await harness.prisma.apiToken.count({ where: { user: { name: owner.name } } })).toBe(1);
 
     // An admin may; revoking again changes nothing.
     const revoked = await harness.as(person('ada', 'admin')).tokens.revoke({ id: token.id });
     expect(revoked.revokedAt).not.toBeNull();
-    expect((await harness.prisma.apiToken.findUniqueOrThrow({ where: { id: token.id } })).revokedAt?.toISOString()).toBe(revoked.revokedAt);
+    expect(
+      (await harness.prisma.apiToken.findUniqueOrThrow({ where: { id: token.id } })).revokedAt?.toISOString(),
+    ).toBe(revoked.revokedAt);
     expect(await harness.as(owner.caller).tokens.revoke({ id: token.id })).toEqual(revoked);
-    expect(await harness.prisma.activityEvent.count({ where: { kind: 'token.revoked', data: { path: ['token'], equals: token.id } } })).toBe(1);
-    expect((await harness.as(person('ada', 'admin')).tokens.list({ user: owner.name })).map((row) => row.revokedAt)).toEqual([revoked.revokedAt]);
+    expect(
+      await harness.prisma.activityEvent.count({
+        where: { kind: 'token.revoked', data: { path: ['token'], equals: token.id } },
+      }),
+    ).toBe(1);
+    expect(
+      (await harness.as(person('ada', 'admin')).tokens.list({ user: owner.name })).map((row) => row.revokedAt),
+    ).toEqual([revoked.revokedAt]);
   });
 
   test('bad input and impossible requests say what to do', async () => {
     const { caller } = await account('tok-bad');
-    expect((await refusal(harness.as(caller).tokens.create({ name: '  ' }))).issues).toEqual([{ path: 'name', message: 'name the token after what uses it, like ci or backup-script' }]);
-    expect((await refusal(harness.as(caller).tokens.revoke({ id: 'mst_abc' }))).issues).toEqual([{ path: 'id', message: 'give the token id, as tokens.list shows it' }]);
-    expect(await refusal(harness.as(caller).tokens.revoke({ id: '01a2035b-652b-737d-81c6-917e1abc4b6b' }))).toMatchObject({
+    expect((await refusal(harness.as(caller).tokens.create({ name: '  ' }))).issues).toEqual([
+      { path: 'name', message: 'name the token after what uses it, like ci or backup-script' },
+    ]);
+    expect((await refusal(harness.as(caller).tokens.revoke({ id: 'mst_abc' }))).issues).toEqual([
+      { path: 'id', message: 'give the token id, as tokens.list shows it' },
+    ]);
+    expect(
+      await refusal(harness.as(caller).tokens.revoke({ id: '01a2035b-652b-737d-81c6-917e1abc4b6b' })),
+    ).toMatchObject({
       code: 'NOT_FOUND',
       message: 'No API token 01a2035b-652b-737d-81c6-917e1abc4b6b: tokens.list shows yours.',
     });
@@ -73,6 +104,9 @@ describe('tokens', () => {
       code: 'BAD_REQUEST',
       message: 'user:local has no account to hold tokens: name the user, or sign in as one.',
     });
-    expect(await refusal(harness.as().tokens.create({ name: 'ci', user: unique('ghost') }))).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^No user named ghost-/) });
+    expect(await refusal(harness.as().tokens.create({ name: 'ci', user: unique('ghost') }))).toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/^No user named ghost-/),
+    });
   });
 });

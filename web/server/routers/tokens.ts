@@ -17,9 +17,25 @@ const TokenRow = z.object({
   revokedAt: z.iso.datetime().nullable(),
 });
 
-const tokenSelect = { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true, user: { select: { name: true } } } as const;
+const tokenSelect = {
+  id: true,
+  name: true,
+  prefix: true,
+  createdAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+  user: { select: { name: true } },
+} as const;
 
-function asRow(token: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null; user: { name: string } }) {
+function asRow(token: {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  user: { name: string };
+}) {
   return {
     id: token.id,
     name: token.name,
@@ -35,15 +51,25 @@ function asRow(token: { id: string; name: string; prefix: string; createdAt: Dat
 function assertMayManage(caller: Caller, owner: string) {
   if (owner === caller.name && caller.userId) return;
   if (hasRole(caller.role, 'admin')) return;
-  throw new TRPCError({ code: 'FORBIDDEN', message: `The tokens of ${owner} are theirs to manage (or an admin's); you are ${caller.name}, ${caller.role}.` });
+  throw new TRPCError({
+    code: 'FORBIDDEN',
+    message: `The tokens of ${owner} are theirs to manage (or an admin's); you are ${caller.name}, ${caller.role}.`,
+  });
 }
 
 /** The user whose tokens are meant: the one named, else the caller, who must then have an account. */
 async function ownerOf(ctx: Context, caller: Caller, name: string | undefined) {
   const owner = name ?? (caller.userId ? caller.name : undefined);
-  if (!owner) throw new TRPCError({ code: 'BAD_REQUEST', message: `${caller.actor} has no account to hold tokens: name the user, or sign in as one.` });
+  if (!owner)
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `${caller.actor} has no account to hold tokens: name the user, or sign in as one.`,
+    });
   assertMayManage(caller, owner);
-  const user = await ctx.prisma.user.findUnique({ where: { name: owner }, select: { id: true, name: true, disabledAt: true } });
+  const user = await ctx.prisma.user.findUnique({
+    where: { name: owner },
+    select: { id: true, name: true, disabledAt: true },
+  });
   if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: `No user named ${owner}.` });
   return user;
 }
@@ -56,10 +82,23 @@ export const tokensRouter = router({
     .mutation(async ({ ctx, input }) => {
       const caller = callerOf(ctx);
       const user = await ownerOf(ctx, caller, input.user);
-      if (user.disabledAt) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `${user.name} is disabled: enable the account first.` });
+      if (user.disabledAt)
+        throw new TRPCError({
+          code: 'PRECONDITION_FAILED',
+          message: `${user.name} is disabled: enable the account first.`,
+        });
       const secret = newApiToken();
-      const token = await ctx.prisma.apiToken.create({ data: { name: input.name, userId: user.id, tokenHash: secret.hash, prefix: secret.prefix }, select: tokenSelect });
-      await auditPeople(ctx.prisma, caller.actor, 'token.created', `API token "${input.name}" (${secret.prefix}…) created for ${user.name}`, { user: user.name, token: token.id, prefix: secret.prefix });
+      const token = await ctx.prisma.apiToken.create({
+        data: { name: input.name, userId: user.id, tokenHash: secret.hash, prefix: secret.prefix },
+        select: tokenSelect,
+      });
+      await auditPeople(
+        ctx.prisma,
+        caller.actor,
+        'token.created',
+        `API token "${input.name}" (${secret.prefix}…) created for ${user.name}`,
+        { user: user.name, token: token.id, prefix: secret.prefix },
+      );
       return { ...asRow(token), token: secret.token };
     }),
 
@@ -71,7 +110,12 @@ export const tokensRouter = router({
       const caller = callerOf(ctx);
       const everyone = !input.user && !caller.userId && hasRole(caller.role, 'admin');
       const where = everyone ? {} : { userId: (await ownerOf(ctx, caller, input.user)).id };
-      const tokens = await ctx.prisma.apiToken.findMany({ where, select: tokenSelect, orderBy: { createdAt: 'desc' }, take: 500 });
+      const tokens = await ctx.prisma.apiToken.findMany({
+        where,
+        select: tokenSelect,
+        orderBy: { createdAt: 'desc' },
+        take: 500,
+      });
       return tokens.map(asRow);
     }),
 
@@ -82,11 +126,22 @@ export const tokensRouter = router({
     .mutation(async ({ ctx, input }) => {
       const caller = callerOf(ctx);
       const token = await ctx.prisma.apiToken.findUnique({ where: { id: input.id }, select: tokenSelect });
-      if (!token) throw new TRPCError({ code: 'NOT_FOUND', message: `No API token ${input.id}: tokens.list shows yours.` });
+      if (!token)
+        throw new TRPCError({ code: 'NOT_FOUND', message: `No API token ${input.id}: tokens.list shows yours.` });
       assertMayManage(caller, token.user.name);
       if (token.revokedAt) return asRow(token);
-      const revoked = await ctx.prisma.apiToken.update({ where: { id: token.id }, data: { revokedAt: new Date() }, select: tokenSelect });
-      await auditPeople(ctx.prisma, caller.actor, 'token.revoked', `API token "${token.name}" (${token.prefix}…) of ${token.user.name} revoked`, { user: token.user.name, token: token.id, prefix: token.prefix });
+      const revoked = await ctx.prisma.apiToken.update({
+        where: { id: token.id },
+        data: { revokedAt: new Date() },
+        select: tokenSelect,
+      });
+      await auditPeople(
+        ctx.prisma,
+        caller.actor,
+        'token.revoked',
+        `API token "${token.name}" (${token.prefix}…) of ${token.user.name} revoked`,
+        { user: token.user.name, token: token.id, prefix: token.prefix },
+      );
       return asRow(revoked);
     }),
 });

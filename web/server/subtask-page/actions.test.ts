@@ -33,11 +33,20 @@ const names = (s: SubtaskState) => availableActions(s).actions.map((action) => a
 describe('the buttons a subtask offers', () => {
   test('running: pause, skip, reset to this or an earlier phase, reassign, force complete, cancel', () => {
     expect(names(state({}))).toEqual(['pause', 'skip', 'reset', 'reassign', 'force_complete', 'cancel']);
-    expect(availableActions(state({})).actions.find((action) => action.action === 'reset')!.phases).toEqual(['red', 'green']);
+    expect(availableActions(state({})).actions.find((action) => action.action === 'reset')!.phases).toEqual([
+      'red',
+      'green',
+    ]);
   });
 
   test('waiting for the merge approval: approve and reject (a reviewer), with the phases to return to', () => {
-    const actions = availableActions(state({ status: 'ready_for_review', phase: 'complete', pendingGate: { gate: 'merge', approvalId: 'a', since: '' } })).actions;
+    const actions = availableActions(
+      state({
+        status: 'ready_for_review',
+        phase: 'complete',
+        pendingGate: { gate: 'merge', approvalId: 'a', since: '' },
+      }),
+    ).actions;
     expect(actions.slice(0, 2).map((action) => [action.action, action.role])).toEqual([
       ['approve', 'reviewer'],
       ['reject', 'reviewer'],
@@ -48,21 +57,51 @@ describe('the buttons a subtask offers', () => {
   });
 
   test('the plan gate of a high-risk subtask: a rejection can only start over at the first phase; nothing to reset yet', () => {
-    const actions = availableActions(state({ status: 'pending', phase: null, baseline: undefined, pendingGate: { gate: 'plan', approvalId: 'a', since: '' } })).actions;
+    const actions = availableActions(
+      state({
+        status: 'pending',
+        phase: null,
+        baseline: undefined,
+        pendingGate: { gate: 'plan', approvalId: 'a', since: '' },
+      }),
+    ).actions;
     expect(actions.find((action) => action.action === 'reject')!.phases).toEqual(['red']);
     expect(actions.map((action) => action.action)).toEqual(['approve', 'reject', 'pause', 'reassign', 'cancel']);
   });
 
   test('blocked: the escalation’s options, the recommended one first, in its own words', () => {
     const actions = availableActions(
-      state({ status: 'blocked', blocked: { reason: 'three attempts failed', since: '', options: ['retry_with_model', 'retry', 'skip', 'cancel'], details: { retry_with_model: 'gpt-5 has not tried this phase' } } }),
+      state({
+        status: 'blocked',
+        blocked: {
+          reason: 'three attempts failed',
+          since: '',
+          options: ['retry_with_model', 'retry', 'skip', 'cancel'],
+          details: { retry_with_model: 'gpt-5 has not tried this phase' },
+        },
+      }),
     ).actions;
-    expect(actions.map((action) => action.action)).toEqual(['retry_with_model', 'retry', 'pause', 'skip', 'force_complete', 'cancel']);
-    expect(actions[0]).toMatchObject({ recommended: true, role: 'reviewer', detail: 'gpt-5 has not tried this phase', required: ['model'] });
+    expect(actions.map((action) => action.action)).toEqual([
+      'retry_with_model',
+      'retry',
+      'pause',
+      'skip',
+      'force_complete',
+      'cancel',
+    ]);
+    expect(actions[0]).toMatchObject({
+      recommended: true,
+      role: 'reviewer',
+      detail: 'gpt-5 has not tried this phase',
+      required: ['model'],
+    });
   });
 
   test('paused: resume instead of pause; finished: nothing, and why', () => {
     expect(names(state({ paused: true }))[0]).toBe('resume');
-    expect(availableActions(state({ status: 'completed' }))).toEqual({ actions: [], note: 'The subtask is completed: nothing can be changed any more.' });
+    expect(availableActions(state({ status: 'completed' }))).toEqual({
+      actions: [],
+      note: 'The subtask is completed: nothing can be changed any more.',
+    });
   });
 });

@@ -52,17 +52,25 @@ export interface FlakyTest {
  * Every check of a subtask with its tests one by one, oldest first; a test that passed on one run
  * and failed on another run of the same tree (whichever subtask ran it) is flagged flaky.
  */
-export async function readCheckResults(prisma: PrismaClient, subtaskId: string): Promise<{ runs: CheckRunResult[]; flaky: FlakyTest[] }> {
+export async function readCheckResults(
+  prisma: PrismaClient,
+  subtaskId: string,
+): Promise<{ runs: CheckRunResult[]; flaky: FlakyTest[] }> {
   const rows = await prisma.checkRun.findMany({ where: { subtaskId }, orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] });
   const trees = [...new Set(rows.map((row) => row.treeSha))];
-  const sameTrees = trees.length === 0 ? [] : await prisma.checkRun.findMany({ where: { treeSha: { in: trees } }, select: { treeSha: true, suites: true } });
+  const sameTrees =
+    trees.length === 0
+      ? []
+      : await prisma.checkRun.findMany({ where: { treeSha: { in: trees } }, select: { treeSha: true, suites: true } });
 
   // Outcomes per tree, suite and test (a suite without a report counts as one test: its command).
   const outcomes = new Map<string, { passed: number; failed: number }>();
   const keyOf = (treeSha: string, suite: string, test: string | null) => `${treeSha}\0${suite}\0${test ?? ''}`;
   for (const run of sameTrees) {
     for (const suite of run.suites as unknown as StoredSuiteRun[]) {
-      const results = suite.tests ?? (suite.outcome === 'exited' ? [{ name: null, status: suite.exitCode === 0 ? 'passed' : 'failed' }] : []);
+      const results =
+        suite.tests ??
+        (suite.outcome === 'exited' ? [{ name: null, status: suite.exitCode === 0 ? 'passed' : 'failed' }] : []);
       for (const test of results) {
         if (test.status === 'skipped') continue;
         const key = keyOf(run.treeSha, suite.suite, test.name);
@@ -95,7 +103,13 @@ export async function readCheckResults(prisma: PrismaClient, subtaskId: string):
         const isFlaky = flipped(row.treeSha, suite.suite, test.name);
         if (isFlaky) {
           const counted = outcomes.get(keyOf(row.treeSha, suite.suite, test.name))!;
-          flaky.set(keyOf(row.treeSha, suite.suite, test.name), { suite: suite.suite, name: test.name, treeSha: row.treeSha, passedRuns: counted.passed, failedRuns: counted.failed });
+          flaky.set(keyOf(row.treeSha, suite.suite, test.name), {
+            suite: suite.suite,
+            name: test.name,
+            treeSha: row.treeSha,
+            passedRuns: counted.passed,
+            failedRuns: counted.failed,
+          });
         }
         return { name: test.name, status: test.status, durationMs: test.durationMs ?? null, flaky: isFlaky };
       });

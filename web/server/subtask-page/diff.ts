@@ -29,9 +29,23 @@ export interface BranchDiff {
 }
 
 /** The subtask's branch against where it started, from the real repository. */
-export async function branchDiff(repoPath: string, branch: string, baseSha: string, limits = DIFF_LIMITS): Promise<BranchDiff> {
+export async function branchDiff(
+  repoPath: string,
+  branch: string,
+  baseSha: string,
+  limits = DIFF_LIMITS,
+): Promise<BranchDiff> {
   const headSha = await git(repoPath, ['rev-parse', '--verify', `refs/heads/${branch}^{commit}`]);
-  const numstat = await git(repoPath, ['diff', '--no-color', '--no-ext-diff', '-M', '--numstat', '-z', baseSha, headSha]);
+  const numstat = await git(repoPath, [
+    'diff',
+    '--no-color',
+    '--no-ext-diff',
+    '-M',
+    '--numstat',
+    '-z',
+    baseSha,
+    headSha,
+  ]);
   const files = parseNumstat(numstat);
   let budget = limits.changedLines;
   const included: DiffFile[] = [];
@@ -47,7 +61,8 @@ export async function branchDiff(repoPath: string, branch: string, baseSha: stri
   let text = '';
   if (included.length > 0) {
     const paths = included.flatMap((file) => (file.from ? [file.from, file.path] : [file.path]));
-    text = (await gitRaw(repoPath, ['diff', '--no-color', '--no-ext-diff', '-M', baseSha, headSha, '--', ...paths])).stdout;
+    text = (await gitRaw(repoPath, ['diff', '--no-color', '--no-ext-diff', '-M', baseSha, headSha, '--', ...paths]))
+      .stdout;
   }
   let truncated = files.some((file) => file.omitted);
   if (text.length > limits.characters) {
@@ -68,7 +83,12 @@ export async function branchDiff(repoPath: string, branch: string, baseSha: stri
     text,
     truncated,
     notice: truncated
-      ? `The diff is too big to show whole: ${omitted.length} of ${files.length} file(s) are left out (${omitted.map((file) => file.path).slice(0, 5).join(', ')}${omitted.length > 5 ? ', …' : ''}). See all of it with \`git diff ${baseSha.slice(0, 12)} ${branch}\` in ${repoPath}.`
+      ? `The diff is too big to show whole: ${omitted.length} of ${files.length} file(s) are left out (${omitted
+          .map((file) => file.path)
+          .slice(0, 5)
+          .join(
+            ', ',
+          )}${omitted.length > 5 ? ', …' : ''}). See all of it with \`git diff ${baseSha.slice(0, 12)} ${branch}\` in ${repoPath}.`
       : undefined,
   };
 }
@@ -88,7 +108,14 @@ export function parseNumstat(output: string): DiffFile[] {
       path = parts[++index] ?? '';
     }
     const binary = adds === '-' && dels === '-';
-    files.push({ path, from, additions: binary ? 0 : Number(adds), deletions: binary ? 0 : Number(dels), binary, omitted: false });
+    files.push({
+      path,
+      from,
+      additions: binary ? 0 : Number(adds),
+      deletions: binary ? 0 : Number(dels),
+      binary,
+      omitted: false,
+    });
   }
   return files;
 }

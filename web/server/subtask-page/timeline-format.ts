@@ -4,7 +4,9 @@ import type proto from '@temporalio/proto';
 /** Values read out of Temporal's history events, and put in one line for the timeline. */
 
 /** A protobuf timestamp or duration in ms, whether its seconds are a Long, a number or a string. */
-export function timestampMs(value: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
+export function timestampMs(
+  value: { seconds?: unknown; nanos?: number | null } | null | undefined,
+): number | undefined {
   if (!value) return undefined;
   const seconds = Number(String(value.seconds ?? 0));
   return seconds * 1000 + Math.round((value.nanos ?? 0) / 1e6);
@@ -22,7 +24,9 @@ export function decode(payload: proto.temporal.api.common.v1.IPayload | null | u
 export function failureText(failure: proto.temporal.api.failure.v1.IFailure | null | undefined): string | undefined {
   if (!failure) return undefined;
   const cause = failure.cause?.message;
-  return firstLine(cause && cause !== failure.message ? `${failure.message ?? ''}: ${cause}` : (failure.message ?? 'failed'));
+  return firstLine(
+    cause && cause !== failure.message ? `${failure.message ?? ''}: ${cause}` : (failure.message ?? 'failed'),
+  );
 }
 
 export function firstLine(text: string): string {

@@ -30,15 +30,22 @@ export async function readTimeline(client: Client, workflowId: string): Promise<
     const history = await client.workflow.getHandle(workflowId, description.runId).fetchHistory();
     timeline = buildTimeline(workflowId, history.events ?? []);
     cache.delete(workflowId);
-    cache.set(workflowId, { runId: description.runId, historyLength: description.historyLength, timeline: structuredClone(timeline) });
+    cache.set(workflowId, {
+      runId: description.runId,
+      historyLength: description.historyLength,
+      timeline: structuredClone(timeline),
+    });
     while (cache.size > CACHED_WORKFLOWS) cache.delete(cache.keys().next().value!);
   }
   for (const pending of description.raw.pendingActivities ?? []) {
-    const step = timeline.phases.flatMap((visit) => visit.steps).find((candidate) => candidate.activityId === pending.activityId && !candidate.endedAt);
+    const step = timeline.phases
+      .flatMap((visit) => visit.steps)
+      .find((candidate) => candidate.activityId === pending.activityId && !candidate.endedAt);
     if (!step) continue;
     step.activityAttempts = pending.attempt ?? step.activityAttempts;
     if (pending.state === PendingState.PENDING_ACTIVITY_STATE_STARTED) step.status = 'running';
-    if (pending.lastFailure?.message) step.failure = `try ${Math.max(1, (pending.attempt ?? 2) - 1)} failed: ${pending.lastFailure.message.split('\n')[0]}; retrying`;
+    if (pending.lastFailure?.message)
+      step.failure = `try ${Math.max(1, (pending.attempt ?? 2) - 1)} failed: ${pending.lastFailure.message.split('\n')[0]}; retrying`;
   }
   return timeline;
 }

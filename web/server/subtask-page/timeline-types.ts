@@ -1,6 +1,18 @@
 /** The phase timeline of a subtask, as the API gives it to the console: built by buildTimeline (timeline.ts). */
 
-export type StepKind = 'workspace' | 'baseline' | 'agent' | 'check' | 'review' | 'merge' | 'rebase' | 'council' | 'activity' | 'approval' | 'escalation' | 'wait';
+export type StepKind =
+  | 'workspace'
+  | 'baseline'
+  | 'agent'
+  | 'check'
+  | 'review'
+  | 'merge'
+  | 'rebase'
+  | 'council'
+  | 'activity'
+  | 'approval'
+  | 'escalation'
+  | 'wait';
 export type StepStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled' | 'waiting';
 
 /** One thing the workflow did or waited for: an activity, a gate, an escalation, a timer, a child workflow. */

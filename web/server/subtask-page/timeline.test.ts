@@ -9,7 +9,9 @@ import { buildTimeline } from './timeline.js';
 
 /** Histories recorded from real runs (test/histories), read as the API reads a live one. */
 function recorded(name: string) {
-  const history = historyFromJSON(JSON.parse(readFileSync(path.join(projectRoot(), 'test', 'histories', `${name}.json`), 'utf8')));
+  const history = historyFromJSON(
+    JSON.parse(readFileSync(path.join(projectRoot(), 'test', 'histories', `${name}.json`), 'utf8')),
+  );
   return buildTimeline(`subtask-${name}`, history.events ?? []);
 }
 
@@ -18,7 +20,12 @@ function checkLabels(inputs: Array<Record<string, unknown>>): string[] {
   return inputs.map((input) => {
     const scheduled: proto.temporal.api.history.v1.IHistoryEvent = {
       eventType: proto.temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-      activityTaskScheduledEventAttributes: { activityId: '1', activityType: { name: 'runCheck' }, taskQueue: { name: 'maestro-runner' }, input: { payloads: [defaultPayloadConverter.toPayload(input)] } },
+      activityTaskScheduledEventAttributes: {
+        activityId: '1',
+        activityType: { name: 'runCheck' },
+        taskQueue: { name: 'maestro-runner' },
+        input: { payloads: [defaultPayloadConverter.toPayload(input)] },
+      },
     };
     const steps = buildTimeline('subtask-labels', [scheduled]).phases.flatMap((visit) => visit.steps);
     expect(steps.map((step) => step.kind)).toEqual(['check']);
@@ -26,7 +33,8 @@ function checkLabels(inputs: Array<Record<string, unknown>>): string[] {
   });
 }
 
-const summary = (timeline: ReturnType<typeof recorded>) => timeline.phases.map((visit) => `${visit.phase}:${visit.status}`);
+const summary = (timeline: ReturnType<typeof recorded>) =>
+  timeline.phases.map((visit) => `${visit.phase}:${visit.status}`);
 
 describe('the phase timeline from a real history', () => {
   test('a medium-risk subtask rejected once, then approved: every phase, twice from green, with who decided', () => {
@@ -59,7 +67,13 @@ describe('the phase timeline from a real history', () => {
 
     const rejected = timeline.phases[7]!;
     expect(rejected.steps[0]).toMatchObject({ kind: 'approval', status: 'failed', actor: 'user:local' });
-    expect(rejected.decisions).toEqual([expect.objectContaining({ kind: 'reject', actor: 'user:local', detail: 'back to green: please name the rounding step' })]);
+    expect(rejected.decisions).toEqual([
+      expect.objectContaining({
+        kind: 'reject',
+        actor: 'user:local',
+        detail: 'back to green: please name the rounding step',
+      }),
+    ]);
     const merged = timeline.phases.at(-1)!;
     expect(merged.steps.map((step) => step.kind)).toEqual(['approval', 'merge']);
     expect(merged.steps[1]!.outcome).toMatch(/^merged as [0-9a-f]{8}$/);
@@ -76,8 +90,19 @@ describe('the phase timeline from a real history', () => {
     expect(refactor.status).toBe('skipped');
     expect(refactor.steps[0]).toMatchObject({ kind: 'agent', status: 'cancelled' });
     expect(refactor.decisions[0]).toMatchObject({ action: 'skip', detail: 'nothing to refactor here' });
-    expect(timeline.decisions.map((decision) => decision.action)).toEqual(['reassign', 'approve', 'pause', 'resume', 'skip', 'force_complete']);
-    expect(timeline.phases.at(-1)!.steps[0]).toMatchObject({ kind: 'approval', status: 'completed', outcome: 'force complete by user:local' });
+    expect(timeline.decisions.map((decision) => decision.action)).toEqual([
+      'reassign',
+      'approve',
+      'pause',
+      'resume',
+      'skip',
+      'force_complete',
+    ]);
+    expect(timeline.phases.at(-1)!.steps[0]).toMatchObject({
+      kind: 'approval',
+      status: 'completed',
+      outcome: 'force complete by user:local',
+    });
   });
 
   test('retries, the backoff between them, and a person answering the escalation', () => {
@@ -85,10 +110,22 @@ describe('the phase timeline from a real history', () => {
     const green = timeline.phases[2]!;
     expect(green.phase).toBe('green');
     expect(green.attempts).toBe(3);
-    expect(green.steps.filter((step) => step.kind === 'check').map((step) => step.passed)).toEqual([false, false, false, true]);
-    expect(green.steps.filter((step) => step.kind === 'wait').map((step) => step.label)).toEqual(['Waited 50 ms', 'Waited 100 ms']);
+    expect(green.steps.filter((step) => step.kind === 'check').map((step) => step.passed)).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ]);
+    expect(green.steps.filter((step) => step.kind === 'wait').map((step) => step.label)).toEqual([
+      'Waited 50 ms',
+      'Waited 100 ms',
+    ]);
     const escalation = green.steps.find((step) => step.kind === 'escalation')!;
-    expect(escalation).toMatchObject({ status: 'completed', actor: 'user:local', outcome: 'answered by user:local: retry' });
+    expect(escalation).toMatchObject({
+      status: 'completed',
+      actor: 'user:local',
+      outcome: 'answered by user:local: retry',
+    });
     expect(green.decisions[0]).toMatchObject({ action: 'retry', detail: 'hint: round to cents with Math.round' });
     expect(green.status).toBe('passed');
   });
@@ -109,15 +146,28 @@ describe('the label of a check', () => {
         { phase: 'green', attempt: 2_000, purpose: 'council_winner' },
         { phase: 'verify', attempt: 2, purpose: 'rebase' },
       ]),
-    ).toEqual(['Check, attempt 2', "Check of a council member's candidate", "Check of the council's winner", 'Check after the rebase, round 2']);
+    ).toEqual([
+      'Check, attempt 2',
+      "Check of a council member's candidate",
+      "Check of the council's winner",
+      'Check after the rebase, round 2',
+    ]);
   });
 
   test('in a history recorded before checks had a purpose, attempt 1000 and up is the council winner', () => {
-    expect(checkLabels([{ phase: 'green', attempt: 3 }, { phase: 'green', attempt: 1_000 }, { phase: 'green' }])).toEqual(['Check, attempt 3', "Check of the council's winner", 'Check, attempt 1']);
+    expect(
+      checkLabels([{ phase: 'green', attempt: 3 }, { phase: 'green', attempt: 1_000 }, { phase: 'green' }]),
+    ).toEqual(['Check, attempt 3', "Check of the council's winner", 'Check, attempt 1']);
     const green = recorded('council-saves-green')
       .phases.filter((visit) => visit.phase === 'green')
       .flatMap((visit) => visit.steps)
       .filter((step) => step.kind === 'check');
-    expect(green.map((step) => step.label)).toEqual(['Check, attempt 1', 'Check, attempt 2', 'Check, attempt 3', 'Check, attempt 4', "Check of the council's winner"]);
+    expect(green.map((step) => step.label)).toEqual([
+      'Check, attempt 1',
+      'Check, attempt 2',
+      'Check, attempt 3',
+      'Check, attempt 4',
+      "Check of the council's winner",
+    ]);
   });
 });

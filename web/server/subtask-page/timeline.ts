@@ -67,7 +67,12 @@ class TimelineBuilder {
       case EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: {
         const attributes = event.activityTaskTimedOutEventAttributes!;
         const step = this.activities.get(Number(attributes.scheduledEventId));
-        if (step) Object.assign(step, { endedAt: at, status: 'timed_out', failure: failureText(attributes.failure) ?? 'timed out' });
+        if (step)
+          Object.assign(step, {
+            endedAt: at,
+            status: 'timed_out',
+            failure: failureText(attributes.failure) ?? 'timed out',
+          });
         return;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED: {
@@ -78,14 +83,27 @@ class TimelineBuilder {
       case EventType.EVENT_TYPE_TIMER_STARTED: {
         const attributes = event.timerStartedEventAttributes!;
         const ms = timestampMs(attributes.startToFireTimeout) ?? 0;
-        const step: TimelineStep = { id, kind: 'wait', label: `Waiting up to ${describeMs(ms)}`, phase: this.currentPhase(), scheduledAt: at, startedAt: at, status: 'waiting' };
+        const step: TimelineStep = {
+          id,
+          kind: 'wait',
+          label: `Waiting up to ${describeMs(ms)}`,
+          phase: this.currentPhase(),
+          scheduledAt: at,
+          startedAt: at,
+          status: 'waiting',
+        };
         this.timers.set(attributes.timerId ?? String(id), step);
         this.push(step);
         return;
       }
       case EventType.EVENT_TYPE_TIMER_FIRED: {
         const step = this.timers.get(event.timerFiredEventAttributes?.timerId ?? '');
-        if (step) Object.assign(step, { endedAt: at, status: 'completed', label: step.label.replace('Waiting up to', 'Waited') });
+        if (step)
+          Object.assign(step, {
+            endedAt: at,
+            status: 'completed',
+            label: step.label.replace('Waiting up to', 'Waited'),
+          });
         return;
       }
       case EventType.EVENT_TYPE_TIMER_CANCELED: {
@@ -117,7 +135,10 @@ class TimelineBuilder {
         const step: TimelineStep = {
           id,
           kind: 'council',
-          label: attributes.workflowType?.name === COUNCIL_WORKFLOW ? 'AI council' : `Child workflow ${attributes.workflowType?.name ?? ''}`.trim(),
+          label:
+            attributes.workflowType?.name === COUNCIL_WORKFLOW
+              ? 'AI council'
+              : `Child workflow ${attributes.workflowType?.name ?? ''}`.trim(),
           phase: this.currentPhase(),
           scheduledAt: at,
           status: 'scheduled',
@@ -135,8 +156,14 @@ class TimelineBuilder {
       case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED: {
         const attributes = event.childWorkflowExecutionCompletedEventAttributes!;
         const step = this.children.get(Number(attributes.initiatedEventId));
-        const result = decode(attributes.result?.payloads?.[0]) as { winner?: { model?: string }; reason?: string } | undefined;
-        if (step) Object.assign(step, { endedAt: at, status: 'completed', outcome: result?.winner?.model ? `winner: ${result.winner.model}` : (result?.reason ?? 'no winner') });
+        const result = decode(attributes.result?.payloads?.[0]) as
+          { winner?: { model?: string }; reason?: string } | undefined;
+        if (step)
+          Object.assign(step, {
+            endedAt: at,
+            status: 'completed',
+            outcome: result?.winner?.model ? `winner: ${result.winner.model}` : (result?.reason ?? 'no winner'),
+          });
         return;
       }
       case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
@@ -150,7 +177,12 @@ class TimelineBuilder {
           event.childWorkflowExecutionTimedOutEventAttributes;
         const step = this.children.get(Number(attributes?.initiatedEventId));
         const failed = event.childWorkflowExecutionFailedEventAttributes?.failure;
-        if (step) Object.assign(step, { endedAt: at, status: event.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED ? 'cancelled' : 'failed', failure: failureText(failed) });
+        if (step)
+          Object.assign(step, {
+            endedAt: at,
+            status: event.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED ? 'cancelled' : 'failed',
+            failure: failureText(failed),
+          });
         return;
       }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
@@ -183,7 +215,11 @@ class TimelineBuilder {
 
   // --- events ---------------------------------------------------------------------------------
 
-  private activityScheduled(id: number, at: string, attributes: proto.temporal.api.history.v1.IActivityTaskScheduledEventAttributes) {
+  private activityScheduled(
+    id: number,
+    at: string,
+    attributes: proto.temporal.api.history.v1.IActivityTaskScheduledEventAttributes,
+  ) {
     const type = attributes.activityType?.name ?? 'activity';
     const input = (decode(attributes.input?.payloads?.[0]) ?? {}) as ActivityInput;
     const known = activityStep(type);
@@ -211,7 +247,10 @@ class TimelineBuilder {
     const value = (result ?? {}) as Record<string, unknown>;
     switch (step.kind) {
       case 'agent':
-        step.outcome = typeof value.sha === 'string' ? `committed ${value.sha.slice(0, 8)}${typeof value.summary === 'string' ? `: ${firstLine(value.summary)}` : ''}` : undefined;
+        step.outcome =
+          typeof value.sha === 'string'
+            ? `committed ${value.sha.slice(0, 8)}${typeof value.summary === 'string' ? `: ${firstLine(value.summary)}` : ''}`
+            : undefined;
         return;
       case 'check':
         step.passed = value.passed === true;
@@ -221,13 +260,22 @@ class TimelineBuilder {
         step.outcome = `${Number(value.passing ?? 0)} test(s) pass${Number(value.failing ?? 0) > 0 ? `, ${Number(value.failing)} already fail` : ''}`;
         return;
       case 'workspace':
-        step.outcome = typeof value.branch === 'string' ? `${value.branch} from ${String(value.baseSha ?? '').slice(0, 8)}` : undefined;
+        step.outcome =
+          typeof value.branch === 'string'
+            ? `${value.branch} from ${String(value.baseSha ?? '').slice(0, 8)}`
+            : undefined;
         return;
       case 'merge':
-        step.outcome = value.status === 'merged' ? `merged as ${String(value.mergeSha ?? '').slice(0, 8)}` : `not merged: ${String(value.status ?? 'unknown')}`;
+        step.outcome =
+          value.status === 'merged'
+            ? `merged as ${String(value.mergeSha ?? '').slice(0, 8)}`
+            : `not merged: ${String(value.status ?? 'unknown')}`;
         return;
       case 'rebase':
-        step.outcome = value.status === 'conflicts' ? `conflicts in ${(value.files as string[] | undefined)?.join(', ') ?? 'some files'}` : `rebased onto ${String(value.baseSha ?? '').slice(0, 8)}`;
+        step.outcome =
+          value.status === 'conflicts'
+            ? `conflicts in ${(value.files as string[] | undefined)?.join(', ') ?? 'some files'}`
+            : `rebased onto ${String(value.baseSha ?? '').slice(0, 8)}`;
         return;
       case 'review':
         step.outcome = typeof value.guidance === 'string' ? firstLine(value.guidance) : undefined;
@@ -242,7 +290,15 @@ class TimelineBuilder {
     switch (details?.activity_type) {
       case 'openApproval': {
         const phase = this.workStarted ? COMPLETE : PLAN;
-        const step: TimelineStep = { id, kind: 'approval', label: phase === PLAN ? 'Waiting for approval of the plan' : 'Waiting for approval of the merge', phase, scheduledAt: at, startedAt: at, status: 'waiting' };
+        const step: TimelineStep = {
+          id,
+          kind: 'approval',
+          label: phase === PLAN ? 'Waiting for approval of the plan' : 'Waiting for approval of the merge',
+          phase,
+          scheduledAt: at,
+          startedAt: at,
+          status: 'waiting',
+        };
         this.openApproval = step;
         this.push(step);
         return;
@@ -255,7 +311,15 @@ class TimelineBuilder {
         }
         return;
       case 'openEscalation': {
-        const step: TimelineStep = { id, kind: 'escalation', label: 'Waiting for a person', phase: this.currentPhase(), scheduledAt: at, startedAt: at, status: 'waiting' };
+        const step: TimelineStep = {
+          id,
+          kind: 'escalation',
+          label: 'Waiting for a person',
+          phase: this.currentPhase(),
+          scheduledAt: at,
+          startedAt: at,
+          status: 'waiting',
+        };
         this.openEscalation = step;
         this.push(step);
         return;
@@ -272,10 +336,15 @@ class TimelineBuilder {
     }
   }
 
-  private updateAccepted(id: number, at: string, attributes: proto.temporal.api.history.v1.IWorkflowExecutionUpdateAcceptedEventAttributes) {
+  private updateAccepted(
+    id: number,
+    at: string,
+    attributes: proto.temporal.api.history.v1.IWorkflowExecutionUpdateAcceptedEventAttributes,
+  ) {
     const name = attributes.acceptedRequest?.input?.name ?? 'update';
     const args = (decode(attributes.acceptedRequest?.input?.args?.payloads?.[0]) ?? {}) as Record<string, unknown>;
-    const actor = typeof args.actor === 'string' ? args.actor : (attributes.acceptedRequest?.meta?.identity ?? 'unknown');
+    const actor =
+      typeof args.actor === 'string' ? args.actor : (attributes.acceptedRequest?.meta?.identity ?? 'unknown');
     if (name === approveUpdate.name || name === rejectUpdate.name) {
       const approved = name === approveUpdate.name;
       const kind = approved ? 'approve' : 'reject';
@@ -283,7 +352,9 @@ class TimelineBuilder {
       if (gate) {
         gate.status = approved ? 'completed' : 'failed';
         gate.actor = actor;
-        gate.outcome = approved ? `approved by ${actor}${args.comment ? `: ${String(args.comment)}` : ''}` : `rejected by ${actor}, back to ${String(args.returnTo)}: ${String(args.comment ?? '')}`;
+        gate.outcome = approved
+          ? `approved by ${actor}${args.comment ? `: ${String(args.comment)}` : ''}`
+          : `rejected by ${actor}, back to ${String(args.returnTo)}: ${String(args.comment ?? '')}`;
       }
       this.decide({
         id,
@@ -291,7 +362,11 @@ class TimelineBuilder {
         actor,
         kind,
         action: kind,
-        detail: approved ? (typeof args.comment === 'string' && args.comment ? args.comment : undefined) : `back to ${String(args.returnTo)}: ${String(args.comment ?? '')}`,
+        detail: approved
+          ? typeof args.comment === 'string' && args.comment
+            ? args.comment
+            : undefined
+          : `back to ${String(args.returnTo)}: ${String(args.comment ?? '')}`,
         phase: gate?.phase ?? this.currentPhase(),
       });
       return;
@@ -314,7 +389,15 @@ class TimelineBuilder {
         this.openApproval.status = action === 'force_complete' ? 'completed' : 'cancelled';
         this.openApproval.outcome = `${action.replace('_', ' ')} by ${actor}`;
       }
-      this.decide({ id, at, actor, kind: 'override', action, detail: details.join(' · ') || undefined, phase: this.currentPhase() });
+      this.decide({
+        id,
+        at,
+        actor,
+        kind: 'override',
+        action,
+        detail: details.join(' · ') || undefined,
+        phase: this.currentPhase(),
+      });
     }
   }
 
@@ -333,7 +416,14 @@ class TimelineBuilder {
   private push(step: TimelineStep) {
     let visit = this.timeline.phases.at(-1);
     if (!visit || visit.phase !== step.phase) {
-      visit = { phase: step.phase, startedAt: step.scheduledAt, status: 'running', attempts: 0, steps: [], decisions: [] };
+      visit = {
+        phase: step.phase,
+        startedAt: step.scheduledAt,
+        status: 'running',
+        attempts: 0,
+        steps: [],
+        decisions: [],
+      };
       this.timeline.phases.push(visit);
     }
     visit.steps.push(step);
@@ -352,7 +442,14 @@ class TimelineBuilder {
     this.timeline.decisions.push(decision);
     let visit = [...this.timeline.phases].reverse().find((candidate) => candidate.phase === decision.phase);
     if (!visit) {
-      visit = { phase: decision.phase, startedAt: decision.at, status: 'running', attempts: 0, steps: [], decisions: [] };
+      visit = {
+        phase: decision.phase,
+        startedAt: decision.at,
+        status: 'running',
+        attempts: 0,
+        steps: [],
+        decisions: [],
+      };
       this.timeline.phases.push(visit);
     }
     visit.decisions.push(decision);

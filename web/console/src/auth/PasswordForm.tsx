@@ -37,16 +37,34 @@ export function PasswordForm() {
     <form className="account-form" onSubmit={submit} aria-label="Change password">
       <label>
         Current password
-        <input type="password" autoComplete="current-password" required value={current} onChange={(event) => setCurrent(event.target.value)} />
+        <input
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onChange={(event) => setCurrent(event.target.value)}
+        />
       </label>
       <label>
         New password
-        <input type="password" autoComplete="new-password" required value={next} onChange={(event) => setNext(event.target.value)} />
+        <input
+          type="password"
+          autoComplete="new-password"
+          required
+          value={next}
+          onChange={(event) => setNext(event.target.value)}
+        />
         <span className="field-hint">At least {MIN_LENGTH} characters; a few unrelated words make a good one.</span>
       </label>
       <label>
         New password again
-        <input type="password" autoComplete="new-password" required value={repeat} onChange={(event) => setRepeat(event.target.value)} />
+        <input
+          type="password"
+          autoComplete="new-password"
+          required
+          value={repeat}
+          onChange={(event) => setRepeat(event.target.value)}
+        />
       </label>
       <div className="form-actions">
         <button type="submit" className="primary" disabled={change.isPending}>
@@ -61,7 +79,8 @@ export function PasswordForm() {
       {change.data && (
         <p className="form-success" role="status">
           Password changed.
-          {change.data.otherSessionsEnded > 0 && ` ${change.data.otherSessionsEnded} other sign-in${change.data.otherSessionsEnded === 1 ? '' : 's'} ended.`}
+          {change.data.otherSessionsEnded > 0 &&
+            ` ${change.data.otherSessionsEnded} other sign-in${change.data.otherSessionsEnded === 1 ? '' : 's'} ended.`}
         </p>
       )}
     </form>

@@ -51,7 +51,11 @@ export function PeopleSection({ self }: { self: string | undefined }) {
           </thead>
           <tbody>
             {(users.data ?? []).map((user) => (
-              <tr key={user.name} data-testid={`person-${user.name}`} className={user.disabledAt ? 'revoked' : undefined}>
+              <tr
+                key={user.name}
+                data-testid={`person-${user.name}`}
+                className={user.disabledAt ? 'revoked' : undefined}
+              >
                 <td>
                   {user.name}
                   {user.name === self && <span className="muted"> (you)</span>}
@@ -70,20 +74,39 @@ export function PeopleSection({ self }: { self: string | undefined }) {
                     ))}
                   </select>
                 </td>
-                <td>{user.disabledAt ? <span className="badge bad">disabled {formatWhen(user.disabledAt)}</span> : <span className="badge ok">active</span>}</td>
+                <td>
+                  {user.disabledAt ? (
+                    <span className="badge bad">disabled {formatWhen(user.disabledAt)}</span>
+                  ) : (
+                    <span className="badge ok">active</span>
+                  )}
+                </td>
                 <td>{user.lastSeenAt ? formatWhen(user.lastSeenAt) : '—'}</td>
                 <td>{user.activeTokens}</td>
                 <td>
                   <div className="row-actions">
-                    <button type="button" onClick={() => setPasswordFor(passwordFor === user.name ? undefined : user.name)}>
+                    <button
+                      type="button"
+                      onClick={() => setPasswordFor(passwordFor === user.name ? undefined : user.name)}
+                    >
                       Set password
                     </button>
                     {user.disabledAt ? (
-                      <button type="button" disabled={enable.isPending} onClick={() => enable.mutate({ name: user.name })}>
+                      <button
+                        type="button"
+                        disabled={enable.isPending}
+                        onClick={() => enable.mutate({ name: user.name })}
+                      >
                         Enable
                       </button>
                     ) : (
-                      <button type="button" className="danger" disabled={disable.isPending || user.name === self} title={user.name === self ? 'You cannot disable yourself' : undefined} onClick={() => disable.mutate({ name: user.name })}>
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={disable.isPending || user.name === self}
+                        title={user.name === self ? 'You cannot disable yourself' : undefined}
+                        onClick={() => disable.mutate({ name: user.name })}
+                      >
                         Disable
                       </button>
                     )}
@@ -143,7 +166,13 @@ function NewPersonForm({ onCreated }: { onCreated: () => void }) {
         </label>
         <label>
           First password
-          <input type="password" autoComplete="new-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
+          <input
+            type="password"
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
         </label>
         <div className="form-actions">
           <button type="submit" className="primary" disabled={create.isPending}>
@@ -158,7 +187,8 @@ function NewPersonForm({ onCreated }: { onCreated: () => void }) {
       )}
       {create.data && (
         <p className="form-success" role="status">
-          Added {create.data.name} as {create.data.role}. Give them their first password in person; they change it on this page.
+          Added {create.data.name} as {create.data.role}. Give them their first password in person; they change it on
+          this page.
         </p>
       )}
     </>
@@ -177,7 +207,13 @@ function SetPasswordForm({ name, onDone }: { name: string; onDone: () => void })
     <form className="account-form inline set-password" onSubmit={submit} aria-label={`Set the password of ${name}`}>
       <label>
         New password for {name}
-        <input type="password" autoComplete="new-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
+        <input
+          type="password"
+          autoComplete="new-password"
+          required
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
       </label>
       <div className="form-actions">
         <button type="submit" className="primary" disabled={set.isPending}>
@@ -194,7 +230,8 @@ function SetPasswordForm({ name, onDone }: { name: string; onDone: () => void })
       )}
       {set.data && (
         <p className="form-success" role="status">
-          The password of {set.data.name} is set; {set.data.sessionsEnded} sign-in{set.data.sessionsEnded === 1 ? '' : 's'} ended.
+          The password of {set.data.name} is set; {set.data.sessionsEnded} sign-in
+          {set.data.sessionsEnded === 1 ? '' : 's'} ended.
         </p>
       )}
     </form>

@@ -52,11 +52,25 @@ export function SignInPage({ reason }: { reason?: string }) {
         )}
         <label>
           Name
-          <input name="name" autoComplete="username" autoFocus required value={name} onChange={(event) => setName(event.target.value)} />
+          <input
+            name="name"
+            autoComplete="username"
+            autoFocus
+            required
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+          />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
         </label>
         <button type="submit" className="primary" disabled={signIn.isPending}>
           {signIn.isPending ? 'Signing in…' : 'Sign in'}
@@ -68,8 +82,8 @@ export function SignInPage({ reason }: { reason?: string }) {
             </>
           ) : (
             <>
-              No account yet? An admin creates one on the Account page. The first admin&rsquo;s password is in <code>admin-password</code> in
-              Maestro&rsquo;s data folder.
+              No account yet? An admin creates one on the Account page. The first admin&rsquo;s password is in{' '}
+              <code>admin-password</code> in Maestro&rsquo;s data folder.
             </>
           )}
         </p>

@@ -46,18 +46,25 @@ export function TokensSection({ owner, isAdmin }: { owner: string | undefined; i
       <form className="account-form inline" onSubmit={submit} aria-label="Create an API token">
         <label>
           Token name
-          <input placeholder="ci, backup-script…" required value={name} onChange={(event) => setName(event.target.value)} />
+          <input
+            placeholder="ci, backup-script…"
+            required
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+          />
         </label>
         {isAdmin && (
           <label>
             For
             <select value={forUser} onChange={(event) => setForUser(event.target.value)} required={!owner}>
               {!owner && <option value="">choose a user…</option>}
-              {(people.data ?? []).filter((person) => !person.disabledAt).map((person) => (
-                <option key={person.name} value={person.name}>
-                  {person.name === owner ? `${person.name} (you)` : person.name}
-                </option>
-              ))}
+              {(people.data ?? [])
+                .filter((person) => !person.disabledAt)
+                .map((person) => (
+                  <option key={person.name} value={person.name}>
+                    {person.name === owner ? `${person.name} (you)` : person.name}
+                  </option>
+                ))}
               {owner && !people.data && <option value={owner}>{owner} (you)</option>}
             </select>
           </label>
@@ -97,7 +104,9 @@ export function TokensSection({ owner, isAdmin }: { owner: string | undefined; i
           The tokens could not be loaded: {describeError(tokens.error)}
         </p>
       ) : tokens.data && tokens.data.length === 0 ? (
-        <p className="tokens-empty">No API tokens yet. Create one for each script or machine, so each can be revoked on its own.</p>
+        <p className="tokens-empty">
+          No API tokens yet. Create one for each script or machine, so each can be revoked on its own.
+        </p>
       ) : (
         <table className="account-table" aria-label="API tokens">
           <thead>
@@ -112,7 +121,11 @@ export function TokensSection({ owner, isAdmin }: { owner: string | undefined; i
           </thead>
           <tbody>
             {(tokens.data ?? []).map((token) => (
-              <tr key={token.id} className={token.revokedAt ? 'revoked' : undefined} data-testid={`token-${token.name}`}>
+              <tr
+                key={token.id}
+                className={token.revokedAt ? 'revoked' : undefined}
+                data-testid={`token-${token.name}`}
+              >
                 <td>{token.name}</td>
                 {showOwner && <td>{token.user}</td>}
                 <td>
@@ -125,7 +138,12 @@ export function TokensSection({ owner, isAdmin }: { owner: string | undefined; i
                     {token.revokedAt ? (
                       <span className="badge bad">revoked {formatWhen(token.revokedAt)}</span>
                     ) : (
-                      <button type="button" className="danger" disabled={revoke.isPending} onClick={() => revoke.mutate({ id: token.id })}>
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={revoke.isPending}
+                        onClick={() => revoke.mutate({ id: token.id })}
+                      >
                         Revoke
                       </button>
                     )}

@@ -18,7 +18,11 @@ export function UserMenu() {
           </a>
         ) : (
           <>
-            <a className="user-menu-who" href="/account" title="Requests from this machine without a sign-in act as the local admin">
+            <a
+              className="user-menu-who"
+              href="/account"
+              title="Requests from this machine without a sign-in act as the local admin"
+            >
               <span className="user-menu-name">local admin</span>
               <span className="user-menu-hint">no sign-in on 127.0.0.1</span>
             </a>

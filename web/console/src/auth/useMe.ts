@@ -28,5 +28,7 @@ export function hasRole(me: Me | undefined, needed: Role): boolean {
 /** Signs out and starts again from the sign-in page, so nothing of the old session stays in memory. */
 export function useSignOut() {
   const trpc = useTRPC();
-  return useMutation(trpc.auth.signOut.mutationOptions({ onSuccess: () => window.location.assign('/sign-in?signedOut=1') }));
+  return useMutation(
+    trpc.auth.signOut.mutationOptions({ onSuccess: () => window.location.assign('/sign-in?signedOut=1') }),
+  );
 }

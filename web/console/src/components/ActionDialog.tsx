@@ -9,7 +9,17 @@ import './ActionDialog.css';
 type Action = inferRouterOutputs<AppRouter>['subtask']['actions']['actions'][number];
 
 /** The buttons for what the workflow accepts right now; each opens a dialog that asks why. */
-export function ActionBar({ project, subtaskKey, actions, note }: { project: string; subtaskKey: string; actions: Action[]; note?: string }) {
+export function ActionBar({
+  project,
+  subtaskKey,
+  actions,
+  note,
+}: {
+  project: string;
+  subtaskKey: string;
+  actions: Action[];
+  note?: string;
+}) {
   const [open, setOpen] = useState<Action | undefined>();
   // The dialog outlives the buttons: after an action the workflow may accept nothing more, and its result must still show.
   return (
@@ -33,17 +43,33 @@ export function ActionBar({ project, subtaskKey, actions, note }: { project: str
           ))}
         </div>
       )}
-      {open && <ActionDialog project={project} subtaskKey={subtaskKey} action={open} onClose={() => setOpen(undefined)} />}
+      {open && (
+        <ActionDialog project={project} subtaskKey={subtaskKey} action={open} onClose={() => setOpen(undefined)} />
+      )}
     </>
   );
 }
 
 type Outcome = { ok: true; message: string } | { ok: false; message: string };
 
-function ActionDialog({ project, subtaskKey, action, onClose }: { project: string; subtaskKey: string; action: Action; onClose: () => void }) {
+function ActionDialog({
+  project,
+  subtaskKey,
+  action,
+  onClose,
+}: {
+  project: string;
+  subtaskKey: string;
+  action: Action;
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState<Record<string, string>>({ returnTo: action.phases?.at(-1) ?? '', phase: action.phases?.at(-1) ?? '', role: 'developer' });
+  const [values, setValues] = useState<Record<string, string>>({
+    returnTo: action.phases?.at(-1) ?? '',
+    phase: action.phases?.at(-1) ?? '',
+    role: 'developer',
+  });
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const first = useRef<HTMLTextAreaElement & HTMLInputElement & HTMLSelectElement>(null);
   const approve = useMutation(trpc.subtask.approve.mutationOptions());
@@ -60,9 +86,13 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const set = (field: string) => (event: { target: { value: string } }) => setValues({ ...values, [field]: event.target.value });
+  const set = (field: string) => (event: { target: { value: string } }) =>
+    setValues({ ...values, [field]: event.target.value });
   const missing = action.required.filter((field) => !(values[field] ?? '').trim());
-  const shortReason = action.required.includes('reason') && (values.reason ?? '').trim().length > 0 && (values.reason ?? '').trim().length < 3;
+  const shortReason =
+    action.required.includes('reason') &&
+    (values.reason ?? '').trim().length > 0 &&
+    (values.reason ?? '').trim().length < 3;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -79,13 +109,32 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
           break;
         case 'retry':
         case 'retry_with_model':
-          await override.mutateAsync({ ...ref, override: { action: 'retry', reason, hint: values.hint?.trim() || undefined, model: values.model?.trim() || undefined } });
+          await override.mutateAsync({
+            ...ref,
+            override: {
+              action: 'retry',
+              reason,
+              hint: values.hint?.trim() || undefined,
+              model: values.model?.trim() || undefined,
+            },
+          });
           break;
         case 'reset':
-          await override.mutateAsync({ ...ref, override: { action: 'reset', reason: reason!, phase: values.phase as never } });
+          await override.mutateAsync({
+            ...ref,
+            override: { action: 'reset', reason: reason!, phase: values.phase as never },
+          });
           break;
         case 'reassign':
-          await override.mutateAsync({ ...ref, override: { action: 'reassign', reason: reason!, role: values.role as 'tester' | 'developer', taskQueue: values.taskQueue!.trim() } });
+          await override.mutateAsync({
+            ...ref,
+            override: {
+              action: 'reassign',
+              reason: reason!,
+              role: values.role as 'tester' | 'developer',
+              taskQueue: values.taskQueue!.trim(),
+            },
+          });
           break;
         case 'resume':
           await override.mutateAsync({ ...ref, override: { action: 'resume', reason } });
@@ -103,7 +152,14 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
 
   return (
     <div className="dialog-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
-      <form className="dialog" role="dialog" aria-modal="true" aria-labelledby="action-dialog-title" onSubmit={(event) => void submit(event)} data-testid="action-dialog">
+      <form
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="action-dialog-title"
+        onSubmit={(event) => void submit(event)}
+        data-testid="action-dialog"
+      >
         <h2 id="action-dialog-title">{action.label}</h2>
         <p className="dialog-detail">{action.detail}</p>
         {action.role === 'admin' && <p className="dialog-role muted">Needs the admin role.</p>}
@@ -117,7 +173,13 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
                   {action.required.includes(field) ? '' : <span className="muted"> (optional)</span>}
                 </span>
                 {field === 'returnTo' || field === 'phase' ? (
-                  <select ref={index === 0 ? first : undefined} className="select" value={values[field]} onChange={set(field)} name={field}>
+                  <select
+                    ref={index === 0 ? first : undefined}
+                    className="select"
+                    value={values[field]}
+                    onChange={set(field)}
+                    name={field}
+                  >
                     {action.phases?.map((phase) => (
                       <option key={phase} value={phase}>
                         {phaseLabel(phase)}
@@ -125,14 +187,35 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
                     ))}
                   </select>
                 ) : field === 'role' ? (
-                  <select ref={index === 0 ? first : undefined} className="select" value={values.role} onChange={set('role')} name="role">
+                  <select
+                    ref={index === 0 ? first : undefined}
+                    className="select"
+                    value={values.role}
+                    onChange={set('role')}
+                    name="role"
+                  >
                     <option value="developer">developer</option>
                     <option value="tester">tester</option>
                   </select>
                 ) : field === 'comment' || field === 'reason' || field === 'hint' ? (
-                  <textarea ref={index === 0 ? first : undefined} className="input" rows={3} value={values[field] ?? ''} onChange={set(field)} name={field} placeholder={PLACEHOLDERS[field]} />
+                  <textarea
+                    ref={index === 0 ? first : undefined}
+                    className="input"
+                    rows={3}
+                    value={values[field] ?? ''}
+                    onChange={set(field)}
+                    name={field}
+                    placeholder={PLACEHOLDERS[field]}
+                  />
                 ) : (
-                  <input ref={index === 0 ? first : undefined} className="input" value={values[field] ?? ''} onChange={set(field)} name={field} placeholder={PLACEHOLDERS[field]} />
+                  <input
+                    ref={index === 0 ? first : undefined}
+                    className="input"
+                    value={values[field] ?? ''}
+                    onChange={set(field)}
+                    name={field}
+                    placeholder={PLACEHOLDERS[field]}
+                  />
                 )}
               </label>
             ))}
@@ -140,7 +223,11 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
           </div>
         )}
         {outcome && (
-          <div className={`notice ${outcome.ok ? 'success' : 'error'}`} role={outcome.ok ? 'status' : 'alert'} data-testid="action-result">
+          <div
+            className={`notice ${outcome.ok ? 'success' : 'error'}`}
+            role={outcome.ok ? 'status' : 'alert'}
+            data-testid="action-result"
+          >
             <div>
               {!outcome.ok && <strong>Not done: </strong>}
               {outcome.message}
@@ -152,7 +239,12 @@ function ActionDialog({ project, subtaskKey, action, onClose }: { project: strin
             {outcome?.ok ? 'Close' : 'Cancel'}
           </button>
           {!outcome?.ok && (
-            <button type="submit" className={`button ${action.tone === 'danger' ? 'danger' : action.action === 'approve' ? 'success' : 'primary'}`} disabled={pending || missing.length > 0 || shortReason} data-testid="action-confirm">
+            <button
+              type="submit"
+              className={`button ${action.tone === 'danger' ? 'danger' : action.action === 'approve' ? 'success' : 'primary'}`}
+              disabled={pending || missing.length > 0 || shortReason}
+              data-testid="action-confirm"
+            >
               {pending ? 'Sending…' : action.label}
             </button>
           )}

@@ -6,7 +6,12 @@ import { when } from '../format.js';
 import { useTRPC } from '../trpc.js';
 import './ActivityLog.css';
 
-type LogEvent = inferRouterOutputs<AppRouter>['subtask']['onEvents'] extends AsyncIterable<infer T> ? (T extends { data: infer D } ? D : T) : never;
+type LogEvent =
+  inferRouterOutputs<AppRouter>['subtask']['onEvents'] extends AsyncIterable<infer T>
+    ? T extends { data: infer D }
+      ? D
+      : T
+    : never;
 
 const KEEP = 500;
 
@@ -21,26 +26,40 @@ export function ActivityLog({ project, subtaskKey }: { project: string; subtaskK
       {
         onData: (envelope) => {
           const event = envelope.data;
-          setEvents((current) => (current.some((known) => known.id === event.id) ? current : [...current, event].slice(-KEEP)));
+          setEvents((current) =>
+            current.some((known) => known.id === event.id) ? current : [...current, event].slice(-KEEP),
+          );
           setFresh((current) => new Set(current).add(event.id));
         },
       },
     ),
   );
-  const connected = stream.status === 'pending' && events.length > 0 ? true : stream.status !== 'error' && stream.status !== 'idle';
+  const connected =
+    stream.status === 'pending' && events.length > 0 ? true : stream.status !== 'error' && stream.status !== 'idle';
   return (
     <div className="activity-log">
       <div className="log-status">
         <span className={`log-dot${stream.status === 'error' ? ' off' : ''}`} />
-        {stream.status === 'error' ? `Disconnected: ${stream.error?.message ?? 'reconnecting'}` : connected ? 'Live' : 'Connecting…'}
+        {stream.status === 'error'
+          ? `Disconnected: ${stream.error?.message ?? 'reconnecting'}`
+          : connected
+            ? 'Live'
+            : 'Connecting…'}
         <span className="muted">{events.length} lines</span>
       </div>
       {events.length === 0 ? (
-        <p className="muted log-empty">{stream.status === 'error' ? 'The log could not be loaded.' : 'Nothing logged yet.'}</p>
+        <p className="muted log-empty">
+          {stream.status === 'error' ? 'The log could not be loaded.' : 'Nothing logged yet.'}
+        </p>
       ) : (
         <ol className="log-lines" data-testid="activity-log">
           {[...events].reverse().map((event) => (
-            <li key={event.id} className={`log-line kind-${event.kind.split('.')[0]}${fresh.has(event.id) ? ' fresh' : ''}`} data-testid="log-line" data-kind={event.kind}>
+            <li
+              key={event.id}
+              className={`log-line kind-${event.kind.split('.')[0]}${fresh.has(event.id) ? ' fresh' : ''}`}
+              data-testid="log-line"
+              data-kind={event.kind}
+            >
               <span className="log-time">{when(event.occurredAt)}</span>
               <div className="log-body">
                 <div className="log-head">

@@ -8,14 +8,20 @@ type Checks = inferRouterOutputs<AppRouter>['subtask']['checks'];
 type Run = Checks['runs'][number];
 type Suite = Run['suites'][number];
 
-const KIND_LABELS: Record<string, string> = { baseline: 'Baseline', new_tests_fail: 'New tests must fail', suite_passes: 'Every test passes' };
+const KIND_LABELS: Record<string, string> = {
+  baseline: 'Baseline',
+  new_tests_fail: 'New tests must fail',
+  suite_passes: 'Every test passes',
+};
 
 /** Every check the runner made: verdict, each suite's tests with durations, the output's end, flaky tests flagged. */
 export function CheckResults({ checks }: { checks: Checks }) {
   if (checks.runs.length === 0) {
     return (
       <EmptyState title="No check has run yet" icon="✓">
-        <p>The runner checks each phase's commit with the project's tests; the baseline runs first, on the base branch.</p>
+        <p>
+          The runner checks each phase's commit with the project's tests; the baseline runs first, on the base branch.
+        </p>
       </EmptyState>
     );
   }
@@ -28,21 +34,36 @@ export function CheckResults({ checks }: { checks: Checks }) {
             <strong>
               {checks.flaky.length} flaky test{checks.flaky.length === 1 ? '' : 's'}:
             </strong>{' '}
-            {checks.flaky.map((test) => `“${test.name}” passed ${test.passedRuns} and failed ${test.failedRuns} run(s) of the same code`).join('; ')}.
+            {checks.flaky
+              .map(
+                (test) =>
+                  `“${test.name}” passed ${test.passedRuns} and failed ${test.failedRuns} run(s) of the same code`,
+              )
+              .join('; ')}
+            .
           </div>
         </div>
       )}
       {[...checks.runs].reverse().map((run) => (
-        <details key={run.id} className={`check-run ${run.passed ? 'passed' : 'failed'}`} open={run === latest || !run.passed} data-testid="check-run" data-phase={run.phase}>
+        <details
+          key={run.id}
+          className={`check-run ${run.passed ? 'passed' : 'failed'}`}
+          open={run === latest || !run.passed}
+          data-testid="check-run"
+          data-phase={run.phase}
+        >
           <summary>
-            <span className={`badge ${run.passed ? 'ok' : 'bad'}`}>{run.kind === 'baseline' ? 'baseline' : run.passed ? 'passed' : 'failed'}</span>
+            <span className={`badge ${run.passed ? 'ok' : 'bad'}`}>
+              {run.kind === 'baseline' ? 'baseline' : run.passed ? 'passed' : 'failed'}
+            </span>
             <span className="check-title">
               {phaseLabel(run.phase)}
               {run.kind !== 'baseline' && <span className="muted"> · {attemptLabel(run.attempt)}</span>}
             </span>
             <span className="muted check-kind">{KIND_LABELS[run.kind] ?? run.kind}</span>
             <span className="check-meta">
-              <code title={`tree ${run.treeSha}`}>{run.sha.slice(0, 8)}</code> · {clock(run.startedAt)} · {preciseDuration(run.durationMs)}
+              <code title={`tree ${run.treeSha}`}>{run.sha.slice(0, 8)}</code> · {clock(run.startedAt)} ·{' '}
+              {preciseDuration(run.durationMs)}
             </span>
           </summary>
           <p className={`check-reason${run.passed ? '' : ' bad'}`}>{run.reason}</p>
@@ -63,7 +84,8 @@ function SuiteBlock({ suite }: { suite: Suite }) {
         <strong>{suite.suite}</strong>
         <code>{suite.command}</code>
         <span className="muted">
-          {suite.outcome === 'exited' ? `exit ${suite.exitCode}` : suite.outcome.replaceAll('_', ' ')} · {preciseDuration(suite.durationMs)}
+          {suite.outcome === 'exited' ? `exit ${suite.exitCode}` : suite.outcome.replaceAll('_', ' ')} ·{' '}
+          {preciseDuration(suite.durationMs)}
         </span>
         {suite.tests && (
           <span className="suite-counts">
@@ -78,7 +100,13 @@ function SuiteBlock({ suite }: { suite: Suite }) {
         <table className="tests">
           <tbody>
             {tests.map((test) => (
-              <tr key={test.name} className={`test-${test.status}`} data-testid="test-row" data-status={test.status} data-flaky={test.flaky}>
+              <tr
+                key={test.name}
+                className={`test-${test.status}`}
+                data-testid="test-row"
+                data-status={test.status}
+                data-flaky={test.flaky}
+              >
                 <td className="test-status">{test.status === 'passed' ? '✓' : test.status === 'failed' ? '✕' : '–'}</td>
                 <td className="test-name">
                   {test.name}
@@ -94,7 +122,10 @@ function SuiteBlock({ suite }: { suite: Suite }) {
           </tbody>
         </table>
       ) : (
-        <p className="muted small">No test report for this suite: only its exit code is known. Configure a JUnit or Jest JSON report to see each test.</p>
+        <p className="muted small">
+          No test report for this suite: only its exit code is known. Configure a JUnit or Jest JSON report to see each
+          test.
+        </p>
       )}
       {suite.outputTail && (
         <details className="output">

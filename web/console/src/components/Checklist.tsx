@@ -18,7 +18,11 @@ export function Checklist({ items, current }: { items: ChecklistEntry[]; current
         {phases.map((item) => {
           const phase = item.id.replace('phase:', '');
           return (
-            <li key={item.id} className={`${item.done ? 'done' : ''}${phase === current && !item.done ? ' current' : ''}`} data-done={item.done}>
+            <li
+              key={item.id}
+              className={`${item.done ? 'done' : ''}${phase === current && !item.done ? ' current' : ''}`}
+              data-done={item.done}
+            >
               <span className="check" aria-label={item.done ? 'done' : 'not done'}>
                 {item.done ? '✓' : ''}
               </span>

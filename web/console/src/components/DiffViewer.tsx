@@ -36,16 +36,30 @@ export function DiffViewer({ text, files }: { text: string; files: DiffFile[] })
           {files.map((file) => (
             <li key={file.path} className={file.omitted ? 'omitted' : ''} data-testid="diff-file">
               <code>{file.from ? `${file.from} → ${file.path}` : file.path}</code>
-              {file.binary ? <span className="muted">binary</span> : <span className="diff-counts"><span className="adds">+{file.additions}</span> <span className="dels">−{file.deletions}</span></span>}
+              {file.binary ? (
+                <span className="muted">binary</span>
+              ) : (
+                <span className="diff-counts">
+                  <span className="adds">+{file.additions}</span> <span className="dels">−{file.deletions}</span>
+                </span>
+              )}
               {file.omitted && <span className="badge warn">not shown</span>}
             </li>
           ))}
         </ul>
         <div className="segmented" role="group" aria-label="Diff layout">
-          <button type="button" className={layout === 'line-by-line' ? 'on' : ''} onClick={() => setLayout('line-by-line')}>
+          <button
+            type="button"
+            className={layout === 'line-by-line' ? 'on' : ''}
+            onClick={() => setLayout('line-by-line')}
+          >
             Unified
           </button>
-          <button type="button" className={layout === 'side-by-side' ? 'on' : ''} onClick={() => setLayout('side-by-side')}>
+          <button
+            type="button"
+            className={layout === 'side-by-side' ? 'on' : ''}
+            onClick={() => setLayout('side-by-side')}
+          >
             Side by side
           </button>
         </div>

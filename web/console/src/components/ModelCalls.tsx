@@ -75,7 +75,11 @@ export function ModelCalls({ data }: { data: Calls }) {
         </tbody>
         <tfoot>
           <tr>
-            <td colSpan={4}>{data.truncated ? `The first ${data.calls.length} of ${data.total.calls} calls` : `${data.total.calls} calls`}</td>
+            <td colSpan={4}>
+              {data.truncated
+                ? `The first ${data.calls.length} of ${data.total.calls} calls`
+                : `${data.total.calls} calls`}
+            </td>
             <td className="num">{tokens(data.total.inputTokens)}</td>
             <td className="num">{tokens(data.total.outputTokens)}</td>
             <td />

@@ -11,7 +11,11 @@ type Card = inferRouterOutputs<AppRouter>['board']['list']['subtasks'][number];
 
 /** One subtask on the board: what it is, where it is, who acts, what it cost, how old it is. */
 export const SubtaskCard = memo(function SubtaskCard({ card }: { card: Card }) {
-  const attention = card.awaitingApproval ? 'Awaiting approval' : card.escalated || card.status === 'blocked' ? 'Needs a person' : undefined;
+  const attention = card.awaitingApproval
+    ? 'Awaiting approval'
+    : card.escalated || card.status === 'blocked'
+      ? 'Needs a person'
+      : undefined;
   return (
     <Link
       to={`/subtasks/${card.project}/${card.key}`}
@@ -29,13 +33,24 @@ export const SubtaskCard = memo(function SubtaskCard({ card }: { card: Card }) {
         <span className="phase-badge" data-testid="card-phase">
           {card.phase ? phaseLabel(card.phase) : 'not started'}
         </span>
-        {(card.status === 'failed' || card.status === 'retrying' || card.status === 'cancelled') && <span className={`status-badge status-${card.status}`}>{STATUS_LABELS[card.status]}</span>}
-        {card.attempt > 1 && card.status !== 'completed' && card.status !== 'pending' && card.status !== 'cancelled' && <span className="card-attempt">attempt {card.attempt}</span>}
+        {(card.status === 'failed' || card.status === 'retrying' || card.status === 'cancelled') && (
+          <span className={`status-badge status-${card.status}`}>{STATUS_LABELS[card.status]}</span>
+        )}
+        {card.attempt > 1 &&
+          card.status !== 'completed' &&
+          card.status !== 'pending' &&
+          card.status !== 'cancelled' && <span className="card-attempt">attempt {card.attempt}</span>}
       </div>
       {card.progress && <Progress done={card.progress.done} total={card.progress.total} />}
       {attention && <div className="card-attention">● {attention}</div>}
       <div className="card-foot">
-        <span className="card-role" title={card.assignee ? `Who acts now: ${ROLE_LABELS[card.assignee] ?? card.assignee}` : 'Nobody: it is finished'} data-testid="card-role">
+        <span
+          className="card-role"
+          title={
+            card.assignee ? `Who acts now: ${ROLE_LABELS[card.assignee] ?? card.assignee}` : 'Nobody: it is finished'
+          }
+          data-testid="card-role"
+        >
           {card.assignee ? (ROLE_SHORT[card.assignee] ?? card.assignee) : '—'}
         </span>
         <span className="card-cost" title={`Model calls so far: ${usd(card.costUsd)}`} data-testid="card-cost">

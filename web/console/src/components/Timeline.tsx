@@ -43,7 +43,8 @@ export function Timeline({ timeline, now }: { timeline: TimelineData; now: numbe
       <div className="timeline-legend">
         <span>
           Started {clock(new Date(start))}
-          {timeline.closedAt ? ` · ended ${clock(timeline.closedAt)}` : ' · running'} · {preciseDuration(end - start)} in all
+          {timeline.closedAt ? ` · ended ${clock(timeline.closedAt)}` : ' · running'} · {preciseDuration(end - start)}{' '}
+          in all
         </span>
         <span className="muted">{timeline.lastEventId} history events</span>
       </div>
@@ -63,7 +64,11 @@ function PhaseVisit({ visit, start, span, now }: { visit: Visit; start: number; 
     ...visit.decisions.map((decision) => ({ id: decision.id, decision })),
   ].sort((a, b) => a.id - b.id);
   return (
-    <section className={`visit visit-${visit.status}`} data-testid={`timeline-phase-${visit.phase}`} data-status={visit.status}>
+    <section
+      className={`visit visit-${visit.status}`}
+      data-testid={`timeline-phase-${visit.phase}`}
+      data-status={visit.status}
+    >
       <header className="visit-header">
         <span className={`visit-dot dot-${visit.status}`} aria-hidden />
         <span className="visit-name">{phaseLabel(visit.phase)}</span>
@@ -100,21 +105,34 @@ function StepRow({ step, start, span, now }: { step: Step; start: number; span: 
       <div className="step-main">
         <div className="step-label">
           {step.label}
-          {step.kind === 'check' && step.status === 'completed' && <span className={`badge ${step.passed ? 'ok' : 'bad'}`}>{step.passed ? 'passed' : 'failed'}</span>}
+          {step.kind === 'check' && step.status === 'completed' && (
+            <span className={`badge ${step.passed ? 'ok' : 'bad'}`}>{step.passed ? 'passed' : 'failed'}</span>
+          )}
           {step.status === 'running' && <span className="badge neutral">running</span>}
           {step.status === 'waiting' && <span className="badge warn">waiting</span>}
-          {(step.status === 'failed' || step.status === 'timed_out') && step.kind !== 'approval' && <span className="badge bad">{step.status.replace('_', ' ')}</span>}
+          {(step.status === 'failed' || step.status === 'timed_out') && step.kind !== 'approval' && (
+            <span className="badge bad">{step.status.replace('_', ' ')}</span>
+          )}
           {step.status === 'cancelled' && <span className="badge neutral">cancelled</span>}
           {(step.activityAttempts ?? 0) > 1 && <span className="badge warn">{step.activityAttempts} tries</span>}
         </div>
-        {(step.outcome || step.failure) && <div className={`step-outcome${step.failure ? ' failure' : ''}`}>{step.failure ?? step.outcome}</div>}
+        {(step.outcome || step.failure) && (
+          <div className={`step-outcome${step.failure ? ' failure' : ''}`}>{step.failure ?? step.outcome}</div>
+        )}
         <div className="step-bar" aria-hidden>
-          <span className={`bar bar-${tone}`} style={{ left: `${Math.min(99.4, left)}%`, width: `${Math.min(100 - left, width)}%` }} />
+          <span
+            className={`bar bar-${tone}`}
+            style={{ left: `${Math.min(99.4, left)}%`, width: `${Math.min(100 - left, width)}%` }}
+          />
         </div>
       </div>
       <div className="step-time">
         <span>{clock(step.startedAt ?? step.scheduledAt)}</span>
-        <span className="muted">{step.endedAt || step.status === 'running' || step.status === 'waiting' ? preciseDuration(to - from) : 'queued'}</span>
+        <span className="muted">
+          {step.endedAt || step.status === 'running' || step.status === 'waiting'
+            ? preciseDuration(to - from)
+            : 'queued'}
+        </span>
         {step.taskQueue && <span className="step-queue">{step.taskQueue.replace(/^maestro-/, '')}</span>}
       </div>
     </li>
@@ -123,7 +141,13 @@ function StepRow({ step, start, span, now }: { step: Step; start: number; span: 
 
 function DecisionRow({ decision }: { decision: Decision }) {
   const verb =
-    decision.kind === 'approve' ? 'approved' : decision.kind === 'reject' ? 'rejected' : decision.kind === 'signal' ? `signalled ${decision.action}` : `${decision.action.replace('_', ' ')}`;
+    decision.kind === 'approve'
+      ? 'approved'
+      : decision.kind === 'reject'
+        ? 'rejected'
+        : decision.kind === 'signal'
+          ? `signalled ${decision.action}`
+          : `${decision.action.replace('_', ' ')}`;
   return (
     <li className={`decision decision-${decision.kind}`} data-testid="timeline-decision">
       <span className="step-icon person" aria-hidden>

@@ -27,12 +27,13 @@ export function AccountPage() {
         <h1>Account</h1>
         {user ? (
           <p>
-            Signed in as <strong>{user.name}</strong> <span className={`role-badge role-${user.role}`}>{user.role}</span>
+            Signed in as <strong>{user.name}</strong>{' '}
+            <span className={`role-badge role-${user.role}`}>{user.role}</span>
           </p>
         ) : (
           <p>
-            You are the <strong>local admin</strong>: on 127.0.0.1, requests without a sign-in act as an admin. <a href="/sign-in">Sign in</a> to act
-            as yourself, with your own password and tokens.
+            You are the <strong>local admin</strong>: on 127.0.0.1, requests without a sign-in act as an admin.{' '}
+            <a href="/sign-in">Sign in</a> to act as yourself, with your own password and tokens.
           </p>
         )}
       </header>
@@ -47,8 +48,8 @@ export function AccountPage() {
       <section className="account-section" aria-labelledby="tokens-title">
         <h2 id="tokens-title">API tokens</h2>
         <p className="section-help">
-          For scripts and the <code>maestro</code> CLI: a token acts as {user ? 'you, with your role' : 'the user it belongs to'}. Revoke one and it
-          stops working at once.
+          For scripts and the <code>maestro</code> CLI: a token acts as{' '}
+          {user ? 'you, with your role' : 'the user it belongs to'}. Revoke one and it stops working at once.
         </p>
         <TokensSection owner={user?.name} isAdmin={isAdmin} />
       </section>
@@ -56,7 +57,9 @@ export function AccountPage() {
       {isAdmin && (
         <section className="account-section" aria-labelledby="people-title">
           <h2 id="people-title">People</h2>
-          <p className="section-help">Who may use Maestro and what they may do. Disabled people cannot sign in and their tokens stop working.</p>
+          <p className="section-help">
+            Who may use Maestro and what they may do. Disabled people cannot sign in and their tokens stop working.
+          </p>
           <PeopleSection self={user?.name} />
         </section>
       )}

@@ -23,7 +23,20 @@ interface Filter {
   search?: string;
 }
 
-const KINDS = ['subtask', 'phase', 'check', 'approval', 'escalation', 'override', 'council', 'routing', 'budget', 'command', 'provider', 'prompt'];
+const KINDS = [
+  'subtask',
+  'phase',
+  'check',
+  'approval',
+  'escalation',
+  'override',
+  'council',
+  'routing',
+  'budget',
+  'command',
+  'provider',
+  'prompt',
+];
 const ACTORS = ['orchestrator', 'tester', 'developer', 'runner', 'system', 'user:*'];
 const PAGE = 100;
 
@@ -42,15 +55,17 @@ export function ActivityPage() {
 
   const set = (changes: Record<string, string | undefined>) => {
     const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) if (value) next.set(key, value);
-    else next.delete(key);
+    for (const [key, value] of Object.entries(changes))
+      if (value) next.set(key, value);
+      else next.delete(key);
     setParams(next, { replace: true });
   };
 
   // Typing settles for a moment before the log is asked again.
   useEffect(() => {
     const timer = setTimeout(() => {
-      if ((searchText.trim() || undefined) !== filter.search || (actorText.trim() || undefined) !== filter.actor) set({ q: searchText.trim(), actor: actorText.trim() });
+      if ((searchText.trim() || undefined) !== filter.search || (actorText.trim() || undefined) !== filter.actor)
+        set({ q: searchText.trim(), actor: actorText.trim() });
     }, 350);
     return () => clearTimeout(timer);
   }, [searchText, actorText]);
@@ -58,13 +73,22 @@ export function ActivityPage() {
   const filtered = Object.values(filter).some(Boolean);
   return (
     <div className="ops-page activity-page">
-      <PageHead title="Activity" subtitle="The audit log: every transition, handoff, check, approval, override and warning, newest first. New events appear as they happen." />
+      <PageHead
+        title="Activity"
+        subtitle="The audit log: every transition, handoff, check, approval, override and warning, newest first. New events appear as they happen."
+      />
       <form className="activity-filters ops-panel" onSubmit={(event) => event.preventDefault()} aria-label="Filters">
         <ProjectSelect value={filter.project ?? ''} onChange={(project) => set({ project, subtask: undefined })} />
         <SubtaskSelect project={filter.project} value={filter.subtask ?? ''} onChange={(subtask) => set({ subtask })} />
         <label className="ops-field">
           <span>Actor</span>
-          <input value={actorText} onChange={(event) => setActorText(event.target.value)} placeholder="anyone" list="activity-actors" aria-label="Actor" />
+          <input
+            value={actorText}
+            onChange={(event) => setActorText(event.target.value)}
+            placeholder="anyone"
+            list="activity-actors"
+            aria-label="Actor"
+          />
           <datalist id="activity-actors">
             {ACTORS.map((actor) => (
               <option key={actor} value={actor} />
@@ -85,7 +109,13 @@ export function ActivityPage() {
         </label>
         <label className="ops-field activity-search">
           <span>Search</span>
-          <input type="search" value={searchText} onChange={(event) => setSearchText(event.target.value)} placeholder='words, "a phrase", -without' aria-label="Search" />
+          <input
+            type="search"
+            value={searchText}
+            onChange={(event) => setSearchText(event.target.value)}
+            placeholder='words, "a phrase", -without'
+            aria-label="Search"
+          />
         </label>
         {filtered && (
           <button
@@ -106,13 +136,27 @@ export function ActivityPage() {
   );
 }
 
-function SubtaskSelect({ project, value, onChange }: { project?: string; value: string; onChange: (subtask: string) => void }) {
+function SubtaskSelect({
+  project,
+  value,
+  onChange,
+}: {
+  project?: string;
+  value: string;
+  onChange: (subtask: string) => void;
+}) {
   const trpc = useTRPC();
   const subtasks = useQuery({ ...trpc.subtask.list.queryOptions({ project }), enabled: Boolean(project) });
   return (
     <label className="ops-field">
       <span>Subtask</span>
-      <select value={value} onChange={(event) => onChange(event.target.value)} disabled={!project} aria-label="Subtask" title={project ? undefined : 'choose a project first'}>
+      <select
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        disabled={!project}
+        aria-label="Subtask"
+        title={project ? undefined : 'choose a project first'}
+      >
         <option value="">{project ? 'All subtasks' : 'Choose a project'}</option>
         {(subtasks.data ?? []).map((subtask) => (
           <option key={subtask.key} value={subtask.key}>
@@ -126,7 +170,11 @@ function SubtaskSelect({ project, value, onChange }: { project?: string; value: 
 
 function EventLog({ filter, filtered }: { filter: Filter; filtered: boolean }) {
   const trpc = useTRPC();
-  const first = useQuery({ ...trpc.events.list.queryOptions({ ...filter, limit: PAGE }), staleTime: Infinity, refetchOnWindowFocus: false });
+  const first = useQuery({
+    ...trpc.events.list.queryOptions({ ...filter, limit: PAGE }),
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+  });
   const [live, setLive] = useState<LoggedEvent[]>([]);
   const [older, setOlder] = useState<LoggedEvent[]>([]);
   const [before, setBefore] = useState<string | null | undefined>(undefined);
@@ -135,15 +183,23 @@ function EventLog({ filter, filtered }: { filter: Filter; filtered: boolean }) {
   const stream = useSubscription(
     trpc.events.onEvents.subscriptionOptions(
       { ...filter, lastEventId: startAfter },
-      { enabled: startAfter !== undefined, onData: (tracked) => setLive((shown) => [tracked.data as LoggedEvent, ...shown].slice(0, 2_000)) },
+      {
+        enabled: startAfter !== undefined,
+        onData: (tracked) => setLive((shown) => [tracked.data as LoggedEvent, ...shown].slice(0, 2_000)),
+      },
     ),
   );
   const nextBefore = before === undefined ? first.data?.nextBefore : before;
-  const page = useQuery({ ...trpc.events.list.queryOptions({ ...filter, limit: PAGE, before: nextBefore ?? undefined }), enabled: false });
+  const page = useQuery({
+    ...trpc.events.list.queryOptions({ ...filter, limit: PAGE, before: nextBefore ?? undefined }),
+    enabled: false,
+  });
 
   const events = useMemo(() => {
     const seen = new Set<string>();
-    return [...live, ...(first.data?.events ?? []), ...older].filter((event) => (seen.has(event.id) ? false : (seen.add(event.id), true)));
+    return [...live, ...(first.data?.events ?? []), ...older].filter((event) =>
+      seen.has(event.id) ? false : (seen.add(event.id), true),
+    );
   }, [live, first.data, older]);
   const fresh = useMemo(() => new Set(live.map((event) => event.id)), [live]);
 
@@ -160,19 +216,27 @@ function EventLog({ filter, filtered }: { filter: Filter; filtered: boolean }) {
   return (
     <section className="activity-page-log" aria-label="Events">
       <div className="activity-status">
-        <span className={`activity-live ${stream.status === 'pending' ? 'on' : stream.status === 'error' ? 'bad' : ''}`} data-testid="activity-live">
+        <span
+          className={`activity-live ${stream.status === 'pending' ? 'on' : stream.status === 'error' ? 'bad' : ''}`}
+          data-testid="activity-live"
+        >
           <span className="dot" aria-hidden />
-          {stream.status === 'pending' ? 'Live' : stream.status === 'error' ? `Live updates stopped: ${stream.error?.message ?? 'the connection failed'}` : 'Connecting…'}
+          {stream.status === 'pending'
+            ? 'Live'
+            : stream.status === 'error'
+              ? `Live updates stopped: ${stream.error?.message ?? 'the connection failed'}`
+              : 'Connecting…'}
         </span>
         <span className="ops-muted">
-          {events.length} event{events.length === 1 ? '' : 's'} shown{live.length > 0 ? `, ${live.length} new since you opened the page` : ''}
+          {events.length} event{events.length === 1 ? '' : 's'} shown
+          {live.length > 0 ? `, ${live.length} new since you opened the page` : ''}
         </span>
       </div>
       {events.length === 0 ? (
         filtered ? (
           <EmptyState icon="⌕" title="No events match" testId="activity-empty">
-            Nothing in the log matches these filters yet; new matching events will appear here as they happen. Search looks for whole words in
-            the kind, actor and message (<code>fail</code> also finds failed and failing).
+            Nothing in the log matches these filters yet; new matching events will appear here as they happen. Search
+            looks for whole words in the kind, actor and message (<code>fail</code> also finds failed and failing).
           </EmptyState>
         ) : (
           <EmptyState icon="✎" title="Nothing has happened yet" testId="activity-empty">
@@ -183,20 +247,37 @@ function EventLog({ filter, filtered }: { filter: Filter; filtered: boolean }) {
       ) : (
         <ol className="activity-list" data-testid="activity-list">
           {events.map((event) => (
-            <li key={event.id} className={`activity-row${fresh.has(event.id) ? ' fresh' : ''}`} data-testid="activity-row">
-              <button type="button" className="activity-line" onClick={() => setOpen(open === event.id ? undefined : event.id)} aria-expanded={open === event.id}>
+            <li
+              key={event.id}
+              className={`activity-row${fresh.has(event.id) ? ' fresh' : ''}`}
+              data-testid="activity-row"
+            >
+              <button
+                type="button"
+                className="activity-line"
+                onClick={() => setOpen(open === event.id ? undefined : event.id)}
+                aria-expanded={open === event.id}
+              >
                 <time dateTime={event.occurredAt} title={new Date(event.occurredAt).toLocaleString()}>
                   {clock(event.occurredAt)}
                 </time>
                 <span className={`activity-kind kind-${event.kind.split('.')[0]}`}>{event.kind}</span>
-                <span className={`activity-actor${event.actor.startsWith('user:') ? ' person' : ''}`}>{event.actor}</span>
+                <span className={`activity-actor${event.actor.startsWith('user:') ? ' person' : ''}`}>
+                  {event.actor}
+                </span>
                 <span className="activity-message">{event.message}</span>
-                <span className="activity-where ops-mono">{event.project ? `${event.project}${event.subtask ? `/${event.subtask}` : ''}` : ''}</span>
+                <span className="activity-where ops-mono">
+                  {event.project ? `${event.project}${event.subtask ? `/${event.subtask}` : ''}` : ''}
+                </span>
               </button>
               {open === event.id && (
                 <div className="activity-detail">
                   <p className="activity-full">{event.message}</p>
-                  {event.project && event.subtask && <Link to={`/subtasks/${event.project}/${event.subtask}`}>Open the subtask {event.project}/{event.subtask} →</Link>}
+                  {event.project && event.subtask && (
+                    <Link to={`/subtasks/${event.project}/${event.subtask}`}>
+                      Open the subtask {event.project}/{event.subtask} →
+                    </Link>
+                  )}
                   <dl>
                     <dt>Event</dt>
                     <dd className="ops-mono">#{event.id}</dd>
@@ -217,7 +298,12 @@ function EventLog({ filter, filtered }: { filter: Filter; filtered: boolean }) {
         </ol>
       )}
       {nextBefore && (
-        <button type="button" className="ops-button activity-more" onClick={() => void loadOlder()} disabled={page.isFetching}>
+        <button
+          type="button"
+          className="ops-button activity-more"
+          onClick={() => void loadOlder()}
+          disabled={page.isFetching}
+        >
           {page.isFetching ? 'Loading…' : 'Load older events'}
         </button>
       )}

@@ -19,33 +19,52 @@ export function ApprovalsPage() {
   const trpc = useTRPC();
   const [params, setParams] = useSearchParams();
   const project = params.get('project') ?? '';
-  const approvals = useQuery({ ...trpc.inbox.approvals.queryOptions(project ? { project } : {}), refetchInterval: 5_000 });
+  const approvals = useQuery({
+    ...trpc.inbox.approvals.queryOptions(project ? { project } : {}),
+    refetchInterval: 5_000,
+  });
   // Approved or rejected here: kept on the page with the result, though the inbox no longer lists them.
   const [settled, setSettled] = useState<Record<string, Approval>>({});
   const shown = useMemo(() => {
     const listed = approvals.data ?? [];
-    const kept = Object.values(settled).filter((approval) => !listed.some((row) => row.id === approval.id) && (!project || approval.project === project));
+    const kept = Object.values(settled).filter(
+      (approval) => !listed.some((row) => row.id === approval.id) && (!project || approval.project === project),
+    );
     return [...listed, ...kept].sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
   }, [approvals.data, settled, project]);
 
   return (
     <div className="ops-page approvals-page">
-      <PageHead title="Approvals" subtitle="Gates waiting for a person, oldest first. Medium-risk work waits here before its merge; high-risk work also before any agent acts.">
+      <PageHead
+        title="Approvals"
+        subtitle="Gates waiting for a person, oldest first. Medium-risk work waits here before its merge; high-risk work also before any agent acts."
+      >
         <ProjectSelect value={project} onChange={(next) => setParams(next ? { project: next } : {})} />
       </PageHead>
-      {approvals.error && <ApiError what="the approvals" error={approvals.error} onRetry={() => void approvals.refetch()} />}
+      {approvals.error && (
+        <ApiError what="the approvals" error={approvals.error} onRetry={() => void approvals.refetch()} />
+      )}
       {!approvals.data && !approvals.error && <div className="ops-loading">Loading the approvals…</div>}
       {approvals.data && shown.length === 0 && (
         <EmptyState icon="✓" title="Nothing waits for approval" testId="approvals-empty">
-          {project ? <>No gate of <strong>{project}</strong> is waiting. </> : null}
-          When a medium- or high-risk subtask reaches a gate it appears here, and stays until someone approves or rejects it. Low-risk work merges by
-          itself once its checks pass. From a terminal: <code>maestro approvals</code>.
+          {project ? (
+            <>
+              No gate of <strong>{project}</strong> is waiting.{' '}
+            </>
+          ) : null}
+          When a medium- or high-risk subtask reaches a gate it appears here, and stays until someone approves or
+          rejects it. Low-risk work merges by itself once its checks pass. From a terminal:{' '}
+          <code>maestro approvals</code>.
         </EmptyState>
       )}
       {shown.length > 0 && (
         <ul className="approval-list" data-testid="approvals-list">
           {shown.map((approval) => (
-            <ApprovalCard key={approval.id} approval={approval} onSettled={() => setSettled((kept) => ({ ...kept, [approval.id]: approval }))} />
+            <ApprovalCard
+              key={approval.id}
+              approval={approval}
+              onSettled={() => setSettled((kept) => ({ ...kept, [approval.id]: approval }))}
+            />
           ))}
         </ul>
       )}
@@ -81,25 +100,37 @@ function ApprovalCard({ approval, onSettled }: { approval: Approval; onSettled: 
           <span className="approval-name">{approval.subtask.title}</span>
         </div>
         <div className="approval-meta">
-          <span className={`ops-pill ${approval.gate === 'plan' ? 'info' : ''}`}>{approval.gate === 'plan' ? 'Plan · before any agent acts' : 'Merge · into the base branch'}</span>
+          <span className={`ops-pill ${approval.gate === 'plan' ? 'info' : ''}`}>
+            {approval.gate === 'plan' ? 'Plan · before any agent acts' : 'Merge · into the base branch'}
+          </span>
           <span className={`ops-pill risk-${approval.subtask.risk}`}>{riskLabel(approval.subtask.risk)}</span>
           <span className="ops-muted">
-            phase <strong>{phaseName(approval.subtask.phase)}</strong> · status {approval.subtask.status.replaceAll('_', ' ')}
+            phase <strong>{phaseName(approval.subtask.phase)}</strong> · status{' '}
+            {approval.subtask.status.replaceAll('_', ' ')}
           </span>
         </div>
         <div className="approval-who ops-muted">
           Asked by the {approval.requestedBy} on {new Date(approval.requestedAt).toLocaleString()}
-          {approval.startedBy ? <> · subtask started by <strong>{approval.startedBy}</strong></> : null}
+          {approval.startedBy ? (
+            <>
+              {' '}
+              · subtask started by <strong>{approval.startedBy}</strong>
+            </>
+          ) : null}
         </div>
       </div>
-      <div className={`approval-wait ${long}`} title={`waiting since ${new Date(approval.requestedAt).toLocaleString()}`}>
+      <div
+        className={`approval-wait ${long}`}
+        title={`waiting since ${new Date(approval.requestedAt).toLocaleString()}`}
+      >
         <span className="approval-wait-value">{waited(approval.waitingMs)}</span>
         <span className="approval-wait-label">waiting</span>
       </div>
       <div className="approval-actions">
         {done ? (
           <div className="ops-result ok" role="status">
-            {approve.data ? 'Approved' : `Rejected: back to ${phaseName(returnTo)}`}. The subtask is now {done.status.replaceAll('_', ' ')}
+            {approve.data ? 'Approved' : `Rejected: back to ${phaseName(returnTo)}`}. The subtask is now{' '}
+            {done.status.replaceAll('_', ' ')}
             {done.phase ? ` in ${phaseName(done.phase)}` : ''}.
           </div>
         ) : mode === 'reject' ? (
@@ -112,7 +143,13 @@ function ApprovalCard({ approval, onSettled }: { approval: Approval; onSettled: 
           >
             <label className="ops-field">
               <span>What should change? (the agents read it)</span>
-              <textarea value={comment} onChange={(event) => setComment(event.target.value)} placeholder="The total must round half up, like the invoices." required minLength={3} />
+              <textarea
+                value={comment}
+                onChange={(event) => setComment(event.target.value)}
+                placeholder="The total must round half up, like the invoices."
+                required
+                minLength={3}
+              />
             </label>
             <div className="approval-reject-row">
               <label className="ops-field">

@@ -17,7 +17,12 @@ type Status = Card['status'];
 /** The board's columns: statuses that mean the same to a person share one. */
 const COLUMNS: Array<{ id: string; title: string; statuses: Status[]; hint: string }> = [
   { id: 'pending', title: 'Pending', statuses: ['pending'], hint: 'Waiting to start, or for a dependency' },
-  { id: 'working', title: 'In progress', statuses: ['in_progress', 'retrying', 'failed'], hint: 'An agent works on a phase' },
+  {
+    id: 'working',
+    title: 'In progress',
+    statuses: ['in_progress', 'retrying', 'failed'],
+    hint: 'An agent works on a phase',
+  },
   { id: 'testing', title: 'Testing', statuses: ['testing'], hint: 'The runner checks the work' },
   { id: 'blocked', title: 'Blocked', statuses: ['blocked'], hint: 'A person must answer' },
   { id: 'review', title: 'Ready for review', statuses: ['ready_for_review'], hint: 'Waiting for approval, or merging' },
@@ -57,7 +62,11 @@ export function BoardPage() {
   }
 
   const filter = { project, status, risk, search: search || undefined, limit: 500 };
-  const board = useQuery({ ...trpc.board.list.queryOptions(filter), refetchInterval: 3_000, placeholderData: keepPreviousData });
+  const board = useQuery({
+    ...trpc.board.list.queryOptions(filter),
+    refetchInterval: 3_000,
+    placeholderData: keepPreviousData,
+  });
   const projects = useQuery(trpc.project.list.queryOptions());
   const filtered = Boolean(project || status || risk || search);
 
@@ -65,7 +74,11 @@ export function BoardPage() {
     <div className="page board-page">
       <PageHeader
         title="Board"
-        subtitle={board.data ? `${board.data.total} subtask${board.data.total === 1 ? '' : 's'}${filtered ? ' match' : ''} · updated every few seconds` : 'Every subtask, by status.'}
+        subtitle={
+          board.data
+            ? `${board.data.total} subtask${board.data.total === 1 ? '' : 's'}${filtered ? ' match' : ''} · updated every few seconds`
+            : 'Every subtask, by status.'
+        }
       />
       <div className="filters" role="search">
         <input
@@ -76,7 +89,12 @@ export function BoardPage() {
           value={typed}
           onChange={(event) => setTyped(event.target.value)}
         />
-        <select className="select" aria-label="Project" value={project ?? ''} onChange={(event) => update({ project: event.target.value || undefined })}>
+        <select
+          className="select"
+          aria-label="Project"
+          value={project ?? ''}
+          onChange={(event) => update({ project: event.target.value || undefined })}
+        >
           <option value="">All projects</option>
           {projects.data?.map((entry) => (
             <option key={entry.id} value={entry.name}>
@@ -84,7 +102,12 @@ export function BoardPage() {
             </option>
           ))}
         </select>
-        <select className="select" aria-label="Status" value={status ?? ''} onChange={(event) => update({ status: event.target.value || undefined })}>
+        <select
+          className="select"
+          aria-label="Status"
+          value={status ?? ''}
+          onChange={(event) => update({ status: event.target.value || undefined })}
+        >
           <option value="">All statuses</option>
           {Object.entries(STATUS_LABELS).map(([value, label]) => (
             <option key={value} value={value}>
@@ -98,7 +121,12 @@ export function BoardPage() {
             Any risk
           </button>
           {RISKS.map((value) => (
-            <button key={value} type="button" className={risk === value ? 'on' : ''} onClick={() => update({ risk: value })}>
+            <button
+              key={value}
+              type="button"
+              className={risk === value ? 'on' : ''}
+              onClick={() => update({ risk: value })}
+            >
               {value[0]!.toUpperCase() + value.slice(1)}
             </button>
           ))}
@@ -148,7 +176,8 @@ function Columns({ board, onlyStatus }: { board: Board; onlyStatus?: Status }) {
   }, []);
   const byColumn = useMemo(() => {
     const groups = new Map<string, Card[]>(COLUMNS.map((column) => [column.id, []]));
-    for (const card of board.subtasks) groups.get(COLUMNS.find((column) => column.statuses.includes(card.status))!.id)!.push(card);
+    for (const card of board.subtasks)
+      groups.get(COLUMNS.find((column) => column.statuses.includes(card.status))!.id)!.push(card);
     return groups;
   }, [board.subtasks]);
   const columns = onlyStatus ? COLUMNS.filter((column) => column.statuses.includes(onlyStatus)) : COLUMNS;
@@ -159,7 +188,12 @@ function Columns({ board, onlyStatus }: { board: Board; onlyStatus?: Status }) {
         const count = column.statuses.reduce((sum, value) => sum + board.counts[value], 0);
         const shown = expanded[column.id] ? cards : cards.slice(0, SHOWN_PER_COLUMN);
         return (
-          <section key={column.id} className={`column column-${column.id}`} data-testid={`column-${column.id}`} aria-label={column.title}>
+          <section
+            key={column.id}
+            className={`column column-${column.id}`}
+            data-testid={`column-${column.id}`}
+            aria-label={column.title}
+          >
             <header className="column-header" title={column.hint}>
               <span className="column-title">{column.title}</span>
               <span className="column-count">{count}</span>
@@ -168,13 +202,21 @@ function Columns({ board, onlyStatus }: { board: Board; onlyStatus?: Status }) {
               {shown.map((card) => (
                 <SubtaskCard key={card.id} card={card} />
               ))}
-              {cards.length === 0 && <p className="column-empty">{count === 0 ? 'Nothing here' : 'Not on this page'}</p>}
+              {cards.length === 0 && (
+                <p className="column-empty">{count === 0 ? 'Nothing here' : 'Not on this page'}</p>
+              )}
               {cards.length > shown.length && (
-                <button type="button" className="button small more" onClick={() => setExpanded({ ...expanded, [column.id]: true })}>
+                <button
+                  type="button"
+                  className="button small more"
+                  onClick={() => setExpanded({ ...expanded, [column.id]: true })}
+                >
                   Show {cards.length - shown.length} more
                 </button>
               )}
-              {count > cards.length && cards.length > 0 && <p className="column-empty">{count - cards.length} older: filter by status to see them</p>}
+              {count > cards.length && cards.length > 0 && (
+                <p className="column-empty">{count - cards.length} older: filter by status to see them</p>
+              )}
             </div>
           </section>
         );
@@ -186,14 +228,18 @@ function Columns({ board, onlyStatus }: { board: Board; onlyStatus?: Status }) {
 function NoSubtasksYet() {
   return (
     <EmptyState title="No subtasks yet" icon="▦" testId="board-empty">
-      <p>A subtask is one piece of work on a project: the agents carry it through red, green, refactor, verify and the merge. Register a project, then start a subtask on it, from a script:</p>
+      <p>
+        A subtask is one piece of work on a project: the agents carry it through red, green, refactor, verify and the
+        merge. Register a project, then start a subtask on it, from a script:
+      </p>
       <pre>{`await api.project.create.mutate({ name: 'shop', repository: '/src/shop', testCommand: 'npm test' });
 await api.subtask.start.mutate({
   project: 'shop', key: '3-1', title: 'Add tax to the cart total', risk: 'medium',
   acceptanceCriteria: ['total(items, taxRate) adds the tax, rounded to cents'],
 });`}</pre>
       <p>
-        or from a terminal with <code>maestro subtask start</code> (<code>--help</code> says how). It shows up here at once.
+        or from a terminal with <code>maestro subtask start</code> (<code>--help</code> says how). It shows up here at
+        once.
       </p>
     </EmptyState>
   );

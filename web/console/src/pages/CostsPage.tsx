@@ -24,9 +24,14 @@ interface Line {
   outputTokens: number;
 }
 
-const valueOf = (line: Line, measure: Measure) => (measure === 'cost' ? Number(line.costUsd) : measure === 'calls' ? line.calls : line.inputTokens + line.outputTokens);
+const valueOf = (line: Line, measure: Measure) =>
+  measure === 'cost' ? Number(line.costUsd) : measure === 'calls' ? line.calls : line.inputTokens + line.outputTokens;
 const textOf = (line: Line, measure: Measure) =>
-  measure === 'cost' ? usd(line.costUsd) : measure === 'calls' ? `${compact(line.calls)} call${line.calls === 1 ? '' : 's'}` : `${compact(line.inputTokens + line.outputTokens)} tokens`;
+  measure === 'cost'
+    ? usd(line.costUsd)
+    : measure === 'calls'
+      ? `${compact(line.calls)} call${line.calls === 1 ? '' : 's'}`
+      : `${compact(line.inputTokens + line.outputTokens)} tokens`;
 
 /** Spend per day, model, project and subtask, and every project's budget tiers as gauges. */
 export function CostsPage() {
@@ -39,15 +44,21 @@ export function CostsPage() {
     const now = new Date();
     return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1))).toISOString();
   }, [days]);
-  const summary = useQuery({ ...trpc.costs.summary.queryOptions({ ...(project ? { project } : {}), from }), refetchInterval: 10_000 });
+  const summary = useQuery({
+    ...trpc.costs.summary.queryOptions({ ...(project ? { project } : {}), from }),
+    refetchInterval: 10_000,
+  });
   const budgets = useQuery({ ...trpc.costs.budgets.queryOptions(), refetchInterval: 10_000 });
   const [chosen, setChosen] = useState<Measure | undefined>();
-  const measure: Measure = chosen ?? (summary.data && Number(summary.data.total.costUsd) === 0 && summary.data.total.calls > 0 ? 'calls' : 'cost');
+  const measure: Measure =
+    chosen ??
+    (summary.data && Number(summary.data.total.costUsd) === 0 && summary.data.total.calls > 0 ? 'calls' : 'cost');
 
   const set = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) if (value) next.set(key, value);
-    else next.delete(key);
+    for (const [key, value] of Object.entries(changes))
+      if (value) next.set(key, value);
+      else next.delete(key);
     setParams(next);
   };
 
@@ -57,7 +68,11 @@ export function CostsPage() {
     for (let index = 0; index < days; index++) {
       const day = new Date(Date.parse(from) + index * 86_400_000).toISOString().slice(0, 10);
       const line = byDay.get(day) ?? { key: day, costUsd: '0', calls: 0, inputTokens: 0, outputTokens: 0 };
-      points.push({ day, value: valueOf(line, measure), text: `${usd(line.costUsd)} · ${line.calls} calls · ${compact(line.inputTokens + line.outputTokens)} tokens` });
+      points.push({
+        day,
+        value: valueOf(line, measure),
+        text: `${usd(line.costUsd)} · ${line.calls} calls · ${compact(line.inputTokens + line.outputTokens)} tokens`,
+      });
     }
     return points;
   }, [summary.data, days, from, measure]);
@@ -67,13 +82,21 @@ export function CostsPage() {
 
   return (
     <div className="ops-page costs-page">
-      <PageHead title="Costs" subtitle="What the models cost, from the ledger: every answered call, priced exactly. Budgets hold work at the hard limit and stop calls at the emergency limit.">
+      <PageHead
+        title="Costs"
+        subtitle="What the models cost, from the ledger: every answered call, priced exactly. Budgets hold work at the hard limit and stop calls at the emergency limit."
+      >
         <ProjectSelect value={project} onChange={(next) => set({ project: next })} />
         <div className="ops-field">
           <span>Window</span>
           <div className="ops-segmented" role="group" aria-label="Window">
             {WINDOWS.map((window) => (
-              <button key={window} type="button" aria-pressed={days === window} onClick={() => set({ days: String(window) })}>
+              <button
+                key={window}
+                type="button"
+                aria-pressed={days === window}
+                onClick={() => set({ days: String(window) })}
+              >
                 {window} days
               </button>
             ))}
@@ -88,7 +111,9 @@ export function CostsPage() {
         <section className="costs-totals" aria-label="Totals" data-testid="costs-totals">
           <div className="costs-stat">
             <span className="costs-stat-value">{usd(total.costUsd)}</span>
-            <span className="costs-stat-label">spent in {days} days{project ? ` on ${project}` : ''}</span>
+            <span className="costs-stat-label">
+              spent in {days} days{project ? ` on ${project}` : ''}
+            </span>
           </div>
           <div className="costs-stat">
             <span className="costs-stat-value">{compact(total.calls)}</span>
@@ -107,7 +132,9 @@ export function CostsPage() {
               <span className="costs-stat-value">
                 {usd(budgets.data.council.spentTodayUsd)} <small>of {usd(budgets.data.council.dailyUsd)}</small>
               </span>
-              <span className="costs-stat-label">councils today{budgets.data.council.exhausted ? ' · exhausted' : ''}</span>
+              <span className="costs-stat-label">
+                councils today{budgets.data.council.exhausted ? ' · exhausted' : ''}
+              </span>
             </div>
           )}
         </section>
@@ -118,18 +145,29 @@ export function CostsPage() {
           Budgets <span className="ops-muted">all time, per project</span>
         </h2>
         {budgets.data && shownBudgets.length === 0 && (
-          <p className="ops-muted">No projects yet: each project gets its budget tiers when it is added ($20 soft, $50 hard, $100 emergency unless set).</p>
+          <p className="ops-muted">
+            No projects yet: each project gets its budget tiers when it is added ($20 soft, $50 hard, $100 emergency
+            unless set).
+          </p>
         )}
         <div className="costs-gauges">
           {shownBudgets.map((budget) => (
-            <BudgetGauge key={budget.project} label={budget.project} spentUsd={budget.spentUsd} limits={budget.limits} tier={budget.tier} testId={`budget-${budget.project}`} />
+            <BudgetGauge
+              key={budget.project}
+              label={budget.project}
+              spentUsd={budget.spentUsd}
+              limits={budget.limits}
+              tier={budget.tier}
+              testId={`budget-${budget.project}`}
+            />
           ))}
         </div>
       </section>
 
       {total && total.calls === 0 && (
         <EmptyState icon="$" title="No model calls in this window" testId="costs-empty">
-          Spend appears here as soon as agents call a model. Start a subtask (<code>maestro subtask start</code>) or widen the window.
+          Spend appears here as soon as agents call a model. Start a subtask (<code>maestro subtask start</code>) or
+          widen the window.
         </EmptyState>
       )}
 
@@ -139,12 +177,21 @@ export function CostsPage() {
             <span className="ops-muted">Show</span>
             <div className="ops-segmented" role="group" aria-label="Measure">
               {(['cost', 'calls', 'tokens'] as const).map((candidate) => (
-                <button key={candidate} type="button" aria-pressed={measure === candidate} onClick={() => setChosen(candidate)}>
+                <button
+                  key={candidate}
+                  type="button"
+                  aria-pressed={measure === candidate}
+                  onClick={() => setChosen(candidate)}
+                >
                   {candidate === 'cost' ? 'Dollars' : candidate === 'calls' ? 'Calls' : 'Tokens'}
                 </button>
               ))}
             </div>
-            {Number(total.costUsd) === 0 && <span className="ops-muted">These models have no prices (the demo&apos;s scripted model is free): showing calls.</span>}
+            {Number(total.costUsd) === 0 && (
+              <span className="ops-muted">
+                These models have no prices (the demo&apos;s scripted model is free): showing calls.
+              </span>
+            )}
           </div>
           <section className="ops-panel" aria-label="Per day">
             <h2>
@@ -158,7 +205,12 @@ export function CostsPage() {
               <BarList
                 testId="costs-per-model"
                 empty="No calls."
-                rows={sortBy(summary.data.byModel, measure).map((line) => ({ key: line.key, label: line.key, value: valueOf(line, measure), text: textOf(line, measure) }))}
+                rows={sortBy(summary.data.byModel, measure).map((line) => ({
+                  key: line.key,
+                  label: line.key,
+                  value: valueOf(line, measure),
+                  text: textOf(line, measure),
+                }))}
               />
             </section>
             <section className="ops-panel" aria-label="Per project">
@@ -166,7 +218,12 @@ export function CostsPage() {
               <BarList
                 testId="costs-per-project"
                 empty="No calls."
-                rows={sortBy(summary.data.byProject, measure).map((line) => ({ key: line.key, label: line.key, value: valueOf(line, measure), text: textOf(line, measure) }))}
+                rows={sortBy(summary.data.byProject, measure).map((line) => ({
+                  key: line.key,
+                  label: line.key,
+                  value: valueOf(line, measure),
+                  text: textOf(line, measure),
+                }))}
               />
             </section>
           </div>
@@ -189,7 +246,13 @@ export function CostsPage() {
                   .slice(0, 25)
                   .map((line) => (
                     <tr key={line.key}>
-                      <td>{line.key.includes('/') ? <Link to={`/subtasks/${line.key}`}>{line.key}</Link> : <span className="ops-muted">no subtask ({line.key})</span>}</td>
+                      <td>
+                        {line.key.includes('/') ? (
+                          <Link to={`/subtasks/${line.key}`}>{line.key}</Link>
+                        ) : (
+                          <span className="ops-muted">no subtask ({line.key})</span>
+                        )}
+                      </td>
                       <td className="num">{usd(line.costUsd)}</td>
                       <td className="num">{line.calls.toLocaleString()}</td>
                       <td className="num">{line.inputTokens.toLocaleString()}</td>

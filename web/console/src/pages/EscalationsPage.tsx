@@ -28,12 +28,17 @@ export function EscalationsPage() {
   const trpc = useTRPC();
   const [params, setParams] = useSearchParams();
   const project = params.get('project') ?? '';
-  const escalations = useQuery({ ...trpc.inbox.escalations.queryOptions(project ? { project } : {}), refetchInterval: 5_000 });
+  const escalations = useQuery({
+    ...trpc.inbox.escalations.queryOptions(project ? { project } : {}),
+    refetchInterval: 5_000,
+  });
   // Answered here: kept on the page with the result, though the inbox no longer lists them.
   const [answered, setAnswered] = useState<Record<string, Escalation>>({});
   const shown = useMemo(() => {
     const listed = escalations.data ?? [];
-    const kept = Object.values(answered).filter((escalation) => !listed.some((row) => row.id === escalation.id) && (!project || escalation.project === project));
+    const kept = Object.values(answered).filter(
+      (escalation) => !listed.some((row) => row.id === escalation.id) && (!project || escalation.project === project),
+    );
     return [...listed, ...kept].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }, [escalations.data, answered, project]);
 
@@ -45,19 +50,29 @@ export function EscalationsPage() {
       >
         <ProjectSelect value={project} onChange={(next) => setParams(next ? { project: next } : {})} />
       </PageHead>
-      {escalations.error && <ApiError what="the escalations" error={escalations.error} onRetry={() => void escalations.refetch()} />}
+      {escalations.error && (
+        <ApiError what="the escalations" error={escalations.error} onRetry={() => void escalations.refetch()} />
+      )}
       {!escalations.data && !escalations.error && <div className="ops-loading">Loading the escalations…</div>}
       {escalations.data && shown.length === 0 && (
         <EmptyState icon="☀" title="No escalation is waiting" testId="escalations-empty">
-          {project ? <>Nothing of <strong>{project}</strong> needs a person. </> : null}
-          When a phase keeps failing and the escalation ladder cannot fix it, or a step such as the workspace setup fails, the subtask stops and
-          its options land here. From a terminal: <code>maestro escalations</code>.
+          {project ? (
+            <>
+              Nothing of <strong>{project}</strong> needs a person.{' '}
+            </>
+          ) : null}
+          When a phase keeps failing and the escalation ladder cannot fix it, or a step such as the workspace setup
+          fails, the subtask stops and its options land here. From a terminal: <code>maestro escalations</code>.
         </EmptyState>
       )}
       {shown.length > 0 && (
         <ul className="escalation-list" data-testid="escalations-list">
           {shown.map((escalation) => (
-            <EscalationCard key={escalation.id} escalation={escalation} onAnswered={() => setAnswered((kept) => ({ ...kept, [escalation.id]: escalation }))} />
+            <EscalationCard
+              key={escalation.id}
+              escalation={escalation}
+              onAnswered={() => setAnswered((kept) => ({ ...kept, [escalation.id]: escalation }))}
+            />
           ))}
         </ul>
       )}
@@ -87,10 +102,15 @@ function EscalationCard({ escalation, onAnswered }: { escalation: Escalation; on
   const budgetOnly = option === 'raise_budget';
 
   const submit = () => {
-    const input: EscalationAnswerInput = { id: escalation.id, option: option as EscalationAnswerInput['option'], reason };
+    const input: EscalationAnswerInput = {
+      id: escalation.id,
+      option: option as EscalationAnswerInput['option'],
+      reason,
+    };
     if ((option === 'retry' || option === 'retry_with_model') && hint.trim()) input.hint = hint.trim();
     if (option === 'retry_with_model' && (model || namedModel)) input.model = model || namedModel;
-    if (option === 'reset' && (phase || namedPhase)) input.phase = (phase || namedPhase) as EscalationAnswerInput['phase'];
+    if (option === 'reset' && (phase || namedPhase))
+      input.phase = (phase || namedPhase) as EscalationAnswerInput['phase'];
     answer.mutate(input);
   };
 
@@ -111,7 +131,10 @@ function EscalationCard({ escalation, onAnswered }: { escalation: Escalation; on
             <span className="ops-pill">in {phaseName(escalation.phase)}</span>
             <span className={`ops-pill risk-${escalation.subtask.risk}`}>{riskLabel(escalation.subtask.risk)}</span>
             {escalation.reminders > 0 && (
-              <span className="ops-pill warn" title={escalation.remindedAt ? `last reminder ${ago(escalation.remindedAt)}` : undefined}>
+              <span
+                className="ops-pill warn"
+                title={escalation.remindedAt ? `last reminder ${ago(escalation.remindedAt)}` : undefined}
+              >
                 {escalation.reminders} reminder{escalation.reminders === 1 ? '' : 's'}
               </span>
             )}
@@ -125,7 +148,8 @@ function EscalationCard({ escalation, onAnswered }: { escalation: Escalation; on
       <p className="escalation-reason">{escalation.reason}</p>
       {answer.data ? (
         <div className="ops-result ok" role="status">
-          Answered with <strong>{answer.data.option.replaceAll('_', ' ')}</strong>. The subtask is now {answer.data.status.replaceAll('_', ' ')}
+          Answered with <strong>{answer.data.option.replaceAll('_', ' ')}</strong>. The subtask is now{' '}
+          {answer.data.status.replaceAll('_', ' ')}
           {answer.data.phase ? ` in ${phaseName(answer.data.phase)}` : ''}.
         </div>
       ) : (
@@ -139,8 +163,18 @@ function EscalationCard({ escalation, onAnswered }: { escalation: Escalation; on
           <fieldset className="escalation-options">
             <legend>Options</legend>
             {escalation.options.map((candidate) => (
-              <label key={candidate.id} className={`escalation-option${candidate.id === option ? ' chosen' : ''}`} data-testid={`option-${candidate.id}`}>
-                <input type="radio" name={`option-${escalation.id}`} value={candidate.id} checked={candidate.id === option} onChange={() => setOption(candidate.id)} />
+              <label
+                key={candidate.id}
+                className={`escalation-option${candidate.id === option ? ' chosen' : ''}`}
+                data-testid={`option-${candidate.id}`}
+              >
+                <input
+                  type="radio"
+                  name={`option-${escalation.id}`}
+                  value={candidate.id}
+                  checked={candidate.id === option}
+                  onChange={() => setOption(candidate.id)}
+                />
                 <span className="escalation-option-text">
                   <span className="escalation-option-label">
                     {candidate.label}
@@ -153,24 +187,39 @@ function EscalationCard({ escalation, onAnswered }: { escalation: Escalation; on
           </fieldset>
           {budgetOnly ? (
             <p className="ops-muted">
-              This is answered by raising the project&apos;s budget (an admin: <code>project.setBudget</code>); the subtask goes on by itself.
+              This is answered by raising the project&apos;s budget (an admin: <code>project.setBudget</code>); the
+              subtask goes on by itself.
             </p>
           ) : (
             <div className="escalation-inputs">
               <label className="ops-field">
                 <span>Why (goes to the audit log)</span>
-                <input value={reason} onChange={(event) => setReason(event.target.value)} placeholder="The flaky network test is fixed upstream" required minLength={3} />
+                <input
+                  value={reason}
+                  onChange={(event) => setReason(event.target.value)}
+                  placeholder="The flaky network test is fixed upstream"
+                  required
+                  minLength={3}
+                />
               </label>
               {(option === 'retry' || option === 'retry_with_model') && (
                 <label className="ops-field">
                   <span>Hint for the next attempt (optional)</span>
-                  <input value={hint} onChange={(event) => setHint(event.target.value)} placeholder="Round with Math.round(x * 100) / 100" />
+                  <input
+                    value={hint}
+                    onChange={(event) => setHint(event.target.value)}
+                    placeholder="Round with Math.round(x * 100) / 100"
+                  />
                 </label>
               )}
               {option === 'retry_with_model' && (
                 <label className="ops-field">
                   <span>Model</span>
-                  <input value={model} onChange={(event) => setModel(event.target.value)} placeholder={namedModel || 'a model id from the registry'} />
+                  <input
+                    value={model}
+                    onChange={(event) => setModel(event.target.value)}
+                    placeholder={namedModel || 'a model id from the registry'}
+                  />
                 </label>
               )}
               {option === 'reset' && (
@@ -185,7 +234,11 @@ function EscalationCard({ escalation, onAnswered }: { escalation: Escalation; on
                   </select>
                 </label>
               )}
-              <button type="submit" className="ops-button primary" disabled={answer.isPending || reason.trim().length < 3 || !option}>
+              <button
+                type="submit"
+                className="ops-button primary"
+                disabled={answer.isPending || reason.trim().length < 3 || !option}
+              >
                 {answer.isPending ? 'Answering…' : `Answer: ${chosen?.label ?? option}`}
               </button>
             </div>

@@ -33,8 +33,12 @@ export function QueuesPage() {
       >
         {queues.data && (
           <div className="queues-summary">
-            <span className={`ops-pill ${waiting > 0 ? 'warn' : 'ok'}`}>{waiting === 0 ? 'No task waiting' : `${waiting} task${waiting === 1 ? '' : 's'} waiting`}</span>
-            <span className={`ops-pill ${unpolled > 0 ? 'bad' : 'ok'}`}>{unpolled > 0 ? `${unpolled} queue${unpolled === 1 ? '' : 's'} without a worker` : 'Every queue polled'}</span>
+            <span className={`ops-pill ${waiting > 0 ? 'warn' : 'ok'}`}>
+              {waiting === 0 ? 'No task waiting' : `${waiting} task${waiting === 1 ? '' : 's'} waiting`}
+            </span>
+            <span className={`ops-pill ${unpolled > 0 ? 'bad' : 'ok'}`}>
+              {unpolled > 0 ? `${unpolled} queue${unpolled === 1 ? '' : 's'} without a worker` : 'Every queue polled'}
+            </span>
           </div>
         )}
       </PageHead>
@@ -70,7 +74,8 @@ export function QueuesPage() {
         {roles.error && <ApiError what="the role metrics" error={roles.error} onRetry={() => void roles.refetch()} />}
         {roles.data?.roles.length === 0 && (
           <EmptyState icon="⏱" title="Nothing ran in the last hour" testId="roles-empty">
-            Every activity a worker runs is timed; throughput and failure rates appear here once agents, checks or model calls run.
+            Every activity a worker runs is timed; throughput and failure rates appear here once agents, checks or model
+            calls run.
           </EmptyState>
         )}
         {roles.data && roles.data.roles.length > 0 && (
@@ -82,9 +87,14 @@ export function QueuesPage() {
                     <strong className="role-name">{role.role}</strong>
                     {PERSONA_NAMES[role.role] && <span className="ops-muted"> {PERSONA_NAMES[role.role]}</span>}
                   </span>
-                  <span className={`ops-pill ${role.failureRate > 0.2 ? 'bad' : role.failureRate > 0 ? 'warn' : 'ok'}`}>{percent(role.failureRate)} failed</span>
+                  <span className={`ops-pill ${role.failureRate > 0.2 ? 'bad' : role.failureRate > 0 ? 'warn' : 'ok'}`}>
+                    {percent(role.failureRate)} failed
+                  </span>
                 </header>
-                <Sparkline series={role.series} label={`${role.role}: runs per ${Math.round((roles.data?.bucketMs ?? 60_000) / 60_000)} min`} />
+                <Sparkline
+                  series={role.series}
+                  label={`${role.role}: runs per ${Math.round((roles.data?.bucketMs ?? 60_000) / 60_000)} min`}
+                />
                 <dl>
                   <dt>Runs</dt>
                   <dd>
@@ -109,8 +119,12 @@ export function QueuesPage() {
         <h2>
           Slowest activities <span className="ops-muted">the last 24 hours, by p95</span>
         </h2>
-        {slowest.error && <ApiError what="the activity timings" error={slowest.error} onRetry={() => void slowest.refetch()} />}
-        {slowest.data?.activities.length === 0 && <p className="ops-muted">No activity has run in the last 24 hours.</p>}
+        {slowest.error && (
+          <ApiError what="the activity timings" error={slowest.error} onRetry={() => void slowest.refetch()} />
+        )}
+        {slowest.data?.activities.length === 0 && (
+          <p className="ops-muted">No activity has run in the last 24 hours.</p>
+        )}
         {slowest.data && slowest.data.activities.length > 0 && (
           <table className="ops-table" data-testid="bottlenecks">
             <thead>
@@ -155,10 +169,13 @@ function QueueRow({ queue }: { queue: Queue }) {
       <td>
         <div className="ops-mono queues-name">{queue.taskQueue}</div>
         <div className="ops-muted">
-          {queue.model ? `model ${queue.model}` : (QUEUE_PERSONAS[queue.name] ?? queue.name)} · {queue.kind === 'workflow' ? 'workflow tasks' : 'activities'}
+          {queue.model ? `model ${queue.model}` : (QUEUE_PERSONAS[queue.name] ?? queue.name)} ·{' '}
+          {queue.kind === 'workflow' ? 'workflow tasks' : 'activities'}
         </div>
       </td>
-      <td className="num">{backlog ? <span className={backlog.count > 0 ? 'queues-backlog' : ''}>{backlog.count}</span> : '?'}</td>
+      <td className="num">
+        {backlog ? <span className={backlog.count > 0 ? 'queues-backlog' : ''}>{backlog.count}</span> : '?'}
+      </td>
       <td className="num">{backlog && backlog.count > 0 ? preciseDuration(backlog.ageMs) : '—'}</td>
       <td className="num">{backlog ? `${backlog.addRate.toFixed(1)} / ${backlog.dispatchRate.toFixed(1)}` : '—'}</td>
       <td>

@@ -32,9 +32,16 @@ export function SubtaskPage() {
   const { project = '', key = '' } = useParams();
   const trpc = useTRPC();
   const ref = { project, key };
-  const detail = useQuery({ ...trpc.subtask.detail.queryOptions(ref), refetchInterval: (query) => (isFinished(query.state.data) ? false : 2_000) });
+  const detail = useQuery({
+    ...trpc.subtask.detail.queryOptions(ref),
+    refetchInterval: (query) => (isFinished(query.state.data) ? false : 2_000),
+  });
   const running = !isFinished(detail.data);
-  const actions = useQuery({ ...trpc.subtask.actions.queryOptions(ref), enabled: Boolean(detail.data), refetchInterval: running ? 2_000 : false });
+  const actions = useQuery({
+    ...trpc.subtask.actions.queryOptions(ref),
+    enabled: Boolean(detail.data),
+    refetchInterval: running ? 2_000 : false,
+  });
   // The page's queries stop polling when the subtask ends: each is read once more, for its final state.
   const queryClient = useQueryClient();
   const wasRunning = useRef(running);
@@ -67,7 +74,9 @@ export function SubtaskPage() {
     return (
       <div className="page">
         <Breadcrumb project={project} subtaskKey={key} />
-        <Notice tone="loading">Loading {project}/{key}…</Notice>
+        <Notice tone="loading">
+          Loading {project}/{key}…
+        </Notice>
       </div>
     );
   }
@@ -155,7 +164,10 @@ export function SubtaskPage() {
             {live ? (
               <Checklist items={live.checklist} current={running ? live.phase : null} />
             ) : (
-              <p className="muted">The checklist lives in the workflow, which cannot be asked right now{data.liveError ? `: ${data.liveError}` : ''}.</p>
+              <p className="muted">
+                The checklist lives in the workflow, which cannot be asked right now
+                {data.liveError ? `: ${data.liveError}` : ''}.
+              </p>
             )}
           </Panel>
           <Panel title="Activity">
@@ -201,9 +213,17 @@ type TabProps = { project: string; subtaskKey: string; running: boolean };
 
 function TimelineTab({ project, subtaskKey, running }: TabProps) {
   const trpc = useTRPC();
-  const timeline = useQuery({ ...trpc.subtask.timeline.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 2_000 : false });
+  const timeline = useQuery({
+    ...trpc.subtask.timeline.queryOptions({ project, key: subtaskKey }),
+    refetchInterval: running ? 2_000 : false,
+  });
   const now = useNow(running);
-  if (timeline.error) return <Notice tone="error" title="The timeline could not be built.">{errorMessage(timeline.error)}</Notice>;
+  if (timeline.error)
+    return (
+      <Notice tone="error" title="The timeline could not be built.">
+        {errorMessage(timeline.error)}
+      </Notice>
+    );
   if (!timeline.data) return <Notice tone="loading">Reading the workflow's history from Temporal…</Notice>;
   if (timeline.data.phases.length === 0) {
     return (
@@ -217,10 +237,23 @@ function TimelineTab({ project, subtaskKey, running }: TabProps) {
 
 function DiffTab({ project, subtaskKey, running }: TabProps) {
   const trpc = useTRPC();
-  const diff = useQuery({ ...trpc.subtask.diff.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 5_000 : false });
-  if (diff.error) return <Notice tone="error" title="The diff could not be read.">{errorMessage(diff.error)}</Notice>;
+  const diff = useQuery({
+    ...trpc.subtask.diff.queryOptions({ project, key: subtaskKey }),
+    refetchInterval: running ? 5_000 : false,
+  });
+  if (diff.error)
+    return (
+      <Notice tone="error" title="The diff could not be read.">
+        {errorMessage(diff.error)}
+      </Notice>
+    );
   if (!diff.data) return <Notice tone="loading">Reading the branch from git…</Notice>;
-  if (!diff.data.ready) return <EmptyState title="No changes yet" icon="±"><p>{diff.data.message}</p></EmptyState>;
+  if (!diff.data.ready)
+    return (
+      <EmptyState title="No changes yet" icon="±">
+        <p>{diff.data.message}</p>
+      </EmptyState>
+    );
   if (diff.data.files.length === 0) {
     return (
       <EmptyState title="No changes yet" icon="±">
@@ -233,8 +266,9 @@ function DiffTab({ project, subtaskKey, running }: TabProps) {
   return (
     <div data-testid="diff">
       <p className="diff-summary">
-        <code>{diff.data.branch}</code> against <code>{diff.data.baseSha.slice(0, 8)}</code>: {diff.data.files.length} file{diff.data.files.length === 1 ? '' : 's'},{' '}
-        <span className="adds">+{diff.data.additions}</span> <span className="dels">−{diff.data.deletions}</span>
+        <code>{diff.data.branch}</code> against <code>{diff.data.baseSha.slice(0, 8)}</code>: {diff.data.files.length}{' '}
+        file{diff.data.files.length === 1 ? '' : 's'}, <span className="adds">+{diff.data.additions}</span>{' '}
+        <span className="dels">−{diff.data.deletions}</span>
       </p>
       {diff.data.truncated && (
         <Notice tone="warning" title="Truncated." testId="diff-truncated">
@@ -248,16 +282,32 @@ function DiffTab({ project, subtaskKey, running }: TabProps) {
 
 function ChecksTab({ project, subtaskKey, running }: TabProps) {
   const trpc = useTRPC();
-  const checks = useQuery({ ...trpc.subtask.checks.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 3_000 : false });
-  if (checks.error) return <Notice tone="error" title="The check results could not be read.">{errorMessage(checks.error)}</Notice>;
+  const checks = useQuery({
+    ...trpc.subtask.checks.queryOptions({ project, key: subtaskKey }),
+    refetchInterval: running ? 3_000 : false,
+  });
+  if (checks.error)
+    return (
+      <Notice tone="error" title="The check results could not be read.">
+        {errorMessage(checks.error)}
+      </Notice>
+    );
   if (!checks.data) return <Notice tone="loading">Loading the check results…</Notice>;
   return <CheckResults checks={checks.data} />;
 }
 
 function CallsTab({ project, subtaskKey, running }: TabProps) {
   const trpc = useTRPC();
-  const calls = useQuery({ ...trpc.subtask.modelCalls.queryOptions({ project, key: subtaskKey }), refetchInterval: running ? 3_000 : false });
-  if (calls.error) return <Notice tone="error" title="The model calls could not be read.">{errorMessage(calls.error)}</Notice>;
+  const calls = useQuery({
+    ...trpc.subtask.modelCalls.queryOptions({ project, key: subtaskKey }),
+    refetchInterval: running ? 3_000 : false,
+  });
+  if (calls.error)
+    return (
+      <Notice tone="error" title="The model calls could not be read.">
+        {errorMessage(calls.error)}
+      </Notice>
+    );
   if (!calls.data) return <Notice tone="loading">Loading the cost ledger…</Notice>;
   return <ModelCalls data={calls.data} />;
 }
@@ -272,8 +322,15 @@ function Banners({ data }: { data: Detail }) {
         </Notice>
       )}
       {data.pendingApproval && (
-        <Notice tone="warning" title={`Waiting for approval of the ${data.pendingApproval.gate}`} testId="approval-banner">
-          since {ago(data.pendingApproval.requestedAt)}: {data.pendingApproval.gate === 'plan' ? 'no agent acts before a reviewer approves the plan.' : 'every check passed; a reviewer approves the merge, or sends it back.'}
+        <Notice
+          tone="warning"
+          title={`Waiting for approval of the ${data.pendingApproval.gate}`}
+          testId="approval-banner"
+        >
+          since {ago(data.pendingApproval.requestedAt)}:{' '}
+          {data.pendingApproval.gate === 'plan'
+            ? 'no agent acts before a reviewer approves the plan.'
+            : 'every check passed; a reviewer approves the merge, or sends it back.'}
         </Notice>
       )}
       {live?.blocked && (
@@ -284,7 +341,9 @@ function Banners({ data }: { data: Detail }) {
               {data.openEscalation.options.map((option) => (
                 <li key={option.id}>
                   <strong>{option.label}</strong>
-                  {option.id === data.openEscalation!.recommendedOption && <span className="badge ok">recommended</span>}
+                  {option.id === data.openEscalation!.recommendedOption && (
+                    <span className="badge ok">recommended</span>
+                  )}
                   {option.detail && <span className="muted"> — {option.detail}</span>}
                 </li>
               ))}

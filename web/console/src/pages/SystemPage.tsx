@@ -61,7 +61,11 @@ function SystemOverview({ status }: { status: SystemStatus }) {
         </article>
         <article className="card" data-testid="workers-card">
           <h2>Workers</h2>
-          <Health ok={status.allQueuesPolled} okText={`All ${status.queues.length} queues polled`} badText={`${polled} of ${status.queues.length} queues polled`} />
+          <Health
+            ok={status.allQueuesPolled}
+            okText={`All ${status.queues.length} queues polled`}
+            badText={`${polled} of ${status.queues.length} queues polled`}
+          />
           {status.workers.length === 0 ? (
             <p className="muted">
               No worker is polling. Start Maestro with <code>npm start</code>, or run a worker process.
@@ -104,7 +108,11 @@ function SystemOverview({ status }: { status: SystemStatus }) {
 
 function QueueRow({ queue, checkedAt }: { queue: QueueStatus; checkedAt: string }) {
   const live = queue.pollers.filter((poller) => poller.live);
-  const last = queue.pollers.map((poller) => poller.lastAccessAt).filter(Boolean).sort().at(-1);
+  const last = queue.pollers
+    .map((poller) => poller.lastAccessAt)
+    .filter(Boolean)
+    .sort()
+    .at(-1);
   return (
     <tr data-testid={queue.model ? `queue-model-${queue.model}` : `queue-${queue.name}`}>
       <td>

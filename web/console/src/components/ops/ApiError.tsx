@@ -1,5 +1,13 @@
 /** A failed request, said plainly: what could not be loaded, the server's reason, and a retry. */
-export function ApiError({ what, error, onRetry }: { what: string; error: { message: string } | null; onRetry?: () => void }) {
+export function ApiError({
+  what,
+  error,
+  onRetry,
+}: {
+  what: string;
+  error: { message: string } | null;
+  onRetry?: () => void;
+}) {
   const message = error?.message ?? 'unknown error';
   const unreachable = /fetch|network|Failed to|ECONNREFUSED|Load failed/i.test(message);
   return (

@@ -36,8 +36,14 @@ export function BudgetGauge({ label, spentUsd, limits, tier, testId }: BudgetGau
         aria-valuenow={spent}
       >
         <div className="gauge-zone zone-ok" style={{ left: 0, width: at(limits.softUsd) }} />
-        <div className="gauge-zone zone-soft" style={{ left: at(limits.softUsd), width: `calc(${at(limits.hardUsd)} - ${at(limits.softUsd)})` }} />
-        <div className="gauge-zone zone-hard" style={{ left: at(limits.hardUsd), width: `calc(${at(limits.emergencyUsd)} - ${at(limits.hardUsd)})` }} />
+        <div
+          className="gauge-zone zone-soft"
+          style={{ left: at(limits.softUsd), width: `calc(${at(limits.hardUsd)} - ${at(limits.softUsd)})` }}
+        />
+        <div
+          className="gauge-zone zone-hard"
+          style={{ left: at(limits.hardUsd), width: `calc(${at(limits.emergencyUsd)} - ${at(limits.hardUsd)})` }}
+        />
         <div className="gauge-zone zone-emergency" style={{ left: at(limits.emergencyUsd), right: 0 }} />
         <div className="gauge-fill" style={{ width: fill }} />
         {(['softUsd', 'hardUsd', 'emergencyUsd'] as const).map((key) => (

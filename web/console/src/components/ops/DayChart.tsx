@@ -13,7 +13,10 @@ export function DayChart({ points, testId }: { points: DayPoint[]; testId?: stri
       <div className="daychart-bars">
         {points.map((point) => (
           <div key={point.day} className="daychart-col" title={`${point.day}: ${point.text}`}>
-            <div className={`daychart-bar${point.value > 0 ? '' : ' zero'}`} style={{ height: max > 0 ? `${Math.max(point.value > 0 ? 3 : 0, (point.value / max) * 100)}%` : '0' }} />
+            <div
+              className={`daychart-bar${point.value > 0 ? '' : ' zero'}`}
+              style={{ height: max > 0 ? `${Math.max(point.value > 0 ? 3 : 0, (point.value / max) * 100)}%` : '0' }}
+            />
           </div>
         ))}
       </div>

@@ -2,7 +2,15 @@ import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../../trpc.js';
 
 /** Every project, for a filter; empty value means all of them. */
-export function ProjectSelect({ value, onChange, label = 'Project' }: { value: string; onChange: (project: string) => void; label?: string }) {
+export function ProjectSelect({
+  value,
+  onChange,
+  label = 'Project',
+}: {
+  value: string;
+  onChange: (project: string) => void;
+  label?: string;
+}) {
   const trpc = useTRPC();
   const projects = useQuery(trpc.project.list.queryOptions());
   return (

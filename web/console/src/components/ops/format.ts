@@ -29,7 +29,10 @@ export function percent(rate: number): string {
 }
 
 export function compact(value: number): string {
-  return value.toLocaleString('en-US', { notation: value >= 10_000 ? 'compact' : 'standard', maximumFractionDigits: 1 });
+  return value.toLocaleString('en-US', {
+    notation: value >= 10_000 ? 'compact' : 'standard',
+    maximumFractionDigits: 1,
+  });
 }
 
 /** `13:04:05`, with the date when it is not today. */
@@ -40,7 +43,15 @@ export function clock(iso: string): string {
   return sameDay ? time : `${date.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' })} ${time}`;
 }
 
-export const PHASES = ['red', 'green', 'refactor', 'integration_red', 'integration_green', 'verify', 'complete'] as const;
+export const PHASES = [
+  'red',
+  'green',
+  'refactor',
+  'integration_red',
+  'integration_green',
+  'verify',
+  'complete',
+] as const;
 
 export function phaseName(phase: string | null | undefined): string {
   if (!phase) return 'not started';
@@ -50,7 +61,9 @@ export function phaseName(phase: string | null | undefined): string {
 /** Maestro's worker identities read `<pid>@<host>/maestro:<queues>`. */
 export function workerName(identity: string): { process: string; queues: string } {
   const match = /^(\d+)@([^/]+)\/maestro:(.*)$/.exec(identity);
-  return match ? { process: `process ${match[1]} on ${match[2]}`, queues: match[3]!.split('+').join(' · ') } : { process: identity, queues: '' };
+  return match
+    ? { process: `process ${match[1]} on ${match[2]}`, queues: match[3]!.split('+').join(' · ') }
+    : { process: identity, queues: '' };
 }
 
 /** `High risk`. */
