@@ -41,6 +41,22 @@ export class PhaseAttempts {
     this.role = phase.role === 'orchestrator' ? 'developer' : phase.role;
   }
 
+  /** What an agent working on this phase is told about its task: whose, which phase, its goal, where it starts. */
+  task() {
+    const { run, phase } = this;
+    return {
+      workflowId: run.workflowId,
+      subtaskId: run.input.subtaskId,
+      projectId: run.project.id,
+      spec: run.spec,
+      phase: phase.name,
+      role: this.role,
+      goal: phase.goal,
+      worktree: run.state.worktree!,
+      startSha: this.startSha,
+    };
+  }
+
   /**
    * The one place an interrupt meets a running phase: it ends the phase (returned), starts its
    * attempts again (`retry`, with the person's hint), or runs the interrupted attempt again (a skip

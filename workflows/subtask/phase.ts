@@ -156,16 +156,8 @@ async function runAgent(work: PhaseAttempts, routed: Routed, queue: string): Pro
   try {
     const agent = await interrupts.run(() =>
       run.agentOn(queue).runAgentPhase({
-        workflowId: run.workflowId,
-        subtaskId: run.input.subtaskId,
-        projectId: run.project.id,
-        spec: run.spec,
-        phase: phase.name,
-        role: work.role,
-        goal: phase.goal,
+        ...work.task(),
         attempt,
-        worktree: state.worktree!,
-        startSha: work.startSha,
         territory: run.project.territories[work.role],
         suites: run.project.suites,
         model: routed.choice,

@@ -27,15 +27,7 @@ export async function reviewFailures(
   try {
     const review = await interrupts.run(() =>
       run.orchestrator.strategicReview({
-        workflowId: run.workflowId,
-        subtaskId: run.input.subtaskId,
-        projectId: run.project.id,
-        spec: run.spec,
-        phase: phase.name,
-        role: work.role,
-        goal: phase.goal,
-        worktree: state.worktree!,
-        startSha: work.startSha,
+        ...work.task(),
         failures: failures.map((failure) => ({
           attempt: failure.attempt,
           reason: failure.reason,
