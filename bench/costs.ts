@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REGISTRY } from '../domain/models.js';
 import { callCost, formatUsdExact, parseUsd } from '../domain/money.js';
-import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
+import { CART_TAX_UNIT_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
 import { descendantsOf } from '../test/support/maestro-process.js';
 import { startSubtaskHarness } from '../test/support/subtask-harness.js';
 
@@ -44,7 +44,7 @@ try {
     const key = `${index + 1}-1`;
     // Uneven usage, cached tokens and a slow answer now and then, for the kills to land in.
     harness.script(
-      ...cartTaxConversations(key).map((conversation) => ({
+      ...cartTaxConversations(key, { integration: false }).map((conversation) => ({
         ...conversation,
         turns: conversation.turns.map((turn, turnIndex) => ({
           ...turn,
@@ -65,9 +65,9 @@ try {
         project: 'costs',
         key: `${index + 1}-1`,
         risk: 'low',
-        ...CART_TAX_SPEC,
+        ...CART_TAX_UNIT_SPEC,
         // Every other subtask is a hard-stop one: the strongest model, on Anthropic's protocol.
-        ...(index % 2 === 1 ? { title: `${CART_TAX_SPEC.title}, with payment rounding` } : {}),
+        ...(index % 2 === 1 ? { title: `${CART_TAX_UNIT_SPEC.title}, with payment rounding` } : {}),
       }),
     ),
   );

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import type { temporal } from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time.js';
-import { CART_TAX_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
+import { CART_TAX_UNIT_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation } from '../stack/scripted-model/server.js';
 import { startSubtaskHarness } from '../test/support/subtask-harness.js';
 
@@ -97,9 +97,9 @@ try {
         match: { key, phase: 'green', model: 'dev' },
         turns: [read(FILES.redTest.path), write(FILES.wrongGreenCode), finish('Added total().')],
       },
-      ...cartTaxConversations(key),
+      ...cartTaxConversations(key, { integration: false }),
     );
-    const { workflowId } = await harness.api.subtask.start.mutate({ project, key, risk: 'low', ...CART_TAX_SPEC });
+    const { workflowId } = await harness.api.subtask.start.mutate({ project, key, risk: 'low', ...CART_TAX_UNIT_SPEC });
     await harness.temporal.workflow.getHandle(workflowId).result();
     const events =
       (await harness.temporal.workflow.getHandle(`council-${workflowId}-green-1`).fetchHistory()).events ?? [];

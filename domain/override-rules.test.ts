@@ -7,7 +7,7 @@ import {
   returnToProblem,
   workPhases,
 } from './override-rules.js';
-import { DEFAULT_PHASES } from './phases.js';
+import { DEFAULT_PHASES, NO_INTEGRATION_SUITE, planPhases } from './phases.js';
 
 const MODELS = ['gpt-5', 'claude-sonnet-4'];
 const working: OverrideContext = { status: 'in_progress', paused: false, phase: 'green', started: true };
@@ -146,6 +146,29 @@ describe('approvals and rejections', () => {
     expect(returnToProblem('plan', 'red', DEFAULT_PHASES)).toBeUndefined();
     expect(returnToProblem('plan', 'green', DEFAULT_PHASES)).toBe(
       'nothing has been done yet: a rejected plan starts again at red, with your comment',
+    );
+  });
+
+  test('a phase the subtask does not run is refused, with the reason it does not run', () => {
+    const { phases, plan } = planPhases(DEFAULT_PHASES, ['unit']);
+    expect(returnToProblem('merge', 'integration_green', phases, plan)).toBe(
+      `integration_green does not run for this subtask: ${NO_INTEGRATION_SUITE}; return to one of red, green, refactor, verify`,
+    );
+    expect(returnToProblem('plan', 'integration_red', phases, plan)).toBe(
+      `integration_red does not run for this subtask: ${NO_INTEGRATION_SUITE}; return to one of red`,
+    );
+    expect(returnToProblem('merge', 'refactor', phases, plan)).toBeUndefined();
+    expect(
+      overrideProblem(
+        { action: 'reset', phase: 'integration_red' },
+        { ...working, phase: 'verify' },
+        phases,
+        undefined,
+        MODELS,
+        plan,
+      ),
+    ).toBe(
+      `integration_red does not run for this subtask: ${NO_INTEGRATION_SUITE}; reset to one of red, green, refactor, verify`,
     );
   });
 });

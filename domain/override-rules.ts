@@ -4,7 +4,7 @@
  * Workflow code imports this file.
  */
 import { isFinal, type SubtaskStatus } from './lifecycle.js';
-import type { PhaseDefinition, PhaseName } from './phases.js';
+import { type PhaseDefinition, type PhaseName, type PhasePlan, notRunProblem } from './phases.js';
 
 export const OVERRIDE_ACTIONS = [
   'skip',
@@ -41,7 +41,8 @@ export interface OverrideRequest {
 
 /**
  * Why an override cannot be applied now, or undefined when it can. `pending` is the kind of an
- * interrupting override given earlier and not applied yet; `models` are the registry's ids.
+ * interrupting override given earlier and not applied yet; `models` are the registry's ids; `plan`
+ * says why a phase of the definition does not run for this subtask.
  */
 export function overrideProblem(
   override: OverrideRequest,
@@ -49,8 +50,9 @@ export function overrideProblem(
   phases: readonly PhaseDefinition[],
   pending: OverrideAction | undefined,
   models: readonly string[],
+  plan?: PhasePlan,
 ): string | undefined {
-  return stateProblem(override, subtask, phases, pending) ?? modelProblem(override, models);
+  return stateProblem(override, subtask, phases, pending, plan) ?? modelProblem(override, models);
 }
 
 function stateProblem(
@@ -58,6 +60,7 @@ function stateProblem(
   subtask: OverrideContext,
   phases: readonly PhaseDefinition[],
   pending: OverrideAction | undefined,
+  plan: PhasePlan | undefined,
 ): string | undefined {
   const action = override.action;
   if (isFinal(subtask.status)) return `the subtask is ${subtask.status}; nothing can be changed any more`;
@@ -94,7 +97,12 @@ function stateProblem(
       const target = override.phase;
       const targetIndex = phases.findIndex((phase) => phase.name === target);
       const currentIndex = phases.findIndex((phase) => phase.name === subtask.phase);
-      if (targetIndex < 0) return `${target} is not a phase of this subtask`;
+      if (targetIndex < 0) {
+        const notRun = target ? notRunProblem(plan, target) : undefined;
+        return notRun
+          ? `${notRun}; reset to one of ${workPhases(phases).join(', ')}`
+          : `${target} is not a phase of this subtask`;
+      }
       if (phases[targetIndex]!.check === 'merge') return 'reset to a work phase, not to complete';
       if (currentIndex < 0 || !subtask.started) return 'no phase has started yet';
       if (targetIndex > currentIndex) return `reset goes back, not forward: the subtask is in ${subtask.phase}`;
@@ -125,14 +133,20 @@ export function nothingToDecide(subtask: GateContext): string | undefined {
   return `nothing waits for approval: the subtask is ${subtask.status}${subtask.phase ? ` in ${subtask.phase}` : ''}`;
 }
 
-/** Why a rejection cannot send the work back to `returnTo`: not a work phase, or a plan sent past its start. */
+/**
+ * Why a rejection cannot send the work back to `returnTo`: a phase that does not run for this
+ * subtask (`plan` says why), not a work phase, or a plan sent past its start.
+ */
 export function returnToProblem(
   gate: 'plan' | 'merge',
   returnTo: PhaseName,
   phases: readonly PhaseDefinition[],
+  plan?: PhasePlan,
 ): string | undefined {
   const target = phases.find((phase) => phase.name === returnTo);
   const work = workPhases(phases);
+  const notRun = target ? undefined : notRunProblem(plan, returnTo);
+  if (notRun) return `${notRun}; return to one of ${gate === 'plan' ? work[0] : work.join(', ')}`;
   if (!target || target.check === 'merge')
     return `${returnTo} is not a phase to return to: name one of ${work.join(', ')}`;
   if (gate === 'plan' && returnTo !== work[0])

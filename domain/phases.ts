@@ -97,3 +97,69 @@ export function phaseBefore(phases: readonly PhaseDefinition[], name: PhaseName)
   const index = phases.findIndex((phase) => phase.name === name);
   return index > 0 ? phases[index - 1]!.name : undefined;
 }
+
+/** Which phases a subtask runs, and why the others of the definition are left out. */
+export interface PhasePlan {
+  /** The phases it runs, in order. */
+  runs: PhaseName[];
+  leftOut: Array<{ phase: PhaseName; reason: string }>;
+}
+
+/** Why a project's subtasks have no integration phases. */
+export const NO_INTEGRATION_SUITE =
+  'the project has no integrationTestCommand, so there are no integration tests to write or to make pass';
+
+/**
+ * The phases of a definition that a project with these suites can run: without an integration
+ * suite, none of the phases about it.
+ */
+export function planPhases(
+  definition: readonly PhaseDefinition[],
+  suites: readonly SuiteName[],
+): { phases: PhaseDefinition[]; plan: PhasePlan } {
+  const phases = definition.filter((phase) => phase.suite !== 'integration' || suites.includes('integration'));
+  return { phases, plan: explainPhases(phases, suites, definition) };
+}
+
+/**
+ * What a subtask's phase snapshot runs, and for each phase of `definition` it does not, why (the
+ * project's suites say it for the integration phases).
+ */
+export function explainPhases(
+  phases: readonly PhaseDefinition[],
+  suites: readonly SuiteName[],
+  definition: readonly PhaseDefinition[] = DEFAULT_PHASES,
+): PhasePlan {
+  const runs = phases.map((phase) => phase.name);
+  return {
+    runs,
+    leftOut: definition
+      .filter((phase) => !runs.includes(phase.name))
+      .map((phase) => ({
+        phase: phase.name,
+        reason:
+          phase.suite === 'integration' && !suites.includes('integration')
+            ? NO_INTEGRATION_SUITE
+            : "it is not in this subtask's phase definition",
+      })),
+  };
+}
+
+/** The plan in one sentence: `Subtasks run red, green, …; integration_red and integration_green are left out: …`. */
+export function describePhasePlan(plan: PhasePlan, of: 'project' | 'subtask' = 'project'): string {
+  const runs = `${of === 'project' ? 'Subtasks of this project run' : 'This subtask runs'} ${plan.runs.join(', ')}`;
+  if (plan.leftOut.length === 0) return `${runs}.`;
+  const reasons = [...new Set(plan.leftOut.map((item) => item.reason))];
+  return `${runs}; ${reasons
+    .map((reason) => {
+      const phases = plan.leftOut.filter((item) => item.reason === reason).map((item) => item.phase);
+      return `${phases.join(' and ')} ${phases.length === 1 ? 'is' : 'are'} left out: ${reason}`;
+    })
+    .join('; ')}.`;
+}
+
+/** Why a phase a person named will not run for this subtask, or undefined when it does run. */
+export function notRunProblem(plan: PhasePlan | undefined, phase: PhaseName): string | undefined {
+  const left = plan?.leftOut.find((item) => item.phase === phase);
+  return left ? `${phase} does not run for this subtask: ${left.reason}` : undefined;
+}

@@ -49,7 +49,10 @@ describe('the maestro CLI against the real API', () => {
       '40',
     );
     expect(added.exitCode, added.stderr).toBe(0);
-    expect(added.stdout).toBe(`Project ${name} added: ${repository} (main), tests: npm test.`);
+    // Without an integration test command, it says which phases its subtasks run, and why.
+    expect(added.stdout).toBe(
+      `Project ${name} added: ${repository} (main), tests: npm test.\nSubtasks of this project run red, green, refactor, verify, complete; integration_red and integration_green are left out: the project has no integrationTestCommand, so there are no integration tests to write or to make pass.`,
+    );
     const again = await maestro('project', 'add', name, '--repository', repository, '--test-command', 'npm test');
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toMatch(/^maestro: /);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../git/git.js';
 import { parseUsd } from '../domain/money.js';
-import { CART_TAX_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
+import { CART_TAX_UNIT_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation, ScriptedTurn } from '../stack/scripted-model/server.js';
 import { descendantsOf, eventually } from './support/maestro-process.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
@@ -80,14 +80,14 @@ function ladder(key: string, members: Record<string, 'right' | 'wrong' | Scripte
       match: { key, phase: 'green', model: 'dev' },
       turns: [read(FILES.redTest.path), write(FILES.wrongGreenCode), finish('Added total().')],
     },
-    ...cartTaxConversations(key),
+    ...cartTaxConversations(key, { integration: false }),
   ];
 }
 
 /** Each scenario on a project of its own: a merged subtask would leave nothing for the next one to do. */
 async function start(key: string) {
   await harness.sampleProject(projectOf(key), { withoutIntegration: true });
-  return harness.api.subtask.start.mutate({ project: projectOf(key), key, risk: 'low', ...CART_TAX_SPEC });
+  return harness.api.subtask.start.mutate({ project: projectOf(key), key, risk: 'low', ...CART_TAX_UNIT_SPEC });
 }
 const projectOf = (key: string) => `ladder-${key}`;
 const eventsOf = (workflowId: string) =>
@@ -145,7 +145,7 @@ describe('the escalation ladder', () => {
     // The winner is the branch's green commit, and every candidate is kept to be looked at.
     const repo = await repository('41-1');
     expect(await git(repo, ['log', '-1', '--format=%s', done.shas.green!])).toBe(
-      `[green] 41-1 ${CART_TAX_SPEC.title} (developer) — council candidate of member-b`,
+      `[green] 41-1 ${CART_TAX_UNIT_SPEC.title} (developer) — council candidate of member-b`,
     );
     const refs = await git(repo, ['for-each-ref', '--format=%(refname)', 'refs/maestro/council/']);
     expect(

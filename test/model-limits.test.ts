@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
+import {
+  CART_TAX_UNIT_SPEC,
+  CART_TAX_UNIT_VERDICTS,
+  FILES,
+  cartTaxConversations,
+  finish,
+  runTests,
+} from '../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation } from '../stack/scripted-model/server.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
 
@@ -53,7 +60,7 @@ afterAll(() => harness?.close());
 
 /** Each model answer held a little, so that two subtasks' calls would overlap if nothing stopped them. */
 const slowed = (key: string, delayMs: number): ScriptedConversation[] =>
-  cartTaxConversations(key).map((conversation) => ({
+  cartTaxConversations(key, { integration: false }).map((conversation) => ({
     ...conversation,
     turns: conversation.turns.map((turn) => ({ ...turn, delayMs })),
   }));
@@ -70,24 +77,34 @@ describe('limits that hold across workers', () => {
     harness.script(
       ...slowed('40-1', 500),
       ...slowed('40-2', 500),
-      ...cartTaxConversations('40-3'),
+      {
+        match: { key: '40-3', phase: 'verify' },
+        turns: [
+          runTests(),
+          finish('All three criteria are met.', [
+            ...CART_TAX_UNIT_VERDICTS,
+            { index: 3, met: true, evidence: [{ file: FILES.redTest.path, test: 'total rounds to cents' }] },
+          ]),
+        ],
+      },
+      ...cartTaxConversations('40-3', { integration: false }),
       { match: { key: '40-4', model: 'flaky' }, turns: [{ httpStatus: 500 }] },
-      ...cartTaxConversations('40-4'),
+      ...cartTaxConversations('40-4', { integration: false }),
     );
     const strong = {
       risk: 'medium' as const,
       filesInScope: ['src/cart.js', 'src/checkout.js', 'src/index.js'],
-      acceptanceCriteria: [...CART_TAX_SPEC.acceptanceCriteria, 'amounts round to cents'],
+      acceptanceCriteria: [...CART_TAX_UNIT_SPEC.acceptanceCriteria, 'amounts round to cents'],
     };
     const started = await Promise.all([
-      harness.api.subtask.start.mutate({ project: 'limits', key: '40-1', risk: 'low', ...CART_TAX_SPEC }),
-      harness.api.subtask.start.mutate({ project: 'limits', key: '40-2', risk: 'low', ...CART_TAX_SPEC }),
-      harness.api.subtask.start.mutate({ project: 'limits', key: '40-3', ...CART_TAX_SPEC, ...strong }),
+      harness.api.subtask.start.mutate({ project: 'limits', key: '40-1', risk: 'low', ...CART_TAX_UNIT_SPEC }),
+      harness.api.subtask.start.mutate({ project: 'limits', key: '40-2', risk: 'low', ...CART_TAX_UNIT_SPEC }),
+      harness.api.subtask.start.mutate({ project: 'limits', key: '40-3', ...CART_TAX_UNIT_SPEC, ...strong }),
       harness.api.subtask.start.mutate({
         project: 'limits',
         key: '40-4',
         risk: 'low',
-        ...CART_TAX_SPEC,
+        ...CART_TAX_UNIT_SPEC,
         title: 'Add tax to the cart total, with payment rounding',
       }),
     ]);

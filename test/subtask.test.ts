@@ -3,7 +3,18 @@ import path from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../git/git.js';
-import { CART_TAX_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
+import { NO_INTEGRATION_SUITE } from '../domain/phases.js';
+import {
+  CART_TAX_SPEC,
+  CART_TAX_UNIT_SPEC,
+  CART_TAX_VERDICTS,
+  FILES,
+  cartTaxConversations,
+  finish,
+  read,
+  runTests,
+  write,
+} from '../stack/demo/cart-tax-script.js';
 import type { AppRouter } from '../web/server/root.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
 import { eventually, listProcesses } from './support/maestro-process.js';
@@ -285,7 +296,7 @@ describe('a subtask, carried through the TDD phases on a real repository', () =>
 });
 
 describe('projects of other shapes', () => {
-  test("without an integration suite the integration phases are left out; files outside a role's territory are put back before its commit", async () => {
+  test("without an integration suite the integration phases are left out, the state says why, and none is offered; files outside a role's territory are put back before its commit", async () => {
     // A test that records its last run in a tracked file: every run of the suite changes a test file.
     const recorder =
       "import { writeFileSync } from 'node:fs';\nimport { test } from 'node:test';\n\ntest('records the run', () => {\n  writeFileSync(new URL('./last-run.json', import.meta.url), JSON.stringify({ ranAt: Date.now() }));\n});\n";
@@ -293,10 +304,65 @@ describe('projects of other shapes', () => {
       withoutIntegration: true,
       files: { 'test/unit/recorder.test.js': recorder, 'test/unit/last-run.json': '{}\n' },
     });
-    harness.script(
-      ...cartTaxConversations('17-1').filter((conversation) => !conversation.match.phase?.startsWith('integration')),
+    harness.script(...cartTaxConversations('17-1', { integration: false }));
+    const { workflowId } = await harness.api.subtask.start.mutate({
+      project: 'unitonly',
+      key: '17-1',
+      risk: 'medium',
+      ...CART_TAX_UNIT_SPEC,
+    });
+    const gate = await harness.waitFor(
+      'unitonly',
+      '17-1',
+      (state) => state.pendingGate?.gate === 'merge',
+      'the merge approval',
     );
-    const { workflowId } = await start('unitonly', '17-1');
+    // The state says which phases run and why the integration phases do not.
+    expect(gate.phasePlan).toEqual({
+      runs: ['red', 'green', 'refactor', 'verify', 'complete'],
+      leftOut: [
+        { phase: 'integration_red', reason: NO_INTEGRATION_SUITE },
+        { phase: 'integration_green', reason: NO_INTEGRATION_SUITE },
+      ],
+    });
+    const detail = await harness.api.subtask.detail.query({ project: 'unitonly', key: '17-1' });
+    expect(detail.phases?.summary).toBe(
+      `This subtask runs red, green, refactor, verify, complete; integration_red and integration_green are left out: ${NO_INTEGRATION_SUITE}.`,
+    );
+    // Never offered, and refused with the reason when asked for anyway.
+    const actions = await harness.api.subtask.actions.query({ project: 'unitonly', key: '17-1' });
+    expect(actions.actions.find((action) => action.action === 'reject')?.phases).toEqual([
+      'red',
+      'green',
+      'refactor',
+      'verify',
+    ]);
+    const [approval] = await harness.api.inbox.approvals.query({ project: 'unitonly' });
+    expect(approval?.returnTo).toEqual(['red', 'green', 'refactor', 'verify']);
+    const refused = await rejection(
+      harness.api.subtask.reject.mutate({
+        project: 'unitonly',
+        key: '17-1',
+        returnTo: 'integration_green',
+        comment: 'check the checkout end to end',
+      }),
+    );
+    expect(refused.data?.code).toBe('BAD_REQUEST');
+    expect(refused.message).toBe(
+      `integration_green does not run for this subtask: ${NO_INTEGRATION_SUITE}; return to one of red, green, refactor, verify`,
+    );
+    const reset = await rejection(
+      harness.api.subtask.override.mutate({
+        project: 'unitonly',
+        key: '17-1',
+        override: { action: 'reset', phase: 'integration_red', reason: 'add an integration test' },
+      }),
+    );
+    expect(reset.message).toBe(
+      `integration_red does not run for this subtask: ${NO_INTEGRATION_SUITE}; reset to one of red, green, refactor, verify`,
+    );
+    await harness.api.subtask.approve.mutate({ project: 'unitonly', key: '17-1' });
+
     const done = await harness.waitFor(
       'unitonly',
       '17-1',
@@ -324,6 +390,60 @@ describe('projects of other shapes', () => {
       (event) => event.kind === 'phase.commit' && (event.data as { sha: string }).sha === done.shas.green,
     )!;
     expect(commit.data).toMatchObject({ reverted: ['test/unit/last-run.json'] });
+  });
+
+  test('a verify that cites a test the branch does not have fails with that reason; the next attempt, citing real tests, passes', async () => {
+    await harness.sampleProject('evidence');
+    harness.script(
+      {
+        match: { key: '18-1', phase: 'verify', attempt: 1 },
+        turns: [
+          runTests(),
+          finish('Both criteria are met.', [
+            CART_TAX_VERDICTS[0]!,
+            {
+              index: 2,
+              met: true,
+              note: 'checkout is tested',
+              evidence: [{ file: FILES.integrationTest.path, test: 'checkout reports the tax line' }],
+            },
+          ]),
+        ],
+      },
+      ...cartTaxConversations('18-1'),
+    );
+    const { workflowId } = await start('evidence', '18-1', 'medium');
+    const gate = await harness.waitFor(
+      'evidence',
+      '18-1',
+      (state) => state.pendingGate?.gate === 'merge',
+      'the merge approval',
+    );
+    const reason = `acceptance criteria not shown to be met: criterion 2 ("${CART_TAX_SPEC.acceptanceCriteria[1]}"): ${FILES.integrationTest.path} has no test named "checkout reports the tax line"`;
+    const failed = (await eventsOf(workflowId)).find(
+      (event) => event.kind === 'subtask.transition' && (event.data as { to: string }).to === 'failed',
+    )!;
+    expect(failed.message).toContain(`verify attempt 1 failed: ${reason}`);
+    // The next attempt is told why, and its verdicts hold: both criteria met, the gate reached on attempt 2.
+    const second = harness.scripted.requests.find(
+      (request) => request.key === '18-1' && request.phase === 'verify' && request.attempt === 2 && request.turn === 0,
+    )!;
+    expect(second.task).toContain('The previous attempt failed its check');
+    expect(second.task).toContain('has no test named "checkout reports the tax line"');
+    const checks = await harness.prisma.checkRun.findMany({
+      where: { workflowId, phase: 'verify' },
+      orderBy: { startedAt: 'asc' },
+    });
+    expect(checks.map((check) => [check.attempt, check.passed])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect(checks[0]!.reason).toContain(reason);
+    expect(checks[1]!.reason).toContain(`2 ← ${FILES.integrationTest.path} › "checkout reports tax and total"`);
+    expect(gate.checklist.filter((item) => item.kind === 'criterion').map((item) => item.done)).toEqual([true, true]);
+    await harness.api.subtask.approve.mutate({ project: 'evidence', key: '18-1' });
+    await harness.waitFor('evidence', '18-1', (state) => state.status === 'completed', 'the subtask to merge');
+    await harness.recordHistory(workflowId, 'verify-without-evidence-then-retried');
   });
 });
 

@@ -11,6 +11,7 @@ import {
   TypeValidationError,
 } from 'ai';
 import type { ChecklistItem } from '../../domain/checklist.js';
+import { type CriterionVerdict, verdictsOfCommit } from '../../domain/evidence.js';
 import { type ModelChoice, promptBudgetOf } from '../../domain/models.js';
 import { formatUsd, formatUsdExact, parseUsd } from '../../domain/money.js';
 import type { PhaseName, Role } from '../../domain/phases.js';
@@ -60,7 +61,8 @@ export interface AgentRunInput {
 export interface AgentRunResult {
   sha: string;
   summary: string;
-  criteria?: Array<{ index: number; met: boolean; note?: string }>;
+  /** Verify phase: the verdict on each acceptance criterion, with the tests cited as its evidence. */
+  criteria?: CriterionVerdict[];
   steps: number;
   filesWritten: string[];
   /** Files changed outside the role's territory, put back before the commit. */
@@ -271,12 +273,11 @@ export async function runAgentInWorktree(
 export function recoveredRun(sha: string, message: string): AgentRunResult {
   const body = message.split('\n\n').slice(1).join('\n\n');
   const summary = body.replace(/\n?Maestro-[\w-]+: .*$/gm, '').trim();
-  const criteriaLine = /^Maestro-Criteria: (.*)$/m.exec(message)?.[1];
   const confidenceLine = /^Maestro-Confidence: (.*)$/m.exec(message)?.[1];
   return {
     sha,
     summary,
-    criteria: criteriaLine ? (JSON.parse(criteriaLine) as AgentRunResult['criteria']) : undefined,
+    criteria: verdictsOfCommit(message).verdicts,
     steps: 0,
     filesWritten: [],
     reverted: [],

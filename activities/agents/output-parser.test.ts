@@ -161,6 +161,20 @@ describe('parseModelOutput: criteria', () => {
     expect(parsed.files).toEqual([]);
   });
 
+  test('keep the evidence each met criterion cites, and name a wrong one by item and field', () => {
+    const parsed = parseModelOutput(
+      '```criteria\n[{"index": 1, "met": true, "note": null, "evidence": [{"file": "test/cart.test.js", "test": "adds tax"}]}]\n```',
+    );
+    expect(parsed.criteria).toEqual([
+      { index: 1, met: true, evidence: [{ file: 'test/cart.test.js', test: 'adds tax' }] },
+    ]);
+    const message = formatError(
+      '```criteria\n[{"index": 1, "met": true, "evidence": [{"file": "test/cart.test.js"}]}]\n```',
+    );
+    expect(message).toContain('(item 1, "evidence": ');
+    expect(message).toContain('evidence a list of { file, test }');
+  });
+
   test('are absent when no criteria block is given', () => {
     expect(parseModelOutput(block('```js src/cart.js'))).not.toHaveProperty('criteria');
   });

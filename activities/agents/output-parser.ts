@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import { type CriterionVerdict, CriterionVerdicts } from '../../domain/evidence.js';
 
 /** The answer of a model without tools is not in the agreed format; the message says what to fix. */
 export class OutputFormatError extends Error {
@@ -12,7 +12,7 @@ export class OutputFormatError extends Error {
 export interface ParsedOutput {
   files: Array<{ path: string; content: string }>;
   summary: string;
-  criteria?: Array<{ index: number; met: boolean; note?: string }>;
+  criteria?: CriterionVerdict[];
 }
 
 /** The rules for a model that cannot call tools, to put in its prompt. */
@@ -22,7 +22,7 @@ You cannot call tools: answer in text, and Maestro writes the files for you.
 - Paths are relative to the repository root. A file without an extension needs its folder: ./Makefile, docker/Dockerfile.
 - Leave out the files you do not change. Give each file once.
 - If the file itself contains lines of \`\`\`, open and close its block with more backticks (\`\`\`\`).
-- Verify phase only: add one \`criteria\` block, a JSON array saying for each acceptance criterion (numbered from 1) whether it is met.
+- Verify phase only: add one \`criteria\` block, a JSON array saying for each acceptance criterion (numbered from 1) whether it is met and, for a met one, its evidence: the tests that show it, each { "file", "test" }. Maestro checks that each file is on the branch, holds the test and that the test passed; a criterion without such evidence is not met.
 - Outside the blocks, say in a few sentences what you did: that is your summary. Do not wrap the whole answer in a code block.
 
 ### Example answer
@@ -35,21 +35,13 @@ export function total(items, discount = 0) {
 \`\`\`
 
 \`\`\`criteria
-[{ "index": 1, "met": true }, { "index": 2, "met": false, "note": "an empty cart is not tested" }]
+[{ "index": 1, "met": true, "evidence": [{ "file": "test/cart.test.js", "test": "total applies the discount" }] }, { "index": 2, "met": false, "note": "an empty cart is not tested" }]
 \`\`\``;
 
 const MAX_SUMMARY_CHARS = 2_000;
 const MAX_NOTE_CHARS = 1_000;
 const DIFF_LANGUAGES = new Set(['diff', 'patch', 'udiff']);
-const CRITERIA_EXAMPLE = '[{"index": 1, "met": true, "note": "…"}]';
-
-const Criteria = z.array(
-  z.object({
-    index: z.int().min(1),
-    met: z.boolean(),
-    note: z.string().nullish(),
-  }),
-);
+const CRITERIA_EXAMPLE = '[{"index": 1, "met": true, "evidence": [{"file": "test/cart.test.js", "test": "…"}]}]';
 
 interface Fence {
   marker: string;
@@ -267,16 +259,31 @@ function parseCriteria(block: CodeBlock): NonNullable<ParsedOutput['criteria']> 
       `the criteria block at line ${block.line} is not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')}): write a JSON array like ${CRITERIA_EXAMPLE}`,
     );
   }
-  const parsed = Criteria.safeParse(json);
+  // A note of null reads as no note; a long one is cut rather than refused.
+  const parsed = CriterionVerdicts.safeParse(
+    Array.isArray(json)
+      ? json.map((item: unknown) =>
+          item && typeof item === 'object' && 'note' in item
+            ? {
+                ...item,
+                note: typeof item.note === 'string' ? item.note.slice(0, MAX_NOTE_CHARS) : (item.note ?? undefined),
+              }
+            : item,
+        )
+      : json,
+  );
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issueWhere(issue.path)}: ${issue.message}`).join(', ');
     throw new OutputFormatError(
-      `the criteria block at line ${block.line} is not in the expected shape (${issues}): write a JSON array like ${CRITERIA_EXAMPLE}, index numbered from 1, met true or false`,
+      `the criteria block at line ${block.line} is not in the expected shape (${issues}): write a JSON array like ${CRITERIA_EXAMPLE}, index numbered from 1, met true or false, evidence a list of { file, test }`,
     );
   }
-  return parsed.data.map(({ index, met, note }) =>
-    note ? { index, met, note: note.slice(0, MAX_NOTE_CHARS) } : { index, met },
-  );
+  return parsed.data.map(({ index, met, note, evidence }) => ({
+    index,
+    met,
+    ...(note ? { note } : {}),
+    ...(evidence ? { evidence } : {}),
+  }));
 }
 
 function issueWhere(issuePath: readonly PropertyKey[]): string {

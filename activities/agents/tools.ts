@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type ToolSet, tool } from 'ai';
 import { z } from 'zod';
 import { TerritoryError, resolveForWrite, resolveInWorktree } from '../../git/territory.js';
+import { CriterionVerdict } from '../../domain/evidence.js';
 
 const MAX_READ_BYTES = 100_000;
 const MAX_LISTED = 400;
@@ -21,9 +22,11 @@ export interface ToolContext {
 export const FinishInput = z.object({
   summary: z.string().min(1).max(4_000).describe('What you did, in a few sentences.'),
   criteria: z
-    .array(z.object({ index: z.int().min(1), met: z.boolean(), note: z.string().max(1_000).optional() }))
+    .array(CriterionVerdict)
     .optional()
-    .describe('Verify phase only: for each acceptance criterion (numbered from 1), whether it is met.'),
+    .describe(
+      'Verify phase only: for each acceptance criterion (numbered from 1), whether it is met, and for a met one its evidence: the tests that show it, each { file, test }. Maestro checks that each file is on the branch, holds the test, and that the test passed; a criterion without such evidence is not met.',
+    ),
   confidence: z
     .number()
     .min(0)

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
+import { z } from 'zod';
 import {
   type Baseline,
   type CheckPurpose,
@@ -8,11 +9,12 @@ import {
   type SuiteRun,
   evaluateCheck,
 } from '../../domain/checks.js';
+import { citedFiles, judgeCriteria, verdictsOfCommit } from '../../domain/evidence.js';
 import type { CheckKind, PhaseName, SuiteName } from '../../domain/phases.js';
 import type { SuiteConfig } from '../../domain/project.js';
 import { runSuites } from '../commands/suites.js';
 import { runCommand } from '../commands/run-command.js';
-import { git, resetWorktree } from '../../git/git.js';
+import { git, gitRaw, resetWorktree } from '../../git/git.js';
 import { recordCheckRun } from '../../data/check-runs.js';
 import { recordProgress } from '../../data/progress.js';
 import { type ActivityDeps, modelKeyEnvNames, subtaskFolder } from './deps.js';
@@ -76,6 +78,33 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
           at: Date.now(),
           events: [{ actor: 'runner', kind: 'command.warning', message }],
         }).catch(() => undefined),
+    };
+  };
+
+  /**
+   * The verify phase's verdicts (the `Maestro-Criteria` trailer of the commit checked) judged by
+   * their evidence: every acceptance criterion must be shown met by tests on the branch that passed.
+   */
+  const withEvidence = async (
+    suiteVerdict: CheckVerdict,
+    input: CheckInput,
+    runs: SuiteRun[],
+  ): Promise<CheckVerdict> => {
+    const row = await prisma.subtask.findUnique({ where: { id: input.subtaskId }, select: { spec: true } });
+    const criteria = SpecCriteria.safeParse(row?.spec);
+    if (!criteria.success) return suiteVerdict; // a subtask the read model does not know: nothing to judge against
+    const message = await git(input.worktree, ['log', '-1', '--format=%B', input.sha]);
+    const read = verdictsOfCommit(message);
+    if (read.problem)
+      return { ...suiteVerdict, passed: false, reason: `${read.problem}: give one verdict per criterion` };
+    const verdicts = read.verdicts ?? [];
+    const files = new Map<string, string | undefined>();
+    for (const file of citedFiles(verdicts)) files.set(file, await fileAt(input.worktree, input.sha, file));
+    const judged = judgeCriteria(criteria.data.acceptanceCriteria, verdicts, files, runs);
+    return {
+      ...suiteVerdict,
+      passed: judged.passed,
+      reason: judged.passed ? `${suiteVerdict.reason}; ${judged.reason}` : judged.reason,
     };
   };
 
@@ -155,7 +184,9 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
         label: `${input.phase}-${input.attempt}-${Context.current().info.activityId}`,
         ...heartbeatingOptions(input.workflowId, input.subtaskId, input.projectId, `check ${input.phase}`),
       });
-      const verdict = evaluateCheck(input.kind, runs, baseline, input.suite);
+      const suiteVerdict = evaluateCheck(input.kind, runs, baseline, input.suite);
+      const verdict =
+        suiteVerdict.passed && judgesCriteria(input) ? await withEvidence(suiteVerdict, input, runs) : suiteVerdict;
       const failing = runs.find((run) => run.exitCode !== 0 || run.outcome !== 'exited') ?? runs.at(-1);
       await recordCheckRun(prisma, {
         ...runIdentity(input),
@@ -172,6 +203,22 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
       return { ...verdict, runs: runs.map(reference), outputTail: (failing?.outputTail ?? '').slice(-2_000) };
     },
   };
+}
+
+const SpecCriteria = z.object({ acceptanceCriteria: z.array(z.string()) });
+
+/**
+ * A commit of the verify phase is judged by its criteria too: an agent's attempt or a council's
+ * candidate or winner (not the branch verified again after a rebase, whose verdicts were judged).
+ */
+function judgesCriteria(input: CheckInput): boolean {
+  return input.phase === 'verify' && input.kind === 'suite_passes' && input.purpose !== 'rebase';
+}
+
+/** A file's content at a commit, or undefined when the commit has no such file. */
+async function fileAt(worktree: string, sha: string, file: string): Promise<string | undefined> {
+  const result = await gitRaw(worktree, ['cat-file', 'blob', `${sha}:${file}`]);
+  return result.exitCode === 0 ? result.stdout : undefined;
 }
 
 /** Who ran this check, and a key that is the same when the activity's write is retried, not when the tests are. */

@@ -25,7 +25,10 @@ export function registerProject(program: Command): void {
     .option('--base-branch <branch>', 'the branch work starts from and merges into', 'main')
     .option('--install-command <command>', 'installs dependencies, like "npm ci"')
     .option('--test-report <format:path>', 'where the tests write their report: junit:<path> or jest-json:<path>')
-    .option('--integration-test-command <command>', 'runs the integration tests')
+    .option(
+      '--integration-test-command <command>',
+      'runs the integration tests; without one, subtasks leave out the integration_red and integration_green phases',
+    )
     .option('--integration-test-report <format:path>', 'the integration tests’ report')
     .addOption(new Option('--soft-usd <dollars>', 'soft budget: warn and prefer cheap models'))
     .addOption(new Option('--hard-usd <dollars>', 'hard budget: no new agent work'))
@@ -60,7 +63,7 @@ export function registerProject(program: Command): void {
       run.print(
         created,
         () =>
-          `Project ${created.name} added: ${created.repoPath} (${created.baseBranch}), tests: ${created.testCommand}.`,
+          `Project ${created.name} added: ${created.repoPath} (${created.baseBranch}), tests: ${created.testCommand}.\n${created.phases.summary}`,
       );
     });
 

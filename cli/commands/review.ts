@@ -18,6 +18,7 @@ const OVERRIDES = {
 } as const;
 type OverrideName = keyof typeof OVERRIDES;
 
+const WORK_PHASES = PHASE_NAMES.filter((phase) => phase !== 'complete');
 const Phase = z.enum(PHASE_NAMES, { error: () => `a phase: ${PHASE_NAMES.join(', ')}` });
 const Reason = z
   .string({ error: 'required: say why in a few words (it goes to the audit log)' })
@@ -52,7 +53,10 @@ export function registerReview(program: Command): void {
     .description('reject the gate a subtask waits at and send it back to a phase, with what to change')
     .argument('<id>', '<project>/<key> or the workflow id')
     .requiredOption('--comment <text>', 'what to change: the agents read it')
-    .requiredOption('--return-to <phase>', `the phase to go back to: ${PHASE_NAMES.join(', ')}`)
+    .requiredOption(
+      '--return-to <phase>',
+      `the phase to go back to: one the subtask runs (maestro subtask status lists them): ${WORK_PHASES.join(', ')}; the integration ones only when the project has an integration test command`,
+    )
     .action(async (id: string, options: { comment: string; returnTo: string }, command: Command) => {
       const run = runOf(command);
       const input = parseArgs(
@@ -72,7 +76,10 @@ export function registerReview(program: Command): void {
     .argument('<action>', Object.keys(OVERRIDES).join('|'))
     .argument('<id>', '<project>/<key> or the workflow id')
     .option('--reason <text>', 'why: it goes to the audit log (required except for resume and retry)')
-    .option('--phase <phase>', 'reset: the phase to go back to')
+    .option(
+      '--phase <phase>',
+      'reset: the phase to go back to, one the subtask runs (maestro subtask status lists them)',
+    )
     .option('--role <role>', 'reassign: tester or developer')
     .option('--queue <task-queue>', 'reassign: the task queue to send that role’s work to')
     .option('--hint <text>', 'retry: what the next attempt should know')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { SUBTASK_STATUSES } from '../../domain/lifecycle.js';
+import { describePhasePlan } from '../../domain/phases.js';
 import { ProjectName } from '../../domain/project.js';
 import { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { parseArgs, runOf } from '../context.js';
@@ -94,6 +95,7 @@ export function registerSubtask(program: Command): void {
             ['Status', `${state.status}${state.paused ? ' (paused)' : ''}`],
             ['Phase', state.phase ? `${state.phase}, attempt ${state.attempt} of ${state.maxAttempts}` : 'not started'],
             ['Progress', state.progress],
+            ['Phases', state.phasePlan ? describePhasePlan(state.phasePlan, 'subtask') : undefined],
             ['Risk', state.risk],
             ['Branch', state.branch],
             ['Model', state.model ? `${state.model.id} (${state.model.reason})` : undefined],

@@ -15,6 +15,16 @@ export const CART_TAX_SPEC = {
   filesInScope: ['src/cart.js', 'src/checkout.js'],
 };
 
+/**
+ * The same work for a project without an integration suite: its criteria are about total() alone,
+ * which the unit tests show (the checkout criterion would have no test to point at). As many
+ * criteria as CART_TAX_SPEC, so the routing is the same.
+ */
+export const CART_TAX_UNIT_SPEC = {
+  ...CART_TAX_SPEC,
+  acceptanceCriteria: ['total(items, taxRate) returns the subtotal plus tax', 'total(items, taxRate) rounds to cents'],
+};
+
 export const FILES = {
   redTest: {
     path: 'test/unit/cart-total.test.js',
@@ -99,16 +109,49 @@ export const write = (file: { path: string; content: string }): ScriptedTurn => 
 });
 export const read = (file: string): ScriptedTurn => ({ toolCalls: [{ name: 'read_file', arguments: { path: file } }] });
 export const runTests = (): ScriptedTurn => ({ toolCalls: [{ name: 'run_tests', arguments: {} }] });
-export const finish = (
-  summary: string,
-  criteria?: Array<{ index: number; met: boolean; note?: string }>,
-): ScriptedTurn => ({
+export interface ScriptedVerdict {
+  index: number;
+  met: boolean;
+  note?: string;
+  evidence?: Array<{ file: string; test: string }>;
+}
+
+export const finish = (summary: string, criteria?: ScriptedVerdict[]): ScriptedTurn => ({
   toolCalls: [{ name: 'finish', arguments: { summary, ...(criteria ? { criteria } : {}) } }],
 });
 
-/** Every phase done right the first time. */
-export function cartTaxConversations(key: string): ScriptedConversation[] {
-  return [
+/** The verify phase's verdicts on CART_TAX_SPEC, each with the tests that show it. */
+export const CART_TAX_VERDICTS: ScriptedVerdict[] = [
+  {
+    index: 1,
+    met: true,
+    note: 'cart-total tests',
+    evidence: [
+      { file: FILES.redTest.path, test: 'total adds tax to the subtotal' },
+      { file: FILES.redTest.path, test: 'total rounds to cents' },
+    ],
+  },
+  {
+    index: 2,
+    met: true,
+    note: 'checkout-total integration test',
+    evidence: [{ file: FILES.integrationTest.path, test: 'checkout reports tax and total' }],
+  },
+];
+
+/** The verdicts on CART_TAX_UNIT_SPEC: the unit tests show both. */
+export const CART_TAX_UNIT_VERDICTS: ScriptedVerdict[] = [
+  { index: 1, met: true, evidence: [{ file: FILES.redTest.path, test: 'total adds tax to the subtotal' }] },
+  { index: 2, met: true, evidence: [{ file: FILES.redTest.path, test: 'total rounds to cents' }] },
+];
+
+/**
+ * Every phase done right the first time: of CART_TAX_SPEC on the sample project, or with
+ * `{ integration: false }` of CART_TAX_UNIT_SPEC on it without its integration suite.
+ */
+export function cartTaxConversations(key: string, options: { integration?: boolean } = {}): ScriptedConversation[] {
+  const integration = options.integration ?? true;
+  const all: ScriptedConversation[] = [
     {
       match: { key, phase: 'red' },
       turns: [
@@ -147,11 +190,12 @@ export function cartTaxConversations(key: string): ScriptedConversation[] {
       match: { key, phase: 'verify' },
       turns: [
         runTests(),
-        finish('Both criteria are met and every test passes.', [
-          { index: 1, met: true, note: 'cart-total tests' },
-          { index: 2, met: true, note: 'checkout-total integration test' },
-        ]),
+        finish(
+          'Both criteria are met and every test passes.',
+          integration ? CART_TAX_VERDICTS : CART_TAX_UNIT_VERDICTS,
+        ),
       ],
     },
   ];
+  return integration ? all : all.filter((conversation) => !conversation.match.phase?.startsWith('integration'));
 }

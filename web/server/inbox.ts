@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../../data/prisma.js';
+import { workPhases } from '../../domain/override-rules.js';
+import { DEFAULT_PHASES, type PhaseName, planPhases } from '../../domain/phases.js';
 
 /** A subtask that ended has nothing left to approve or answer, whatever its old rows say. */
 const OPEN_SUBTASK = { status: { notIn: ['completed', 'cancelled'] } } satisfies Prisma.SubtaskWhereInput;
@@ -12,7 +14,7 @@ const subtaskSelect = {
   status: true,
   phase: true,
   workflowId: true,
-  project: { select: { name: true } },
+  project: { select: { name: true, integrationTestCommand: true } },
 } satisfies Prisma.SubtaskSelect;
 
 type SubtaskRow = Prisma.SubtaskGetPayload<{ select: typeof subtaskSelect }>;
@@ -49,6 +51,12 @@ async function startedBy(prisma: PrismaClient, subtaskIds: string[]): Promise<Ma
   return new Map(rows.map((row) => [row.subtaskId!, row.actor]));
 }
 
+function returnToOptions(gate: 'plan' | 'merge', integration: boolean): PhaseName[] {
+  const { phases } = planPhases(DEFAULT_PHASES, integration ? ['unit', 'integration'] : ['unit']);
+  const work = workPhases(phases);
+  return gate === 'plan' ? work.slice(0, 1) : work;
+}
+
 /** Gates waiting for a person, oldest first. */
 export async function pendingApprovals(prisma: PrismaClient, filter: InboxFilter, now = Date.now()) {
   const rows = await prisma.approval.findMany({
@@ -72,6 +80,8 @@ export async function pendingApprovals(prisma: PrismaClient, filter: InboxFilter
     /** The workflow asks; the person who started the subtask is answerable for it. */
     requestedBy: 'orchestrator',
     startedBy: starters.get(row.subtask.id) ?? null,
+    /** The phases a rejection may send it back to: the work phases it runs (a rejected plan: the first). */
+    returnTo: returnToOptions(row.gate as 'plan' | 'merge', Boolean(row.subtask.project.integrationTestCommand)),
   }));
 }
 

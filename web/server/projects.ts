@@ -6,14 +6,18 @@ import { type ProjectConfig, isRemoteRepository } from '../../domain/project.js'
 import { projectBudgetLimits } from '../../data/costs.js';
 import { redactUrl } from '../../domain/redact.js';
 import { branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../git/git.js';
-import { type ProjectRow, insertProject } from '../../data/projects.js';
+import { type ProjectRow, insertProject, projectSuites } from '../../data/projects.js';
+import { DEFAULT_PHASES, type PhasePlan, describePhasePlan, planPhases } from '../../domain/phases.js';
 import type { Context } from './trpc.js';
 
 /**
  * Registers a target repository after checking what a subtask will need from it: a git repository
  * (cloned into the data folder when given as a URL) with the base branch, and the commands.
  */
-export async function createProject(ctx: Context, input: ProjectConfig): Promise<ProjectRow> {
+export async function createProject(
+  ctx: Context,
+  input: ProjectConfig,
+): Promise<ProjectRow & { phases: PhasePlan & { summary: string } }> {
   if (input.budget) {
     const problem = budgetLimitsProblem(projectBudgetLimits({ budget: input.budget }, ctx.config.budgets));
     if (problem) throw bad(`budget: ${problem}`);
@@ -56,7 +60,17 @@ export async function createProject(ctx: Context, input: ProjectConfig): Promise
         : `The branch ${input.baseBranch} does not exist in ${repoPath}; its branches are ${branches.join(', ')}: set baseBranch to one of them.`,
     );
   }
-  return insertProject(ctx.prisma, input, realpathSync(repoPath), repoUrl);
+  const row = await insertProject(ctx.prisma, input, realpathSync(repoPath), repoUrl);
+  return { ...row, phases: projectPhases(row) };
+}
+
+/** Which phases the project's subtasks run, and why the others are left out, also in one sentence. */
+export function projectPhases(row: ProjectRow): PhasePlan & { summary: string } {
+  const { plan } = planPhases(
+    DEFAULT_PHASES,
+    projectSuites(row).map((suite) => suite.suite),
+  );
+  return { ...plan, summary: describePhasePlan(plan) };
 }
 
 function bad(message: string): TRPCError {

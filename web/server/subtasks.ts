@@ -9,7 +9,7 @@ import {
 import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
 import { TRPCError } from '@trpc/server';
 import { subtaskBranch, subtaskWorkflowId } from '../../domain/naming.js';
-import { DEFAULT_PHASES } from '../../domain/phases.js';
+import { DEFAULT_PHASES, planPhases } from '../../domain/phases.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { projectSelect, projectSuites, projectTerritories } from '../../data/projects.js';
@@ -75,9 +75,10 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
     });
   }
   const suites = projectSuites(project);
-  // Without an integration suite there are no integration phases to run.
-  const phases = DEFAULT_PHASES.filter(
-    (phase) => phase.suite !== 'integration' || suites.some((suite) => suite.suite === 'integration'),
+  // Without an integration suite there are no integration phases to run (the state says so).
+  const { phases } = planPhases(
+    DEFAULT_PHASES,
+    suites.map((suite) => suite.suite),
   );
   const subtaskId =
     existing?.id ??

@@ -82,7 +82,10 @@ export function registerHandlers(run: SubtaskRun): void {
         RejectInput,
         (rejection) =>
           refuse('NothingToApprove', nothingToDecide(gateOpen())) ??
-          refuse('InvalidInput', returnToProblem(state.pendingGate!.gate, rejection.returnTo, run.phases)),
+          refuse(
+            'InvalidInput',
+            returnToProblem(state.pendingGate!.gate, rejection.returnTo, run.phases, state.phasePlan),
+          ),
       ),
     },
   );
@@ -103,6 +106,7 @@ export function registerHandlers(run: SubtaskRun): void {
           run.phases,
           run.interrupts.pending()?.kind,
           Object.keys(run.input.models.registry),
+          state.phasePlan,
         ),
       ),
     ),

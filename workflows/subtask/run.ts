@@ -17,7 +17,7 @@ import { buildChecklist, checklistProgress } from '../../domain/checklist.js';
 import { LADDER_OF_EARLIER_SUBTASKS, type LadderSettings } from '../../domain/escalation.js';
 import { type SubtaskStatus, assertTransition } from '../../domain/lifecycle.js';
 import type { ModelChoice } from '../../domain/models.js';
-import type { PhaseName } from '../../domain/phases.js';
+import { type PhaseName, explainPhases } from '../../domain/phases.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import type { ModelAvailability } from '../../domain/routing.js';
 import type { CheckedSubtask } from '../check-input.js';
@@ -102,6 +102,11 @@ export class SubtaskRun {
       shas: {},
       checklist,
       progress: checklistProgress(checklist),
+      // Derived from the input alone, and only read by people: no command changes, nothing to patch.
+      phasePlan: explainPhases(
+        this.phases,
+        this.project.suites.map((suite) => suite.suite),
+      ),
       skipped: [],
       queues: { orchestrator: TASK_QUEUES.orchestrator, tester: TASK_QUEUES.tester, developer: TASK_QUEUES.developer },
       costUsd: '0.000000000000',

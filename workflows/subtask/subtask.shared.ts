@@ -11,7 +11,7 @@ import type { SubtaskStatus } from '../../domain/lifecycle.js';
 import type { BlockOption, LadderSettings } from '../../domain/escalation.js';
 import type { OverrideAction } from '../../domain/override-rules.js';
 import type { ComplexityLevel, ModelsSnapshot } from '../../domain/models.js';
-import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type Role } from '../../domain/phases.js';
+import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type PhasePlan, type Role } from '../../domain/phases.js';
 import type { SuiteConfig } from '../../domain/project.js';
 
 export const SUBTASK_WORKFLOW = 'subtaskWorkflow';
@@ -128,6 +128,11 @@ export interface SubtaskState {
   shas: Partial<Record<PhaseName | 'base' | 'merge', string>>;
   checklist: ChecklistItem[];
   progress: string;
+  /**
+   * Which phases this subtask runs and why the others are left out (the integration phases, for a
+   * project without an integrationTestCommand). Read from the input: also on subtasks started before.
+   */
+  phasePlan?: PhasePlan;
   skipped: PhaseName[];
   /** Which task queue each agent role's work goes to (a reassign changes it). */
   queues: Record<Role, string>;

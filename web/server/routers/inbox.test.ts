@@ -119,12 +119,16 @@ describe('the inboxes', () => {
         waitingMs: expect.any(Number),
         requestedBy: 'orchestrator',
         startedBy: null,
+        // A rejected plan starts again at the first phase.
+        returnTo: ['red'],
       },
       expect.objectContaining({
         id: mergeApproval.id,
         gate: 'merge',
         subtask: expect.objectContaining({ key: '1-1', status: 'ready_for_review', phase: 'complete' }),
         startedBy: 'user:sam',
+        // The project has no integrationTestCommand: no integration phase to send it back to.
+        returnTo: ['red', 'green', 'refactor', 'verify'],
       }),
     ]);
     for (const [approval, row] of [

@@ -32,6 +32,16 @@ describe('project.create, list and get', () => {
         tester: expect.arrayContaining(['test/**']),
         developer: expect.arrayContaining(['**', '!test/**']),
       },
+      // The answer says which phases its subtasks run, and why the integration phases are left out.
+      phases: {
+        runs: ['red', 'green', 'refactor', 'verify', 'complete'],
+        leftOut: [
+          { phase: 'integration_red', reason: expect.stringContaining('no integrationTestCommand') },
+          { phase: 'integration_green', reason: expect.stringContaining('no integrationTestCommand') },
+        ],
+        summary:
+          'Subtasks of this project run red, green, refactor, verify, complete; integration_red and integration_green are left out: the project has no integrationTestCommand, so there are no integration tests to write or to make pass.',
+      },
     });
     const row = await harness.prisma.project.findUniqueOrThrow({ where: { name } });
     expect(row).toMatchObject({ id: created.id, testCommand: 'npm test', installCommand: 'npm ci' });

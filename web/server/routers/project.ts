@@ -3,14 +3,17 @@ import { z } from 'zod';
 import { BudgetInput, ProjectInput, ProjectName } from '../../../domain/project.js';
 import { projectSelect } from '../../../data/projects.js';
 import { setBudget } from '../budgets.js';
-import { createProject } from '../projects.js';
+import { createProject, projectPhases } from '../projects.js';
 import { actorOf, adminProcedure, authorProcedure, readProcedure, router } from '../trpc.js';
 
 export const projectRouter = router({
   create: authorProcedure.input(ProjectInput).mutation(({ ctx, input }) => createProject(ctx, input)),
 
-  list: readProcedure.query(({ ctx }) =>
-    ctx.prisma.project.findMany({ select: projectSelect, orderBy: { name: 'asc' } }),
+  list: readProcedure.query(async ({ ctx }) =>
+    (await ctx.prisma.project.findMany({ select: projectSelect, orderBy: { name: 'asc' } })).map((project) => ({
+      ...project,
+      phases: projectPhases(project),
+    })),
   ),
 
   /** Changes the budget tiers; subtasks held at a limit look again (and go on if it is no longer reached). */
@@ -40,6 +43,6 @@ export const projectRouter = router({
   get: readProcedure.input(z.object({ name: ProjectName })).query(async ({ ctx, input }) => {
     const project = await ctx.prisma.project.findUnique({ where: { name: input.name }, select: projectSelect });
     if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${input.name}.` });
-    return project;
+    return { ...project, phases: projectPhases(project) };
   }),
 });

@@ -2,6 +2,7 @@ import { tracked, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { git, gitRaw } from '../../../git/git.js';
 import { formatUsdExact, parseUsd } from '../../../domain/money.js';
+import { describePhasePlan } from '../../../domain/phases.js';
 import { redactUrl } from '../../../domain/redact.js';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
@@ -106,6 +107,10 @@ export const subtaskPageProcedures = {
       },
       live: live.state,
       liveError: live.error ?? null,
+      /** Which phases the subtask runs and why the others are left out (from its workflow). */
+      phases: live.state?.phasePlan
+        ? { ...live.state.phasePlan, summary: describePhasePlan(live.state.phasePlan, 'subtask') }
+        : null,
       cost: { totalUsd: formatUsdExact(parseUsd(spend._sum.costUsd?.toFixed(12) ?? '0')), calls: spend._count },
       pendingApproval: approval && { ...approval, requestedAt: approval.requestedAt.toISOString() },
       openEscalation: escalation && {

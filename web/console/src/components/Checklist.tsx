@@ -8,8 +8,22 @@ export interface ChecklistEntry {
   note?: string;
 }
 
-/** The subtask's checklist: one item per phase, then the acceptance criteria. */
-export function Checklist({ items, current }: { items: ChecklistEntry[]; current: string | null }) {
+/** A phase of the definition the subtask does not run, and why. */
+export interface LeftOutPhase {
+  phase: string;
+  reason: string;
+}
+
+/** The subtask's checklist: one item per phase it runs, the phases left out and why, then the acceptance criteria. */
+export function Checklist({
+  items,
+  current,
+  leftOut = [],
+}: {
+  items: ChecklistEntry[];
+  current: string | null;
+  leftOut?: LeftOutPhase[];
+}) {
   const phases = items.filter((item) => item.kind === 'phase');
   const criteria = items.filter((item) => item.kind === 'criterion');
   return (
@@ -35,6 +49,12 @@ export function Checklist({ items, current }: { items: ChecklistEntry[]; current
           );
         })}
       </ul>
+      {leftOut.length > 0 && (
+        <p className="muted note" data-testid="phases-left-out">
+          Not run: {leftOut.map((item) => phaseLabel(item.phase)).join(', ')} —{' '}
+          {[...new Set(leftOut.map((item) => item.reason))].join('; ')}.
+        </p>
+      )}
       {criteria.length > 0 && (
         <>
           <h3>Acceptance criteria</h3>

@@ -77,7 +77,9 @@ function ApprovalCard({ approval, onSettled }: { approval: Approval; onSettled: 
   const queryClient = useQueryClient();
   const [mode, setMode] = useState<'idle' | 'reject'>('idle');
   const [comment, setComment] = useState('');
-  const [returnTo, setReturnTo] = useState<string>(approval.gate === 'plan' ? 'red' : 'green');
+  const [returnTo, setReturnTo] = useState<string>(
+    approval.returnTo.includes('green') && approval.gate !== 'plan' ? 'green' : (approval.returnTo[0] ?? 'red'),
+  );
   const ref = { project: approval.project, key: approval.subtask.key };
   const refresh = () => {
     onSettled();
@@ -155,7 +157,7 @@ function ApprovalCard({ approval, onSettled }: { approval: Approval; onSettled: 
               <label className="ops-field">
                 <span>Send back to</span>
                 <select value={returnTo} onChange={(event) => setReturnTo(event.target.value)}>
-                  {PHASES.filter((phase) => phase !== 'complete').map((phase) => (
+                  {approval.returnTo.map((phase) => (
                     <option key={phase} value={phase}>
                       {phaseName(phase)}
                     </option>

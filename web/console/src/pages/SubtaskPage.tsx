@@ -162,7 +162,11 @@ export function SubtaskPage() {
         <aside className="subtask-side">
           <Panel title="Checklist" extra={progress ? `${progress.done}/${progress.total}` : undefined}>
             {live ? (
-              <Checklist items={live.checklist} current={running ? live.phase : null} />
+              <Checklist
+                items={live.checklist}
+                current={running ? live.phase : null}
+                leftOut={live.phasePlan?.leftOut ?? []}
+              />
             ) : (
               <p className="muted">
                 The checklist lives in the workflow, which cannot be asked right now
