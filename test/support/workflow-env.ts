@@ -24,11 +24,8 @@ import { type LoadedConfig, loadConfig } from '../../runtime/config.js';
 import { type Logger, createLogger } from '../../runtime/log.js';
 import { projectRoot } from '../../runtime/project-root.js';
 import { SAMPLE_PROJECT, createSampleRepository } from '../../stack/demo/sample-repo.js';
-import {
-  type ScriptedConversation,
-  type ScriptedModelServer,
-  startScriptedModelServer,
-} from '../../stack/scripted-model/server.js';
+import type { ScriptedConversation } from '../../stack/scripted-model/script.js';
+import { type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
 import { resolveTemporalCli } from '../../stack/temporal-cli.js';
 import { git } from '../../git/git.js';
 import { type Context, createContextInner } from '../../web/server/trpc.js';
