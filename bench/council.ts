@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { temporal } from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { CART_TAX_UNIT_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
-import type { ScriptedConversation } from '../stack/scripted-model/server.js';
+import type { ScriptedConversation } from '../stack/scripted-model/script.js';
 import { startSubtaskHarness } from '../test/support/subtask-harness.js';
 
 const { values } = parseArgs({ options: { councils: { type: 'string', default: '5' } } });

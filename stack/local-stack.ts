@@ -1,11 +1,7 @@
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import type { QueueName } from '../domain/queues.js';
 import { STACK_TOKEN_ENV } from '../domain/config-env.js';
 import { newApiToken } from '../web/server/auth/secrets.js';
-import type { AppRouter } from '../web/server/root.js';
-import type { SystemStatus } from '../web/server/system-status.js';
 import { Supervisor } from '../workers/supervisor.js';
 import type { ManagedProcess } from '../runtime/child-process.js';
 import { type LoadedConfig, temporalAddressOf, temporalUiUrlOf } from '../runtime/config.js';
@@ -25,8 +21,9 @@ import { startDemo } from './demo/demo.js';
 import { chooseModelSource, demoModelEnv, startDemoModel } from './model-source.js';
 import { RestartPolicy } from './restart-policy.js';
 import { startTemporalDevServer } from './temporal-server.js';
-
-const READY_TIMEOUT_MS = 120_000;
+import { allOrFirstError } from './all-or-first-error.js';
+import { waitUntilAllQueuesPolled } from './queues-ready.js';
+import { withoutModelKeys, workerGroups } from './worker-groups.js';
 
 /**
  * Maestro's processes wait on I/O most of the time; a small young generation keeps each one about
@@ -44,11 +41,6 @@ export interface ReadyInfo {
   workers: Array<{ name: string; pid: number; queues: QueueName[] }>;
   /** The first admin, while it still has the password the stack gave it (in `passwordFile`). */
   firstAdmin?: { name: string; passwordFile: string; created: boolean };
-}
-
-interface WorkerGroup {
-  name: string;
-  queues: QueueName[];
 }
 
 /**
@@ -147,7 +139,14 @@ export class LocalStack {
       ),
     ]);
     const consoleUrl = `http://${hostForUrl(this.config.api.host)}:${this.config.api.port}`;
-    await this.waitUntilAllQueuesPolled(consoleUrl, groups);
+    await waitUntilAllQueuesPolled({
+      consoleUrl,
+      headers: this.apiHeaders(),
+      groups,
+      pids: () => this.supervisor.pids(),
+      assertStillStarting: () => this.assertStillStarting(),
+      logsDir: this.layout.logs,
+    });
     if (this.demoModel) await startDemo(consoleUrl, this.apiHeaders(), this.config.dataDir, this.log);
     const pids = this.supervisor.pids();
     return {
@@ -376,70 +375,4 @@ export class LocalStack {
       [STACK_TOKEN_ENV]: undefined,
     };
   }
-
-  /**
-   * Ready means Temporal itself lists a live poller of one of our current worker processes on every
-   * queue (the API reads DescribeTaskQueue); pollers of an earlier run do not count.
-   */
-  private async waitUntilAllQueuesPolled(consoleUrl: string, groups: WorkerGroup[]) {
-    const api = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${consoleUrl}/trpc`, headers: this.apiHeaders() })],
-    });
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    let status: SystemStatus | undefined;
-    while (Date.now() < deadline) {
-      this.assertStillStarting();
-      try {
-        status = await api.system.status.query();
-        if (missingQueues(status, groups, this.supervisor.pids()).length === 0) return;
-      } catch {
-        // the API is still starting
-      }
-      await sleep(100);
-    }
-    const missing = status ? missingQueues(status, groups, this.supervisor.pids()) : ['the API did not answer'];
-    throw new StackError(
-      `Not ready after ${READY_TIMEOUT_MS / 1000} s: no worker polls ${missing.join(', ')}; see ${this.layout.logs}.`,
-    );
-  }
-}
-
-/** One supervised process per configured group; a group listed twice runs twice, numbered. */
-export function workerGroups(processes: QueueName[][]): WorkerGroup[] {
-  const seen = new Map<string, number>();
-  return processes.map((queues) => {
-    const base = `worker:${queues.join('+')}`;
-    const count = (seen.get(base) ?? 0) + 1;
-    seen.set(base, count);
-    return { name: count === 1 ? base : `${base}#${count}`, queues };
-  });
-}
-
-/**
- * Like Promise.all, but waits for every step to finish before failing: a step still starting a
- * server when another fails would otherwise leave that server running after the stop.
- */
-async function allOrFirstError<T extends readonly unknown[]>(steps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const results = await Promise.allSettled(steps);
-  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failure) throw failure.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-function withoutModelKeys(env: NodeJS.ProcessEnv, config: LoadedConfig): NodeJS.ProcessEnv {
-  const keys = new Set(
-    Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])),
-  );
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !keys.has(name)));
-}
-
-function missingQueues(status: SystemStatus, groups: WorkerGroup[], pids: Map<string, number>): string[] {
-  return status.queues
-    .filter((queue) => {
-      const ourPids = groups.filter((group) => group.queues.includes(queue.name)).map((group) => pids.get(group.name));
-      return !queue.pollers.some(
-        (poller) => poller.live && ourPids.some((pid) => poller.identity.startsWith(`${pid}@`)),
-      );
-    })
-    .map((queue) => queue.taskQueue);
 }

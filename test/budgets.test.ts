@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { formatUsdExact, parseUsd } from '../domain/money.js';
 import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
-import type { ScriptedConversation } from '../stack/scripted-model/server.js';
+import type { ScriptedConversation } from '../stack/scripted-model/script.js';
 import { descendantsOf, eventually } from './support/maestro-process.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
 

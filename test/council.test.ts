@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../git/git.js';
 import { parseUsd } from '../domain/money.js';
 import { CART_TAX_UNIT_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
-import type { ScriptedConversation, ScriptedTurn } from '../stack/scripted-model/server.js';
+import type { ScriptedConversation, ScriptedTurn } from '../stack/scripted-model/script.js';
 import { descendantsOf, eventually } from './support/maestro-process.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
 

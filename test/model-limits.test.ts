@@ -7,7 +7,7 @@ import {
   finish,
   runTests,
 } from '../stack/demo/cart-tax-script.js';
-import type { ScriptedConversation } from '../stack/scripted-model/server.js';
+import type { ScriptedConversation } from '../stack/scripted-model/script.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
 
 /**

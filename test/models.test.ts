@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_REGISTRY } from '../domain/models.js';
 import { callCost, formatUsdExact, parseUsd } from '../domain/money.js';
 import { CART_TAX_SPEC, FILES, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
-import type { ScriptedConversation, ScriptedModelServer } from '../stack/scripted-model/server.js';
+import type { ScriptedConversation } from '../stack/scripted-model/script.js';
+import type { ScriptedModelServer } from '../stack/scripted-model/server.js';
 import { git } from '../git/git.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
 

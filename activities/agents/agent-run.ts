@@ -1,15 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, type Context } from '@temporalio/activity';
-import {
-  APICallError,
-  EmptyResponseBodyError,
-  InvalidResponseDataError,
-  JSONParseError,
-  NoContentGeneratedError,
-  RetryError,
-  TypeValidationError,
-} from 'ai';
 import type { ChecklistItem } from '../../domain/checklist.js';
 import { type CriterionVerdict, verdictsOfCommit } from '../../domain/evidence.js';
 import { type ModelChoice, promptBudgetOf } from '../../domain/models.js';
@@ -22,14 +13,15 @@ import type { SuiteConfig } from '../../domain/project.js';
 import { describeRuns, runSuites } from '../commands/suites.js';
 import { type GitIdentity, commitAll, revertPaths, worktreeChanges } from '../../git/git.js';
 import { createMeteredModel } from '../models/metered-model.js';
-import { ModelCallError, temporalTransport } from '../models/model-transport.js';
+import { temporalTransport } from '../models/model-transport.js';
 import { budgetStatus } from '../../data/costs.js';
 import type { PrismaClient } from '../../data/prisma.js';
 import { briefingSection, buildBriefing } from '../../data/briefing.js';
 import { OutputFormatError, parseModelOutput } from './output-parser.js';
 import { type PromptContext, buildPrompts } from './prompts.js';
 import type { PrunedItem } from './pruning.js';
-import { type AgentStep, PromptTooLargeError, runAgentLoop, runTextAgent } from './run-agent.js';
+import { type AgentStep, runAgentLoop, runTextAgent } from './run-agent.js';
+import { classifyRunFailure } from './run-failure.js';
 import { TerritoryError, resolveForWrite, territoryMatcher } from '../../git/territory.js';
 import { createAgentTools } from './tools.js';
 
@@ -357,44 +349,6 @@ function applyTextAnswer(text: string, input: AgentRunInput, filesWritten: Set<s
     filesWritten.add(path.relative(input.worktree, absolute).split(path.sep).join('/'));
   }
   return parsed;
-}
-
-/**
- * A model call that failed: the provider's trouble (the workflow routes the attempt again, to a
- * fallback if its circuit opened) or the agent's own (the attempt fails); undefined when neither.
- */
-function classifyRunFailure(error: unknown, modelId: string): ApplicationFailure | undefined {
-  const last = RetryError.isInstance(error) ? error.lastError : error;
-  const message = last instanceof Error ? last.message.split('\n')[0]! : String(last);
-  if (last instanceof PromptTooLargeError)
-    return ApplicationFailure.nonRetryable(`The prompt does not fit ${modelId}: ${message}`, AGENT_FAILURE_TYPES.agent);
-  if (APICallError.isInstance(last)) {
-    const status = last.statusCode ?? 0;
-    // A 2xx whose body could not be read (not JSON, say) is a broken answer: the provider's trouble too.
-    const brokenBody = status >= 200 && status < 300;
-    const providerTrouble =
-      brokenBody ||
-      status === 0 ||
-      status >= 500 ||
-      status === 429 ||
-      status === 401 ||
-      status === 403 ||
-      status === 408;
-    return ApplicationFailure.nonRetryable(
-      `${modelId}: ${message}`,
-      providerTrouble ? AGENT_FAILURE_TYPES.provider : AGENT_FAILURE_TYPES.agent,
-    );
-  }
-  const brokenAnswer = [
-    JSONParseError,
-    InvalidResponseDataError,
-    TypeValidationError,
-    NoContentGeneratedError,
-    EmptyResponseBodyError,
-  ].some((kind) => kind.isInstance(last));
-  if (last instanceof ModelCallError || brokenAnswer)
-    return ApplicationFailure.nonRetryable(`${modelId}: ${message}`, AGENT_FAILURE_TYPES.provider);
-  return undefined;
 }
 
 export function cut(text: string, chars: number): string {

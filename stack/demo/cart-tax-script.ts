@@ -1,4 +1,4 @@
-import type { ScriptedConversation, ScriptedTurn } from '../scripted-model/server.js';
+import type { ScriptedConversation, ScriptedTurn } from '../scripted-model/script.js';
 
 /**
  * The script of the demo subtask (and of the tests' happy path): "Add tax to the cart", carried

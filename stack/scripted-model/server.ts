@@ -1,8 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import {
   type ModelAnswer,
   type ModelCall,
@@ -13,101 +11,11 @@ import {
   type Usage,
   findRoute,
 } from './protocols.js';
+import { ArrivalCounter, InFlightCounter } from './counters.js';
+import { Gates, waited } from './holds.js';
+import { type ParsedConversation, type ParsedScript, type ParsedTurn, Script } from './script.js';
 
 export type { Protocol, Usage } from './protocols.js';
-
-/**
- * A real HTTP server that replays a script: the stand-in for a model in tests and in the offline
- * demo, so the real client code runs. It speaks three protocols, recognised by the end of the path
- * (any prefix works, so one server can play several providers):
- * - OpenAI chat completions, `POST …/chat/completions` (OpenAI, DeepSeek, every compatible server);
- * - Anthropic Messages, `POST …/messages`;
- * - Gemini, `POST …/models/{model}:generateContent`.
- *
- * A conversation is recognised by the header line Maestro puts at the top of every task
- * (`Maestro agent — role: tester, phase: red, subtask: 3-1, attempt: 1`), and optionally by a text
- * the task must contain, the model asked for and the protocol; its turn is the number of times the
- * model answered so far.
- */
-
-export const ScriptedToolCall = z.object({
-  name: z.string().min(1),
-  arguments: z.record(z.string(), z.unknown()).default({}),
-});
-
-export const ScriptedUsage = z
-  .object({
-    /** Every input token, cached ones included (Anthropic is told the uncached rest as its input_tokens). */
-    inputTokens: z.int().min(0),
-    outputTokens: z.int().min(0),
-    cachedInputTokens: z.int().min(0).optional(),
-  })
-  .refine(
-    (usage) => (usage.cachedInputTokens ?? 0) <= usage.inputTokens,
-    'cachedInputTokens cannot exceed inputTokens',
-  );
-
-const HttpErrorStatus = z.int().min(400).max(599);
-
-export const ScriptedFailure = z.object({
-  /** How many requests at the turn fail before one gets the turn's answer. */
-  times: z.int().min(1),
-  /** 429 unless the failure is a malformed body. */
-  httpStatus: HttpErrorStatus.optional(),
-  retryAfterSeconds: z.int().min(0).optional(),
-  /** Fail with a 200 whose body is not valid JSON. */
-  malformed: z.boolean().default(false),
-  delayMs: z.int().min(0).default(0),
-});
-
-export const ScriptedTurn = z
-  .object({
-    /** Wait before answering: a slow model, or a window to kill a worker in. */
-    delayMs: z.int().min(0).default(0),
-    content: z.string().optional(),
-    toolCalls: z.array(ScriptedToolCall).default([]),
-    /** Answer every request at this turn with this HTTP status instead (429, 500...). */
-    httpStatus: HttpErrorStatus.optional(),
-    /** With httpStatus: the retry-after header to send. */
-    retryAfterSeconds: z.int().min(0).optional(),
-    /** The usage to report instead of the estimate (about four characters a token). */
-    usage: ScriptedUsage.optional(),
-    /** Answer without any usage, as some local servers do. */
-    omitUsage: z.boolean().default(false),
-    /** Answer 200 with a body that is not valid JSON. */
-    malformed: z.boolean().default(false),
-    /** The first requests at this turn of this conversation get this failure; later ones the turn's answer. */
-    failFirst: ScriptedFailure.optional(),
-    /** Hold the answer until the test opens the gate of this name (`openGate`): a call surely in flight. */
-    holdUntil: z.string().min(1).optional(),
-  })
-  .refine(
-    (turn) => turn.retryAfterSeconds === undefined || turn.httpStatus !== undefined,
-    'retryAfterSeconds needs an httpStatus',
-  );
-export type ScriptedTurn = z.input<typeof ScriptedTurn>;
-type ParsedTurn = z.output<typeof ScriptedTurn>;
-
-export const ScriptedConversation = z.object({
-  match: z.object({
-    role: z.string().optional(),
-    phase: z.string().optional(),
-    key: z.string().optional(),
-    attempt: z.int().optional(),
-    /** A text the task must contain (a hint, a reviewer's comment). */
-    taskIncludes: z.string().optional(),
-    /** The model the request names. */
-    model: z.string().optional(),
-    protocol: z.enum(['openai', 'anthropic', 'google']).optional(),
-  }),
-  turns: z.array(ScriptedTurn).min(1),
-});
-export type ScriptedConversation = z.input<typeof ScriptedConversation>;
-type ParsedConversation = z.output<typeof ScriptedConversation>;
-
-export const Script = z.object({ name: z.string(), conversations: z.array(ScriptedConversation) });
-export type Script = z.input<typeof Script>;
-type ParsedScript = z.output<typeof Script>;
 
 export interface RecordedRequest {
   /** When the request arrived. */
@@ -158,6 +66,19 @@ type Outcome =
   | { kind: 'answer'; delayMs: number; turn: ParsedTurn; malformed: boolean }
   | { kind: 'error'; delayMs: number; status: number; message: string; retryAfterSeconds?: number };
 
+/**
+ * A real HTTP server that replays a script: the stand-in for a model in tests and in the offline
+ * demo, so the real client code runs. It speaks three protocols, recognised by the end of the path
+ * (any prefix works, so one server can play several providers):
+ * - OpenAI chat completions, `POST …/chat/completions` (OpenAI, DeepSeek, every compatible server);
+ * - Anthropic Messages, `POST …/messages`;
+ * - Gemini, `POST …/models/{model}:generateContent`.
+ *
+ * A conversation is recognised by the header line Maestro puts at the top of every task
+ * (`Maestro agent — role: tester, phase: red, subtask: 3-1, attempt: 1`), and optionally by a text
+ * the task must contain, the model asked for and the protocol; its turn is the number of times the
+ * model answered so far.
+ */
 export async function startScriptedModelServer(options: {
   script: Script;
   host?: string;
@@ -366,83 +287,6 @@ function estimatedUsage(messages: unknown[], content: string, toolCalls: ToolCal
     inputTokens: Math.ceil(JSON.stringify(messages).length / 4),
     outputTokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4),
   };
-}
-
-/** The most requests in flight at once, per model and overall. */
-class InFlightCounter {
-  private readonly now = new Map<string, number>();
-  private readonly highest = new Map<string, number>();
-  private all = 0;
-  private highestAll = 0;
-
-  begin(model: string) {
-    const count = (this.now.get(model) ?? 0) + 1;
-    this.now.set(model, count);
-    this.highest.set(model, Math.max(this.highest.get(model) ?? 0, count));
-    this.all += 1;
-    this.highestAll = Math.max(this.highestAll, this.all);
-  }
-
-  end(model: string) {
-    this.now.set(model, (this.now.get(model) ?? 1) - 1);
-    this.all -= 1;
-  }
-
-  max(model?: string): number {
-    return model === undefined ? this.highestAll : (this.highest.get(model) ?? 0);
-  }
-
-  reset() {
-    this.highest.clear();
-    for (const [model, count] of this.now) this.highest.set(model, count);
-    this.highestAll = this.all;
-  }
-}
-
-/**
- * Counts the requests that arrive at each turn of each conversation. A conversation is known by its
- * content, so a setScript that adds conversations keeps the counts of those it keeps.
- */
-class ArrivalCounter {
-  private readonly counts = new Map<string, number>();
-
-  /** Counts one more arrival and returns how many there have been. */
-  count(conversation: ParsedConversation, turn: number): number {
-    const key = `${turn} ${JSON.stringify(conversation)}`;
-    const count = (this.counts.get(key) ?? 0) + 1;
-    this.counts.set(key, count);
-    return count;
-  }
-}
-
-/** Named gates that tests open; answers held at a closed gate wait (or give up when their client leaves). */
-class Gates {
-  private readonly opened = new Set<string>();
-  private readonly waiting = new Map<string, Set<() => void>>();
-
-  open(name: string): void {
-    this.opened.add(name);
-    for (const release of this.waiting.get(name) ?? []) release();
-    this.waiting.delete(name);
-  }
-
-  /** False when the client left before the gate opened. */
-  async passed(name: string, clientGone: AbortSignal): Promise<boolean> {
-    if (this.opened.has(name)) return !clientGone.aborted;
-    await new Promise<void>((resolve) => {
-      const waiters = this.waiting.get(name) ?? new Set();
-      waiters.add(resolve);
-      this.waiting.set(name, waiters);
-      clientGone.addEventListener('abort', () => resolve(), { once: true });
-    });
-    return !clientGone.aborted;
-  }
-}
-
-/** False when the client left during the wait. */
-async function waited(delayMs: number, clientGone: AbortSignal): Promise<boolean> {
-  if (delayMs > 0) await sleep(delayMs, undefined, { signal: clientGone }).catch(() => undefined);
-  return !clientGone.aborted;
 }
 
 function send(

@@ -1,5 +1,5 @@
 import { readlinkSync } from 'node:fs';
-import type { ScriptedConversation } from '../../stack/scripted-model/server.js';
+import type { ScriptedConversation } from '../../stack/scripted-model/script.js';
 import { finish } from '../../stack/demo/cart-tax-script.js';
 import { descendantsOf } from './maestro-process.js';
 

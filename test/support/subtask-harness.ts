@@ -13,11 +13,8 @@ import { projectRoot } from '../../runtime/project-root.js';
 import { createLogger } from '../../runtime/log.js';
 import { resolveTemporalCli } from '../../stack/temporal-cli.js';
 import { execa } from 'execa';
-import {
-  type ScriptedConversation,
-  type ScriptedModelServer,
-  startScriptedModelServer,
-} from '../../stack/scripted-model/server.js';
+import type { ScriptedConversation } from '../../stack/scripted-model/script.js';
+import { type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
 import type { AppRouter } from '../../web/server/root.js';
 import type { SubtaskState } from '../../workflows/subtask/subtask.shared.js';
 import { MaestroProcess, freePorts, newDataDir } from './maestro-process.js';

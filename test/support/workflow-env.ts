@@ -6,41 +6,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createAgentActivities } from '../../activities/subtask/agent-phase.js';
-import { ActivityRunRecorder } from '../../data/activity-runs.js';
 import { disconnectPrisma, prismaFor, type PrismaClient } from '../../data/prisma.js';
 import { insertProject, projectSuites, projectTerritories } from '../../data/projects.js';
-import { servedModels } from '../../data/served-models.js';
-import { LADDER_OF_EARLIER_SUBTASKS, type LadderSettings } from '../../domain/escalation.js';
 import { subtaskWorkflowId } from '../../domain/naming.js';
-import { DEFAULT_PHASES, type PhaseDefinition, type PhaseName } from '../../domain/phases.js';
+import type { PhaseDefinition, PhaseName } from '../../domain/phases.js';
+import type { LadderSettings } from '../../domain/escalation.js';
+import type { LoadedConfig } from '../../runtime/config.js';
 import { type BudgetInput, ProjectInput } from '../../domain/project.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import { MAESTRO_SEARCH_ATTRIBUTES } from '../../domain/search-attributes.js';
 import { SubtaskSpec, type SubtaskSpecInput } from '../../domain/subtask-spec.js';
-import { type LoadedConfig, loadConfig } from '../../runtime/config.js';
 import { type Logger, createLogger } from '../../runtime/log.js';
 import { projectRoot } from '../../runtime/project-root.js';
 import { SAMPLE_PROJECT, createSampleRepository } from '../../stack/demo/sample-repo.js';
-import {
-  type ScriptedConversation,
-  type ScriptedModelServer,
-  startScriptedModelServer,
-} from '../../stack/scripted-model/server.js';
+import type { ScriptedConversation } from '../../stack/scripted-model/script.js';
+import { type ScriptedModelServer, startScriptedModelServer } from '../../stack/scripted-model/server.js';
 import { resolveTemporalCli } from '../../stack/temporal-cli.js';
 import { git } from '../../git/git.js';
+import { registerSubtaskRow } from '../../web/server/subtasks.js';
 import { type Context, createContextInner } from '../../web/server/trpc.js';
-import { activityWorkerOptions, type WorkerContext } from '../../workers/context.js';
-import { createCouncilWorker } from '../../workers/council.js';
-import { createDeveloperWorker } from '../../workers/developer.js';
-import { createModelWorkers } from '../../workers/models.js';
-import { createOrchestratorWorker } from '../../workers/orchestrator.js';
-import { createRunnerWorker } from '../../workers/runner.js';
-import { createTesterWorker } from '../../workers/tester.js';
-import { temporalLoggerFor } from '../../workers/temporal-logger.js';
-import { createWorkflowsWorker } from '../../workers/workflows.js';
 import {
   SUBTASK_WORKFLOW,
   type SubtaskSettings,
@@ -48,6 +33,8 @@ import {
   type SubtaskWorkflowInput,
   stateQuery,
 } from '../../workflows/subtask/subtask.shared.js';
+import { GREEN_ONLY, LADDER, SETTINGS, loadTestConfig } from './workflow-env-settings.js';
+import { installWorkerRuntime, startWorkers } from './workflow-workers.js';
 
 /**
  * The subtask workflow on real parts, in the test process: a Temporal dev server of the test file's
@@ -56,49 +43,6 @@ import {
  * by the scripted model server over the provider's HTTP protocol. The workflow is started directly,
  * with an input the test controls: short phase lists, small timers, the ladder's tiers on or off.
  */
-
-/** Council members and a spare model, all served by the scripted endpoint (provider `custom`). */
-export const MODELS = { tactical: 'scripted', members: ['member-a', 'member-b'], spare: 'member-c' } as const;
-/** A queue a role can be reassigned to; a developer worker of the real factory's activities polls it. */
-export const SPARE_DEVELOPER_QUEUE = 'maestro-developer-spare';
-
-export const GREEN_ONLY: PhaseDefinition[] = DEFAULT_PHASES.filter(
-  (phase) => phase.name === 'green' || phase.name === 'complete',
-);
-export const GREEN_REFACTOR: PhaseDefinition[] = DEFAULT_PHASES.filter((phase) =>
-  ['green', 'refactor', 'complete'].includes(phase.name),
-);
-
-export const REMINDER_NEVER_MS = 10 * 60_000;
-
-export const SETTINGS: SubtaskSettings = {
-  maxAttempts: 2,
-  retryBackoffMs: 50,
-  retryBackoffMaxMs: 200,
-  heartbeatTimeoutMs: 3_000,
-  agentTimeoutMs: 120_000,
-  checkTimeoutMs: 120_000,
-};
-
-/**
- * Every upper tier off (a person right after the retries); tests switch tiers on. Reminders every
- * ten minutes, which no test waits for: with reminderMs 0 an answered escalation never ends (see
- * the reminders test in ladder.test.ts).
- */
-export const LADDER: LadderSettings = {
-  ...LADDER_OF_EARLIER_SUBTASKS,
-  reviewAttempts: 1,
-  reminderMs: REMINDER_NEVER_MS,
-  council: {
-    enabled: false,
-    members: [...MODELS.members],
-    size: 2,
-    strategy: 'test_winner',
-    judge: [],
-    memberTimeoutMs: 60_000,
-    maxCostUsd: 5,
-  },
-};
 
 export interface TestProject {
   id: string;
@@ -160,21 +104,12 @@ export interface WorkflowEnv {
 const SEARCH_ATTRIBUTES = Object.keys(MAESTRO_SEARCH_ATTRIBUTES).map((name) =>
   defineSearchAttributeKey(name, 'KEYWORD'),
 );
-const free = { contextWindow: 128_000, inputPerMillion: 0, outputPerMillion: 0, toolCalling: true, maxConcurrent: 4 };
 
 export async function startWorkflowEnv(label: string): Promise<WorkflowEnv> {
   const { databaseUrl } = inject('sharedStack');
   // Errors only: the attempts that fail on purpose would fill the output with the SDK's warnings.
   const log = createLogger(`wftest-${label}`, 'error');
-  // The SDK's logs through Maestro's logger, as in a worker process (one runtime per test file's process).
-  try {
-    Runtime.install({
-      logger: temporalLoggerFor(log),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
-    });
-  } catch {
-    // installed already by an earlier environment in this process
-  }
+  installWorkerRuntime(log);
   const cli =
     process.env.TEMPORAL_CLI_PATH ??
     (await resolveTemporalCli(
@@ -209,73 +144,13 @@ async function assemble(
   chmodSync(folder, 0o755);
   const conversations: ScriptedConversation[] = [];
   const scripted = await startScriptedModelServer({ script: { name: label, conversations } });
-  const configFile = path.join(folder, 'maestro.config.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      models: {
-        registry: Object.fromEntries(
-          [...MODELS.members, MODELS.spare].map((id) => [id, { ...free, provider: 'custom' }]),
-        ),
-        // Unscripted calls fail on purpose in some tests: they must not open the provider's circuit for the others.
-        circuit: { failureThreshold: 1_000 },
-        // A model a person can choose that has not tried the phase: "retry with another model".
-        routing: { strongest: [MODELS.tactical, MODELS.spare] },
-        maxSteps: 6,
-      },
-      budgets: { councilDailyUsd: 1_000 },
-      workers: { queues: { runner: { maxConcurrentActivities: 4 } } },
-    }),
-  );
-  const config = loadConfig({
-    cwd: folder,
-    env: {
-      MAESTRO_CONFIG: configFile,
-      MAESTRO_MODEL_BASE_URL: scripted.baseUrl,
-      MAESTRO_MODEL: MODELS.tactical,
-      MAESTRO_DATA_DIR: path.join(folder, 'data'),
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: 'maestro',
-      MAESTRO_LOG_LEVEL: 'warn',
-    },
+  const config = loadTestConfig(folder, {
+    modelBaseUrl: scripted.baseUrl,
+    databaseUrl,
+    temporalAddress: env.address,
   });
   const prisma = prismaFor(databaseUrl);
-  const activityRuns = new ActivityRunRecorder(() => prisma, log);
-  const context: WorkerContext = {
-    config,
-    connection: env.nativeConnection,
-    namespace: 'maestro',
-    queues: ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council', 'models'],
-    log,
-    prisma: () => prisma,
-    activityRuns,
-  };
-  const workers = [
-    await createWorkflowsWorker(context),
-    await createOrchestratorWorker(context),
-    await createTesterWorker(context),
-    await createDeveloperWorker(context),
-    await createRunnerWorker(context),
-    await createCouncilWorker(context),
-    ...(await createModelWorkers(context)),
-    // The real developer activities on a second queue, for reassign.
-    await Worker.create({
-      ...activityWorkerOptions(context, 'developer'),
-      taskQueue: SPARE_DEVELOPER_QUEUE,
-      activities: createAgentActivities({ config, prisma }),
-    }),
-  ];
-  const running = workers.map((worker) => worker.run());
-  // Routing waits for the model gateways' pollers: start no workflow before Temporal sees them.
-  const ids = Object.keys(config.models.registry);
-  const wanted = [MODELS.tactical, ...MODELS.members, MODELS.spare];
-  let served: string[] = [];
-  for (let look = 0; !wanted.every((id) => served.includes(id)); look++) {
-    if (look > 200) throw new Error(`the model gateways do not poll; served: ${served.join(', ') || 'none'}`);
-    await sleep(100);
-    served = await servedModels(env.client, ids).catch(() => []);
-  }
+  const workers = await startWorkers(env, config, prisma, log);
 
   const tag = randomBytes(3).toString('hex');
   let projects = 0;
@@ -295,22 +170,7 @@ async function assemble(
       dependencies: options.dependencies ?? [],
     } satisfies SubtaskSpecInput);
     const workflowId = subtaskWorkflowId(project.name, spec.key);
-    const { id: subtaskId } = await prisma.subtask.upsert({
-      where: { workflowId },
-      create: {
-        projectId: project.id,
-        key: spec.key,
-        title: spec.title,
-        description: spec.description,
-        risk: spec.risk,
-        workflowId,
-        spec,
-        checklistDone: 0,
-        checklistTotal: phases.length + spec.acceptanceCriteria.length,
-      },
-      update: {},
-      select: { id: true },
-    });
+    const subtaskId = await registerSubtaskRow(prisma, project.id, spec, workflowId, phases);
     return { spec, workflowId, subtaskId };
   };
   return {
@@ -408,9 +268,7 @@ async function assemble(
       });
     },
     async close() {
-      for (const worker of workers) worker.shutdown();
-      await Promise.allSettled(running);
-      await activityRuns.flush();
+      await workers.stop();
       await scripted.close();
       await env.teardown();
       await disconnectPrisma();

@@ -3,7 +3,7 @@ import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common'
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
-import type { ScriptedConversation, ScriptedTurn } from '../../stack/scripted-model/server.js';
+import type { ScriptedConversation, ScriptedTurn } from '../../stack/scripted-model/script.js';
 import { finish } from '../../stack/demo/cart-tax-script.js';
 import type { PhaseName } from '../../domain/phases.js';
 import { expect } from 'vitest';

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
 import { FILES, write } from '../../stack/demo/cart-tax-script.js';
 import { overrideUpdate } from '../../workflows/subtask/subtask.shared.js';
-import { LADDER, MODELS, REMINDER_NEVER_MS, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
+import { type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
+import { LADDER, MODELS, REMINDER_NEVER_MS } from '../support/workflow-env-settings.js';
 import { activities, children, failing, passing, recordHistory, timers } from '../support/workflow-history.js';
 
 /**

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
-import { GREEN_REFACTOR, type StartedSubtask, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
+import { type StartedSubtask, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
+import { GREEN_REFACTOR } from '../support/workflow-env-settings.js';
 import {
   activities,
   decide,

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
-import {
-  GREEN_REFACTOR,
-  SPARE_DEVELOPER_QUEUE,
-  type StartedSubtask,
-  type WorkflowEnv,
-  startWorkflowEnv,
-} from '../support/workflow-env.js';
+import { type StartedSubtask, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
+import { GREEN_REFACTOR, SPARE_DEVELOPER_QUEUE } from '../support/workflow-env-settings.js';
 import { dependencyCompletedSignal } from '../../workflows/subtask/subtask.shared.js';
 import {
   acceptedUpdates,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { setBudget } from '../../web/server/budgets.js';
-import { REMINDER_NEVER_MS, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
+import { type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
+import { REMINDER_NEVER_MS } from '../support/workflow-env-settings.js';
 import { decide, override, passing, timers } from '../support/workflow-history.js';
 
 /**

@@ -9,9 +9,10 @@ import {
 import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
 import { TRPCError } from '@trpc/server';
 import { subtaskBranch, subtaskWorkflowId } from '../../domain/naming.js';
-import { DEFAULT_PHASES, planPhases } from '../../domain/phases.js';
+import { DEFAULT_PHASES, type PhaseDefinition, planPhases } from '../../domain/phases.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
+import type { PrismaClient } from '../../data/prisma.js';
 import { projectSelect, projectSuites, projectTerritories } from '../../data/projects.js';
 import { SUBTASK_WORKFLOW, type SubtaskWorkflowInput, stateQuery } from '../../workflows/subtask/subtask.shared.js';
 import type { Context } from './trpc.js';
@@ -80,26 +81,7 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
     DEFAULT_PHASES,
     suites.map((suite) => suite.suite),
   );
-  const subtaskId =
-    existing?.id ??
-    (
-      await ctx.prisma.subtask.upsert({
-        where: { workflowId },
-        create: {
-          projectId: project.id,
-          key: spec.key,
-          title: spec.title,
-          description: spec.description,
-          risk: spec.risk,
-          workflowId,
-          spec,
-          checklistDone: 0,
-          checklistTotal: phases.length + spec.acceptanceCriteria.length,
-        },
-        update: {},
-        select: { id: true },
-      })
-    ).id;
+  const subtaskId = existing?.id ?? (await registerSubtaskRow(ctx.prisma, project.id, spec, workflowId, phases));
 
   const settings = ctx.config.subtasks;
   const input: SubtaskWorkflowInput = {
@@ -150,6 +132,33 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   return { workflowId, subtaskId, started: !existing };
+}
+
+/** The subtask's row, written once per workflow id before its workflow starts: the row the workflow writes to. */
+export async function registerSubtaskRow(
+  prisma: PrismaClient,
+  projectId: string,
+  spec: SubtaskSpec,
+  workflowId: string,
+  phases: readonly PhaseDefinition[],
+): Promise<string> {
+  const row = await prisma.subtask.upsert({
+    where: { workflowId },
+    create: {
+      projectId,
+      key: spec.key,
+      title: spec.title,
+      description: spec.description,
+      risk: spec.risk,
+      workflowId,
+      spec,
+      checklistDone: 0,
+      checklistTotal: phases.length + spec.acceptanceCriteria.length,
+    },
+    update: {},
+    select: { id: true },
+  });
+  return row.id;
 }
 
 export async function readSubtaskState(client: Client, workflowId: string) {

@@ -1,11 +1,11 @@
 import proto from '@temporalio/proto';
 import { COUNCIL_WORKFLOW } from '../../../workflows/council.shared.js';
 import type { SubtaskLocalActivityName } from '../../../workflows/subtask/history.shared.js';
-import { approveUpdate, overrideUpdate, rejectUpdate } from '../../../workflows/subtask/subtask.shared.js';
-import { decode, describeMs, failureText, firstLine, timestampMs } from './timeline-format.js';
+import { decode, describeMs, failureText, timestampMs } from './timeline-format.js';
 import { lastEnd, visitStatus } from './timeline-status.js';
-import { type ActivityInput, activityStep } from './timeline-steps.js';
+import { completeActivityStep, scheduledActivityStep } from './timeline-activities.js';
 import { COMPLETE, PLAN, SETUP, type Timeline, type TimelineDecision, type TimelineStep } from './timeline-types.js';
+import { acceptedUpdateDecision, signalDecision } from './timeline-updates.js';
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 const EventType = proto.temporal.api.enums.v1.EventType;
@@ -55,7 +55,7 @@ class TimelineBuilder {
       case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
         const attributes = event.activityTaskCompletedEventAttributes!;
         const step = this.activities.get(Number(attributes.scheduledEventId));
-        if (step) this.activityCompleted(step, at, decode(attributes.result?.payloads?.[0]));
+        if (step) completeActivityStep(step, at, decode(attributes.result?.payloads?.[0]));
         return;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: {
@@ -114,22 +114,17 @@ class TimelineBuilder {
       }
       case EventType.EVENT_TYPE_MARKER_RECORDED:
         return this.marker(id, at, event.markerRecordedEventAttributes!);
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-        return this.updateAccepted(id, at, event.workflowExecutionUpdateAcceptedEventAttributes!);
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
-        const attributes = event.workflowExecutionSignaledEventAttributes!;
-        const input = decode(attributes.input?.payloads?.[0]) as { actor?: string; key?: string } | undefined;
-        this.decide({
-          id,
-          at,
-          actor: input?.actor ?? attributes.identity ?? 'unknown',
-          kind: 'signal',
-          action: attributes.signalName ?? 'signal',
-          detail: input?.key ? `dependency ${input.key} completed` : undefined,
-          phase: this.currentPhase(),
-        });
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: {
+        const gates = { approval: this.openApproval, escalation: this.openEscalation };
+        const attributes = event.workflowExecutionUpdateAcceptedEventAttributes!;
+        const decision = acceptedUpdateDecision(id, at, attributes, gates, this.currentPhase());
+        if (decision) this.decide(decision);
         return;
       }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+        return this.decide(
+          signalDecision(id, at, event.workflowExecutionSignaledEventAttributes!, this.currentPhase()),
+        );
       case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: {
         const attributes = event.startChildWorkflowExecutionInitiatedEventAttributes!;
         const step: TimelineStep = {
@@ -220,69 +215,10 @@ class TimelineBuilder {
     at: string,
     attributes: proto.temporal.api.history.v1.IActivityTaskScheduledEventAttributes,
   ) {
-    const type = attributes.activityType?.name ?? 'activity';
-    const input = (decode(attributes.input?.payloads?.[0]) ?? {}) as ActivityInput;
-    const known = activityStep(type);
-    const phase = known?.phase ?? input.phase ?? this.currentPhase();
-    if (phase !== PLAN) this.workStarted = true;
-    const step: TimelineStep = {
-      id,
-      kind: known?.kind ?? 'activity',
-      label: known ? known.label(input) : type,
-      phase,
-      activityId: attributes.activityId ?? undefined,
-      attempt: typeof input.attempt === 'number' ? input.attempt : undefined,
-      taskQueue: attributes.taskQueue?.name ?? undefined,
-      scheduledAt: at,
-      status: 'scheduled',
-      activityAttempts: 0,
-    };
+    const step = scheduledActivityStep(id, at, attributes, this.currentPhase());
+    if (step.phase !== PLAN) this.workStarted = true;
     this.activities.set(id, step);
     this.push(step);
-  }
-
-  private activityCompleted(step: TimelineStep, at: string, result: unknown) {
-    step.endedAt = at;
-    step.status = 'completed';
-    const value = (result ?? {}) as Record<string, unknown>;
-    switch (step.kind) {
-      case 'agent':
-        step.outcome =
-          typeof value.sha === 'string'
-            ? `committed ${value.sha.slice(0, 8)}${typeof value.summary === 'string' ? `: ${firstLine(value.summary)}` : ''}`
-            : undefined;
-        return;
-      case 'check':
-        step.passed = value.passed === true;
-        step.outcome = typeof value.reason === 'string' ? firstLine(value.reason) : undefined;
-        return;
-      case 'baseline':
-        step.outcome = `${Number(value.passing ?? 0)} test(s) pass${Number(value.failing ?? 0) > 0 ? `, ${Number(value.failing)} already fail` : ''}`;
-        return;
-      case 'workspace':
-        step.outcome =
-          typeof value.branch === 'string'
-            ? `${value.branch} from ${String(value.baseSha ?? '').slice(0, 8)}`
-            : undefined;
-        return;
-      case 'merge':
-        step.outcome =
-          value.status === 'merged'
-            ? `merged as ${String(value.mergeSha ?? '').slice(0, 8)}`
-            : `not merged: ${String(value.status ?? 'unknown')}`;
-        return;
-      case 'rebase':
-        step.outcome =
-          value.status === 'conflicts'
-            ? `conflicts in ${(value.files as string[] | undefined)?.join(', ') ?? 'some files'}`
-            : `rebased onto ${String(value.baseSha ?? '').slice(0, 8)}`;
-        return;
-      case 'review':
-        step.outcome = typeof value.guidance === 'string' ? firstLine(value.guidance) : undefined;
-        return;
-      default:
-        return;
-    }
   }
 
   private marker(id: number, at: string, attributes: proto.temporal.api.history.v1.IMarkerRecordedEventAttributes) {
@@ -333,71 +269,6 @@ class TimelineBuilder {
         return;
       default:
         return;
-    }
-  }
-
-  private updateAccepted(
-    id: number,
-    at: string,
-    attributes: proto.temporal.api.history.v1.IWorkflowExecutionUpdateAcceptedEventAttributes,
-  ) {
-    const name = attributes.acceptedRequest?.input?.name ?? 'update';
-    const args = (decode(attributes.acceptedRequest?.input?.args?.payloads?.[0]) ?? {}) as Record<string, unknown>;
-    const actor =
-      typeof args.actor === 'string' ? args.actor : (attributes.acceptedRequest?.meta?.identity ?? 'unknown');
-    if (name === approveUpdate.name || name === rejectUpdate.name) {
-      const approved = name === approveUpdate.name;
-      const kind = approved ? 'approve' : 'reject';
-      const gate = this.openApproval;
-      if (gate) {
-        gate.status = approved ? 'completed' : 'failed';
-        gate.actor = actor;
-        gate.outcome = approved
-          ? `approved by ${actor}${args.comment ? `: ${String(args.comment)}` : ''}`
-          : `rejected by ${actor}, back to ${String(args.returnTo)}: ${String(args.comment ?? '')}`;
-      }
-      this.decide({
-        id,
-        at,
-        actor,
-        kind,
-        action: kind,
-        detail: approved
-          ? typeof args.comment === 'string' && args.comment
-            ? args.comment
-            : undefined
-          : `back to ${String(args.returnTo)}: ${String(args.comment ?? '')}`,
-        phase: gate?.phase ?? this.currentPhase(),
-      });
-      return;
-    }
-    if (name === overrideUpdate.name) {
-      const action = typeof args.action === 'string' ? args.action : 'override';
-      const details = [
-        typeof args.phase === 'string' ? `to ${args.phase}` : undefined,
-        typeof args.role === 'string' ? `${args.role} → ${String(args.taskQueue)}` : undefined,
-        typeof args.model === 'string' ? `with ${args.model}` : undefined,
-        typeof args.reason === 'string' && args.reason ? args.reason : undefined,
-        typeof args.hint === 'string' && args.hint ? `hint: ${args.hint}` : undefined,
-      ].filter(Boolean);
-      if (this.openEscalation && action !== 'pause' && action !== 'resume' && action !== 'reassign') {
-        this.openEscalation.actor = actor;
-        this.openEscalation.outcome = `answered by ${actor}: ${action.replace('_', ' ')}`;
-      }
-      if (this.openApproval && (action === 'force_complete' || action === 'cancel' || action === 'reset')) {
-        this.openApproval.actor = actor;
-        this.openApproval.status = action === 'force_complete' ? 'completed' : 'cancelled';
-        this.openApproval.outcome = `${action.replace('_', ' ')} by ${actor}`;
-      }
-      this.decide({
-        id,
-        at,
-        actor,
-        kind: 'override',
-        action,
-        detail: details.join(' · ') || undefined,
-        phase: this.currentPhase(),
-      });
     }
   }
 

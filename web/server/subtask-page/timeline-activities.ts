@@ -1,0 +1,73 @@
+import type proto from '@temporalio/proto';
+import { decode, firstLine } from './timeline-format.js';
+import { type ActivityInput, activityStep } from './timeline-steps.js';
+import type { TimelineStep } from './timeline-types.js';
+
+/** The step a scheduled activity makes: its known phase, else the phase its input names, else the current one. */
+export function scheduledActivityStep(
+  id: number,
+  at: string,
+  attributes: proto.temporal.api.history.v1.IActivityTaskScheduledEventAttributes,
+  currentPhase: string,
+): TimelineStep {
+  const type = attributes.activityType?.name ?? 'activity';
+  const input = (decode(attributes.input?.payloads?.[0]) ?? {}) as ActivityInput;
+  const known = activityStep(type);
+  return {
+    id,
+    kind: known?.kind ?? 'activity',
+    label: known ? known.label(input) : type,
+    phase: known?.phase ?? input.phase ?? currentPhase,
+    activityId: attributes.activityId ?? undefined,
+    attempt: typeof input.attempt === 'number' ? input.attempt : undefined,
+    taskQueue: attributes.taskQueue?.name ?? undefined,
+    scheduledAt: at,
+    status: 'scheduled',
+    activityAttempts: 0,
+  };
+}
+
+/** Ends an activity's step as completed, with what its result says in one line. */
+export function completeActivityStep(step: TimelineStep, at: string, result: unknown): void {
+  step.endedAt = at;
+  step.status = 'completed';
+  const value = (result ?? {}) as Record<string, unknown>;
+  switch (step.kind) {
+    case 'agent':
+      step.outcome =
+        typeof value.sha === 'string'
+          ? `committed ${value.sha.slice(0, 8)}${typeof value.summary === 'string' ? `: ${firstLine(value.summary)}` : ''}`
+          : undefined;
+      return;
+    case 'check':
+      step.passed = value.passed === true;
+      step.outcome = typeof value.reason === 'string' ? firstLine(value.reason) : undefined;
+      return;
+    case 'baseline':
+      step.outcome = `${Number(value.passing ?? 0)} test(s) pass${Number(value.failing ?? 0) > 0 ? `, ${Number(value.failing)} already fail` : ''}`;
+      return;
+    case 'workspace':
+      step.outcome =
+        typeof value.branch === 'string'
+          ? `${value.branch} from ${String(value.baseSha ?? '').slice(0, 8)}`
+          : undefined;
+      return;
+    case 'merge':
+      step.outcome =
+        value.status === 'merged'
+          ? `merged as ${String(value.mergeSha ?? '').slice(0, 8)}`
+          : `not merged: ${String(value.status ?? 'unknown')}`;
+      return;
+    case 'rebase':
+      step.outcome =
+        value.status === 'conflicts'
+          ? `conflicts in ${(value.files as string[] | undefined)?.join(', ') ?? 'some files'}`
+          : `rebased onto ${String(value.baseSha ?? '').slice(0, 8)}`;
+      return;
+    case 'review':
+      step.outcome = typeof value.guidance === 'string' ? firstLine(value.guidance) : undefined;
+      return;
+    default:
+      return;
+  }
+}
