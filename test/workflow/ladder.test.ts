@@ -122,6 +122,15 @@ describe('tier 2: the strategic review', () => {
     expect(kinds.indexOf('escalation.guidance')).toBeLessThan(
       log.findIndex((event) => event.kind === 'phase.handoff' && (event.data as { attempt: number }).attempt === 3),
     );
+    // "attempt N of" the limit the review raised: 2 of 2 before it, 3 of 3 after.
+    expect(
+      log
+        .filter((event) => event.kind === 'subtask.transition' && (event.data as { to: string }).to === 'retrying')
+        .map((event) => event.message),
+    ).toEqual([
+      'green: attempt 2 of 2, with the last failure in its prompt',
+      'green: attempt 3 of 3, with the last failure in its prompt',
+    ]);
     const final = await wf.state(subtask);
     expect(final).toMatchObject({ status: 'completed', guidance: GUIDANCE });
     expect(final.escalationTier).toBeUndefined();
@@ -214,6 +223,8 @@ describe('tier 4: a person', () => {
     expect(blocked).toMatchObject({
       escalationTier: 4,
       attempt: 2,
+      // maxAttempts 1, and the review's one more: `subtask status` says "attempt 2 of 2".
+      maxAttempts: 2,
       council: { status: 'failed' },
       blocked: { tier: 4, options: ['retry_with_model', 'retry', 'skip', 'cancel'] },
     });
@@ -309,7 +320,7 @@ describe('the tiers a phase may climb', () => {
       wf.script(key === '6-5' ? failingReview(key) : review(key), failing(key, 'green'));
       const subtask = await wf.start(await wf.project(), { key, settings: { maxAttempts: 1 }, ladder });
       const blocked = await wf.waitFor(subtask, (state) => state.status === 'blocked', 'a person to be asked');
-      expect(blocked).toMatchObject({ attempt: attempts, blocked: { tier } });
+      expect(blocked).toMatchObject({ attempt: attempts, maxAttempts: attempts, blocked: { tier } });
       expect(blocked.blocked!.reason).toMatch(note);
       expect((await children(subtask.handle)).length).toBe(councils);
       const kinds = (await wf.events(subtask)).map((event) => event.kind);
