@@ -37,7 +37,8 @@ export function createReviewActivities({ config, prisma }: Pick<ActivityDeps, 'c
       const prompt = [
         `Maestro agent — role: orchestrator, phase: ${input.phase}, subtask: ${input.spec.key}, attempt: ${input.failures.length}`,
         '',
-        `# Subtask ${input.spec.key}: ${input.spec.title}`,
+        // Keys repeat across projects: the project names which subtask this is.
+        `# Subtask ${input.spec.key} of the project "${input.spec.project}": ${input.spec.title}`,
         input.spec.description,
         '## Acceptance criteria',
         ...input.spec.acceptanceCriteria.map((criterion, index) => `${index + 1}. ${criterion}`),
@@ -58,6 +59,8 @@ export function createReviewActivities({ config, prisma }: Pick<ActivityDeps, 'c
         choice: input.model,
         system: promptFile('review')
           .replaceAll('{{role}}', input.role)
+          .replaceAll('{{key}}', input.spec.key)
+          .replaceAll('{{project}}', input.spec.project)
           .replaceAll('{{phase}}', input.phase)
           .replaceAll('{{attempts}}', String(input.failures.length)),
         prompt,

@@ -131,6 +131,10 @@ describe('tier 2: the strategic review', () => {
       'green: attempt 2 of 2, with the last failure in its prompt',
       'green: attempt 3 of 3, with the last failure in its prompt',
     ]);
+    // Keys repeat across projects: the review is told whose subtask 2-1 it is.
+    const asked = wf.scripted.requests.find((request) => request.key === '2-1' && request.role === 'orchestrator')!;
+    expect(asked.task).toContain(`# Subtask 2-1 of the project "${subtask.project.name}": `);
+    expect(JSON.stringify(asked.body)).toContain(`subtask 2-1 of the project \\"${subtask.project.name}\\"`);
     const final = await wf.state(subtask);
     expect(final).toMatchObject({ status: 'completed', guidance: GUIDANCE });
     expect(final.escalationTier).toBeUndefined();
