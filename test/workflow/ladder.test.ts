@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
 import { FILES, write } from '../../stack/demo/cart-tax-script.js';
+import type { ScriptedConversation } from '../../stack/scripted-model/server.js';
 import { overrideUpdate } from '../../workflows/subtask/subtask.shared.js';
 import { LADDER, MODELS, REMINDER_NEVER_MS, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
 import { activities, children, failing, passing, recordHistory, timers } from '../support/workflow-history.js';
@@ -267,6 +268,15 @@ describe('tier 4: a person', () => {
 
 describe('the tiers a phase may climb', () => {
   const failingReview = (key: string) => ({ match: { key, role: 'orchestrator' }, turns: [{ httpStatus: 400 }] });
+  const answeredReview = (key: string, content: string) => ({
+    match: { key, role: 'orchestrator' },
+    turns: [{ content }],
+  });
+  const REVIEWS: Record<string, ScriptedConversation> = {
+    '6-5': failingReview('6-5'),
+    '6-6': answeredReview('6-6', "I'm sorry, but I can't help with that."),
+    '6-7': answeredReview('6-7', ''),
+  };
   test.each([
     {
       key: '6-1',
@@ -318,10 +328,31 @@ describe('the tiers a phase may climb', () => {
       attempts: 1,
       note: /; the strategic review failed \(.+\); last: /,
     },
+    // A review that only declines, or says nothing, gives nothing: no more attempts, the ladder goes on up.
+    {
+      key: '6-6',
+      what: 'a review that declines',
+      ladder: { strategicReview: true },
+      reviewed: false,
+      councils: 0,
+      tier: 4,
+      attempts: 1,
+      note: /; the strategic review failed \(scripted gave no guidance: it declined: "I'm sorry, but I can't help with that\."\); last: /,
+    },
+    {
+      key: '6-7',
+      what: 'a review with an empty answer',
+      ladder: { strategicReview: true },
+      reviewed: false,
+      councils: 0,
+      tier: 4,
+      attempts: 1,
+      note: /; the strategic review failed \(scripted gave no guidance: its answer was empty\); last: /,
+    },
   ])(
     '$what: a person is asked at tier $tier after $attempts attempt(s)',
     async ({ key, ladder, reviewed, councils, tier, attempts, note }) => {
-      wf.script(key === '6-5' ? failingReview(key) : review(key), failing(key, 'green'));
+      wf.script(REVIEWS[key] ?? review(key), failing(key, 'green'));
       const subtask = await wf.start(await wf.project(), { key, settings: { maxAttempts: 1 }, ladder });
       const blocked = await wf.waitFor(subtask, (state) => state.status === 'blocked', 'a person to be asked');
       expect(blocked).toMatchObject({ attempt: attempts, maxAttempts: attempts, blocked: { tier } });
@@ -329,6 +360,17 @@ describe('the tiers a phase may climb', () => {
       expect((await children(subtask.handle)).length).toBe(councils);
       const kinds = (await wf.events(subtask)).map((event) => event.kind);
       expect(kinds.includes('escalation.guidance')).toBe(reviewed);
+      if (key === '6-6' || key === '6-7') {
+        expect(blocked.guidance).toBeUndefined();
+        expect(kinds).toContain('escalation.review_failed');
+        // Answered and paid once: no guidance is final, the review is not asked again.
+        expect((await activities(subtask.handle, 'strategicReview')).map((activity) => activity.end)).toEqual([
+          'failed',
+        ]);
+        expect(await wf.prisma.modelCall.count({ where: { subtaskId: subtask.subtaskId, purpose: 'strategic' } })).toBe(
+          1,
+        );
+      }
       await subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] });
       expect((await subtask.handle.result()).status).toBe('cancelled');
     },
