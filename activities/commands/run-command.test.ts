@@ -89,6 +89,23 @@ describe('runCommand', () => {
     expect(result.warnings).toEqual(warnings);
   });
 
+  test('a hung command that outlives the SIGTERM is said to be stopped once, in the warnings and the log', async () => {
+    const file = logFile();
+    const warnings: string[] = [];
+    const result = await runCommand({
+      command: `node -e "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"`,
+      cwd: os.tmpdir(),
+      logFile: file,
+      limits: { silenceWarningMs: 300, silenceKillMs: 600 },
+      onWarning: (message) => warnings.push(message),
+    });
+    expect(result.outcome).toBe('killed_silent');
+    // It ignored the SIGTERM: the SIGKILL came seconds later, many ticks of the silence watch.
+    expect(result.durationMs).toBeGreaterThan(4_000);
+    expect(warnings.filter((message) => message.includes('stopping it as hung'))).toHaveLength(1);
+    expect(readFileSync(file, 'utf8').match(/stopping it as hung/g)).toHaveLength(1);
+  });
+
   test('a command that keeps printing is never killed before its absolute limit', async () => {
     const result = await runCommand({
       // Runs 4.5 s, well past the silence limit; the limits leave room for node's start on a loaded machine.

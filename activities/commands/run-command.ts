@@ -135,6 +135,8 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
       const now = Date.now();
       const silentForMs = now - lastOutputAt;
       options.onProgress?.({ elapsedMs: now - started, outputBytes, silentForMs });
+      // Once stopped, the group may take a while to go: the stop is said once, not at every tick until then.
+      if (outcome !== 'exited') return;
       if (now - started >= limits.maxDurationMs) {
         warn(`\`${options.command}\` ran for ${seconds(limits.maxDurationMs)} s, its limit: stopping it`);
         stopGroup('killed_max_duration');

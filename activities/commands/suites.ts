@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import type { SuiteName, SuiteRun } from '../../domain/checks.js';
+import { type SuiteName, type SuiteRun, describeRun } from '../../domain/checks.js';
 import type { SuiteConfig } from '../../domain/project.js';
-import { type CommandLimits, type CommandProgress, runCommand } from './run-command.js';
+import { type CommandLimits, type CommandProgress, DEFAULT_COMMAND_LIMITS, runCommand } from './run-command.js';
+import { readRunnerSummaryFromLog } from './runner-summary.js';
 import { readTestReport } from './test-report.js';
 
 export interface RunSuitesOptions {
@@ -18,9 +19,13 @@ export interface RunSuitesOptions {
   onProgress?(progress: CommandProgress & { suite: SuiteName }): void;
 }
 
-/** Runs each suite's command in turn and reads its report; a stale report never counts. */
+/**
+ * Runs each suite's command in turn and reads its report (a stale report never counts); without a
+ * report, the counts of the runner's own summary.
+ */
 export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> {
   const runs: SuiteRun[] = [];
+  const limits = { ...DEFAULT_COMMAND_LIMITS, ...options.limits };
   for (const config of options.suites) {
     const reportFile = config.report ? path.join(options.cwd, config.report.path) : undefined;
     if (reportFile) rmSync(reportFile, { force: true });
@@ -34,12 +39,17 @@ export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> 
       onWarning: options.onWarning,
       onProgress: (progress) => options.onProgress?.({ ...progress, suite: config.suite }),
     });
+    const tests = config.report && reportFile ? readTestReport(config.report, reportFile) : undefined;
+    const summary =
+      !tests && result.outcome === 'exited' ? readRunnerSummaryFromLog(result.logFile, config.command) : undefined;
     runs.push({
       suite: config.suite,
       command: config.command,
       exitCode: result.exitCode,
       outcome: result.outcome,
-      tests: config.report && reportFile ? readTestReport(config.report, reportFile) : undefined,
+      tests,
+      ...(summary ? { summary } : {}),
+      limits: { silenceKillMs: limits.silenceKillMs, maxDurationMs: limits.maxDurationMs },
       durationMs: result.durationMs,
       outputTail: result.outputTail,
       logFile: result.logFile,
@@ -49,16 +59,16 @@ export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> 
   return runs;
 }
 
-/** A short account of test runs for an agent or a person: what failed, and the end of the output. */
+/**
+ * A short account of test runs for an agent or a person: each suite's counts (or why it was stopped,
+ * in the check's own words), what failed, and the end of the output.
+ */
 export function describeRuns(runs: readonly SuiteRun[], tailChars = 1_500): string {
   return runs
     .map((run) => {
       const failed = (run.tests ?? []).filter((test) => test.status === 'failed').map((test) => test.name);
-      const counts = run.tests
-        ? `${run.tests.filter((test) => test.status === 'passed').length} passed, ${failed.length} failed`
-        : `exit code ${run.exitCode}`;
       return [
-        `## ${run.suite}: \`${run.command}\` (${run.outcome === 'exited' ? counts : run.outcome})`,
+        `## ${run.suite}: ${describeRun(run)}`,
         failed.length > 0 ? `Failing: ${failed.slice(0, 20).join('; ')}` : '',
         '```',
         run.outputTail.slice(-tailChars),

@@ -7,6 +7,8 @@ import {
   type CheckPurpose,
   type CheckVerdict,
   type SuiteRun,
+  baselineSentence,
+  countsOf,
   evaluateCheck,
 } from '../../domain/checks.js';
 import { citedFiles, judgeCriteria, verdictsOfCommit } from '../../domain/evidence.js';
@@ -25,8 +27,11 @@ export interface RunReference {
   outcome: SuiteRun['outcome'];
   exitCode: number | null;
   durationMs: number;
+  /** Counted by the report, else by the runner's summary; undefined when nothing counted them. */
   passed?: number;
   failed?: number;
+  /** Where the counts come from: `report`, or the runner whose summary was read. */
+  countedBy?: string;
   logFile: string;
 }
 
@@ -38,8 +43,14 @@ export interface CheckResult extends CheckVerdict {
 
 export interface BaselineResult {
   file: string;
+  /** Tests the report named as passing and failing (0 without a report: see `sentence`). */
   passing: number;
   failing: number;
+  /**
+   * What the base branch's tests look like, counted by the report or the runner's summary, or said
+   * to be uncounted (results recorded before it was kept have none).
+   */
+  sentence?: string;
   runs: RunReference[];
 }
 
@@ -151,7 +162,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
       mkdirSync(folder, { recursive: true });
       const file = path.join(folder, 'baseline.json');
       writeFileSync(file, JSON.stringify(baseline, null, 2));
-      const failing = Object.values(baseline.failing).flat().length;
+      const sentence = baselineSentence(runs);
       await recordCheckRun(prisma, {
         ...runIdentity(input),
         phase: 'setup',
@@ -159,7 +170,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
         kind: 'baseline',
         ...(await commitOf(input.worktree, 'HEAD')),
         passed: runs.every((run) => run.outcome === 'exited'),
-        reason: `baseline: ${Object.values(baseline.passing).flat().length} test(s) pass${failing > 0 ? `, ${failing} already fail` : ''}`,
+        reason: `baseline: ${sentence}`,
         runs,
         startedAt,
         finishedAt: new Date(),
@@ -168,6 +179,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
         file,
         passing: Object.values(baseline.passing).flat().length,
         failing: Object.values(baseline.failing).flat().length,
+        sentence,
         runs: runs.map(reference),
       };
     },
@@ -238,14 +250,16 @@ async function commitOf(worktree: string, ref: string): Promise<{ sha: string; t
 }
 
 function reference(run: SuiteRun): RunReference {
+  const counts = countsOf(run);
   return {
     suite: run.suite,
     command: run.command,
     outcome: run.outcome,
     exitCode: run.exitCode,
     durationMs: run.durationMs,
-    passed: run.tests?.filter((test) => test.status === 'passed').length,
-    failed: run.tests?.filter((test) => test.status === 'failed').length,
+    passed: counts?.passed,
+    failed: counts?.failed,
+    countedBy: counts?.from,
     logFile: run.logFile,
   };
 }

@@ -1,6 +1,7 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ModelChoice } from '../../domain/models.js';
 import type { PhaseName } from '../../domain/phases.js';
+import { StrategicGuidance } from '../../domain/review-guidance.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { cut } from '../agents/agent-run.js';
 import { askModel } from '../agents/ask-model.js';
@@ -26,7 +27,14 @@ export interface ReviewInput {
 
 const DIFF_CHARS = 6_000;
 
-/** Tier 2 of the ladder: the strategic model reads the failures, the last diff and the tests, and writes guidance. */
+/** The failure type of a review whose answer was no guidance (empty, or the model declining). */
+const NO_GUIDANCE = 'NoGuidance';
+
+/**
+ * Tier 2 of the ladder: the strategic model reads the failures, the last diff and the tests, and
+ * writes guidance. An answer that is empty or only declines is no guidance: the activity fails (not
+ * retried: the call is paid), and the ladder goes on up as when the review fails.
+ */
 export function createReviewActivities({ config, prisma }: Pick<ActivityDeps, 'config' | 'prisma'>) {
   return {
     async strategicReview(input: ReviewInput): Promise<{ guidance: string; model: string; costUsd: string }> {
@@ -37,7 +45,8 @@ export function createReviewActivities({ config, prisma }: Pick<ActivityDeps, 'c
       const prompt = [
         `Maestro agent — role: orchestrator, phase: ${input.phase}, subtask: ${input.spec.key}, attempt: ${input.failures.length}`,
         '',
-        `# Subtask ${input.spec.key}: ${input.spec.title}`,
+        // Keys repeat across projects: the project names which subtask this is.
+        `# Subtask ${input.spec.key} of the project "${input.spec.project}": ${input.spec.title}`,
         input.spec.description,
         '## Acceptance criteria',
         ...input.spec.acceptanceCriteria.map((criterion, index) => `${index + 1}. ${criterion}`),
@@ -58,6 +67,8 @@ export function createReviewActivities({ config, prisma }: Pick<ActivityDeps, 'c
         choice: input.model,
         system: promptFile('review')
           .replaceAll('{{role}}', input.role)
+          .replaceAll('{{key}}', input.spec.key)
+          .replaceAll('{{project}}', input.spec.project)
           .replaceAll('{{phase}}', input.phase)
           .replaceAll('{{attempts}}', String(input.failures.length)),
         prompt,
@@ -70,8 +81,14 @@ export function createReviewActivities({ config, prisma }: Pick<ActivityDeps, 'c
           purpose: 'strategic',
         },
       });
+      const guidance = StrategicGuidance.safeParse(answer.text);
+      if (!guidance.success)
+        throw ApplicationFailure.nonRetryable(
+          `${input.model.id} gave no guidance: ${guidance.error.issues[0]!.message}`,
+          NO_GUIDANCE,
+        );
       return {
-        guidance: cut(answer.text.trim() || '(the review gave no guidance)', 4_000),
+        guidance: cut(guidance.data, 4_000),
         model: input.model.id,
         costUsd: answer.costUsd,
       };

@@ -78,7 +78,16 @@ export interface WorkflowEnv {
   /** Adds conversations to the scripted model; the newest match first. */
   script(...conversations: ScriptedConversation[]): void;
   /** A new git repository of the sample project (plus `files`, committed on main), registered under a name unique to this run. */
-  project(files?: Record<string, string>, options?: { budget?: BudgetInput }): Promise<TestProject>;
+  project(
+    files?: Record<string, string>,
+    options?: {
+      budget?: BudgetInput;
+      /** Another test command than the sample's `npm test`. */
+      testCommand?: string;
+      /** No machine-readable report: the runner's own output is all there is. */
+      withoutReport?: boolean;
+    },
+  ): Promise<TestProject>;
   /** The API's context without HTTP, as the local admin: to call the API's own functions (setBudget, say). */
   api(): Context;
   /** Registers a subtask's row as `subtask.start` does, without starting its workflow (a dependency, say). */
@@ -201,8 +210,8 @@ async function assemble(
         name,
         repository: repoPath,
         baseBranch: SAMPLE_PROJECT.baseBranch,
-        testCommand: SAMPLE_PROJECT.testCommand,
-        testReport: SAMPLE_PROJECT.testReport,
+        testCommand: options.testCommand ?? SAMPLE_PROJECT.testCommand,
+        testReport: options.withoutReport ? undefined : SAMPLE_PROJECT.testReport,
         budget: options.budget,
       });
       const row = await insertProject(prisma, input, repoPath, undefined);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
 import { FILES, write } from '../../stack/demo/cart-tax-script.js';
+import type { ScriptedConversation } from '../../stack/scripted-model/server.js';
 import { overrideUpdate } from '../../workflows/subtask/subtask.shared.js';
 import { type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
 import { LADDER, MODELS, REMINDER_NEVER_MS } from '../support/workflow-env-settings.js';
@@ -123,6 +124,19 @@ describe('tier 2: the strategic review', () => {
     expect(kinds.indexOf('escalation.guidance')).toBeLessThan(
       log.findIndex((event) => event.kind === 'phase.handoff' && (event.data as { attempt: number }).attempt === 3),
     );
+    // "attempt N of" the limit the review raised: 2 of 2 before it, 3 of 3 after.
+    expect(
+      log
+        .filter((event) => event.kind === 'subtask.transition' && (event.data as { to: string }).to === 'retrying')
+        .map((event) => event.message),
+    ).toEqual([
+      'green: attempt 2 of 2, with the last failure in its prompt',
+      'green: attempt 3 of 3, with the last failure in its prompt',
+    ]);
+    // Keys repeat across projects: the review is told whose subtask 2-1 it is.
+    const asked = wf.scripted.requests.find((request) => request.key === '2-1' && request.role === 'orchestrator')!;
+    expect(asked.task).toContain(`# Subtask 2-1 of the project "${subtask.project.name}": `);
+    expect(JSON.stringify(asked.body)).toContain(`subtask 2-1 of the project \\"${subtask.project.name}\\"`);
     const final = await wf.state(subtask);
     expect(final).toMatchObject({ status: 'completed', guidance: GUIDANCE });
     expect(final.escalationTier).toBeUndefined();
@@ -215,6 +229,8 @@ describe('tier 4: a person', () => {
     expect(blocked).toMatchObject({
       escalationTier: 4,
       attempt: 2,
+      // maxAttempts 1, and the review's one more: `subtask status` says "attempt 2 of 2".
+      maxAttempts: 2,
       council: { status: 'failed' },
       blocked: { tier: 4, options: ['retry_with_model', 'retry', 'skip', 'cancel'] },
     });
@@ -253,6 +269,15 @@ describe('tier 4: a person', () => {
 
 describe('the tiers a phase may climb', () => {
   const failingReview = (key: string) => ({ match: { key, role: 'orchestrator' }, turns: [{ httpStatus: 400 }] });
+  const answeredReview = (key: string, content: string) => ({
+    match: { key, role: 'orchestrator' },
+    turns: [{ content }],
+  });
+  const REVIEWS: Record<string, ScriptedConversation> = {
+    '6-5': failingReview('6-5'),
+    '6-6': answeredReview('6-6', "I'm sorry, but I can't help with that."),
+    '6-7': answeredReview('6-7', ''),
+  };
   test.each([
     {
       key: '6-1',
@@ -304,17 +329,49 @@ describe('the tiers a phase may climb', () => {
       attempts: 1,
       note: /; the strategic review failed \(.+\); last: /,
     },
+    // A review that only declines, or says nothing, gives nothing: no more attempts, the ladder goes on up.
+    {
+      key: '6-6',
+      what: 'a review that declines',
+      ladder: { strategicReview: true },
+      reviewed: false,
+      councils: 0,
+      tier: 4,
+      attempts: 1,
+      note: /; the strategic review failed \(scripted gave no guidance: it declined: "I'm sorry, but I can't help with that\."\); last: /,
+    },
+    {
+      key: '6-7',
+      what: 'a review with an empty answer',
+      ladder: { strategicReview: true },
+      reviewed: false,
+      councils: 0,
+      tier: 4,
+      attempts: 1,
+      note: /; the strategic review failed \(scripted gave no guidance: its answer was empty\); last: /,
+    },
   ])(
     '$what: a person is asked at tier $tier after $attempts attempt(s)',
     async ({ key, ladder, reviewed, councils, tier, attempts, note }) => {
-      wf.script(key === '6-5' ? failingReview(key) : review(key), failing(key, 'green'));
+      wf.script(REVIEWS[key] ?? review(key), failing(key, 'green'));
       const subtask = await wf.start(await wf.project(), { key, settings: { maxAttempts: 1 }, ladder });
       const blocked = await wf.waitFor(subtask, (state) => state.status === 'blocked', 'a person to be asked');
-      expect(blocked).toMatchObject({ attempt: attempts, blocked: { tier } });
+      expect(blocked).toMatchObject({ attempt: attempts, maxAttempts: attempts, blocked: { tier } });
       expect(blocked.blocked!.reason).toMatch(note);
       expect((await children(subtask.handle)).length).toBe(councils);
       const kinds = (await wf.events(subtask)).map((event) => event.kind);
       expect(kinds.includes('escalation.guidance')).toBe(reviewed);
+      if (key === '6-6' || key === '6-7') {
+        expect(blocked.guidance).toBeUndefined();
+        expect(kinds).toContain('escalation.review_failed');
+        // Answered and paid once: no guidance is final, the review is not asked again.
+        expect((await activities(subtask.handle, 'strategicReview')).map((activity) => activity.end)).toEqual([
+          'failed',
+        ]);
+        expect(await wf.prisma.modelCall.count({ where: { subtaskId: subtask.subtaskId, purpose: 'strategic' } })).toBe(
+          1,
+        );
+      }
       await subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] });
       expect((await subtask.handle.result()).status).toBe('cancelled');
     },

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
 import type { AgentPhaseResult } from '../../activities/subtask/agent-phase.js';
 import type { CheckResult } from '../../activities/subtask/checks.js';
 import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
@@ -15,6 +15,8 @@ import { short } from './short.js';
 
 /** A provider failing this many attempts in a row is the attempt's failure, not only a reason to route again. */
 const MAX_PROVIDER_TROUBLE = 3;
+/** "Attempt 3 of N" counts the attempts a strategic review added. */
+const ATTEMPTS_OF_LIMIT = 'attempts-of-the-phase-limit';
 
 /** An agent phase: attempts, each an agent run and a check, until the check passes or a person decides. */
 export async function runPhase(
@@ -34,6 +36,8 @@ export async function runPhase(
   for (;;) {
     work.attempt += 1;
     state.attempt = work.attempt;
+    // The phase's limit, with the attempts a strategic review added (state only: what a query shows).
+    state.maxAttempts = work.limit;
     await run.waitWhilePaused();
     if (interrupts.pending()) {
       const end = await work.resolve(interrupts.take());
@@ -118,7 +122,7 @@ async function handOff(work: PhaseAttempts, routed: Routed): Promise<string> {
   if (status === 'retrying')
     await run.transition(
       'retrying',
-      `${phase.name}: attempt ${attempt} of ${run.settings.maxAttempts}, with the last failure in its prompt`,
+      `${phase.name}: attempt ${attempt} of ${patched(ATTEMPTS_OF_LIMIT) ? work.limit : run.settings.maxAttempts}, with the last failure in its prompt`,
     );
   else if (status === 'in_progress') await run.transition('in_progress', `${phase.name}: the ${phase.role} starts`);
   const queue = run.state.queues[work.role];

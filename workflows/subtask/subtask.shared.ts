@@ -117,6 +117,7 @@ export interface SubtaskState {
   status: SubtaskStatus;
   phase: PhaseName | null;
   attempt: number;
+  /** The current phase's limit of attempts, with those a strategic review added. */
   maxAttempts: number;
   paused: boolean;
   pendingGate?: PendingGate;

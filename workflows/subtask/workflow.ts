@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import { checklistProgress, reopenFrom } from '../../domain/checklist.js';
 import { isFinal } from '../../domain/lifecycle.js';
 import type { PhaseName } from '../../domain/phases.js';
@@ -12,6 +12,9 @@ import { mustSucceed } from './person.js';
 import { runPhase } from './phase.js';
 import { SubtaskRun } from './run.js';
 import { short } from './short.js';
+
+/** The baseline's log line is the runner's sentence (which never prints unknown counts as 0). */
+const BASELINE_SENTENCE = 'baseline-sentence-from-runner';
 
 /**
  * One subtask, from "start" to "merged": workspace, baseline, the TDD phases with their checks and
@@ -164,11 +167,16 @@ async function prepare(run: SubtaskRun): Promise<string | undefined> {
   if ('answer' in measured) return undefined;
   const baseline = measured.ok;
   state.baseline = { file: baseline.file, passing: baseline.passing, failing: baseline.failing };
+  // The runner's sentence counts the tests by the report or the runner's summary, or says they were not counted.
+  const counted =
+    baseline.sentence !== undefined && patched(BASELINE_SENTENCE)
+      ? baseline.sentence
+      : `${baseline.passing} test(s) pass${baseline.failing > 0 ? `, ${baseline.failing} already fail (not this subtask's to fix)` : ''}`;
   await run.audit.record([
     {
       actor: 'runner',
       kind: 'check.baseline',
-      message: `baseline on ${project.baseBranch}: ${baseline.passing} test(s) pass${baseline.failing > 0 ? `, ${baseline.failing} already fail (not this subtask's to fix)` : ''}`,
+      message: `baseline on ${project.baseBranch}: ${counted}`,
       data: { runs: baseline.runs },
     },
   ]);

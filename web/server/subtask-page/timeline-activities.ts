@@ -44,7 +44,7 @@ export function completeActivityStep(step: TimelineStep, at: string, result: unk
       step.outcome = typeof value.reason === 'string' ? firstLine(value.reason) : undefined;
       return;
     case 'baseline':
-      step.outcome = `${Number(value.passing ?? 0)} test(s) pass${Number(value.failing ?? 0) > 0 ? `, ${Number(value.failing)} already fail` : ''}`;
+      step.outcome = baselineOutcome(value);
       return;
     case 'workspace':
       step.outcome =
@@ -70,4 +70,18 @@ export function completeActivityStep(step: TimelineStep, at: string, result: unk
     default:
       return;
   }
+}
+
+/**
+ * The baseline's outcome: the runner's sentence; for baselines recorded before it, the counts the
+ * runs had (a run without a report counted nothing, which is not 0).
+ */
+function baselineOutcome(value: Record<string, unknown>): string | undefined {
+  if (typeof value.sentence === 'string') return value.sentence;
+  const runs = Array.isArray(value.runs) ? (value.runs as Array<Record<string, unknown>>) : [];
+  if (runs.length > 0 && runs.every((run) => typeof run.passed !== 'number'))
+    return runs
+      .map((run) => `\`${String(run.command)}\` exited with ${String(run.exitCode)}, tests not counted`)
+      .join('; ');
+  return `${Number(value.passing ?? 0)} test(s) pass${Number(value.failing ?? 0) > 0 ? `, ${Number(value.failing)} already fail` : ''}`;
 }

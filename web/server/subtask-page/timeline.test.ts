@@ -171,3 +171,48 @@ describe('the label of a check', () => {
     ]);
   });
 });
+
+describe('the outcome of the baseline', () => {
+  /** The baseline's step, from a history (in Temporal's JSON) of its activity scheduled and completed with this result. */
+  function baselineOutcome(result: Record<string, unknown>): string | undefined {
+    const payload = (value: unknown) => ({
+      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+      data: Buffer.from(JSON.stringify(value)).toString('base64'),
+    });
+    const history = historyFromJSON({
+      events: [
+        {
+          eventId: '1',
+          eventType: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
+          activityTaskScheduledEventAttributes: {
+            activityId: '1',
+            activityType: { name: 'runBaseline' },
+            taskQueue: { name: 'maestro-runner' },
+            input: { payloads: [payload({})] },
+          },
+        },
+        {
+          eventId: '2',
+          eventType: 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED',
+          activityTaskCompletedEventAttributes: { scheduledEventId: '1', result: { payloads: [payload(result)] } },
+        },
+      ],
+    });
+    const steps = buildTimeline('subtask-baseline', history.events ?? []).phases.flatMap((visit) => visit.steps);
+    expect(steps.map((step) => [step.kind, step.status])).toEqual([['baseline', 'completed']]);
+    return steps[0]!.outcome;
+  }
+  const run = (passed?: number) => ({ suite: 'unit', command: 'npm test', outcome: 'exited', exitCode: 0, passed });
+
+  test("is the runner's sentence", () => {
+    const sentence = "56 test(s) pass (from vitest's summary)";
+    expect(baselineOutcome({ passing: 0, failing: 0, sentence, runs: [run(56)] })).toBe(sentence);
+  });
+
+  test('recorded before the sentence: counts where a report counted, never 0 where nothing did', () => {
+    expect(baselineOutcome({ passing: 3, failing: 1, runs: [run(3)] })).toBe('3 test(s) pass, 1 already fail');
+    expect(baselineOutcome({ passing: 0, failing: 0, runs: [run()] })).toBe(
+      '`npm test` exited with 0, tests not counted',
+    );
+  });
+});
