@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
 import { FILES, write } from '../../stack/demo/cart-tax-script.js';
-import type { ScriptedConversation } from '../../stack/scripted-model/server.js';
+import type { ScriptedConversation } from '../../stack/scripted-model/script.js';
 import { overrideUpdate } from '../../workflows/subtask/subtask.shared.js';
 import { type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
 import { LADDER, MODELS, REMINDER_NEVER_MS } from '../support/workflow-env-settings.js';
