@@ -51,6 +51,8 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
       branch: string;
       expectedBaseSha: string;
       message: string;
+      /** The project's test reports: merged as the base has them, whatever the branch holds. */
+      leaveOut?: string[];
     }): Promise<MergeResult> {
       return mergeIntoBase(
         input.repoPath,
@@ -59,6 +61,7 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
         input.expectedBaseSha,
         input.message,
         ORCHESTRATOR,
+        input.leaveOut,
       );
     },
 
