@@ -7,6 +7,8 @@ import {
   ensureWorktree,
   git,
   headCommit,
+  listWorktrees,
+  removeWorktree,
   resetWorktree,
   revParse,
   revertPaths,
@@ -146,5 +148,21 @@ describe('git for subtasks', () => {
       treeSha: tree,
       kept: [],
     });
+  });
+
+  test('a removed worktree leaves its branch, which the repository can check out again', async () => {
+    const { repo, worktree } = await repository();
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    const work = await commitAll(worktree, 'work', {}, me);
+    const blocked = await git(repo, ['checkout', '--quiet', 'maestro/1-1-thing']).catch(
+      (error: Error) => error.message,
+    );
+    expect(blocked).toMatch(/already (checked out|used by worktree)/);
+    await removeWorktree(repo, worktree);
+    expect(existsSync(worktree)).toBe(false);
+    expect(await listWorktrees(repo)).toEqual([repo]);
+    expect(await revParse(repo, 'refs/heads/maestro/1-1-thing')).toBe(work);
+    await git(repo, ['checkout', '--quiet', 'maestro/1-1-thing']);
+    expect(readFileSync(path.join(repo, 'b.txt'), 'utf8')).toBe('two\n');
   });
 });
