@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { subtaskBranch } from '../../domain/naming.js';
@@ -136,6 +136,12 @@ async function removeSubtaskWorktree(config: LoadedConfig, repoPath: string, wor
     // A folder git no longer knows as a worktree (a half-made one, say) is removed all the same.
     await removeWorktree(repoPath, worktree).catch(() => undefined);
     rmSync(worktree, { recursive: true, force: true });
+  }
+  // The project's folder goes with its last worktree (rmdir: never while another worktree is made in it).
+  try {
+    rmdirSync(path.dirname(worktree));
+  } catch {
+    // not empty, or gone already
   }
   if (existsSync(repoPath)) await git(repoPath, ['worktree', 'prune']);
   return existed;

@@ -47,6 +47,8 @@ const messyProject = () =>
 /** What a person would do with the branch once the subtask ended: check it out in the repository. */
 async function expectBranchFree(project: TestProject, branch: string, worktree: string) {
   expect(existsSync(worktree)).toBe(false);
+  // The project's folder under worktrees goes with its last worktree.
+  expect(existsSync(path.dirname(worktree))).toBe(false);
   const listed = (await listWorktrees(project.repoPath)).map((folder) => realpathSync(folder));
   expect(listed).toEqual([realpathSync(project.repoPath)]);
   expect(await branchExists(project.repoPath, branch)).toBe(true);
