@@ -29,7 +29,7 @@ import { OutputFormatError, parseModelOutput } from './output-parser.js';
 import { type PromptContext, buildPrompts } from './prompts.js';
 import type { PrunedItem } from './pruning.js';
 import { type AgentStep, PromptTooLargeError, runAgentLoop, runTextAgent } from './run-agent.js';
-import { TerritoryError, resolveForWrite, territoryMatcher } from '../../git/territory.js';
+import { TerritoryError, resolveForWrite, territoryMatcher, worktreeRelative } from '../../git/territory.js';
 import { type CommitSelection, describePaths, selectForCommit } from '../../git/commit-selection.js';
 import { recordProgress } from '../../data/progress.js';
 import { createAgentTools } from './tools.js';
@@ -410,7 +410,7 @@ function applyTextAnswer(text: string, input: AgentRunInput, filesWritten: Set<s
   for (const { absolute, file } of targets) {
     mkdirSync(path.dirname(absolute), { recursive: true });
     writeFileSync(absolute, file.content);
-    filesWritten.add(path.relative(input.worktree, absolute).split(path.sep).join('/'));
+    filesWritten.add(worktreeRelative(input.worktree, absolute));
   }
   return parsed;
 }
