@@ -43,6 +43,11 @@ export interface SuiteConfig {
   report?: TestReport;
 }
 
+/** Where the project's test runs write their reports: files a test run makes, never committed or merged. */
+export function reportPaths(suites: readonly SuiteConfig[]): string[] {
+  return [...new Set(suites.flatMap((suite) => (suite.report ? [suite.report.path] : [])))];
+}
+
 export const TERRITORY_ROLES = ['tester', 'developer'] as const;
 
 const TEST_FILES = ['test/**', 'tests/**', '**/*.test.*', '**/*.spec.*', '**/__tests__/**'];

@@ -27,14 +27,20 @@ export interface GitResult {
 }
 
 /** Runs git without a shell, never prompting, in English, with a fixed identity when committing. */
-function runGit(cwd: string, args: string[], identity?: GitIdentity) {
+function runGit(cwd: string, args: string[], identity?: GitIdentity, env: Record<string, string> = {}) {
   const configArgs = identity ? ['-c', `user.name=${identity.name}`, '-c', `user.email=${identity.email}`] : [];
   return execa('git', [...configArgs, ...args], {
     cwd,
     stdin: 'ignore',
     reject: false,
     // Hooks of the target repository run with the same clean environment as its commands.
-    env: { ...commandEnvironment(process.env), GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' },
+    env: {
+      ...commandEnvironment(process.env),
+      GIT_TERMINAL_PROMPT: '0',
+      LC_ALL: 'C',
+      GIT_OPTIONAL_LOCKS: '0',
+      ...env,
+    },
     extendEnv: false,
   });
 }
@@ -46,8 +52,14 @@ export async function gitRaw(cwd: string, args: string[], identity?: GitIdentity
   return { stdout: String(result.stdout), exitCode: result.exitCode };
 }
 
-export async function git(cwd: string, args: string[], identity?: GitIdentity): Promise<string> {
-  const result = await runGit(cwd, args, identity);
+/** Git's output, trimmed; a failure throws. `env` adds variables (GIT_INDEX_FILE for a scratch index, say). */
+export async function git(
+  cwd: string,
+  args: string[],
+  identity?: GitIdentity,
+  env?: Record<string, string>,
+): Promise<string> {
+  const result = await runGit(cwd, args, identity, env);
   if (result.exitCode !== 0) throw new GitError(args, result.exitCode, String(result.stderr || result.shortMessage));
   return String(result.stdout).trim();
 }
@@ -158,12 +170,17 @@ export async function worktreeChanges(worktree: string): Promise<WorktreeChange[
     .map((entry) => ({ path: entry.slice(3), tracked: !entry.startsWith('??') }));
 }
 
+/** Paths a git command line takes at a time: a coverage folder can hold thousands of files. */
+const PATHS_PER_CALL = 200;
+
 /** Puts these paths back as they are at HEAD: modified ones restored, new ones removed. */
 export async function revertPaths(worktree: string, changes: readonly WorktreeChange[]): Promise<void> {
   const tracked = changes.filter((change) => change.tracked).map((change) => change.path);
   const untracked = changes.filter((change) => !change.tracked).map((change) => change.path);
-  if (tracked.length > 0) await git(worktree, ['checkout', 'HEAD', '--', ...tracked]);
-  if (untracked.length > 0) await git(worktree, ['clean', '-fq', '--', ...untracked]);
+  for (let at = 0; at < tracked.length; at += PATHS_PER_CALL)
+    await git(worktree, ['checkout', 'HEAD', '--', ...tracked.slice(at, at + PATHS_PER_CALL)]);
+  for (let at = 0; at < untracked.length; at += PATHS_PER_CALL)
+    await git(worktree, ['clean', '-fq', '--', ...untracked.slice(at, at + PATHS_PER_CALL)]);
 }
 
 /** Whether `ancestor` is reachable from `descendant`. */
@@ -181,6 +198,14 @@ export async function ensureDetachedWorktree(repo: string, worktree: string, sta
 export async function removeWorktree(repo: string, worktree: string): Promise<void> {
   if (!existsSync(worktree)) return;
   await git(repo, ['worktree', 'remove', '--force', worktree]);
+}
+
+/** The folders of the repository's worktrees, as git lists them (its own checkout first). */
+export async function listWorktrees(repo: string): Promise<string[]> {
+  return (await git(repo, ['worktree', 'list', '--porcelain']))
+    .split('\n')
+    .filter((line) => line.startsWith('worktree '))
+    .map((line) => line.slice('worktree '.length));
 }
 
 /** Lines added and removed between two commits. */

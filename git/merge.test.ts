@@ -7,12 +7,14 @@ import {
   ensureWorktree,
   git,
   headCommit,
+  listWorktrees,
+  removeWorktree,
   resetWorktree,
   revParse,
   revertPaths,
   worktreeChanges,
 } from './git.js';
-import { mergeIntoBase, rebaseOntoBase } from './merge.js';
+import { keepBaseVersions, mergeIntoBase, rebaseOntoBase } from './merge.js';
 
 const me = { name: 'Test', email: 'test@maestro.local' };
 
@@ -109,5 +111,58 @@ describe('git for subtasks', () => {
     expect(rebased).toMatchObject({ status: 'conflicts', files: ['a.txt'] });
     expect(await revParse(worktree, 'HEAD')).toBe(mine);
     expect(await git(worktree, ['status', '--porcelain'])).toBe('');
+  });
+
+  test('paths left out of a merge keep the base version: a report the branch added is not merged, one it changed is put back', async () => {
+    const { repo, worktree, base } = await repository();
+    mkdirSync(path.join(repo, 'reports'), { recursive: true });
+    writeFileSync(path.join(repo, 'reports', 'old.xml'), '<old/>\n');
+    await commitAll(repo, 'a report committed long ago', {}, me);
+    const baseNow = await revParse(repo, 'main');
+    await git(worktree, ['reset', '--quiet', '--hard', baseNow]);
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    mkdirSync(path.join(worktree, 'test-results'), { recursive: true });
+    writeFileSync(path.join(worktree, 'test-results', 'unit.xml'), '<testsuites/>\n');
+    writeFileSync(path.join(worktree, 'reports', 'old.xml'), '<changed/>\n');
+    await commitAll(worktree, 'work, and reports a test run wrote', {}, me);
+
+    const result = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', baseNow, 'Merge it', me, [
+      'test-results/unit.xml',
+      'reports',
+      'absent.xml',
+    ]);
+    expect(result).toMatchObject({ status: 'merged', leftOut: ['test-results/unit.xml', 'reports'] });
+    const merged = await revParse(repo, 'main');
+    expect((await git(repo, ['diff', '--name-only', `${merged}^1`, merged])).split('\n')).toEqual(['b.txt']);
+    expect(readFileSync(path.join(repo, 'reports', 'old.xml'), 'utf8')).toBe('<old/>\n');
+    expect(existsSync(path.join(repo, 'test-results', 'unit.xml'))).toBe(false);
+    // The repository's own index is untouched: the checkout is clean.
+    expect(await git(repo, ['status', '--porcelain'])).toBe('');
+    expect(base).not.toBe(baseNow);
+  });
+
+  test('a tree whose left-out paths are as the base has them is kept as it is', async () => {
+    const { repo, base } = await repository();
+    const tree = await git(repo, ['rev-parse', `${base}^{tree}`]);
+    expect(await keepBaseVersions(repo, tree, base, ['test-results/unit.xml', 'a.txt'])).toEqual({
+      treeSha: tree,
+      kept: [],
+    });
+  });
+
+  test('a removed worktree leaves its branch, which the repository can check out again', async () => {
+    const { repo, worktree } = await repository();
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    const work = await commitAll(worktree, 'work', {}, me);
+    const blocked = await git(repo, ['checkout', '--quiet', 'maestro/1-1-thing']).catch(
+      (error: Error) => error.message,
+    );
+    expect(blocked).toMatch(/already (checked out|used by worktree)/);
+    await removeWorktree(repo, worktree);
+    expect(existsSync(worktree)).toBe(false);
+    expect(await listWorktrees(repo)).toEqual([repo]);
+    expect(await revParse(repo, 'refs/heads/maestro/1-1-thing')).toBe(work);
+    await git(repo, ['checkout', '--quiet', 'maestro/1-1-thing']);
+    expect(readFileSync(path.join(repo, 'b.txt'), 'utf8')).toBe('two\n');
   });
 });

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { GitError, git, gitRaw, isAncestor, resetWorktree, revParse } from './git.js';
 import type { GitIdentity } from './git.js';
 
 export type MergeResult =
-  | { status: 'merged'; mergeSha: string; baseSha: string }
+  /** `leftOut`: paths the branch changed that the merge kept as the base has them (test reports). */
+  | { status: 'merged'; mergeSha: string; baseSha: string; leftOut?: string[] }
   /** The base branch is not where the subtask last checked it: rebase and re-verify first. */
   | { status: 'base_moved'; baseSha: string };
 
@@ -10,6 +14,7 @@ export type MergeResult =
  * Merges `branch` into `baseBranch` with a merge commit, without checking anything out: the tree is
  * built by `git merge-tree` and the base branch moves only if it is still at `expectedBaseSha`. When
  * the base branch is checked out in a worktree, that worktree is fast-forwarded, so its files follow.
+ * Paths in `leaveOut` (the project's test reports) are merged as the base has them, whatever the branch did.
  */
 export async function mergeIntoBase(
   repo: string,
@@ -18,6 +23,7 @@ export async function mergeIntoBase(
   expectedBaseSha: string,
   message: string,
   identity: GitIdentity,
+  leaveOut: readonly string[] = [],
 ): Promise<MergeResult> {
   const baseSha = await revParse(repo, `refs/heads/${baseBranch}`);
   const branchSha = await revParse(repo, `refs/heads/${branch}`);
@@ -33,7 +39,8 @@ export async function mergeIntoBase(
       tree.exitCode,
       'the branch does not merge cleanly onto an unchanged base',
     );
-  const treeSha = tree.stdout.split('\n')[0]!.trim();
+  const merged = tree.stdout.split('\n')[0]!.trim();
+  const { treeSha, kept } = await keepBaseVersions(repo, merged, baseSha, leaveOut);
   const mergeSha = await git(repo, ['commit-tree', treeSha, '-p', baseSha, '-p', branchSha, '-m', message], identity);
 
   const checkedOutIn = await worktreeOfBranch(repo, baseBranch);
@@ -42,7 +49,55 @@ export async function mergeIntoBase(
   } else {
     await git(repo, ['update-ref', '-m', `maestro: ${message}`, `refs/heads/${baseBranch}`, mergeSha, baseSha]);
   }
-  return { status: 'merged', mergeSha, baseSha };
+  return { status: 'merged', mergeSha, baseSha, ...(kept.length > 0 ? { leftOut: kept } : {}) };
+}
+
+/**
+ * The merged tree with these paths (files or folders) as they are in the base commit: put back if
+ * the branch changed them, removed if the branch added them. Built in a scratch index, so neither the
+ * repository's index nor any checkout is touched.
+ */
+export async function keepBaseVersions(
+  repo: string,
+  treeSha: string,
+  baseSha: string,
+  paths: readonly string[],
+): Promise<{ treeSha: string; kept: string[] }> {
+  const entries = async (tree: string, file: string) => git(repo, ['ls-tree', '-r', '--full-tree', tree, '--', file]);
+  const kept: string[] = [];
+  for (const file of paths) if ((await entries(treeSha, file)) !== (await entries(baseSha, file))) kept.push(file);
+  if (kept.length === 0) return { treeSha, kept };
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'maestro-merge-index-'));
+  const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
+  try {
+    await git(repo, ['read-tree', treeSha], undefined, env);
+    for (const file of kept) {
+      for (const entry of parseEntries(await entries(treeSha, file)))
+        await git(repo, ['update-index', '--force-remove', '--', entry.name], undefined, env);
+      for (const entry of parseEntries(await entries(baseSha, file)))
+        await git(
+          repo,
+          ['update-index', '--add', '--cacheinfo', `${entry.mode},${entry.sha},${entry.name}`],
+          undefined,
+          env,
+        );
+    }
+    return { treeSha: await git(repo, ['write-tree'], undefined, env), kept };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** `git ls-tree` lines: `<mode> <type> <sha>\t<path>`. */
+function parseEntries(listing: string): Array<{ mode: string; sha: string; name: string }> {
+  return listing
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [meta, name] = line.split('\t') as [string, string];
+      const [mode, , sha] = meta.split(' ') as [string, string, string];
+      return { mode, sha, name };
+    });
 }
 
 export type RebaseResult =

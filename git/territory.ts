@@ -59,6 +59,11 @@ export function resolveForWrite(
   return absolute;
 }
 
+/** A path `resolveForWrite` returned, relative to the worktree as git names it (forward slashes, symbolic links followed). */
+export function worktreeRelative(worktree: string, absolute: string): string {
+  return path.relative(realpathSync(worktree), absolute).split(path.sep).join('/');
+}
+
 /** The real path a write to `target` would reach, following symbolic links, dangling ones too. */
 function whereItLeads(target: string, depth = 0): string {
   if (depth > 20) throw new TerritoryError('too many symbolic links');

@@ -723,7 +723,7 @@ describe('overrides and bad messages', () => {
     await harness.recordHistory(workflowId, 'high-risk-overrides');
   });
 
-  test('cancel kills the running command, ends the subtask and leaves the branch for inspection', async () => {
+  test('cancel kills the running command, ends the subtask, removes the worktree and leaves the branch for inspection', async () => {
     const hang = "console.log('suite started'); setInterval(() => {}, 1000);\n";
     const repository = await harness.sampleProject('hangs', {
       files: { 'hang.js': hang },
@@ -754,10 +754,22 @@ describe('overrides and bad messages', () => {
     );
     expect(listProcesses().filter((entry) => entry.pgid === running.pgid)).toEqual([]);
     expect(await git(repository, ['branch', '--list', cancelled.branch!])).toContain(cancelled.branch);
-    expect(existsSync(cancelled.worktree!)).toBe(true);
-    const events = await eventsOf(workflowId);
-    expect(events.at(-1)).toMatchObject({ kind: 'subtask.cancelled', actor: 'user:local' });
-    expect(events.at(-1)!.message).toMatch(
+    // The worktree goes once the subtask ended; the branch stays, free to check out.
+    const events = await eventually(
+      async () => {
+        const written = await eventsOf(workflowId);
+        return written.some((event) => event.kind === 'workspace.removed') ? written : undefined;
+      },
+      10_000,
+      'the worktree to go',
+    );
+    expect(existsSync(cancelled.worktree!)).toBe(false);
+    await git(repository, ['checkout', '--quiet', cancelled.branch!]);
+    await git(repository, ['checkout', '--quiet', 'main']);
+    expect(events.map((event) => event.kind).slice(-2)).toEqual(['subtask.cancelled', 'workspace.removed']);
+    const cancelledEvent = events.find((event) => event.kind === 'subtask.cancelled')!;
+    expect(cancelledEvent).toMatchObject({ actor: 'user:local' });
+    expect(cancelledEvent.message).toMatch(
       /cancelled: the suite hangs; the branch maestro\/8-1-add-tax-to-the-cart-total is left for inspection/,
     );
     const afterwards = await rejection(

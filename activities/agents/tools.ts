@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import path from 'node:path';
 import { type ToolSet, tool } from 'ai';
 import { z } from 'zod';
-import { TerritoryError, resolveForWrite, resolveInWorktree } from '../../git/territory.js';
+import { TerritoryError, resolveForWrite, resolveInWorktree, worktreeRelative } from '../../git/territory.js';
 import { CriterionVerdict } from '../../domain/evidence.js';
 
 const MAX_READ_BYTES = 100_000;
@@ -15,6 +15,7 @@ export interface ToolContext {
   territory: readonly string[];
   /** Runs the project's suites; returns the account the agent reads. */
   runTests(): Promise<string>;
+  /** Each file written, relative to the worktree as git names it: what the commit may hold. */
   onWrite?(relativePath: string): void;
 }
 
@@ -67,7 +68,7 @@ export function createAgentTools(context: ToolContext) {
           const absolute = resolveForWrite(context.worktree, file, context.role, context.territory);
           mkdirSync(path.dirname(absolute), { recursive: true });
           writeFileSync(absolute, content);
-          const relative = path.relative(context.worktree, absolute).split(path.sep).join('/');
+          const relative = worktreeRelative(context.worktree, absolute);
           context.onWrite?.(relative);
           return `wrote ${relative} (${Buffer.byteLength(content)} bytes)`;
         }),

@@ -1,8 +1,18 @@
-import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { subtaskBranch } from '../../domain/naming.js';
-import { ensureWorktree, git, isAncestor, removeWorktree, resetWorktree, revParse } from '../../git/git.js';
+import {
+  ensureWorktree,
+  git,
+  gitRaw,
+  isAncestor,
+  isWorkTree,
+  removeWorktree,
+  resetWorktree,
+  revParse,
+} from '../../git/git.js';
+import type { LoadedConfig } from '../../runtime/config.js';
 import { mergeIntoBase, rebaseOntoBase, type MergeResult, type RebaseResult } from '../../git/merge.js';
 import { type ActivityDeps, worktreeFolder } from './deps.js';
 
@@ -51,6 +61,8 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
       branch: string;
       expectedBaseSha: string;
       message: string;
+      /** The project's test reports: merged as the base has them, whatever the branch holds. */
+      leaveOut?: string[];
     }): Promise<MergeResult> {
       return mergeIntoBase(
         input.repoPath,
@@ -59,7 +71,16 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
         input.expectedBaseSha,
         input.message,
         ORCHESTRATOR,
+        input.leaveOut,
       );
+    },
+
+    /**
+     * The subtask ended (merged or cancelled): its worktree goes, the branch stays with the work, so
+     * a person can check it out. Done again, it finds nothing to do.
+     */
+    async removeWorkspace(input: { repoPath: string; worktree: string }): Promise<{ removed: boolean }> {
+      return { removed: await removeSubtaskWorktree(config, input.repoPath, input.worktree) };
     },
 
     async rebaseBranch(input: { worktree: string; baseBranch: string }): Promise<RebaseResult> {
@@ -98,3 +119,70 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
 }
 
 export type WorkspaceActivities = ReturnType<typeof createWorkspaceActivities>;
+
+/**
+ * Removes a subtask's worktree (never anything outside the data folder's worktrees) and git's record
+ * of it; the branch stays. Returns whether there was a folder to remove.
+ */
+async function removeSubtaskWorktree(config: LoadedConfig, repoPath: string, worktree: string): Promise<boolean> {
+  const root = path.join(config.dataDir, 'worktrees');
+  if (!path.resolve(worktree).startsWith(`${path.resolve(root)}${path.sep}`))
+    throw ApplicationFailure.nonRetryable(
+      `${worktree} is not under ${root}: not Maestro's to remove`,
+      'WorkspaceError',
+    );
+  const existed = existsSync(worktree);
+  if (existed) {
+    // A folder git no longer knows as a worktree (a half-made one, say) is removed all the same.
+    await removeWorktree(repoPath, worktree).catch(() => undefined);
+    rmSync(worktree, { recursive: true, force: true });
+  }
+  // The project's folder goes with its last worktree (rmdir: never while another worktree is made in it).
+  try {
+    rmdirSync(path.dirname(worktree));
+  } catch {
+    // not empty, or gone already
+  }
+  if (existsSync(repoPath)) await git(repoPath, ['worktree', 'prune']);
+  return existed;
+}
+
+/** What the start of an orchestrator worker cleaned up. */
+export interface PruneReport {
+  repositories: number;
+  removed: string[];
+  failed: Array<{ worktree: string; error: string }>;
+}
+
+/**
+ * On start: `git worktree prune` in every project's repository (worktrees whose folder is gone are
+ * forgotten), and the worktrees of subtasks that ended (completed or cancelled) removed, for those a
+ * workflow could not remove itself (it ended before this was done, or a removal failed).
+ */
+export async function pruneEndedWorkspaces({
+  config,
+  prisma,
+}: Pick<ActivityDeps, 'config' | 'prisma'>): Promise<PruneReport> {
+  const report: PruneReport = { repositories: 0, removed: [], failed: [] };
+  const projects = await prisma.project.findMany({ select: { name: true, repoPath: true } });
+  for (const project of projects) {
+    // A repository that is gone or broken is not this worker's to mend.
+    if (!(await isWorkTree(project.repoPath).catch(() => false))) continue;
+    if ((await gitRaw(project.repoPath, ['worktree', 'prune'])).exitCode === 0) report.repositories += 1;
+  }
+  const ended = await prisma.subtask.findMany({
+    where: { status: { in: ['completed', 'cancelled'] }, branch: { not: null } },
+    select: { branch: true, project: { select: { name: true, repoPath: true } } },
+  });
+  for (const subtask of ended) {
+    const worktree = worktreeFolder(config, subtask.project.name, subtask.branch!);
+    if (!existsSync(worktree)) continue;
+    try {
+      await removeSubtaskWorktree(config, subtask.project.repoPath, worktree);
+      report.removed.push(worktree);
+    } catch (error) {
+      report.failed.push({ worktree, error: (error as Error).message });
+    }
+  }
+  return report;
+}

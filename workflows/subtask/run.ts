@@ -2,6 +2,8 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import {
   allHandlersFinished,
   condition,
+  isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
@@ -167,8 +169,40 @@ export class SubtaskRun {
 
   /** Ends the workflow once every update handler has finished writing its audit entry. */
   async done(outcome: SubtaskOutcome): Promise<SubtaskOutcome> {
+    await this.removeWorktree();
     await condition(allHandlersFinished);
     return outcome;
+  }
+
+  /**
+   * The subtask ended (merged or cancelled): its worktree goes, its branch stays with the work. A
+   * removal that fails is logged and does not fail the subtask; the next orchestrator start removes it.
+   */
+  private async removeWorktree(): Promise<void> {
+    const { worktree, branch } = this.state;
+    if (worktree === undefined || !patched('remove-worktree-at-end')) return;
+    const where = `the work stays on ${branch ?? 'its branch'} in ${this.project.repoPath}`;
+    try {
+      await this.workspace.removeWorkspace({ repoPath: this.project.repoPath, worktree });
+      await this.audit.record([
+        {
+          actor: 'orchestrator',
+          kind: 'workspace.removed',
+          message: `worktree removed; ${where}`,
+          data: { worktree, branch },
+        },
+      ]);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      await this.audit.record([
+        {
+          actor: 'orchestrator',
+          kind: 'workspace.kept',
+          message: `the worktree ${worktree} could not be removed (${error instanceof Error ? error.message : String(error)}); ${where}, and the next start of an orchestrator worker removes it`,
+          data: { worktree, branch },
+        },
+      ]);
+    }
   }
 
   /** What each of this subtask's checks is run with, once the baseline is measured. */

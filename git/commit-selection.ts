@@ -1,0 +1,62 @@
+import type { WorktreeChange } from './git.js';
+
+/** Why a changed file is not in an agent's commit. */
+export type LeftOutReason = 'outside_territory' | 'report' | 'not_written';
+
+export interface CommitSelection {
+  /** What the agent wrote through its tools, in its territory: the commit. */
+  commit: WorktreeChange[];
+  /** What else changed, each with its reason; all of it is put back before the commit. */
+  leftOut: Array<WorktreeChange & { reason: LeftOutReason }>;
+}
+
+/**
+ * Which of a worktree's changes an agent's commit holds: only files the agent wrote through its
+ * tools, inside its role's territory, and never a test report. Anything else changed because a
+ * command ran (the reports, coverage, caches, a test that rewrites a file) and is left out.
+ */
+export function selectForCommit(
+  changes: readonly WorktreeChange[],
+  rules: {
+    /** Paths the agent wrote, relative to the worktree, with forward slashes. */
+    written: ReadonlySet<string>;
+    inTerritory: (relativePath: string) => boolean;
+    /** The project's test report paths (files, or folders that hold them). */
+    reports: readonly string[];
+  },
+): CommitSelection {
+  const isReport = (file: string) => rules.reports.some((report) => file === report || file.startsWith(`${report}/`));
+  const selection: CommitSelection = { commit: [], leftOut: [] };
+  for (const change of changes) {
+    const reason: LeftOutReason | undefined = !rules.inTerritory(change.path)
+      ? 'outside_territory'
+      : isReport(change.path)
+        ? 'report'
+        : !rules.written.has(change.path)
+          ? 'not_written'
+          : undefined;
+    if (reason) selection.leftOut.push({ ...change, reason });
+    else selection.commit.push(change);
+  }
+  return selection;
+}
+
+/**
+ * Paths for a person to read: each one while there are few, else by top folder with its count
+ * (`coverage/ (812 files)`), so a coverage folder does not fill the log.
+ */
+export function describePaths(paths: readonly string[], max = 12): string {
+  if (paths.length <= max) return [...paths].sort().join(', ');
+  const groups = new Map<string, number>();
+  for (const file of paths) {
+    const slash = file.indexOf('/');
+    const key = slash === -1 ? file : file.slice(0, slash + 1);
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  const described = [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, count]) => (key.endsWith('/') ? `${key} (${count} file${count === 1 ? '' : 's'})` : key));
+  return described.length <= max
+    ? described.join(', ')
+    : `${described.slice(0, max).join(', ')} and ${described.length - max} more`;
+}
