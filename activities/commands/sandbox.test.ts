@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -5,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { commitAll, ensureWorktree, git } from '../../git/git.js';
-import { sandboxSupport } from '../../runtime/sandbox.js';
+import { prepareSandbox, sandboxSupport } from '../../runtime/sandbox.js';
 import { type CommandSandbox, runCommand } from './run-command.js';
 
 /**
@@ -67,8 +68,11 @@ interface Report {
   env: { TMPDIR?: string; HOME?: string };
 }
 
-/** The processes on the whole machine (any PID namespace) whose command line has this marker. */
+/** The processes on the whole machine (any PID namespace) whose command line has this marker (starts with it: `^…`). */
 function processesWith(marker: string): string[] {
+  const matches = marker.startsWith('^')
+    ? (line: string) => line.startsWith(marker.slice(1))
+    : (line: string) => line.includes(marker);
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .flatMap((pid) => {
@@ -76,7 +80,7 @@ function processesWith(marker: string): string[] {
         const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-        return line.includes(marker) && !zombie ? [`${pid}: ${line.trim()}`] : [];
+        return matches(line) && !zombie ? [`${pid}: ${line.trim()}`] : [];
       } catch {
         return [];
       }
@@ -195,6 +199,36 @@ describe('a hostile test run in the sandbox', () => {
     expect(report.network).toMatchObject({ ok: true });
     await expect.poll(() => connections.length).toBe(before + 1);
     expect(outsideFiles.filter((file) => existsSync(file))).toEqual([]);
+  });
+
+  test('killed with its parent: a worker that dies takes the sandbox and all in it along', async () => {
+    const daemonSleep = uniqueSleep();
+    const sandbox = prepareSandbox({
+      bwrap: support.bwrap!,
+      cwd: worktree,
+      dataDir,
+      network: false,
+      command: ['sh', '-c', `sleep ${daemonSleep} & sleep ${daemonSleep}`],
+      tmpRoot,
+    });
+    // A stand-in for the worker: it starts the sandbox in a process group of its own, as runCommand does.
+    const worker = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:child_process').spawn(${JSON.stringify(sandbox.file)}, ${JSON.stringify(sandbox.args)}, { stdio: 'ignore', detached: true }); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await expect.poll(() => processesWith(`^sleep ${daemonSleep}`).length, { timeout: 10_000 }).toBe(2);
+      worker.kill('SIGKILL');
+      await expect.poll(() => processesWith(`sleep ${daemonSleep}`), { timeout: 5_000 }).toEqual([]);
+      expect(processesWith(sandbox.plan.tmpDir)).toEqual([]);
+    } finally {
+      worker.kill('SIGKILL');
+      sandbox.cleanup();
+    }
   });
 
   test('unsandboxed, the same test escapes every way (so the checks above can fail)', async () => {
