@@ -2,6 +2,7 @@ import type { ProjectConfig } from '../domain/project.js';
 import type { Prisma, PrismaClient } from './prisma.js';
 import type { SuiteConfig } from '../domain/project.js';
 import { TestReport } from '../domain/project.js';
+import { ProjectSandbox } from '../domain/sandbox.js';
 import { z } from 'zod';
 
 export const projectSelect = {
@@ -21,7 +22,12 @@ export const projectSelect = {
 export type ProjectRow = Prisma.ProjectGetPayload<{ select: typeof projectSelect }>;
 
 const ProjectSettings = z
-  .object({ testReport: TestReport.optional(), integrationTestReport: TestReport.optional() })
+  .object({
+    testReport: TestReport.optional(),
+    integrationTestReport: TestReport.optional(),
+    // Projects stored before the sandbox existed have none: no network, as for a new one.
+    sandbox: ProjectSandbox.prefault({}),
+  })
   .loose();
 const StoredTerritories = z.object({ tester: z.array(z.string()), developer: z.array(z.string()) });
 
@@ -45,6 +51,7 @@ export async function insertProject(
         testReport: config.testReport,
         integrationTestReport: config.integrationTestReport,
         ...(config.budget ? { budget: config.budget } : {}),
+        sandbox: config.sandbox,
       },
     },
     select: projectSelect,
@@ -70,4 +77,10 @@ export function projectSuites(project: ProjectRow): SuiteConfig[] {
 
 export function projectTerritories(project: ProjectRow): { tester: string[]; developer: string[] } {
   return StoredTerritories.parse(project.territories);
+}
+
+/** A project's sandbox setting, read when its commands run (a project without one: no network). */
+export async function projectSandboxOf(prisma: PrismaClient, projectId: string): Promise<ProjectSandbox> {
+  const row = await prisma.project.findUnique({ where: { id: projectId }, select: { settings: true } });
+  return ProjectSettings.parse(row?.settings ?? {}).sandbox;
 }

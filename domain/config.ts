@@ -4,6 +4,7 @@ import { ModelId, ModelsSettings } from './config-models.js';
 import { COUNCIL_STRATEGIES } from './escalation.js';
 import { PHASE_NAMES } from './phases.js';
 import { QUEUE_NAMES } from './queues.js';
+import { SandboxMode } from './sandbox.js';
 
 /**
  * The one configuration schema of Maestro. Values come from an optional `maestro.config.json` and
@@ -155,6 +156,8 @@ export const MaestroConfig = z
           .default(30 * 60_000),
       })
       .prefault({}),
+    /** Project commands in a bubblewrap sandbox: required, optional (unsandboxed where it cannot be, said loudly) or off. */
+    sandbox: SandboxMode.default('optional'),
     subtasks: z
       .strictObject({
         maxAttempts: z.int().min(1).max(20).default(3),

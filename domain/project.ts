@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SuiteName } from './phases.js';
+import { ProjectSandbox } from './sandbox.js';
 
 export const ProjectName = z
   .string()
@@ -99,6 +100,8 @@ export const ProjectInput = z.strictObject({
   territories: Territories.prefault({}),
   /** Its budget tiers; the configured defaults ($20 soft, $50 hard, $100 emergency) for what is left out. */
   budget: BudgetInput.optional(),
+  /** Its commands run sandboxed; which of them may use the network (none by default; `install` for `npm ci`). */
+  sandbox: ProjectSandbox.prefault({}),
 });
 export type ProjectInput = z.input<typeof ProjectInput>;
 export type ProjectConfig = z.output<typeof ProjectInput>;

@@ -10,6 +10,7 @@ import { LocalStack, type ReadyInfo } from './local-stack.js';
 import { LogSink } from '../runtime/log-sink.js';
 import { RunLock } from './run-lock.js';
 import { runMain } from '../runtime/run-main.js';
+import { announceSandbox } from '../runtime/sandbox.js';
 
 /** npm forwards the terminal's Ctrl-C to us too: signals this close together count as one. */
 const REPEAT_SIGNAL_WINDOW_MS = 1_500;
@@ -20,6 +21,7 @@ runMain(async () => {
   const sink = await LogSink.open(path.join(layout.logs, 'maestro.log'), process.env, process.stdout.isTTY === true);
   const log = sink.logger('stack', config.logLevel);
   for (const warning of config.warnings) log.warn(warning);
+  announceSandbox(log, config.sandbox);
 
   const lock = await RunLock.acquire(layout.runFile, config.dataDir, log);
   const stack = new LocalStack(config, layout, log, sink, lock);

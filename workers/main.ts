@@ -13,6 +13,7 @@ import { loadConfig, temporalAddressOf } from '../runtime/config.js';
 import { databaseUrlOf } from '../runtime/database-url.js';
 import { runMain } from '../runtime/run-main.js';
 import { createLogger } from '../runtime/log.js';
+import { announceSandbox } from '../runtime/sandbox.js';
 import type { WorkerContext } from './context.js';
 import { createCouncilWorker } from './council.js';
 import { createDeveloperWorker } from './developer.js';
@@ -33,6 +34,9 @@ const WORKER_FACTORIES: Record<QueueName, (context: WorkerContext) => Promise<Wo
   models: createModelWorkers,
 };
 
+/** The queues whose activities run a project's commands (install, tests, run_tests). */
+const PROJECT_COMMAND_QUEUES = new Set<QueueName>(['runner', 'tester', 'developer', 'council']);
+
 const QueuesFlag = z
   .array(QueueName, { error: () => `--queues takes queue names separated by commas: ${QUEUE_NAMES.join(', ')}` })
   .min(1, `--queues is required: one or more of ${QUEUE_NAMES.join(', ')}`);
@@ -43,6 +47,9 @@ runMain(async () => {
   const config = loadConfig();
   const log = createLogger('worker', config.logLevel, { queues });
   for (const warning of config.warnings) log.warn(warning);
+  if (queues.some((queue) => PROJECT_COMMAND_QUEUES.has(queue))) {
+    announceSandbox(log, config.sandbox);
+  }
   // The AI SDK's warnings (a setting a provider ignores, say) go to the log, not to the console.
   globalThis.AI_SDK_LOG_WARNINGS = ({ warnings, provider, model }) =>
     log.warn({ provider, model, warnings }, 'the model provider warns');

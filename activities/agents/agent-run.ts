@@ -11,6 +11,7 @@ import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
 import type { LoadedConfig } from '../../runtime/config.js';
 import { type SuiteConfig, reportPaths } from '../../domain/project.js';
 import { describeRuns, runSuites } from '../commands/suites.js';
+import { projectCommandSandbox } from '../commands/sandbox.js';
 import { type GitIdentity, commitAll, revertPaths, worktreeChanges } from '../../git/git.js';
 import { createMeteredModel } from '../models/metered-model.js';
 import { temporalTransport } from '../models/model-transport.js';
@@ -171,6 +172,7 @@ export async function runAgentInWorktree(
           logDir: input.logDir,
           label: `${input.logLabel}-agent-${++testRuns}`,
           limits: config.commands,
+          sandbox: await projectCommandSandbox({ config, prisma }, input.projectId, 'test'),
           secretEnvNames: modelKeyEnvNames(config),
           signal,
           onProgress: (progress) => context.heartbeat({ running: 'tests', ...progress }),

@@ -1,28 +1,52 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { commandEnvironment } from '../../domain/command-environment.js';
-import { runCommand } from './run-command.js';
+import { sandboxSupport } from '../../runtime/sandbox.js';
+import { type CommandSandbox, runCommand } from './run-command.js';
 
 const logFile = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'maestro-command-')), 'command.log');
 
-/** Alive and not a zombie (a killed process can linger a moment until it is reaped). */
-function alive(pid: number): boolean {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
-  } catch {
-    return false;
-  }
+/** The processes (on the whole machine, any PID namespace) whose command line has this marker. */
+function processesWith(marker: string): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .flatMap((pid) => {
+      try {
+        const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        const zombie = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+        return line.includes(marker) && !zombie ? [`${pid}: ${line}`] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
-describe('runCommand', () => {
+/** A `sleep` no other process runs: 300 s and a random fraction. */
+const uniqueSleep = () => `300.${randomBytes(4).readUInt32BE(0)}`;
+
+const support = sandboxSupport('required');
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'maestro-command-data-'));
+// Every behaviour holds in the sandbox (the default wherever bubblewrap works) and without it.
+const sandboxes: Array<[string, CommandSandbox]> = [
+  ['in the sandbox', { kind: 'bwrap', bwrap: support.bwrap ?? 'bwrap', dataDir, network: false }],
+  ['unsandboxed', { kind: 'none', reason: 'testing the unsandboxed path' }],
+];
+
+test('bubblewrap works on this machine (the sandboxed runs below depend on it)', () => {
+  expect(support).toMatchObject({ commands: 'bwrap' });
+});
+
+describe.each(sandboxes)('runCommand %s', (_name, sandbox) => {
   test('runs a program without a shell and keeps the tail and the full log', async () => {
     const file = logFile();
     const result = await runCommand({
       command: "node -e \"console.log('x'.repeat(5000)); console.log('the end')\"",
       cwd: os.tmpdir(),
       logFile: file,
+      sandbox,
     });
     expect(result).toMatchObject({ exitCode: 0, outcome: 'exited' });
     expect(result.outputTail).toHaveLength(2_000);
@@ -35,12 +59,14 @@ describe('runCommand', () => {
       command: `node -e "console.log(process.argv.slice(1).join('|'))" "two words" 'single $HOME'`,
       cwd: os.tmpdir(),
       logFile: logFile(),
+      sandbox,
     });
     expect(quoted.outputTail.trim()).toBe('two words|single $HOME');
     const injected = await runCommand({
       command: 'echo hello; touch /tmp/pwned',
       cwd: os.tmpdir(),
       logFile: logFile(),
+      sandbox,
     });
     expect(injected.outcome).toBe('failed_to_start');
     expect(injected.outputTail).toMatch(/uses shell syntax \(;\); commands run without a shell/);
@@ -54,6 +80,7 @@ describe('runCommand', () => {
           "node -e \"let n=0; process.stdin.on('data', d => n += d.length).on('end', () => console.log('stdin', n, 'CI', process.env.CI, 'key', process.env.MAESTRO_TEST_SECRET_API_KEY))\"",
         cwd: os.tmpdir(),
         logFile: logFile(),
+        sandbox,
       });
       expect(result.outputTail.trim()).toBe('stdin 0 CI 1 key undefined');
     } finally {
@@ -80,6 +107,7 @@ describe('runCommand', () => {
       command: 'sh -c "sleep 300 & sleep 300 & echo started; wait"',
       cwd: os.tmpdir(),
       logFile: logFile(),
+      sandbox,
       limits: { silenceWarningMs: 400, silenceKillMs: 1_200 },
       onWarning: (message) => warnings.push(message),
     });
@@ -96,12 +124,18 @@ describe('runCommand', () => {
       command: `node -e "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"`,
       cwd: os.tmpdir(),
       logFile: file,
+      sandbox,
       limits: { silenceWarningMs: 300, silenceKillMs: 600 },
       onWarning: (message) => warnings.push(message),
     });
     expect(result.outcome).toBe('killed_silent');
-    // It ignored the SIGTERM: the SIGKILL came seconds later, many ticks of the silence watch.
-    expect(result.durationMs).toBeGreaterThan(4_000);
+    if (sandbox.kind === 'none') {
+      // It ignored the SIGTERM: the SIGKILL came seconds later, many ticks of the silence watch.
+      expect(result.durationMs).toBeGreaterThan(4_000);
+    } else {
+      // bubblewrap ends on the SIGTERM, and its PID namespace goes with it, SIGTERM handler or not.
+      expect(result.durationMs).toBeLessThan(4_000);
+    }
     expect(warnings.filter((message) => message.includes('stopping it as hung'))).toHaveLength(1);
     expect(readFileSync(file, 'utf8').match(/stopping it as hung/g)).toHaveLength(1);
   });
@@ -113,6 +147,7 @@ describe('runCommand', () => {
         'node -e "let i = 0; const t = setInterval(() => { console.log(i++); if (i === 30) { clearInterval(t); } }, 150)"',
       cwd: os.tmpdir(),
       logFile: logFile(),
+      sandbox,
       limits: { silenceWarningMs: 1_500, silenceKillMs: 2_500, maxDurationMs: 60_000 },
     });
     expect(result).toMatchObject({ outcome: 'exited', exitCode: 0, warnings: [] });
@@ -123,6 +158,7 @@ describe('runCommand', () => {
       command: 'node -e "setInterval(() => console.log(Date.now()), 100)"',
       cwd: os.tmpdir(),
       logFile: logFile(),
+      sandbox,
       limits: { silenceWarningMs: 5_000, silenceKillMs: 10_000, maxDurationMs: 800 },
     });
     expect(result.outcome).toBe('killed_max_duration');
@@ -130,33 +166,42 @@ describe('runCommand', () => {
 
   test('cancelling stops the command and everything it started', async () => {
     const controller = new AbortController();
-    const pids: number[] = [];
+    const marker = uniqueSleep();
     const running = runCommand({
-      command: 'sh -c "sleep 300 & echo $!; sleep 300"',
+      command: `sh -c "sleep ${marker} & echo started; sleep ${marker}"`,
       cwd: os.tmpdir(),
       logFile: logFile(),
+      sandbox,
       signal: controller.signal,
       onProgress: () => undefined,
     });
     setTimeout(() => controller.abort(), 500);
     const result = await running;
     expect(result.outcome).toBe('cancelled');
-    const grandchild = Number(result.outputTail.trim().split('\n')[0]);
-    expect(Number.isInteger(grandchild)).toBe(true);
-    pids.push(grandchild);
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    expect(result.outputTail).toContain('started');
+    expect(processesWith(`sleep ${marker}`)).toEqual([]);
   });
 
   test('a program that does not exist is reported, not thrown', async () => {
-    const result = await runCommand({ command: 'no-such-program --version', cwd: os.tmpdir(), logFile: logFile() });
+    const result = await runCommand({
+      command: 'no-such-program --version',
+      cwd: os.tmpdir(),
+      logFile: logFile(),
+      sandbox,
+    });
     expect(result.outcome).toBe('failed_to_start');
     expect(result.outputTail).toMatch(/ENOENT|not found/);
   });
 
   test('what a finished command left running in its group is stopped too', async () => {
-    const result = await runCommand({ command: 'sh -c "sleep 300 & echo $!"', cwd: os.tmpdir(), logFile: logFile() });
-    const leftover = Number(result.outputTail.trim());
+    const marker = uniqueSleep();
+    const result = await runCommand({
+      command: `sh -c "sleep ${marker} & echo started"`,
+      cwd: os.tmpdir(),
+      logFile: logFile(),
+      sandbox,
+    });
     expect(result.exitCode).toBe(0);
-    expect(alive(leftover)).toBe(false);
+    expect(processesWith(`sleep ${marker}`)).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { splitCommandLine } from './command-line.js';
 import { commandEnvironment } from '../../domain/command-environment.js';
+import { type PreparedSandbox, findOnPath, prepareSandbox } from '../../runtime/sandbox.js';
 
 export interface CommandLimits {
   /** Warn when the command has printed nothing for this long. */
@@ -26,6 +27,22 @@ export interface CommandProgress {
   silentForMs: number;
 }
 
+/**
+ * Where a command runs: in a bubblewrap sandbox (the worktree, `cwd`, writable; the data folder
+ * hidden; the network only when allowed), or unsandboxed, and why (`commandSandbox` decides).
+ */
+export type CommandSandbox =
+  | {
+      kind: 'bwrap';
+      bwrap: string;
+      /** Maestro's data folder: the other worktrees, the database's files, the logs. */
+      dataDir: string;
+      network: boolean;
+      /** Where the command's private temporary folder is made; the system's by default. */
+      tmpRoot?: string;
+    }
+  | { kind: 'none'; reason: string };
+
 export interface RunCommandOptions {
   /** One program and its arguments, as a string (`npm test -- --reporter junit`): never a shell. */
   command: string;
@@ -34,6 +51,8 @@ export interface RunCommandOptions {
   logFile: string;
   limits?: Partial<CommandLimits>;
   env?: Record<string, string>;
+  /** Every project command says where it runs: there is no default. */
+  sandbox: CommandSandbox;
   /** More environment variables to keep from the command (the model key's, when it has an unusual name). */
   secretEnvNames?: readonly string[];
   /** Aborting it stops the command and everything it started. */
@@ -66,7 +85,9 @@ const TICK_MS = 1_000;
  * The one executor for every command Maestro runs in a target repository: no shell, its own
  * process group, stdin closed, CI=1, Maestro's secrets kept out of its environment, a warning after
  * a silence, a kill after a longer one or at the absolute limit; a command that keeps printing is
- * never stopped before that limit. The whole group is stopped, so no orphan survives.
+ * never stopped before that limit. The whole group is stopped, so no orphan survives. In a
+ * sandbox (bubblewrap: its own PID namespace, killed with its parent) even a daemon that left the
+ * group ends with the command.
  */
 export async function runCommand(options: RunCommandOptions): Promise<CommandResult> {
   const limits = { ...DEFAULT_COMMAND_LIMITS, ...options.limits };
@@ -85,10 +106,53 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
       warnings: [],
     };
   }
-  const [file, ...args] = words;
+  const [program] = words;
+  const env = { ...commandEnvironment(process.env, options.secretEnvNames), ...options.env };
+  const sandboxSpec = options.sandbox;
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
   log.write(`$ ${options.command}\n`);
+  if (sandboxSpec.kind === 'none') log.write(`[maestro] not sandboxed: ${sandboxSpec.reason}\n`);
+
+  let sandbox: PreparedSandbox | undefined;
+  if (sandboxSpec.kind === 'bwrap') {
+    // bubblewrap would report a missing program as its own failure: find it first, as outside.
+    let problem =
+      findOnPath(program!.includes('/') ? path.resolve(options.cwd, program!) : program!, env.PATH) === undefined
+        ? `${program}: not found on PATH (ENOENT)`
+        : undefined;
+    try {
+      if (!problem)
+        sandbox = prepareSandbox({
+          bwrap: sandboxSpec.bwrap,
+          cwd: options.cwd,
+          dataDir: sandboxSpec.dataDir,
+          network: sandboxSpec.network,
+          command: words,
+          tmpRoot: sandboxSpec.tmpRoot,
+        });
+    } catch (error) {
+      problem = `the sandbox could not be prepared: ${(error as Error).message}`;
+    }
+    if (!sandbox) {
+      log.write(`${problem}\n`);
+      await new Promise<void>((resolve) => log.end(resolve));
+      return {
+        command: options.command,
+        exitCode: null,
+        signal: null,
+        outcome: 'failed_to_start',
+        durationMs: 0,
+        outputTail: problem!,
+        logFile: options.logFile,
+        warnings: [],
+      };
+    }
+    log.write(
+      `[maestro] sandboxed: read-only root, ${sandbox.plan.worktree} and a private /tmp writable, ${sandboxSpec.network ? 'with' : 'no'} network\n`,
+    );
+  }
+  const [file, ...args] = sandbox ? [sandbox.file, ...sandbox.args] : words;
 
   const started = Date.now();
   let lastOutputAt = started;
@@ -104,7 +168,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
 
   const child = execa(file!, args, {
     cwd: options.cwd,
-    env: { ...commandEnvironment(process.env, options.secretEnvNames), ...options.env },
+    env: { ...env, ...sandbox?.env },
     extendEnv: false,
     stdin: 'ignore',
     all: true,
@@ -188,6 +252,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     clearInterval(ticker);
     clearTimeout(stopTimer);
     options.signal?.removeEventListener('abort', onAbort);
+    sandbox?.cleanup();
     await new Promise<void>((resolve) => log.end(resolve));
   }
 }
@@ -202,10 +267,35 @@ async function stopGroupRemnants(pgid: number): Promise<void> {
 function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !onlyZombies(pgid);
+}
+
+/**
+ * Whether every process left in the group has ended and waits to be reaped: the sandbox's first
+ * process stays a zombie for a moment after bubblewrap has ended, and nothing of it runs any more.
+ */
+function onlyZombies(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid pgrp …; the command name can hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') return false;
+    } catch {
+      // it ended meanwhile
+    }
+  }
+  return true;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals) {

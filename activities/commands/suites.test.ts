@@ -4,14 +4,19 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { baselineSentence, stopSentence, suitePasses } from '../../domain/checks.js';
 import { projectRoot } from '../../runtime/project-root.js';
+import { sandboxSupport } from '../../runtime/sandbox.js';
 import { describeRuns, runSuites } from './suites.js';
 
 const NO_BASELINE = { passing: {}, failing: {} };
 
-function project(files: Record<string, string>): { cwd: string; logDir: string } {
+const bwrap = sandboxSupport('required').bwrap ?? 'bwrap';
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'maestro-suites-data-'));
+
+/** A project folder whose commands run in the sandbox, as every project command does. */
+function project(files: Record<string, string>) {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'maestro-suites-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(cwd, name), text);
-  return { cwd, logDir: path.join(cwd, '.logs') };
+  return { cwd, logDir: path.join(cwd, '.logs'), sandbox: { kind: 'bwrap' as const, bwrap, dataDir, network: false } };
 }
 
 const NODE_TESTS = [

@@ -2,7 +2,13 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { type SuiteName, type SuiteRun, describeRun } from '../../domain/checks.js';
 import type { SuiteConfig } from '../../domain/project.js';
-import { type CommandLimits, type CommandProgress, DEFAULT_COMMAND_LIMITS, runCommand } from './run-command.js';
+import {
+  type CommandLimits,
+  type CommandProgress,
+  type CommandSandbox,
+  DEFAULT_COMMAND_LIMITS,
+  runCommand,
+} from './run-command.js';
 import { readRunnerSummaryFromLog } from './runner-summary.js';
 import { readTestReport } from './test-report.js';
 
@@ -13,6 +19,8 @@ export interface RunSuitesOptions {
   logDir: string;
   label: string;
   limits?: Partial<CommandLimits>;
+  /** The sandbox of the test commands (`projectCommandSandbox(…, 'test')`). */
+  sandbox: CommandSandbox;
   secretEnvNames?: readonly string[];
   signal?: AbortSignal;
   onWarning?(message: string): void;
@@ -34,6 +42,7 @@ export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> 
       cwd: options.cwd,
       logFile: path.join(options.logDir, `${options.label}-${config.suite}.log`),
       limits: options.limits,
+      sandbox: options.sandbox,
       secretEnvNames: options.secretEnvNames,
       signal: options.signal,
       onWarning: options.onWarning,

@@ -10,7 +10,8 @@ import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { projectRoot } from '../../runtime/project-root.js';
 import { type AgentRunResult, cut, modelKeyEnvNames, recoveredRun, runAgentInWorktree } from '../agents/agent-run.js';
 import { askModel } from '../agents/ask-model.js';
-import { runCommand } from '../commands/run-command.js';
+import { type CommandSandbox, runCommand } from '../commands/run-command.js';
+import { noNetworkHint, projectCommandSandbox } from '../commands/sandbox.js';
 import type { SuiteConfig } from '../../domain/project.js';
 import {
   changedLines,
@@ -119,6 +120,7 @@ export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, '
                   input.installCommand,
                   path.join(subtaskFolder(config, input.subtaskWorkflowId), 'logs', `council-${member}-install.log`),
                   config,
+                  await projectCommandSandbox({ config, prisma }, input.projectId, 'install'),
                 );
               const diff = input.lastSha
                 ? await git(worktree, ['diff', '--no-color', input.startSha, input.lastSha])
@@ -263,12 +265,14 @@ async function installIn(
   command: string,
   logFile: string,
   config: ActivityDeps['config'],
+  sandbox: CommandSandbox,
 ): Promise<void> {
   const context = Context.current();
   const install = await runCommand({
     command,
     cwd: worktree,
     logFile,
+    sandbox,
     limits: config.commands,
     secretEnvNames: modelKeyEnvNames(config),
     signal: context.cancellationSignal,
@@ -276,7 +280,7 @@ async function installIn(
   });
   if (install.outcome !== 'exited' || install.exitCode !== 0) {
     throw ApplicationFailure.nonRetryable(
-      `\`${command}\` failed in the candidate's worktree (${install.outcome}, exit ${install.exitCode}): ${install.outputTail.slice(-500)}`,
+      `\`${command}\` failed in the candidate's worktree (${install.outcome}, exit ${install.exitCode})${noNetworkHint(sandbox)}: ${install.outputTail.slice(-500)}`,
       'InstallFailed',
     );
   }

@@ -16,6 +16,7 @@ import type { CheckKind, PhaseName, SuiteName } from '../../domain/phases.js';
 import type { SuiteConfig } from '../../domain/project.js';
 import { runSuites } from '../commands/suites.js';
 import { runCommand } from '../commands/run-command.js';
+import { noNetworkHint, projectCommandSandbox } from '../commands/sandbox.js';
 import { git, gitRaw, resetWorktree } from '../../git/git.js';
 import { recordCheckRun } from '../../data/check-runs.js';
 import { recordProgress } from '../../data/progress.js';
@@ -133,15 +134,17 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
       const logDir = path.join(folder, 'logs');
       const options = heartbeatingOptions(input.workflowId, input.subtaskId, input.projectId, 'baseline');
       if (input.installCommand) {
+        const sandbox = await projectCommandSandbox({ config, prisma }, input.projectId, 'install');
         const install = await runCommand({
           command: input.installCommand,
           cwd: input.worktree,
           logFile: path.join(logDir, 'install.log'),
+          sandbox,
           ...options,
         });
         if (install.outcome !== 'exited' || install.exitCode !== 0) {
           throw new Error(
-            `\`${input.installCommand}\` failed (${install.outcome}, exit ${install.exitCode}): ${install.outputTail.slice(-500)}`,
+            `\`${input.installCommand}\` failed (${install.outcome}, exit ${install.exitCode})${noNetworkHint(sandbox)}: ${install.outputTail.slice(-500)}`,
           );
         }
       }
@@ -151,6 +154,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
         cwd: input.worktree,
         logDir,
         label: 'baseline',
+        sandbox: await projectCommandSandbox({ config, prisma }, input.projectId, 'test'),
         ...options,
       });
       const baseline: Baseline = { passing: {}, failing: {} };
@@ -194,6 +198,7 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
         cwd: input.worktree,
         logDir: path.join(subtaskFolder(config, input.workflowId), 'logs'),
         label: `${input.phase}-${input.attempt}-${Context.current().info.activityId}`,
+        sandbox: await projectCommandSandbox({ config, prisma }, input.projectId, 'test'),
         ...heartbeatingOptions(input.workflowId, input.subtaskId, input.projectId, `check ${input.phase}`),
       });
       const suiteVerdict = evaluateCheck(input.kind, runs, baseline, input.suite);

@@ -4,6 +4,7 @@ import { type ModelStatus, readModelStatus } from './model-status.js';
 import type { QueueName } from '../../domain/queues.js';
 import type { PrismaClient } from '../../data/prisma.js';
 import { redactUrl } from '../../domain/redact.js';
+import { type SandboxSupport, sandboxSupport } from '../../runtime/sandbox.js';
 import { type QueueInfo, describeQueues } from './queue-stats.js';
 
 const CHECK_TIMEOUT_MS = 3_000;
@@ -32,6 +33,8 @@ export interface SystemStatus {
   queues: QueueStatus[];
   workers: WorkerProcessStatus[];
   allQueuesPolled: boolean;
+  /** Whether project commands run in the sandbox on this machine (the workers' of the embedded default). */
+  sandbox: Pick<SandboxSupport, 'mode' | 'commands' | 'summary'>;
 }
 
 export interface SystemStatusDeps {
@@ -58,6 +61,7 @@ export async function readSystemStatus({ config, temporal: target, prisma }: Sys
     queues,
     workers: workerProcesses(queues),
     allQueuesPolled: queues.every((queue) => queue.polled),
+    sandbox: (({ mode, commands, summary }) => ({ mode, commands, summary }))(sandboxSupport(config.sandbox)),
   };
 }
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { SIGN_IN_FIRST } from '../auth/caller.js';
+import { projectSandboxOf } from '../../../data/projects.js';
 import { gitRepository, person, refusal, routerHarness, unique } from '../../../test/support/router-caller.js';
 
 let harness: Awaited<ReturnType<typeof routerHarness>>;
@@ -56,6 +57,44 @@ describe('project.create, list and get', () => {
       code: 'NOT_FOUND',
       message: expect.stringMatching(/^No project named none-/),
     });
+  });
+
+  test("a project's sandbox: no network by default, the install's when asked, a wrong value explained", async () => {
+    const admin = harness.as();
+    const plain = unique('sbx');
+    const downloads = unique('sbx');
+    const [first, second] = [
+      await admin.project.create({ name: plain, repository: await gitRepository(plain), testCommand: 'npm test' }),
+      await admin.project.create({
+        name: downloads,
+        repository: await gitRepository(downloads),
+        testCommand: 'npm test',
+        installCommand: 'npm ci',
+        sandbox: { network: 'install' },
+      }),
+    ];
+    expect(await projectSandboxOf(harness.prisma, first.id)).toEqual({ network: 'none' });
+    expect(await projectSandboxOf(harness.prisma, second.id)).toEqual({ network: 'install' });
+    const wrong = unique('sbx');
+    expect(
+      (
+        await refusal(
+          admin.project.create({
+            name: wrong,
+            repository: await gitRepository(wrong),
+            testCommand: 'npm test',
+            // @ts-expect-error: not one of the choices
+            sandbox: { network: 'internet' },
+          }),
+        )
+      ).issues,
+    ).toEqual([
+      {
+        path: 'sandbox.network',
+        message:
+          'sandbox.network is one of none, install, all (got "internet"): install gives only the install command the network',
+      },
+    ]);
   });
 
   test('bad input says what to fix, and nothing is stored', async () => {

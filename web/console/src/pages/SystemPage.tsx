@@ -59,6 +59,19 @@ function SystemOverview({ status }: { status: SystemStatus }) {
           </dl>
           {status.database.error && <p className="error-text">{status.database.error}</p>}
         </article>
+        <article className="card" data-testid="sandbox-card">
+          <h2>Sandbox</h2>
+          <Health
+            ok={status.sandbox.commands === 'bwrap'}
+            okText="Commands sandboxed"
+            badText={status.sandbox.commands === 'refused' ? 'Commands refused' : 'Commands unsandboxed'}
+          />
+          <dl>
+            <dt>MAESTRO_SANDBOX</dt>
+            <dd>{status.sandbox.mode}</dd>
+          </dl>
+          <p className={status.sandbox.commands === 'bwrap' ? 'muted' : 'error-text'}>{status.sandbox.summary}</p>
+        </article>
         <article className="card" data-testid="workers-card">
           <h2>Workers</h2>
           <Health
