@@ -59,8 +59,12 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse: EnvPa
 /** The supervisor's own credential for its calls to the API it started; never in a file. */
 export const STACK_TOKEN_ENV = 'MAESTRO_STACK_TOKEN';
 
-/** Variables that are read elsewhere on purpose and must not be reported as unknown. */
-const OTHER_KNOWN_ENV = new Set(['MAESTRO_CONFIG', STACK_TOKEN_ENV]);
+/**
+ * Variables that are read elsewhere on purpose and must not be reported as unknown: the file's name,
+ * the supervisor's credential, and the `maestro` CLI's own settings (which API to call, with which
+ * token), often exported in the same shell that runs `npm start`.
+ */
+const OTHER_KNOWN_ENV = new Set(['MAESTRO_CONFIG', STACK_TOKEN_ENV, 'MAESTRO_API_URL', 'MAESTRO_TOKEN']);
 
 /** A `MAESTRO_` variable that sets nothing is likely a typo: say so, and which ones exist. */
 export function unknownEnvWarnings(env: Record<string, string | undefined>): string[] {

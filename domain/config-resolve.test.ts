@@ -125,6 +125,13 @@ describe('resolveConfig', () => {
     expect(warnings).toEqual([expect.stringMatching(/^MAESTRO_API_PRT is not a Maestro setting/)]);
   });
 
+  test('the CLI’s own variables (MAESTRO_API_URL, MAESTRO_TOKEN) are no warning to the server', () => {
+    const { warnings } = resolveConfig({
+      env: { MAESTRO_API_URL: 'http://127.0.0.1:4800', MAESTRO_TOKEN: 'mst_x', MAESTRO_TOKN: 'mst_x' },
+    });
+    expect(warnings).toEqual([expect.stringMatching(/^MAESTRO_TOKN is not a Maestro setting/)]);
+  });
+
   test('the file must hold an object', () => {
     expect(
       problemsOf(() => resolveConfig({ env: {}, file: { name: 'maestro.config.json', content: [1, 2] } })),

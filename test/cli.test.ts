@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { type ResultPromise, execa } from 'execa';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { disconnectPrisma } from '../data/prisma.js';
@@ -108,21 +109,24 @@ describe('the maestro CLI against the real API', () => {
     expect(started.stdout).toBe(
       `Started ${project}/1-1 (workflow subtask-${project}-1-1). Watch it: maestro subtask status ${project}/1-1`,
     );
-    expect(
-      (
-        await maestro(
-          'subtask',
-          'start',
-          `${project}/1-1`,
-          '--title',
-          'Add tax to the cart total',
-          '--criterion',
-          'x',
-          '--risk',
-          'high',
-        )
-      ).stdout,
-    ).toContain('was started before');
+    // A second start with a new title and criteria starts nothing, and says what it did not take.
+    const restarted = await maestro(
+      'subtask',
+      'start',
+      `${project}/1-1`,
+      '--title',
+      'Add VAT to the cart total',
+      '--criterion',
+      'x',
+      '--risk',
+      'high',
+    );
+    expect(restarted.exitCode, restarted.stderr).toBe(0);
+    expect(restarted.stdout.split('\n')).toEqual([
+      `${project}/1-1 was started before (workflow subtask-${project}-1-1): nothing new started.`,
+      'Ignored, because a subtask keeps the spec it started with: --title, --criterion, --file.',
+      `To do the new work, start it under a new key (maestro subtask start ${project}/<new-key> …); cancel this one if it is no longer wanted (maestro override cancel ${project}/1-1 --reason "…").`,
+    ]);
 
     // High risk: the plan waits for a person before any agent acts.
     await eventually(
@@ -154,7 +158,11 @@ describe('the maestro CLI against the real API', () => {
 
     const approved = await maestro('approve', `${project}/1-1`, '--comment', 'the plan is fine');
     expect(approved.exitCode, approved.stderr).toBe(0);
-    expect(approved.stdout).toMatch(new RegExp(`^Approved\\. ${project}/1-1 is now `));
+    // The update answers with the state it took the approval in (the plan gate, pending); the CLI
+    // says so, and where the subtask went next: the worktree is made and the work starts in seconds.
+    expect(approved.stdout).toMatch(
+      new RegExp(`^Approved\\. ${project}/1-1 was pending when the workflow answered; now it is (in_progress|testing)`),
+    );
     // Nothing waits any more: a second approval is refused by the workflow (exit 1, its message).
     const again = await maestro('approve', `${project}/1-1`);
     expect(again.exitCode).toBe(1);
@@ -166,6 +174,12 @@ describe('the maestro CLI against the real API', () => {
     expect((await json<{ paused: boolean }>('subtask', 'status', `${project}/1-1`)).paused).toBe(true);
     const cancelled = await maestro('override', 'cancel', `subtask-${project}-1-1`, '--reason', 'the CLI test is done');
     expect(cancelled.exitCode, cancelled.stderr).toBe(0);
+    // Cancelled by the time the update answered, or soon after: either way the CLI says cancelled.
+    expect(cancelled.stdout).toMatch(
+      new RegExp(
+        `^cancel: taken\\. ${project}/1-1 (is now|was [^;]+ \\(paused\\) when the workflow answered; now it is) cancelled\\.$`,
+      ),
+    );
     await eventually(
       async () =>
         (await json<{ status: string }>('subtask', 'status', `${project}/1-1`)).status === 'cancelled'
@@ -174,6 +188,20 @@ describe('the maestro CLI against the real API', () => {
       30_000,
       'the cancel',
     );
+    // Temporal shows it cancelled too (its UI said Completed before), and its state still answers.
+    const connection = await Connection.connect({ address: shared.temporalAddress });
+    try {
+      const handle = new Client({ connection, namespace: shared.namespace }).workflow.getHandle(
+        `subtask-${project}-1-1`,
+      );
+      await eventually(
+        async () => ((await handle.describe()).status.name === 'CANCELLED' ? true : undefined),
+        30_000,
+        'the workflow to end cancelled',
+      );
+    } finally {
+      await connection.close();
+    }
 
     const events = await maestro('events', '--tail', '50', '--project', project);
     expect(events.stdout).toMatch(/user:local +approval\.approved/);
@@ -194,7 +222,11 @@ describe('the maestro CLI against the real API', () => {
     expect(refused.stderr).toBe(`maestro: Escalation ${escalation.id} offers retry, cancel; not skip.`);
     const answered = await maestro('answer', escalation.id, 'cancel', '--reason', 'the install cannot work');
     expect(answered.exitCode, answered.stderr).toBe(0);
-    expect(answered.stdout).toMatch(/^Answered with cancel\./);
+    expect(answered.stdout).toMatch(
+      new RegExp(
+        `^Answered with cancel\\. ${project}/1-1 (is now|was blocked[^;]* when the workflow answered; now it is) cancelled\\.$`,
+      ),
+    );
     expect((await maestro('answer', 'not-a-uuid', 'cancel', '--reason', 'x y z')).exitCode).toBe(2);
   });
 
@@ -318,10 +350,19 @@ describe('the maestro CLI against the real API', () => {
     expect((await maestro('bottlenecks', '--since', 'yesterday-ish')).exitCode).toBe(2);
     expect((await maestro('no-such-command')).exitCode).toBe(2);
     expect((await maestro('--url', 'not a url', 'queues')).exitCode).toBe(2);
+    const badWait = await maestro('approve', 'shop/3-1', '--wait', 'soon');
+    expect(badWait.exitCode).toBe(2);
+    expect(badWait.stderr).toMatch(/^maestro: --wait: a number of seconds/);
 
     const refused = await maestro('approve', `${uniqueName('nope')}/1-1`);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/^maestro: No subtask subtask-nope-\w+-1-1: start it first\.$/);
+    const ghost = uniqueName('ghost');
+    const noProject = await maestro('subtask', 'start', `${ghost}/1-1`, '--title', 'Anything', '--criterion', 'works');
+    expect(noProject.exitCode).toBe(1);
+    expect(noProject.stderr).toBe(
+      `maestro: No project named ${ghost}: create it first (project.create; on the command line: maestro project add ${ghost} --repository <path> --test-command "<command>").`,
+    );
 
     const closed = await closedPort();
     const away = await execa('node', [CLI, 'queues'], {

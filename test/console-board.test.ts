@@ -287,6 +287,46 @@ describe('the board and the subtask page in a real browser', () => {
   });
 });
 
+/** The browser's getComputedStyle, in code that runs in the page (the tests are compiled without the DOM's types). */
+type Styles = { getComputedStyle(element: unknown): { fontSize: string } };
+
+describe('a board card', () => {
+  test('shows project/key whole, so two subtasks with long names never look alike; a long title is cut, and whole on hover', async () => {
+    // Two subtasks whose project/key differ only at the end, each longer than a card is wide.
+    const project = 'a-project-with-a-name-forty-letters-long';
+    await seedBoard(harness.prisma, { subtasks: 2, projects: [project], keyPrefix: 'card-width-check-' });
+    const keys = ['card-width-check-1-1', 'card-width-check-2-1'];
+    const long =
+      'Make the checkout summary show the subtotal, every discount, the shipping rate, the tax and the total, rounded to cents, in the customer’s currency';
+    await harness.prisma.subtask.update({
+      where: { workflowId: `subtask-${project}-${keys[0]}` },
+      data: { title: long },
+    });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await page.goto(`${harness.ready.consoleUrl}/?project=${project}`);
+    for (const key of keys) {
+      const card = page.getByTestId(`card-${project}-${key}`);
+      await card.waitFor({ timeout: 15_000 });
+      const shown = await card.locator('.card-key').evaluate((element) => ({
+        text: (element.textContent ?? '').replace(/\s+/g, ''),
+        cut: element.scrollWidth > element.clientWidth,
+        inside: element.getBoundingClientRect().right <= element.closest('a')!.getBoundingClientRect().right,
+        // Longer than a card is wide, so on one line it would be cut: it takes two lines or more.
+        wrapped:
+          element.getBoundingClientRect().height >
+          1.9 * parseFloat((globalThis as unknown as Styles).getComputedStyle(element).fontSize),
+      }));
+      expect(shown, key).toEqual({ text: `${project}/${key}`, cut: false, inside: true, wrapped: true });
+    }
+    const title = page.getByTestId(`card-${project}-${keys[0]}`).locator('.card-title');
+    expect(await title.getAttribute('title')).toBe(long);
+    // Clamped to two lines: the rest is hidden behind an ellipsis, not spilled over the card.
+    expect(await title.evaluate((element) => element.scrollHeight > element.clientHeight)).toBe(true);
+    await shot(page, 'board-long-names');
+    await page.close();
+  });
+});
+
 describe('board.list and subtask.checks over the API', () => {
   test('filters by project, status and risk, searches, pages with a cursor, and counts per status', async () => {
     await seedBoard(harness.prisma, {

@@ -233,7 +233,12 @@ describe('starting with a problem says what to fix in one line', () => {
     const maestro = MaestroProcess.spawn({
       dataDir,
       ports: await freePorts(),
-      env: { PATH: '/nonexistent', MAESTRO_BIN_DIR: path.join(path.dirname(dataDir), 'empty-bin') },
+      // The caller's TEMPORAL_CLI_PATH reaches a test stack: this one must find none.
+      env: {
+        PATH: '/nonexistent',
+        MAESTRO_BIN_DIR: path.join(path.dirname(dataDir), 'empty-bin'),
+        TEMPORAL_CLI_PATH: undefined,
+      },
     });
     expect((await maestro.exited).code).toBe(1);
     expect(maestro.stderr).toHaveLength(1);

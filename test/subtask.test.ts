@@ -52,7 +52,11 @@ describe('a subtask, carried through the TDD phases on a real repository', () =>
     const started = await start('happy', '3-1');
     expect(started).toMatchObject({ workflowId: 'subtask-happy-3-1', started: true });
     // Starting it again is idempotent: the same subtask, not a second run.
-    expect(await start('happy', '3-1')).toMatchObject({ workflowId: 'subtask-happy-3-1', started: false });
+    expect(await start('happy', '3-1')).toMatchObject({
+      workflowId: 'subtask-happy-3-1',
+      started: false,
+      ignored: [],
+    });
 
     const done = await harness.waitFor(
       'happy',
@@ -842,7 +846,9 @@ describe('registering projects and subtasks', () => {
     expect(bad.data?.code).toBe('BAD_REQUEST');
     expect(bad.message).toMatch(/use a key like 3-1/);
     const noProject = await rejection(start('ghost-town', '1-1'));
-    expect(noProject.message).toBe('No project named ghost-town: create it with project.create first.');
+    expect(noProject.message).toBe(
+      'No project named ghost-town: create it first (project.create; on the command line: maestro project add ghost-town --repository <path> --test-command "<command>").',
+    );
     const unknownDependency = await rejection(
       harness.api.subtask.start.mutate({
         project: 'happy',

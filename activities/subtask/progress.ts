@@ -98,6 +98,14 @@ export function createProgressActivities({ prisma, config }: Pick<ActivityDeps, 
         cancelled: keys.filter((key) => statusOf.get(key) === 'cancelled'),
       };
     },
+    /**
+     * Asks Temporal to cancel a run of a subtask's workflow, as its UI or CLI would: a subtask a
+     * person cancelled (the cancel override, an escalation answered with cancel) then ends with
+     * Temporal's status CANCELLED too. Asking again is a no-op.
+     */
+    async requestCancellation({ workflowId, runId }: { workflowId: string; runId: string }): Promise<void> {
+      await Context.current().client.workflow.getHandle(workflowId, runId).cancel();
+    },
     /** Workflows of subtasks waiting for this one. */
     async dependentWorkflows({ projectId, key }: { projectId: string; key: string }): Promise<string[]> {
       const rows = await prisma.subtask.findMany({

@@ -4,6 +4,7 @@ import { ProjectName } from '../../domain/project.js';
 import { EscalationAnswerInput } from '../../domain/escalation-answer.js';
 import { parseArgs, runOf } from '../context.js';
 import { duration, table } from '../format.js';
+import { DEFAULT_WAIT_SECONDS, WaitSeconds, describeSettled, settle } from '../settle.js';
 
 const InboxFilter = z.object({ project: ProjectName.optional() });
 
@@ -74,11 +75,16 @@ export function registerInbox(program: Command): void {
     .option('--hint <text>', 'retry: what the next attempt should know')
     .option('--model <id>', 'retry_with_model: the model (by default the one the escalation names)')
     .option('--phase <phase>', 'reset: the phase to go back to (by default the one the escalation names)')
+    .option(
+      '--wait <seconds>',
+      'how long to wait for the subtask to move on, to say where it went (0: print what the workflow answered)',
+      String(DEFAULT_WAIT_SECONDS),
+    )
     .action(
       async (
         id: string,
         option: string,
-        options: { reason: string; hint?: string; model?: string; phase?: string },
+        { wait: waitText, ...options }: { reason: string; hint?: string; model?: string; phase?: string; wait: string },
         command: Command,
       ) => {
         const run = runOf(command);
@@ -87,11 +93,13 @@ export function registerInbox(program: Command): void {
           { id, option, ...options },
           { id: '<escalation-id>', option: '<option>' },
         );
+        const wait = parseArgs(WaitSeconds, waitText, { '': '--wait' });
         const answered = await run.api.escalation.answer.mutate(input);
+        const ref = { project: answered.project, key: answered.key };
+        const settled = await settle(run.api, ref, answered, wait);
         run.print(
-          answered,
-          () =>
-            `Answered with ${answered.option}. The subtask (${answered.workflowId}) is now ${answered.status}${answered.phase ? ` in ${answered.phase}` : ''}.`,
+          { ...answered, ...settled },
+          () => `Answered with ${answered.option}. ${describeSettled(ref, settled)}`,
         );
       },
     );

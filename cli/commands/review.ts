@@ -4,6 +4,7 @@ import { PHASE_NAMES } from '../../domain/phases.js';
 import type { OverrideInput } from '../../workflows/subtask/subtask.shared.js';
 import { parseArgs, runOf } from '../context.js';
 import { resolveSubtaskRef } from '../ids.js';
+import { DEFAULT_WAIT_SECONDS, WaitSeconds, describeSettled, settle, where } from '../settle.js';
 
 /** The override names of the command line, and the action each sends. */
 const OVERRIDES = {
@@ -25,12 +26,14 @@ const Reason = z
   .trim()
   .min(3, 'say why in a few words: it goes to the audit log');
 
-function describeAfter(
-  ref: { project: string; key: string },
-  state: { status: string; phase: string | null; paused: boolean },
-): string {
-  return `${ref.project}/${ref.key} is now ${state.status}${state.phase ? ` in ${state.phase}` : ''}${state.paused ? ' (paused)' : ''}.`;
-}
+/** Overrides the update's answer shows whole: they change the state as they are taken, and nothing follows. */
+const APPLIED_AT_ONCE: ReadonlySet<string> = new Set(['pause', 'resume', 'reassign']);
+
+const WAIT_OPTION = [
+  '--wait <seconds>',
+  `how long to wait for the subtask to move on, to say where it went (0: print what the workflow answered)`,
+  String(DEFAULT_WAIT_SECONDS),
+] as const;
 
 export function registerReview(program: Command): void {
   program
@@ -38,14 +41,17 @@ export function registerReview(program: Command): void {
     .description('approve the gate a subtask waits at (its plan, or its merge)')
     .argument('<id>', '<project>/<key> or the workflow id')
     .option('--comment <text>', 'a note for the audit log')
-    .action(async (id: string, options: { comment?: string }, command: Command) => {
+    .option(...WAIT_OPTION)
+    .action(async (id: string, options: { comment?: string; wait: string }, command: Command) => {
       const run = runOf(command);
+      const wait = parseArgs(WaitSeconds, options.wait, { '': '--wait' });
       const ref = await resolveSubtaskRef(id, run.api);
-      const state = await run.api.subtask.approve.mutate({
+      const taken = await run.api.subtask.approve.mutate({
         ...ref,
         ...(options.comment ? { comment: options.comment } : {}),
       });
-      run.print(state, () => `Approved. ${describeAfter(ref, state)}`);
+      const settled = await settle(run.api, ref, taken, wait);
+      run.print(settled, () => `Approved. ${describeSettled(ref, settled)}`);
     });
 
   program
@@ -57,15 +63,21 @@ export function registerReview(program: Command): void {
       '--return-to <phase>',
       `the phase to go back to: one the subtask runs (maestro subtask status lists them): ${WORK_PHASES.join(', ')}; the integration ones only when the project has an integration test command`,
     )
-    .action(async (id: string, options: { comment: string; returnTo: string }, command: Command) => {
+    .option(...WAIT_OPTION)
+    .action(async (id: string, options: { comment: string; returnTo: string; wait: string }, command: Command) => {
       const run = runOf(command);
-      const input = parseArgs(
-        z.object({ comment: z.string().trim().min(3, 'say what to change: the agents read it'), returnTo: Phase }),
+      const { wait, ...input } = parseArgs(
+        z.object({
+          comment: z.string().trim().min(3, 'say what to change: the agents read it'),
+          returnTo: Phase,
+          wait: WaitSeconds,
+        }),
         options,
       );
       const ref = await resolveSubtaskRef(id, run.api);
-      const state = await run.api.subtask.reject.mutate({ ...ref, ...input });
-      run.print(state, () => `Rejected: back to ${input.returnTo}. ${describeAfter(ref, state)}`);
+      const taken = await run.api.subtask.reject.mutate({ ...ref, ...input });
+      const settled = await settle(run.api, ref, taken, wait);
+      run.print(settled, () => `Rejected: back to ${input.returnTo}. ${describeSettled(ref, settled)}`);
     });
 
   program
@@ -84,11 +96,23 @@ export function registerReview(program: Command): void {
     .option('--queue <task-queue>', 'reassign: the task queue to send that role’s work to')
     .option('--hint <text>', 'retry: what the next attempt should know')
     .option('--model <id>', 'retry: the model to retry with')
+    .option(...WAIT_OPTION)
     .action(
       async (
         action: string,
         id: string,
-        options: { reason?: string; phase?: string; role?: string; queue?: string; hint?: string; model?: string },
+        {
+          wait: waitText,
+          ...options
+        }: {
+          reason?: string;
+          phase?: string;
+          role?: string;
+          queue?: string;
+          hint?: string;
+          model?: string;
+          wait: string;
+        },
         command: Command,
       ) => {
         const run = runOf(command);
@@ -100,9 +124,15 @@ export function registerReview(program: Command): void {
           { '': '<action>' },
         );
         const override = parseArgs(overrideSchema(name), options, { taskQueue: '--queue' });
+        const wait = parseArgs(WaitSeconds, waitText, { '': '--wait' });
         const ref = await resolveSubtaskRef(id, run.api);
-        const state = await run.api.subtask.override.mutate({ ...ref, override });
-        run.print(state, () => `${name}: done. ${describeAfter(ref, state)}`);
+        const taken = await run.api.subtask.override.mutate({ ...ref, override });
+        if (APPLIED_AT_ONCE.has(override.action)) {
+          run.print(taken, () => `${name}: done. ${ref.project}/${ref.key} is now ${where(taken)}.`);
+          return;
+        }
+        const settled = await settle(run.api, ref, taken, wait);
+        run.print(settled, () => `${name}: taken. ${describeSettled(ref, settled)}`);
       },
     );
 }

@@ -11,6 +11,16 @@ import { resolveSubtaskRef } from '../ids.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** The option that gives each part of a spec. */
+const OPTION_OF: Record<string, string> = {
+  title: '--title',
+  description: '--description',
+  acceptanceCriteria: '--criterion',
+  filesInScope: '--file',
+  risk: '--risk',
+  dependencies: '--depends-on',
+};
+
 export function registerSubtask(program: Command): void {
   const subtask = program
     .command('subtask')
@@ -72,11 +82,18 @@ export function registerSubtask(program: Command): void {
           },
         );
         const started = await run.api.subtask.start.mutate(spec);
-        run.print(started, () =>
-          started.started
-            ? `Started ${spec.project}/${spec.key} (workflow ${started.workflowId}). Watch it: maestro subtask status ${spec.project}/${spec.key}`
-            : `${spec.project}/${spec.key} was started before (workflow ${started.workflowId}): nothing new started.`,
-        );
+        const name = `${spec.project}/${spec.key}`;
+        run.print(started, () => {
+          if (started.started)
+            return `Started ${name} (workflow ${started.workflowId}). Watch it: maestro subtask status ${name}`;
+          const before = `${name} was started before (workflow ${started.workflowId}): nothing new started.`;
+          if (started.ignored.length === 0) return before;
+          return [
+            before,
+            `Ignored, because a subtask keeps the spec it started with: ${started.ignored.map((field) => OPTION_OF[field]).join(', ')}.`,
+            `To do the new work, start it under a new key (maestro subtask start ${spec.project}/<new-key> …); cancel this one if it is no longer wanted (maestro override cancel ${name} --reason "…").`,
+          ].join('\n');
+        });
       },
     );
 

@@ -39,17 +39,20 @@ export function newDataDir(label: string): string {
   return path.join(parent, 'data');
 }
 
+/**
+ * What a test stack never inherits: Maestro's settings, `DATABASE_URL` and Temporal's (an address, a
+ * namespace, the temporal CLI's own TLS and API keys), which would point a test at the caller's
+ * cluster or data; and vitest's own.
+ */
+const DROPPED = [/^MAESTRO_/, /^TEMPORAL_/, /^DATABASE_URL$/, /^VITEST/];
+/** Except where the Temporal CLI is: it only says which binary runs the stack's own dev server. */
+const PASSED_THROUGH = new Set(['TEMPORAL_CLI_PATH']);
+
 /** The environment of a Maestro stack on its own ports and data folder, isolated from the caller's. */
 export function stackEnv(dataDir: string, ports: StackPorts, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (
-      name.startsWith('MAESTRO_') ||
-      name.startsWith('TEMPORAL_') ||
-      name === 'DATABASE_URL' ||
-      name.startsWith('VITEST')
-    )
-      continue;
+    if (!PASSED_THROUGH.has(name) && DROPPED.some((drop) => drop.test(name))) continue;
     env[name] = value;
   }
   return {

@@ -1,5 +1,5 @@
-import { type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { type WorkflowHandle, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
@@ -12,9 +12,11 @@ import path from 'node:path';
 import { projectRoot } from '../../runtime/project-root.js';
 import {
   type OverrideInput,
+  type SubtaskOutcome,
   approveUpdate,
   overrideUpdate,
   rejectUpdate,
+  stateQuery,
 } from '../../workflows/subtask/subtask.shared.js';
 
 /** What a workflow's history shows, and the scripted agents the workflow tests use. */
@@ -32,6 +34,25 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   mkdirSync(folder, { recursive: true });
   writeFileSync(path.join(folder, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
   writeFileSync(path.join(folder, `${name}.id`), `${handle.workflowId}\n`);
+}
+
+/**
+ * How a subtask's workflow ended, as its outcome: the result of one that completed; for one that
+ * ended cancelled (Temporal's status CANCELLED, which carries no result), what its state query says,
+ * once Temporal is seen to show it cancelled.
+ */
+export async function outcomeOf(handle: WorkflowHandle): Promise<SubtaskOutcome> {
+  try {
+    const outcome = (await handle.result()) as SubtaskOutcome;
+    expect(outcome.status, `${handle.workflowId} completed as a workflow, yet cancelled`).not.toBe('cancelled');
+    return outcome;
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure)) throw error;
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const state = await handle.query(stateQuery);
+    expect(state.status).toBe('cancelled');
+    return { status: 'cancelled', shas: state.shas, redEvidence: state.redEvidence };
+  }
 }
 
 export async function historyOf(handle: WorkflowHandle): Promise<HistoryEvent[]> {

@@ -5,7 +5,15 @@ import type { ScriptedConversation } from '../../stack/scripted-model/script.js'
 import { overrideUpdate } from '../../workflows/subtask/subtask.shared.js';
 import { type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
 import { LADDER, MODELS, REMINDER_NEVER_MS } from '../support/workflow-env-settings.js';
-import { activities, children, failing, passing, recordHistory, timers } from '../support/workflow-history.js';
+import {
+  activities,
+  children,
+  failing,
+  outcomeOf,
+  passing,
+  recordHistory,
+  timers,
+} from '../support/workflow-history.js';
 
 /**
  * The escalation ladder, decision by decision, on real parts: retries with backoff (tier 1), a
@@ -62,7 +70,7 @@ describe('tier 1: retries', () => {
     });
 
     await subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] });
-    expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled' });
+    expect(await outcomeOf(subtask.handle)).toMatchObject({ status: 'cancelled' });
     expect(await wf.prisma.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).toMatchObject({
       status: 'withdrawn',
       chosenOption: 'cancel',
@@ -373,7 +381,7 @@ describe('the tiers a phase may climb', () => {
         );
       }
       await subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] });
-      expect((await subtask.handle.result()).status).toBe('cancelled');
+      expect((await outcomeOf(subtask.handle)).status).toBe('cancelled');
     },
   );
 });
@@ -427,7 +435,7 @@ describe('reminders', () => {
       const answered = subtask.handle.executeUpdate(overrideUpdate, { args: [cancel] }).catch(() => undefined);
       // Until it ends, or the first reminder is written (then the loop is stopped at once: it floods the log).
       let ended = false;
-      void subtask.handle.result().then(
+      void outcomeOf(subtask.handle).then(
         () => (ended = true),
         () => undefined,
       );

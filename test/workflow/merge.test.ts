@@ -11,7 +11,16 @@ import {
   commitFiles,
   startWorkflowEnv,
 } from '../support/workflow-env.js';
-import { activities, approve, decide, override, passing, recordHistory, reject } from '../support/workflow-history.js';
+import {
+  activities,
+  approve,
+  decide,
+  outcomeOf,
+  override,
+  passing,
+  recordHistory,
+  reject,
+} from '../support/workflow-history.js';
 import { eventually } from '../support/maestro-process.js';
 
 /**
@@ -126,7 +135,7 @@ describe('the merge gate', () => {
       const subtask = await wf.start(await wf.project(), { key, risk: 'medium' });
       await atGate(subtask);
       await override({ action, reason: 'decided without a review' })(subtask.handle);
-      expect((await subtask.handle.result()).status).toBe(status);
+      expect((await outcomeOf(subtask.handle)).status).toBe(status);
       expect((await activities(subtask.handle, 'mergeBranch')).length).toBe(merges);
       expect(await wf.prisma.approval.findFirstOrThrow({ where: { subtaskId: subtask.subtaskId } })).toMatchObject({
         status: 'withdrawn',
@@ -147,7 +156,7 @@ describe('the merge gate', () => {
     );
     await atGate(subtask);
     await override({ action: 'cancel', reason: 'enough for today' })(subtask.handle);
-    expect((await subtask.handle.result()).status).toBe('cancelled');
+    expect((await outcomeOf(subtask.handle)).status).toBe('cancelled');
     expect(wf.scripted.requests.filter((request) => request.key === '30-4').at(-1)!.task).toContain(
       'reset by user:ann: the names are wrong',
     );

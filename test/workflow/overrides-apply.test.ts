@@ -7,9 +7,11 @@ import {
   decide,
   failing,
   held,
+  outcomeOf,
   override,
   passing,
   positionOf,
+  recordHistory,
   settled,
 } from '../support/workflow-history.js';
 import { SLOW_TEST_FILES, processesIn, slowAgent } from '../support/slow-check.js';
@@ -50,12 +52,13 @@ describe('during an agent run', () => {
     const subtask = await wf.start(await wf.project(), { key });
     await inFlight(key, 'green');
     await override({ action, reason: 'decided by a person' })(subtask.handle);
-    const outcome = await subtask.handle.result();
+    const outcome = await outcomeOf(subtask.handle);
     expect(outcome.status).toBe(status);
     expect(outcome.shas.green).toBeUndefined();
     expect(await phasesRun(subtask)).toEqual([['green', 'cancelled']]);
     expect((await activities(subtask.handle, 'mergeBranch')).length).toBe(merges);
     expect(await kinds(subtask)).toContain(`override.${action}`);
+    if (action === 'cancel') await recordHistory(subtask.handle, 'cancel-override-ends-cancelled');
   });
 
   test('cancelled from Temporal (its UI or CLI), it ends like the cancel override: the agent stopped, the log written once', async () => {
@@ -63,7 +66,9 @@ describe('during an agent run', () => {
     const subtask = await wf.start(await wf.project(), { key: '20-5' });
     await inFlight('20-5', 'green');
     await subtask.handle.cancel();
-    expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled' });
+    // Temporal shows it cancelled too (outcomeOf checks), not completed.
+    expect(await outcomeOf(subtask.handle)).toMatchObject({ status: 'cancelled' });
+    await expect(subtask.handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
     expect(await phasesRun(subtask)).toEqual([['green', 'cancelled']]);
     expect(
       (await wf.events(subtask)).filter((event) => event.kind === 'subtask.cancelled').map((event) => event.actor),
@@ -71,6 +76,7 @@ describe('during an agent run', () => {
     expect((await wf.prisma.subtask.findUniqueOrThrow({ where: { workflowId: subtask.workflowId } })).status).toBe(
       'cancelled',
     );
+    await recordHistory(subtask.handle, 'temporal-cancel-ends-cancelled');
   });
 
   test('reset goes back to an earlier phase: its work and what came after are done again', async () => {
@@ -273,7 +279,7 @@ describe('while waiting for dependencies', () => {
     const subtask = await wf.start(project, { key: '23-1', dependencies: ['23-0'] });
     await wf.waitFor(subtask, (state) => state.waitingFor !== undefined, 'the wait for 23-0');
     await override({ action: 'cancel', reason: 'not needed after all' })(subtask.handle);
-    expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled', shas: {} });
+    expect(await outcomeOf(subtask.handle)).toMatchObject({ status: 'cancelled', shas: {} });
     expect(await activities(subtask.handle)).toEqual([]);
     expect((await wf.events(subtask)).find((event) => event.kind === 'subtask.cancelled')!.message).toBe(
       'cancelled: not needed after all; the branch (none yet) is left for inspection',

@@ -10,6 +10,7 @@ import {
   decide,
   failing,
   held,
+  outcomeOf,
   override,
   passing,
   reject,
@@ -160,7 +161,7 @@ describe('overrides in each state', () => {
       },
       { label: 'cancel', send: override({ action: 'cancel', reason: 'the plan is wrong' }) },
     ]);
-    expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled' });
+    expect(await outcomeOf(subtask.handle)).toMatchObject({ status: 'cancelled' });
     expect(await wf.prisma.approval.findFirstOrThrow({ where: { subtaskId: subtask.subtaskId } })).toMatchObject({
       gate: 'plan',
       status: 'withdrawn',
@@ -275,7 +276,7 @@ describe('overrides in each state', () => {
         refused: [NOT_POSSIBLE, /^the subtask is being cancelled$/],
       },
     ]);
-    expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled' });
+    expect(await outcomeOf(subtask.handle)).toMatchObject({ status: 'cancelled' });
     // The runner stops the command and reports the run as cancelled (the activity itself completes).
     const [check] = await activities(subtask.handle, 'runCheck');
     expect(check).toMatchObject({ end: 'completed', result: { passed: false, runs: [{ outcome: 'cancelled' }] } });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { setBudget } from '../../web/server/budgets.js';
 import { type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
 import { REMINDER_NEVER_MS } from '../support/workflow-env-settings.js';
-import { decide, override, passing, timers } from '../support/workflow-history.js';
+import { decide, outcomeOf, override, passing, timers } from '../support/workflow-history.js';
 
 /**
  * Routing's decisions before and around an attempt: a provider that keeps failing is routed again
@@ -39,7 +39,7 @@ describe('routing', () => {
     // retryDelayMs(1, 2, 3) of the settings (50 doubling, at most 200), then the escalation's reminder.
     expect(await timers(subtask.handle)).toEqual([50, 100, 200, REMINDER_NEVER_MS]);
     await override({ action: 'cancel', reason: 'the provider is down' })(subtask.handle);
-    expect((await subtask.handle.result()).status).toBe('cancelled');
+    expect((await outcomeOf(subtask.handle)).status).toBe('cancelled');
   });
 
   // The AI SDK reports a body that is not JSON as an APICallError with status 200: a broken answer, the provider's trouble.

@@ -22,7 +22,7 @@ export async function answerEscalation(ctx: Context, input: EscalationAnswerInpu
       options: true,
       resolvedBy: true,
       chosenOption: true,
-      subtask: { select: { workflowId: true } },
+      subtask: { select: { workflowId: true, key: true, project: { select: { name: true } } } },
     },
   });
   if (!escalation)
@@ -61,13 +61,17 @@ export async function answerEscalation(ctx: Context, input: EscalationAnswerInpu
   const after = await sendUpdate(workflowId, (updateId) =>
     handle.executeUpdate(overrideUpdate, { updateId, args: [{ ...override, actor } as OverrideInput] }),
   );
+  // The state the workflow took the answer in: what the answer leads to comes after (subtask.state).
   return {
     escalationId: input.id,
     option: input.option,
     override: override.action,
     workflowId,
+    project: escalation.subtask.project.name,
+    key: escalation.subtask.key,
     status: after.status,
     phase: after.phase,
+    paused: after.paused,
   };
 }
 

@@ -26,15 +26,29 @@ export interface StartedSubtask {
   subtaskId: string;
   /** False when this call found the subtask already started: starting is idempotent. */
   started: boolean;
+  /**
+   * On a second start, what this call gave that differs from the first start's spec and was not
+   * taken: a running subtask keeps the spec it started with. Empty when all was the same.
+   */
+  ignored: ComparedField[];
 }
 
-/** Registers the subtask and starts its workflow; a second start of the same key starts nothing. */
+/** The parts of a spec a second start may give differently. */
+const COMPARED = ['title', 'description', 'acceptanceCriteria', 'filesInScope', 'risk', 'dependencies'] as const;
+type ComparedField = (typeof COMPARED)[number];
+
+/** What `spec` gives differently from the spec the subtask started with. */
+function differences(first: unknown, spec: SubtaskSpec): ComparedField[] {
+  const before = (first ?? {}) as Partial<Record<ComparedField, unknown>>;
+  return COMPARED.filter((field) => JSON.stringify(before[field] ?? null) !== JSON.stringify(spec[field] ?? null));
+}
+
 export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: string): Promise<StartedSubtask> {
   const project = await ctx.prisma.project.findUnique({ where: { name: spec.project }, select: projectSelect });
   if (!project)
     throw new TRPCError({
       code: 'NOT_FOUND',
-      message: `No project named ${spec.project}: create it with project.create first.`,
+      message: `No project named ${spec.project}: create it first (project.create; on the command line: maestro project add ${spec.project} --repository <path> --test-command "<command>").`,
     });
   if (spec.dependencies.includes(spec.key))
     throw new TRPCError({ code: 'BAD_REQUEST', message: `${spec.key} cannot depend on itself.` });
@@ -53,7 +67,7 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
   const workflowId = subtaskWorkflowId(project.name, spec.key);
   const existing = await ctx.prisma.subtask.findUnique({
     where: { workflowId },
-    select: { id: true, projectId: true, key: true },
+    select: { id: true, projectId: true, key: true, spec: true },
   });
   if (existing && (existing.projectId !== project.id || existing.key !== spec.key)) {
     // `subtask-a-b-1` is both project a, key b-1 and project a-b, key 1.
@@ -131,7 +145,7 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
     // The workflow ran before and is closed: still the same subtask, not a second run.
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
-  return { workflowId, subtaskId, started: !existing };
+  return { workflowId, subtaskId, started: !existing, ignored: existing ? differences(existing.spec, spec) : [] };
 }
 
 /** The subtask's row, written once per workflow id before its workflow starts: the row the workflow writes to. */

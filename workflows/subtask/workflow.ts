@@ -1,4 +1,11 @@
-import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  isCancellation,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { checklistProgress, reopenFrom } from '../../domain/checklist.js';
 import { isFinal } from '../../domain/lifecycle.js';
 import type { PhaseName } from '../../domain/phases.js';
@@ -24,11 +31,40 @@ const BASELINE_SENTENCE = 'baseline-sentence-from-runner';
 export async function subtaskWorkflow(input: SubtaskWorkflowInput): Promise<SubtaskOutcome> {
   const run = new SubtaskRun(input);
   registerHandlers(run);
+  let outcome: SubtaskOutcome;
   try {
-    return await runSubtask(run);
+    outcome = await runSubtask(run);
   } catch (error) {
+    if (!isCancellation(error)) throw error;
     // Temporal-level cancellation (from the Temporal UI or CLI) ends like the cancel override.
-    if (isCancellation(error)) return await CancellationScope.nonCancellable(() => finishCancelled(run));
+    outcome = await CancellationScope.nonCancellable(() => finishCancelled(run));
+  }
+  if (outcome.status === 'cancelled' && patched(ENDS_CANCELLED)) await endCancelled(run);
+  return outcome;
+}
+
+/**
+ * A cancelled subtask ends as a cancelled workflow (Temporal's status CANCELLED, not COMPLETED),
+ * once its status and the audit entry are written. Before this patch it completed with the
+ * cancelled outcome as its result.
+ */
+const ENDS_CANCELLED = 'cancelled-subtask-ends-cancelled';
+/** How long the cancellation this run asked for may take to arrive before it completes as before. */
+const CANCELLATION_ARRIVES_WITHIN = '10 minutes';
+
+/**
+ * Ends the workflow as cancelled. A workflow ends so only when Temporal was asked to cancel it: a
+ * cancel override (or an escalation answered with cancel) asks for it, through an activity, since
+ * a workflow cannot cancel itself, and waits for the request to arrive.
+ */
+async function endCancelled(run: SubtaskRun): Promise<void> {
+  const message = `${run.workflowId} was cancelled: its branch is left for inspection`;
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure(message);
+  await run.progress.requestCancellation({ workflowId: run.workflowId, runId: workflowInfo().runId });
+  try {
+    await condition(() => false, CANCELLATION_ARRIVES_WITHIN);
+  } catch (error) {
+    if (isCancellation(error)) throw new CancelledFailure(message);
     throw error;
   }
 }

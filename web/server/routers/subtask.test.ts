@@ -104,7 +104,7 @@ describe('subtask', () => {
     const nowhere = unique('nowhere');
     expect(await refusal(author.subtask.start({ project: nowhere, ...SPEC }))).toMatchObject({
       code: 'NOT_FOUND',
-      message: `No project named ${nowhere}: create it with project.create first.`,
+      message: `No project named ${nowhere}: create it first (project.create; on the command line: maestro project add ${nowhere} --repository <path> --test-command "<command>").`,
     });
     expect(
       await refusal(author.subtask.start({ project: project.name, ...SPEC, dependencies: ['1-1'] })),

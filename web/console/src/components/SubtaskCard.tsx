@@ -28,7 +28,9 @@ export const SubtaskCard = memo(function SubtaskCard({ card }: { card: Card }) {
         </span>
         <RiskBadge risk={card.risk} />
       </div>
-      <div className="card-title">{card.title}</div>
+      <div className="card-title" title={card.title}>
+        {card.title}
+      </div>
       <div className="card-phase">
         <span className="phase-badge" data-testid="card-phase">
           {card.phase ? phaseLabel(card.phase) : 'not started'}
