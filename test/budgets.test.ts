@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { formatUsdExact, parseUsd } from '../domain/money.js';
-import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
+import {
+  CART_TAX_SPEC,
+  CART_TAX_VERDICTS,
+  FILES,
+  cartTaxConversations,
+  finish,
+} from '../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation } from '../stack/scripted-model/script.js';
 import { descendantsOf, eventually } from './support/maestro-process.js';
 import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harness.js';
@@ -44,12 +50,21 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.close());
 
+/** A third criterion, for strong routing; the rounding test shows it. */
+const RECEIPT_CRITERION = 'the receipt rounds every amount to cents';
+const VERDICTS = [
+  ...CART_TAX_VERDICTS,
+  { index: 3, met: true, evidence: [{ file: FILES.redTest.path, test: 'total rounds to cents' }] },
+];
+
 /** The cart-tax script with every answer costing a cent; green's first answer is held, to kill the worker while it is awaited. */
 function centPerCall(key: string): ScriptedConversation[] {
   return cartTaxConversations(key).map((conversation) => ({
     ...conversation,
-    turns: conversation.turns.map((turn, index) => ({
-      ...turn,
+    turns: conversation.turns.map((turn, index, turns) => ({
+      ...(conversation.match.phase === 'verify' && index === turns.length - 1
+        ? finish('All three criteria are met and every test passes.', VERDICTS)
+        : turn),
       usage: ONE_CENT,
       ...(conversation.match.phase === 'green' && index === 0 ? { holdUntil: 'green' } : {}),
     })),
@@ -74,7 +89,7 @@ describe('budget tiers in a durable workflow', () => {
       risk: 'medium',
       ...CART_TAX_SPEC,
       filesInScope: ['src/cart.js', 'src/checkout.js', 'src/index.js'],
-      acceptanceCriteria: [...CART_TAX_SPEC.acceptanceCriteria, 'the receipt rounds every amount to cents'],
+      acceptanceCriteria: [...CART_TAX_SPEC.acceptanceCriteria, RECEIPT_CRITERION],
     });
 
     // Red costs 4 cents; green's first call is held when the worker is killed: it is never answered, so never charged.

@@ -1,5 +1,3 @@
-import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import type { Browser, Page } from 'playwright-core';
@@ -23,31 +21,29 @@ const FLAKY_TEST = 'the payment service answers';
 
 /**
  * A test that fails once, on the first run that sees the green code, and passes on every run after:
- * the same tree passes and fails, which is what flaky means.
+ * the same tree passes and fails, which is what flaky means. It remembers the failure in the
+ * worktree's git-ignored node_modules, the one place a sandboxed test run can write that outlasts
+ * the run and the reset between phases.
  */
-function flakyTest(marker: string) {
-  return `import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+const FLAKY_TEST_FILE = `import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 test('${FLAKY_TEST}', () => {
   const cart = readFileSync(new URL('../../src/cart.js', import.meta.url), 'utf8');
-  if (cart.includes('taxRate') && !existsSync(${JSON.stringify(marker)})) {
-    writeFileSync(${JSON.stringify(marker)}, 'failed once');
+  const marker = new URL('../../node_modules/.payment-failed-once', import.meta.url);
+  if (cart.includes('taxRate') && !existsSync(marker)) {
+    mkdirSync(new URL('../../node_modules/', import.meta.url), { recursive: true });
+    writeFileSync(marker, 'failed once');
     assert.fail('the payment service did not answer in time');
   }
 });
 `;
-}
-
-const markers = mkdtempSync(path.join(os.tmpdir(), 'maestro-flaky-'));
-chmodSync(markers, 0o755);
 
 /** A project whose unit suite has the flaky test, and a script whose green runs no tests itself (so the checks are the first to see it). */
 async function flakyProject(name: string, key: string) {
-  mkdirSync(path.join(markers, name), { recursive: true });
   await harness.sampleProject(name, {
-    files: { 'test/unit/payment.test.js': flakyTest(path.join(markers, name, 'failed-once')) },
+    files: { 'test/unit/payment.test.js': FLAKY_TEST_FILE },
   });
   harness.script(
     {

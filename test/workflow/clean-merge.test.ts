@@ -7,7 +7,7 @@ import { DEFAULT_PHASES } from '../../domain/phases.js';
 import { FILES, finish, runTests, write } from '../../stack/demo/cart-tax-script.js';
 import { branchExists, ensureWorktree, git, listWorktrees } from '../../git/git.js';
 import { type TestProject, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
-import { activities, held, override, recordHistory } from '../support/workflow-history.js';
+import { activities, held, outcomeOf, override, recordHistory } from '../support/workflow-history.js';
 import { eventually } from '../support/maestro-process.js';
 
 /**
@@ -123,7 +123,7 @@ describe('a subtask that ended leaves no worktree', () => {
     const running = await wf.state(subtask);
     expect(existsSync(running.worktree!)).toBe(true);
     await override({ action: 'cancel', reason: 'not needed after all' })(subtask.handle);
-    expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled' });
+    expect(await outcomeOf(subtask.handle)).toMatchObject({ status: 'cancelled' });
     expect((await activities(subtask.handle, 'removeWorkspace')).map((run) => run.end)).toEqual(['completed']);
     await expectBranchFree(project, running.branch!, running.worktree!);
     await recordHistory(subtask.handle, 'cancelled-worktree-removed');

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FILES, write } from '../../stack/demo/cart-tax-script.js';
 import { git } from '../../git/git.js';
+import { projectRoot } from '../../runtime/project-root.js';
 import {
   type StartedSubtask,
   type TestProject,
@@ -36,7 +36,9 @@ let wf: WorkflowEnv;
 let releases: string;
 beforeAll(async () => {
   wf = await startWorkflowEnv('merge');
-  releases = mkdtempSync(path.join(os.tmpdir(), 'maestro-wf-releases-'));
+  // Not under the system's temporary folder: a sandboxed test command has a private one of its own.
+  mkdirSync(path.join(projectRoot(), '.maestro'), { recursive: true });
+  releases = mkdtempSync(path.join(projectRoot(), '.maestro', 'wf-releases-'));
 });
 afterAll(async () => {
   await wf?.close();
