@@ -1,11 +1,20 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { commitAll, ensureWorktree, git } from '../../git/git.js';
+import { commitAll, ensureWorktree, git, worktreeChanges } from '../../git/git.js';
 import { prepareSandbox, sandboxSupport } from '../../runtime/sandbox.js';
 import { type CommandSandbox, runCommand } from './run-command.js';
 
@@ -48,6 +57,40 @@ const attempt = (fn) => { try { return { ok: true, value: fn() }; } catch (error
   report.env = { TMPDIR: process.env.TMPDIR, HOME: process.env.HOME };
   console.log('REPORT ' + JSON.stringify(report));
 })();
+`;
+
+/**
+ * A hostile test aimed at Maestro's own git, which runs unsandboxed in the worktree after the
+ * command: it points the worktree's `.git` at a git folder of its making whose config names a
+ * file-system monitor (its own script, which `git status` would start), sets one in the
+ * repository's config and the worktree's, redirects the worktree's `commondir`, and plants a hook.
+ * The script leaves a marker outside the sandbox when it runs.
+ */
+const GIT_HOSTILE_TEST = String.raw`
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const targets = JSON.parse(process.argv[2]);
+const attempt = (fn) => { try { fn(); return { ok: true }; } catch (error) { return { ok: false, error: error.code || error.message.split('\n')[0] }; } };
+const evil = path.resolve('.evil');
+const script = path.join(evil, 'fsmonitor.sh');
+const report = {};
+report.evilDir = attempt(() => {
+  execFileSync('git', ['init', '--quiet', '--bare', evil]);
+  execFileSync('git', ['config', '-f', path.join(evil, 'config'), 'core.bare', 'false']);
+  execFileSync('git', ['config', '-f', path.join(evil, 'config'), 'core.fsmonitor', script]);
+  fs.writeFileSync(script, '#!/bin/sh\ntouch ' + targets.marker + '\n', { mode: 0o755 });
+});
+report.removeDotGit = attempt(() => fs.renameSync('.git', '.git-moved'));
+report.rewriteDotGit = attempt(() => fs.writeFileSync('.git', 'gitdir: ' + evil + '\n'));
+report.commondir = attempt(() => fs.writeFileSync(path.join(targets.adminDir, 'commondir'), evil + '\n'));
+report.worktreeConfig = attempt(() => fs.writeFileSync(path.join(targets.adminDir, 'config.worktree'), '[core]\n\tfsmonitor = ' + script + '\n'));
+report.hook = attempt(() => {
+  fs.mkdirSync(path.join(targets.commonDir, 'hooks'), { recursive: true });
+  fs.writeFileSync(path.join(targets.commonDir, 'hooks', 'post-commit'), '#!/bin/sh\ntouch ' + targets.marker + '\n', { mode: 0o755 });
+});
+report.config = attempt(() => execFileSync('git', ['config', 'core.fsmonitor', script], { stdio: 'pipe' }));
+console.log('REPORT ' + JSON.stringify(report));
 `;
 
 interface Attempt {
@@ -93,6 +136,8 @@ const dataDir = path.join(root, 'data');
 const repo = path.join(dataDir, 'repos', 'shop');
 const worktree = path.join(dataDir, 'worktrees', 'shop', 'a');
 const otherWorktree = path.join(dataDir, 'worktrees', 'shop', 'b');
+/** A repository whose .git is a folder (not a linked worktree), outside the data folder. */
+const standalone = path.join(root, 'standalone');
 const tmpRoot = path.join(root, 'tmp');
 const marker = randomBytes(4).toString('hex');
 /** Outside any worktree: next to them (under the system's /tmp) and in this checkout (on the read-only root). */
@@ -115,6 +160,9 @@ beforeAll(async () => {
   await ensureWorktree(repo, worktree, 'maestro/a', 'main');
   await ensureWorktree(repo, otherWorktree, 'maestro/b', 'main');
   writeFileSync(path.join(otherWorktree, 'work-in-progress.txt'), 'OTHER-WORKTREE-SECRET');
+  mkdirSync(standalone);
+  await git(standalone, ['init', '--quiet', '-b', 'main']);
+  await commitAll(standalone, 'a repository of its own', {}, { name: 'Maestro', email: 'maestro@example.com' });
   server = net.createServer((socket) => socket.on('data', (data) => connections.push(String(data))));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as net.AddressInfo).port;
@@ -148,6 +196,40 @@ async function runHostileTest(sandbox: CommandSandbox, daemonSleep: string): Pro
   const line = result.outputTail.split('\n').find((entry) => entry.startsWith('REPORT '));
   expect(line, result.outputTail).toBeDefined();
   return JSON.parse(line!.slice('REPORT '.length)) as Report;
+}
+
+/** Runs the git-hostile test in `cwd`, then what Maestro does there unsandboxed: git status, a commit. */
+async function runGitHostileTest(
+  sandbox: CommandSandbox,
+  cwd: string,
+  gitDirs: { adminDir: string; commonDir: string },
+  gitMarker: string,
+): Promise<Record<string, Attempt>> {
+  // The marker's folder exists, so the planted script, if it ran, would leave it.
+  mkdirSync(path.dirname(gitMarker), { recursive: true });
+  writeFileSync(path.join(cwd, 'git-hostile.test.js'), GIT_HOSTILE_TEST);
+  const result = await runCommand({
+    command: `node git-hostile.test.js '${JSON.stringify({ marker: gitMarker, ...gitDirs })}'`,
+    cwd,
+    logFile: path.join(root, 'logs', `git-${marker}.log`),
+    sandbox,
+  });
+  expect(result, result.outputTail).toMatchObject({ outcome: 'exited', exitCode: 0 });
+  const line = result.outputTail.split('\n').find((entry) => entry.startsWith('REPORT '));
+  expect(line, result.outputTail).toBeDefined();
+  return JSON.parse(line!.slice('REPORT '.length)) as Record<string, Attempt>;
+}
+
+/** The files of git's that Maestro's own git reads in `cwd`, as they are now. */
+function gitState(cwd: string, adminDir: string, commonDir: string): Record<string, string | undefined> {
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+  return {
+    dotGit: statSync(path.join(cwd, '.git')).isFile() ? read(path.join(cwd, '.git')) : 'a folder',
+    commondir: read(path.join(adminDir, 'commondir')),
+    worktreeConfig: read(path.join(adminDir, 'config.worktree')),
+    config: read(path.join(commonDir, 'config')),
+    hook: read(path.join(commonDir, 'hooks', 'post-commit')),
+  };
 }
 
 const uniqueSleep = () => `300.${randomBytes(4).readUInt32BE(0)}`;
@@ -228,6 +310,74 @@ describe('a hostile test run in the sandbox', () => {
     } finally {
       worker.kill('SIGKILL');
       sandbox.cleanup();
+    }
+  });
+
+  test.each([
+    [
+      'a linked worktree',
+      () => ({
+        cwd: worktree,
+        adminDir: path.join(repo, '.git', 'worktrees', 'a'),
+        commonDir: path.join(repo, '.git'),
+      }),
+    ],
+    [
+      'a repository of its own (its whole .git)',
+      () => ({ cwd: standalone, adminDir: path.join(standalone, '.git'), commonDir: path.join(standalone, '.git') }),
+    ],
+  ])(
+    "in %s, cannot make Maestro's own git run its code: .git, its config and hooks are read-only",
+    async (_, where) => {
+      const { cwd, adminDir, commonDir } = where();
+      const gitMarker = path.join(root, 'outside', `git-ran-${randomBytes(4).toString('hex')}`);
+      const before = gitState(cwd, adminDir, commonDir);
+      const report = await runGitHostileTest(
+        { kind: 'bwrap', bwrap: support.bwrap!, dataDir, network: false, tmpRoot },
+        cwd,
+        { adminDir, commonDir },
+        gitMarker,
+      );
+      // Its own folder it may make; git's files it may not touch.
+      expect(report.evilDir).toMatchObject({ ok: true });
+      expect(report.removeDotGit).toMatchObject({ ok: false });
+      expect(report.rewriteDotGit).toMatchObject({ ok: false });
+      for (const key of ['commondir', 'worktreeConfig', 'hook', 'config'])
+        expect(report[key], `${key}: ${JSON.stringify(report[key])}`).toMatchObject({ ok: false });
+      expect(gitState(cwd, adminDir, commonDir)).toEqual(before);
+      // What Maestro does next in the worktree, unsandboxed, runs nothing of the command's.
+      await worktreeChanges(cwd);
+      await commitAll(cwd, 'after the hostile test', {}, { name: 'Maestro', email: 'maestro@example.com' });
+      expect(existsSync(gitMarker)).toBe(false);
+    },
+  );
+
+  test("unsandboxed, the git attack works on plain git (so the checks above can fail), and Maestro's git still runs none of it", async () => {
+    const controlWorktree = path.join(dataDir, 'worktrees', 'shop', 'c');
+    await ensureWorktree(repo, controlWorktree, 'maestro/c', 'main');
+    const adminDir = path.join(repo, '.git', 'worktrees', 'c');
+    const commonDir = path.join(repo, '.git');
+    const gitMarker = path.join(root, 'outside', `git-ran-${randomBytes(4).toString('hex')}`);
+    const hook = path.join(commonDir, 'hooks', 'post-commit');
+    try {
+      const report = await runGitHostileTest(
+        { kind: 'none', reason: 'the control run' },
+        controlWorktree,
+        { adminDir, commonDir },
+        gitMarker,
+      );
+      expect(report).toMatchObject({ rewriteDotGit: { ok: true }, hook: { ok: true } });
+      // Git as anyone would run it starts the planted monitor…
+      execFileSync('git', ['status', '--porcelain'], { cwd: controlWorktree, stdio: 'ignore' });
+      expect(existsSync(gitMarker)).toBe(true);
+      rmSync(gitMarker);
+      // …Maestro's own git does not, nor the planted hook.
+      await worktreeChanges(controlWorktree);
+      await commitAll(controlWorktree, 'after the hostile test', {}, { name: 'Maestro', email: 'maestro@example.com' });
+      expect(existsSync(gitMarker)).toBe(false);
+    } finally {
+      rmSync(hook, { force: true });
+      rmSync(path.join(adminDir, 'config.worktree'), { force: true });
     }
   });
 
