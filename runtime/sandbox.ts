@@ -230,7 +230,8 @@ export function prepareSandbox(options: {
         ...(options.hiddenFiles ?? []).map((file) => (existsSync(file) ? realpathSync(file) : file)),
       ],
       'file',
-    ).filter((file) => !hiddenDirs.some((dir) => isInside(file, dir)));
+      // One in a hidden folder is covered already, unless the worktree, mounted over that folder, holds it.
+    ).filter((file) => isInside(file, cwd) || !hiddenDirs.some((dir) => isInside(file, dir)));
     const plan: SandboxPlan = {
       worktree: cwd,
       cwd,

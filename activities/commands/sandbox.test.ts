@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -378,6 +379,63 @@ describe('a hostile test run in the sandbox', () => {
     } finally {
       rmSync(hook, { force: true });
       rmSync(path.join(adminDir, 'config.worktree'), { force: true });
+    }
+  });
+
+  test("a project's cache folder is its commands' HOME, kept from one to the next; another project's is not there", async () => {
+    const value = randomBytes(6).toString('hex');
+    const cacheOf = (project: string) => path.join(dataDir, 'cache', project);
+    const run = async (project: string, script: string) => {
+      const result = await runCommand({
+        command: `node -e '${script}'`,
+        cwd: worktree,
+        logFile: path.join(root, 'logs', `cache-${marker}.log`),
+        sandbox: { kind: 'bwrap', bwrap: support.bwrap!, dataDir, network: false, tmpRoot, cacheDir: cacheOf(project) },
+      });
+      expect(result, result.outputTail).toMatchObject({ outcome: 'exited', exitCode: 0 });
+      return result.outputTail.trim().split('\n').at(-1);
+    };
+    const write = `const fs = require("node:fs"); fs.mkdirSync(process.env.HOME + "/.m2", { recursive: true }); fs.writeFileSync(process.env.HOME + "/.m2/value", "${value}"); console.log(process.env.HOME, process.env.XDG_CACHE_HOME, process.env.TMPDIR)`;
+    const read = `const fs = require("node:fs"); let text; try { text = fs.readFileSync(process.env.HOME + "/.m2/value", "utf8"); } catch (error) { text = error.code; } console.log(text)`;
+    const readOther = `const fs = require("node:fs"); let text; try { text = fs.readFileSync(${JSON.stringify(cacheOf('shop'))} + "/.m2/value", "utf8"); } catch (error) { text = error.code; } console.log(text)`;
+    const cache = realpathSync(dataDir) + '/cache/shop';
+    expect(await run('shop', write)).toBe(`${cache} ${cache}/.cache /tmp`);
+    expect(await run('shop', read)).toBe(value);
+    // Another project: its own (empty) HOME, and the first one's folder is hidden with the data folder.
+    expect(await run('garden', read)).toBe('ENOENT');
+    expect(await run('garden', readOther)).toBe('ENOENT');
+    expect(readFileSync(path.join(cacheOf('shop'), '.m2', 'value'), 'utf8')).toBe(value);
+  });
+
+  test("cannot read Maestro's config file (the database's password), ~/.gitconfig or a shell history", async () => {
+    // Where Maestro reads it: its working folder (this checkout), on the read-only root, outside /tmp.
+    const configFile = path.join(process.cwd(), `maestro-${marker}.config.json`);
+    writeFileSync(configFile, '{"database":{"url":"postgres://maestro:CONFIG-SECRET@db/maestro"}}');
+    const inWorktree = path.join(worktree, 'maestro.config.json');
+    writeFileSync(inWorktree, '{"database":{"url":"postgres://maestro:WORKTREE-CONFIG-SECRET@db/maestro"}}');
+    const homeFiles = ['.gitconfig', '.bash_history']
+      .map((file) => path.join(os.homedir(), file))
+      .filter((file) => existsSync(file));
+    const files = [configFile, inWorktree, ...homeFiles];
+    const script = `const fs = require("node:fs"); console.log(JSON.stringify(${JSON.stringify(files)}.map((file) => { try { return fs.readFileSync(file, "utf8"); } catch (error) { return error.code; } })))`;
+    const run = async (hiddenFiles: string[]) => {
+      const result = await runCommand({
+        command: `node -e '${script}'`,
+        cwd: worktree,
+        logFile: path.join(root, 'logs', `config-${marker}.log`),
+        sandbox: { kind: 'bwrap', bwrap: support.bwrap!, dataDir, network: false, tmpRoot, hiddenFiles },
+      });
+      expect(result, result.outputTail).toMatchObject({ outcome: 'exited', exitCode: 0 });
+      return JSON.parse(result.outputTail.trim().split('\n').at(-1)!) as string[];
+    };
+    try {
+      // Hidden: /dev/null where each was (a device on a mount that refuses devices: EACCES).
+      expect(await run([configFile, inWorktree])).toEqual(files.map(() => 'EACCES'));
+      // Without saying so, the config file would be there to read (so the check above can fail).
+      expect((await run([]))[0]).toContain('CONFIG-SECRET');
+    } finally {
+      rmSync(inWorktree, { force: true });
+      rmSync(configFile, { force: true });
     }
   });
 
