@@ -25,8 +25,9 @@ const ProjectSettings = z
   .object({
     testReport: TestReport.optional(),
     integrationTestReport: TestReport.optional(),
-    // Projects stored before the sandbox existed have none: no network, as for a new one.
-    sandbox: ProjectSandbox.prefault({}),
+    // Projects stored before the sandbox existed have none: their install command ran with the
+    // network then, and still does (a new project says what it wants, `none` by default).
+    sandbox: ProjectSandbox.prefault({ network: 'install' }),
   })
   .loose();
 const StoredTerritories = z.object({ tester: z.array(z.string()), developer: z.array(z.string()) });
@@ -79,8 +80,13 @@ export function projectTerritories(project: ProjectRow): { tester: string[]; dev
   return StoredTerritories.parse(project.territories);
 }
 
-/** A project's sandbox setting, read when its commands run (a project without one: no network). */
+/** A project's sandbox setting, read when its commands run (a project stored without one: `install`). */
 export async function projectSandboxOf(prisma: PrismaClient, projectId: string): Promise<ProjectSandbox> {
   const row = await prisma.project.findUnique({ where: { id: projectId }, select: { settings: true } });
   return ProjectSettings.parse(row?.settings ?? {}).sandbox;
+}
+
+/** The sandbox setting stored in a project's settings (the one read for a project stored without one). */
+export function storedProjectSandbox(settings: unknown): ProjectSandbox {
+  return ProjectSettings.parse(settings ?? {}).sandbox;
 }

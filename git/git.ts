@@ -26,14 +26,21 @@ export interface GitResult {
   exitCode: number;
 }
 
+/**
+ * What Maestro's own git never runs, whatever a repository's config says: hooks (Maestro commits
+ * with --no-verify and relies on none) and a file-system monitor (`git status` would start it).
+ * Both would be a program of the repository's, run outside the sandbox with Maestro's rights.
+ */
+export const SAFE_GIT_CONFIG = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'] as const;
+
 /** Runs git without a shell, never prompting, in English, with a fixed identity when committing. */
 function runGit(cwd: string, args: string[], identity?: GitIdentity, env: Record<string, string> = {}) {
   const configArgs = identity ? ['-c', `user.name=${identity.name}`, '-c', `user.email=${identity.email}`] : [];
-  return execa('git', [...configArgs, ...args], {
+  return execa('git', [...SAFE_GIT_CONFIG, ...configArgs, ...args], {
     cwd,
     stdin: 'ignore',
     reject: false,
-    // Hooks of the target repository run with the same clean environment as its commands.
+    // The same clean environment as the project's commands.
     env: {
       ...commandEnvironment(process.env),
       GIT_TERMINAL_PROMPT: '0',

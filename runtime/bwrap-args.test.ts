@@ -8,6 +8,8 @@ const plan: SandboxPlan = {
   hiddenDirs: ['/data', '/home/me/.ssh'],
   hiddenFiles: ['/home/me/.npmrc', '/run/docker.sock'],
   git: { commonDir: '/data/repos/shop/.git', adminDir: '/data/repos/shop/.git/worktrees/3-1' },
+  dotGit: '/data/worktrees/shop/3-1/.git',
+  cacheDir: '/data/cache/shop',
   network: false,
 };
 
@@ -37,8 +39,13 @@ describe('bwrapArgs', () => {
       // git works in the worktree: the repository's git folder read-only, the other worktrees' hidden
       ['--ro-bind', '/data/repos/shop/.git', '/data/repos/shop/.git'],
       ['--tmpfs', '/data/repos/shop/.git/worktrees'],
-      ['--bind', '/data/repos/shop/.git/worktrees/3-1', '/data/repos/shop/.git/worktrees/3-1'],
+      // …and this worktree's own too: Maestro's unsandboxed git reads its config
+      ['--ro-bind', '/data/repos/shop/.git/worktrees/3-1', '/data/repos/shop/.git/worktrees/3-1'],
       ['--bind', '/data/worktrees/shop/3-1', '/data/worktrees/shop/3-1'],
+      // the worktree's .git cannot be pointed elsewhere
+      ['--ro-bind', '/data/worktrees/shop/3-1/.git', '/data/worktrees/shop/3-1/.git'],
+      // the project's cache, inside the hidden data folder, mounted after it
+      ['--bind', '/data/cache/shop', '/data/cache/shop'],
     ]);
   });
 
@@ -70,8 +77,22 @@ describe('bwrapArgs', () => {
   });
 
   test('a worktree that is not a linked one gets no git mounts', () => {
-    const args = bwrapArgs({ ...plan, git: undefined }, ['npm', 'test']);
+    const args = bwrapArgs({ ...plan, git: undefined, dotGit: undefined }, ['npm', 'test']);
     expect(args.join(' ')).not.toContain('.git');
+  });
+
+  test('the cache folder is mounted after a hidden data folder inside the worktree', () => {
+    const selfHosted = {
+      ...plan,
+      worktree: '/src/maestro',
+      cwd: '/src/maestro',
+      hiddenDirs: ['/src/maestro/.maestro/data'],
+      cacheDir: '/src/maestro/.maestro/data/cache/shop',
+    };
+    const order = mounts(bwrapArgs(selfHosted, ['npm', 'test']));
+    const hiddenAt = order.findIndex((mount) => mount[1] === '/src/maestro/.maestro/data');
+    const cacheAt = order.findIndex((mount) => mount[1] === '/src/maestro/.maestro/data/cache/shop');
+    expect(cacheAt).toBeGreaterThan(hiddenAt);
   });
 
   test('isInside compares whole path segments', () => {

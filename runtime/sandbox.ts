@@ -1,9 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SandboxMode } from '../domain/sandbox.js';
-import { type SandboxPlan, SANDBOX_TMP, bwrapArgs } from './bwrap-args.js';
+import { type SandboxPlan, SANDBOX_TMP, bwrapArgs, isInside } from './bwrap-args.js';
 import type { Logger } from './log.js';
 
 /** Whether project commands can run in a sandbox on this machine, and what Maestro does about it. */
@@ -111,9 +122,31 @@ export function announceSandbox(log: Logger, mode: SandboxMode): SandboxSupport 
   return support;
 }
 
-/** Folders and files of the home folder a command has no business reading. */
-const HOME_SECRET_DIRS = ['.ssh', '.aws', '.azure', '.gnupg', '.kube', '.docker', '.config/gcloud', '.config/gh'];
-const HOME_SECRET_FILES = ['.npmrc', '.netrc', '.git-credentials', '.pgpass', '.yarnrc', '.pypirc'];
+/**
+ * Folders and files of the home folder a command has no business reading: credentials, the
+ * programs' settings (`.config`: gcloud's, gh's and the rest), git's settings, shell and REPL histories.
+ */
+const HOME_SECRET_DIRS = ['.ssh', '.aws', '.azure', '.gnupg', '.kube', '.docker', '.config'];
+const HOME_SECRET_FILES = [
+  '.npmrc',
+  '.netrc',
+  '.git-credentials',
+  '.gitconfig',
+  '.pgpass',
+  '.yarnrc',
+  '.pypirc',
+  '.bash_history',
+  '.zsh_history',
+  '.history',
+  '.sh_history',
+  '.python_history',
+  '.node_repl_history',
+  '.psql_history',
+  '.mysql_history',
+  '.sqlite_history',
+  '.lesshst',
+  '.viminfo',
+];
 /** Sockets that hand out their owner's rights (the container engines'), and the users' runtime folders. */
 const SOCKETS = [
   '/run/docker.sock',
@@ -126,7 +159,7 @@ const RUNTIME_DIRS = ['/run/user'];
 export interface PreparedSandbox {
   file: string;
   args: string[];
-  /** Where the command's TMPDIR and HOME point. */
+  /** Where the command's TMPDIR, HOME and XDG_CACHE_HOME point; GIT_OPTIONAL_LOCKS=0 (its index is read-only). */
   env: Record<string, string>;
   plan: SandboxPlan;
   /** Removes the private temporary folder. */
@@ -145,8 +178,30 @@ export function prepareSandbox(options: {
   command: readonly string[];
   /** Where the private temporary folders are made; the system's by default. */
   tmpRoot?: string;
+  /**
+   * The project's folder kept between commands (`<dataDir>/cache/<project>`, made when missing):
+   * HOME and XDG_CACHE_HOME, so what an install puts there (Go's modules, ~/.m2, browsers) is
+   * there for the tests. Without one HOME is the private /tmp.
+   */
+  cacheDir?: string;
+  /** More files to hide: Maestro's config file (it may hold the database's password). */
+  hiddenFiles?: readonly string[];
 }): PreparedSandbox {
   const cwd = realpathSync(options.cwd);
+  const dotGit = path.join(cwd, '.git');
+  let hasDotGit = false;
+  try {
+    // A link would be followed by the mount, leaving the link itself writable.
+    if (lstatSync(dotGit).isSymbolicLink()) throw new Error(`${dotGit} is a symbolic link`);
+    hasDotGit = true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  let cacheDir: string | undefined;
+  if (options.cacheDir) {
+    mkdirSync(options.cacheDir, { recursive: true });
+    cacheDir = realpathSync(options.cacheDir);
+  }
   const tmpDir = mkdtempSync(path.join(options.tmpRoot ?? os.tmpdir(), 'maestro-sandbox-'));
   try {
     const home = os.homedir();
@@ -160,26 +215,44 @@ export function prepareSandbox(options: {
         }
       });
     const dataDir = existsSync(options.dataDir) ? realpathSync(options.dataDir) : path.resolve(options.dataDir);
+    const hiddenDirs = [
+      ...(existsSync(dataDir) ? [dataDir] : []),
+      ...existing(
+        HOME_SECRET_DIRS.map((dir) => path.join(home, dir)),
+        'dir',
+      ),
+      ...existing(RUNTIME_DIRS, 'dir'),
+    ];
+    const hiddenFiles = existing(
+      [
+        ...HOME_SECRET_FILES.map((file) => path.join(home, file)),
+        ...SOCKETS,
+        ...(options.hiddenFiles ?? []).map((file) => (existsSync(file) ? realpathSync(file) : file)),
+      ],
+      'file',
+      // One in a hidden folder is covered already, unless the worktree, mounted over that folder, holds it.
+    ).filter((file) => isInside(file, cwd) || !hiddenDirs.some((dir) => isInside(file, dir)));
     const plan: SandboxPlan = {
       worktree: cwd,
       cwd,
       tmpDir,
-      hiddenDirs: [
-        ...(existsSync(dataDir) ? [dataDir] : []),
-        ...existing(
-          HOME_SECRET_DIRS.map((dir) => path.join(home, dir)),
-          'dir',
-        ),
-        ...existing(RUNTIME_DIRS, 'dir'),
-      ],
-      hiddenFiles: existing([...HOME_SECRET_FILES.map((file) => path.join(home, file)), ...SOCKETS], 'file'),
+      hiddenDirs,
+      hiddenFiles,
       git: linkedWorktreeGit(cwd),
+      ...(hasDotGit ? { dotGit } : {}),
+      ...(cacheDir ? { cacheDir } : {}),
       network: options.network,
     };
     return {
       file: options.bwrap,
       args: bwrapArgs(plan, options.command),
-      env: { TMPDIR: SANDBOX_TMP, HOME: SANDBOX_TMP },
+      env: {
+        TMPDIR: SANDBOX_TMP,
+        HOME: cacheDir ?? SANDBOX_TMP,
+        ...(cacheDir ? { XDG_CACHE_HOME: path.join(cacheDir, '.cache') } : {}),
+        // git status in a test must not try to refresh the index: it is read-only.
+        GIT_OPTIONAL_LOCKS: '0',
+      },
       plan,
       cleanup: () => rmSync(tmpDir, { recursive: true, force: true }),
     };

@@ -40,6 +40,10 @@ export type CommandSandbox =
       network: boolean;
       /** Where the command's private temporary folder is made; the system's by default. */
       tmpRoot?: string;
+      /** The project's folder kept between its commands: their HOME (`<dataDir>/cache/<project>`). */
+      cacheDir?: string;
+      /** More files the command may not read (Maestro's config file). */
+      hiddenFiles?: readonly string[];
     }
   | { kind: 'none'; reason: string };
 
@@ -130,6 +134,8 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
           network: sandboxSpec.network,
           command: words,
           tmpRoot: sandboxSpec.tmpRoot,
+          cacheDir: sandboxSpec.cacheDir,
+          hiddenFiles: sandboxSpec.hiddenFiles,
         });
     } catch (error) {
       problem = `the sandbox could not be prepared: ${(error as Error).message}`;

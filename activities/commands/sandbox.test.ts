@@ -1,11 +1,21 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { commitAll, ensureWorktree, git } from '../../git/git.js';
+import { commitAll, ensureWorktree, git, worktreeChanges } from '../../git/git.js';
 import { prepareSandbox, sandboxSupport } from '../../runtime/sandbox.js';
 import { type CommandSandbox, runCommand } from './run-command.js';
 
@@ -48,6 +58,40 @@ const attempt = (fn) => { try { return { ok: true, value: fn() }; } catch (error
   report.env = { TMPDIR: process.env.TMPDIR, HOME: process.env.HOME };
   console.log('REPORT ' + JSON.stringify(report));
 })();
+`;
+
+/**
+ * A hostile test aimed at Maestro's own git, which runs unsandboxed in the worktree after the
+ * command: it points the worktree's `.git` at a git folder of its making whose config names a
+ * file-system monitor (its own script, which `git status` would start), sets one in the
+ * repository's config and the worktree's, redirects the worktree's `commondir`, and plants a hook.
+ * The script leaves a marker outside the sandbox when it runs.
+ */
+const GIT_HOSTILE_TEST = String.raw`
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const targets = JSON.parse(process.argv[2]);
+const attempt = (fn) => { try { fn(); return { ok: true }; } catch (error) { return { ok: false, error: error.code || error.message.split('\n')[0] }; } };
+const evil = path.resolve('.evil');
+const script = path.join(evil, 'fsmonitor.sh');
+const report = {};
+report.evilDir = attempt(() => {
+  execFileSync('git', ['init', '--quiet', '--bare', evil]);
+  execFileSync('git', ['config', '-f', path.join(evil, 'config'), 'core.bare', 'false']);
+  execFileSync('git', ['config', '-f', path.join(evil, 'config'), 'core.fsmonitor', script]);
+  fs.writeFileSync(script, '#!/bin/sh\ntouch ' + targets.marker + '\n', { mode: 0o755 });
+});
+report.removeDotGit = attempt(() => fs.renameSync('.git', '.git-moved'));
+report.rewriteDotGit = attempt(() => fs.writeFileSync('.git', 'gitdir: ' + evil + '\n'));
+report.commondir = attempt(() => fs.writeFileSync(path.join(targets.adminDir, 'commondir'), evil + '\n'));
+report.worktreeConfig = attempt(() => fs.writeFileSync(path.join(targets.adminDir, 'config.worktree'), '[core]\n\tfsmonitor = ' + script + '\n'));
+report.hook = attempt(() => {
+  fs.mkdirSync(path.join(targets.commonDir, 'hooks'), { recursive: true });
+  fs.writeFileSync(path.join(targets.commonDir, 'hooks', 'post-commit'), '#!/bin/sh\ntouch ' + targets.marker + '\n', { mode: 0o755 });
+});
+report.config = attempt(() => execFileSync('git', ['config', 'core.fsmonitor', script], { stdio: 'pipe' }));
+console.log('REPORT ' + JSON.stringify(report));
 `;
 
 interface Attempt {
@@ -93,6 +137,8 @@ const dataDir = path.join(root, 'data');
 const repo = path.join(dataDir, 'repos', 'shop');
 const worktree = path.join(dataDir, 'worktrees', 'shop', 'a');
 const otherWorktree = path.join(dataDir, 'worktrees', 'shop', 'b');
+/** A repository whose .git is a folder (not a linked worktree), outside the data folder. */
+const standalone = path.join(root, 'standalone');
 const tmpRoot = path.join(root, 'tmp');
 const marker = randomBytes(4).toString('hex');
 /** Outside any worktree: next to them (under the system's /tmp) and in this checkout (on the read-only root). */
@@ -115,6 +161,9 @@ beforeAll(async () => {
   await ensureWorktree(repo, worktree, 'maestro/a', 'main');
   await ensureWorktree(repo, otherWorktree, 'maestro/b', 'main');
   writeFileSync(path.join(otherWorktree, 'work-in-progress.txt'), 'OTHER-WORKTREE-SECRET');
+  mkdirSync(standalone);
+  await git(standalone, ['init', '--quiet', '-b', 'main']);
+  await commitAll(standalone, 'a repository of its own', {}, { name: 'Maestro', email: 'maestro@example.com' });
   server = net.createServer((socket) => socket.on('data', (data) => connections.push(String(data))));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as net.AddressInfo).port;
@@ -148,6 +197,40 @@ async function runHostileTest(sandbox: CommandSandbox, daemonSleep: string): Pro
   const line = result.outputTail.split('\n').find((entry) => entry.startsWith('REPORT '));
   expect(line, result.outputTail).toBeDefined();
   return JSON.parse(line!.slice('REPORT '.length)) as Report;
+}
+
+/** Runs the git-hostile test in `cwd`, then what Maestro does there unsandboxed: git status, a commit. */
+async function runGitHostileTest(
+  sandbox: CommandSandbox,
+  cwd: string,
+  gitDirs: { adminDir: string; commonDir: string },
+  gitMarker: string,
+): Promise<Record<string, Attempt>> {
+  // The marker's folder exists, so the planted script, if it ran, would leave it.
+  mkdirSync(path.dirname(gitMarker), { recursive: true });
+  writeFileSync(path.join(cwd, 'git-hostile.test.js'), GIT_HOSTILE_TEST);
+  const result = await runCommand({
+    command: `node git-hostile.test.js '${JSON.stringify({ marker: gitMarker, ...gitDirs })}'`,
+    cwd,
+    logFile: path.join(root, 'logs', `git-${marker}.log`),
+    sandbox,
+  });
+  expect(result, result.outputTail).toMatchObject({ outcome: 'exited', exitCode: 0 });
+  const line = result.outputTail.split('\n').find((entry) => entry.startsWith('REPORT '));
+  expect(line, result.outputTail).toBeDefined();
+  return JSON.parse(line!.slice('REPORT '.length)) as Record<string, Attempt>;
+}
+
+/** The files of git's that Maestro's own git reads in `cwd`, as they are now. */
+function gitState(cwd: string, adminDir: string, commonDir: string): Record<string, string | undefined> {
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+  return {
+    dotGit: statSync(path.join(cwd, '.git')).isFile() ? read(path.join(cwd, '.git')) : 'a folder',
+    commondir: read(path.join(adminDir, 'commondir')),
+    worktreeConfig: read(path.join(adminDir, 'config.worktree')),
+    config: read(path.join(commonDir, 'config')),
+    hook: read(path.join(commonDir, 'hooks', 'post-commit')),
+  };
 }
 
 const uniqueSleep = () => `300.${randomBytes(4).readUInt32BE(0)}`;
@@ -228,6 +311,131 @@ describe('a hostile test run in the sandbox', () => {
     } finally {
       worker.kill('SIGKILL');
       sandbox.cleanup();
+    }
+  });
+
+  test.each([
+    [
+      'a linked worktree',
+      () => ({
+        cwd: worktree,
+        adminDir: path.join(repo, '.git', 'worktrees', 'a'),
+        commonDir: path.join(repo, '.git'),
+      }),
+    ],
+    [
+      'a repository of its own (its whole .git)',
+      () => ({ cwd: standalone, adminDir: path.join(standalone, '.git'), commonDir: path.join(standalone, '.git') }),
+    ],
+  ])(
+    "in %s, cannot make Maestro's own git run its code: .git, its config and hooks are read-only",
+    async (_, where) => {
+      const { cwd, adminDir, commonDir } = where();
+      const gitMarker = path.join(root, 'outside', `git-ran-${randomBytes(4).toString('hex')}`);
+      const before = gitState(cwd, adminDir, commonDir);
+      const report = await runGitHostileTest(
+        { kind: 'bwrap', bwrap: support.bwrap!, dataDir, network: false, tmpRoot },
+        cwd,
+        { adminDir, commonDir },
+        gitMarker,
+      );
+      // Its own folder it may make; git's files it may not touch.
+      expect(report.evilDir).toMatchObject({ ok: true });
+      expect(report.removeDotGit).toMatchObject({ ok: false });
+      expect(report.rewriteDotGit).toMatchObject({ ok: false });
+      for (const key of ['commondir', 'worktreeConfig', 'hook', 'config'])
+        expect(report[key], `${key}: ${JSON.stringify(report[key])}`).toMatchObject({ ok: false });
+      expect(gitState(cwd, adminDir, commonDir)).toEqual(before);
+      // What Maestro does next in the worktree, unsandboxed, runs nothing of the command's.
+      await worktreeChanges(cwd);
+      await commitAll(cwd, 'after the hostile test', {}, { name: 'Maestro', email: 'maestro@example.com' });
+      expect(existsSync(gitMarker)).toBe(false);
+    },
+  );
+
+  test("unsandboxed, the git attack works on plain git (so the checks above can fail), and Maestro's git still runs none of it", async () => {
+    const controlWorktree = path.join(dataDir, 'worktrees', 'shop', 'c');
+    await ensureWorktree(repo, controlWorktree, 'maestro/c', 'main');
+    const adminDir = path.join(repo, '.git', 'worktrees', 'c');
+    const commonDir = path.join(repo, '.git');
+    const gitMarker = path.join(root, 'outside', `git-ran-${randomBytes(4).toString('hex')}`);
+    const hook = path.join(commonDir, 'hooks', 'post-commit');
+    try {
+      const report = await runGitHostileTest(
+        { kind: 'none', reason: 'the control run' },
+        controlWorktree,
+        { adminDir, commonDir },
+        gitMarker,
+      );
+      expect(report).toMatchObject({ rewriteDotGit: { ok: true }, hook: { ok: true } });
+      // Git as anyone would run it starts the planted monitor…
+      execFileSync('git', ['status', '--porcelain'], { cwd: controlWorktree, stdio: 'ignore' });
+      expect(existsSync(gitMarker)).toBe(true);
+      rmSync(gitMarker);
+      // …Maestro's own git does not, nor the planted hook.
+      await worktreeChanges(controlWorktree);
+      await commitAll(controlWorktree, 'after the hostile test', {}, { name: 'Maestro', email: 'maestro@example.com' });
+      expect(existsSync(gitMarker)).toBe(false);
+    } finally {
+      rmSync(hook, { force: true });
+      rmSync(path.join(adminDir, 'config.worktree'), { force: true });
+    }
+  });
+
+  test("a project's cache folder is its commands' HOME, kept from one to the next; another project's is not there", async () => {
+    const value = randomBytes(6).toString('hex');
+    const cacheOf = (project: string) => path.join(dataDir, 'cache', project);
+    const run = async (project: string, script: string) => {
+      const result = await runCommand({
+        command: `node -e '${script}'`,
+        cwd: worktree,
+        logFile: path.join(root, 'logs', `cache-${marker}.log`),
+        sandbox: { kind: 'bwrap', bwrap: support.bwrap!, dataDir, network: false, tmpRoot, cacheDir: cacheOf(project) },
+      });
+      expect(result, result.outputTail).toMatchObject({ outcome: 'exited', exitCode: 0 });
+      return result.outputTail.trim().split('\n').at(-1);
+    };
+    const write = `const fs = require("node:fs"); fs.mkdirSync(process.env.HOME + "/.m2", { recursive: true }); fs.writeFileSync(process.env.HOME + "/.m2/value", "${value}"); console.log(process.env.HOME, process.env.XDG_CACHE_HOME, process.env.TMPDIR)`;
+    const read = `const fs = require("node:fs"); let text; try { text = fs.readFileSync(process.env.HOME + "/.m2/value", "utf8"); } catch (error) { text = error.code; } console.log(text)`;
+    const readOther = `const fs = require("node:fs"); let text; try { text = fs.readFileSync(${JSON.stringify(cacheOf('shop'))} + "/.m2/value", "utf8"); } catch (error) { text = error.code; } console.log(text)`;
+    const cache = realpathSync(dataDir) + '/cache/shop';
+    expect(await run('shop', write)).toBe(`${cache} ${cache}/.cache /tmp`);
+    expect(await run('shop', read)).toBe(value);
+    // Another project: its own (empty) HOME, and the first one's folder is hidden with the data folder.
+    expect(await run('garden', read)).toBe('ENOENT');
+    expect(await run('garden', readOther)).toBe('ENOENT');
+    expect(readFileSync(path.join(cacheOf('shop'), '.m2', 'value'), 'utf8')).toBe(value);
+  });
+
+  test("cannot read Maestro's config file (the database's password), ~/.gitconfig or a shell history", async () => {
+    // Where Maestro reads it: its working folder (this checkout), on the read-only root, outside /tmp.
+    const configFile = path.join(process.cwd(), `maestro-${marker}.config.json`);
+    writeFileSync(configFile, '{"database":{"url":"postgres://maestro:CONFIG-SECRET@db/maestro"}}');
+    const inWorktree = path.join(worktree, 'maestro.config.json');
+    writeFileSync(inWorktree, '{"database":{"url":"postgres://maestro:WORKTREE-CONFIG-SECRET@db/maestro"}}');
+    const homeFiles = ['.gitconfig', '.bash_history']
+      .map((file) => path.join(os.homedir(), file))
+      .filter((file) => existsSync(file));
+    const files = [configFile, inWorktree, ...homeFiles];
+    const script = `const fs = require("node:fs"); console.log(JSON.stringify(${JSON.stringify(files)}.map((file) => { try { return fs.readFileSync(file, "utf8"); } catch (error) { return error.code; } })))`;
+    const run = async (hiddenFiles: string[]) => {
+      const result = await runCommand({
+        command: `node -e '${script}'`,
+        cwd: worktree,
+        logFile: path.join(root, 'logs', `config-${marker}.log`),
+        sandbox: { kind: 'bwrap', bwrap: support.bwrap!, dataDir, network: false, tmpRoot, hiddenFiles },
+      });
+      expect(result, result.outputTail).toMatchObject({ outcome: 'exited', exitCode: 0 });
+      return JSON.parse(result.outputTail.trim().split('\n').at(-1)!) as string[];
+    };
+    try {
+      // Hidden: /dev/null where each was (a device on a mount that refuses devices: EACCES).
+      expect(await run([configFile, inWorktree])).toEqual(files.map(() => 'EACCES'));
+      // Without saying so, the config file would be there to read (so the check above can fail).
+      expect((await run([]))[0]).toContain('CONFIG-SECRET');
+    } finally {
+      rmSync(inWorktree, { force: true });
+      rmSync(configFile, { force: true });
     }
   });
 

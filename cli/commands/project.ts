@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { ProjectInput } from '../../domain/project.js';
+import { SANDBOX_NETWORK } from '../../domain/sandbox.js';
 import { parseArgs, runOf } from '../context.js';
 import { ago, table, usd } from '../format.js';
 
@@ -33,6 +34,12 @@ export function registerProject(program: Command): void {
     .addOption(new Option('--soft-usd <dollars>', 'soft budget: warn and prefer cheap models'))
     .addOption(new Option('--hard-usd <dollars>', 'hard budget: no new agent work'))
     .addOption(new Option('--emergency-usd <dollars>', 'emergency budget: stop running calls'))
+    .addOption(
+      new Option(
+        '--sandbox-network <which>',
+        'which of its commands get the network in the sandbox: none (the default), install (the install command only) or all',
+      ).choices(SANDBOX_NETWORK),
+    )
     .action(async (name: string, options: Record<string, string | undefined>, command: Command) => {
       const run = runOf(command);
       const report = (text: string | undefined, flag: string) =>
@@ -56,6 +63,7 @@ export function registerProject(program: Command): void {
           integrationTestCommand: options.integrationTestCommand,
           integrationTestReport: report(options.integrationTestReport, '--integration-test-report'),
           budget: Object.values(budget).some((value) => value !== undefined) ? budget : undefined,
+          sandbox: options.sandboxNetwork === undefined ? undefined : { network: options.sandboxNetwork },
         },
         { name: '<name>' },
       );
@@ -66,6 +74,36 @@ export function registerProject(program: Command): void {
           `Project ${created.name} added: ${created.repoPath} (${created.baseBranch}), tests: ${created.testCommand}.\n${created.phases.summary}`,
       );
     });
+
+  project
+    .command('sandbox')
+    .description("change which of a project's commands get the network in the sandbox (admin)")
+    .argument('<name>', 'the project')
+    .addOption(
+      new Option('--network <which>', 'none, install (the install command only) or all')
+        .choices(SANDBOX_NETWORK)
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--reason <text>', 'why: it goes to the audit log')
+    .action(
+      async (
+        name: string,
+        options: { network: (typeof SANDBOX_NETWORK)[number]; reason: string },
+        command: Command,
+      ) => {
+        const run = runOf(command);
+        const changed = await run.api.project.setSandbox.mutate({
+          name,
+          network: options.network,
+          reason: options.reason,
+        });
+        run.print(
+          changed,
+          () =>
+            `Project ${changed.project}: sandbox network ${changed.sandbox.network} (was ${changed.before.network}).`,
+        );
+      },
+    );
 
   project
     .command('list')

@@ -6,7 +6,9 @@ import { type ProjectConfig, isRemoteRepository } from '../../domain/project.js'
 import { projectBudgetLimits } from '../../data/costs.js';
 import { redactUrl } from '../../domain/redact.js';
 import { branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../git/git.js';
-import { type ProjectRow, insertProject, projectSuites } from '../../data/projects.js';
+import { type ProjectRow, insertProject, projectSuites, storedProjectSandbox } from '../../data/projects.js';
+import type { Prisma } from '../../data/prisma.js';
+import type { ProjectSandbox } from '../../domain/sandbox.js';
 import { DEFAULT_PHASES, type PhasePlan, describePhasePlan, planPhases } from '../../domain/phases.js';
 import type { Context } from './trpc.js';
 
@@ -75,4 +77,42 @@ export function projectPhases(row: ProjectRow): PhasePlan & { summary: string } 
 
 function bad(message: string): TRPCError {
   return new TRPCError({ code: 'BAD_REQUEST', message });
+}
+
+/**
+ * Changes which of a project's commands get the network in the sandbox, and writes who did it,
+ * why, and what it was to the audit log. The next command reads it: nothing running is told.
+ */
+export async function setProjectSandbox(
+  ctx: Context,
+  name: string,
+  change: ProjectSandbox,
+  actor: string,
+  reason: string,
+): Promise<{ project: string; sandbox: ProjectSandbox; before: ProjectSandbox }> {
+  const project = await ctx.prisma.project.findUnique({ where: { name }, select: { id: true, name: true } });
+  if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${name}.` });
+  // Read, change and write under the project's row lock: a budget change at the same time is kept.
+  return ctx.prisma.$transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<
+      Array<{ settings: unknown }>
+    >`SELECT settings FROM "Project" WHERE id = ${project.id}::uuid FOR UPDATE`;
+    const before = storedProjectSandbox(locked?.settings);
+    const after: ProjectSandbox = { ...before, ...change };
+    const settings = { ...((locked?.settings as Record<string, unknown> | null) ?? {}), sandbox: after };
+    await tx.project.update({
+      where: { id: project.id },
+      data: { settings: settings as unknown as Prisma.InputJsonValue },
+    });
+    await tx.activityEvent.create({
+      data: {
+        projectId: project.id,
+        actor,
+        kind: 'sandbox.changed',
+        message: `sandbox of ${project.name}: network ${after.network} (was ${before.network}): ${reason}`,
+        data: { before, after, reason } as unknown as Prisma.InputJsonValue,
+      },
+    });
+    return { project: project.name, sandbox: after, before };
+  });
 }

@@ -263,3 +263,72 @@ describe('project.setBudget', () => {
     expect((await harness.prisma.project.findUniqueOrThrow({ where: { name } })).settings).not.toHaveProperty('budget');
   });
 });
+
+describe('project.setSandbox', () => {
+  test('an admin gives the install command the network: stored, read by the next command, audited', async () => {
+    const name = unique('sbx-set');
+    const created = await harness
+      .as()
+      .project.create({ name, repository: await gitRepository(name), testCommand: 'npm test', budget: { softUsd: 5 } });
+    expect(await projectSandboxOf(harness.prisma, created.id)).toEqual({ network: 'none' });
+    expect(
+      await harness
+        .as(person('ada', 'admin'))
+        .project.setSandbox({ name, network: 'install', reason: 'npm ci downloads' }),
+    ).toEqual({ project: name, sandbox: { network: 'install' }, before: { network: 'none' } });
+    expect(await projectSandboxOf(harness.prisma, created.id)).toEqual({ network: 'install' });
+    // The other settings are kept.
+    const project = await harness.prisma.project.findUniqueOrThrow({ where: { name }, select: { settings: true } });
+    expect(project.settings).toMatchObject({ budget: { softUsd: 5 }, sandbox: { network: 'install' } });
+    expect(
+      await harness.prisma.activityEvent.findMany({ where: { projectId: created.id, kind: 'sandbox.changed' } }),
+    ).toEqual([
+      expect.objectContaining({
+        actor: 'user:ada',
+        message: `sandbox of ${name}: network install (was none): npm ci downloads`,
+        data: { before: { network: 'none' }, after: { network: 'install' }, reason: 'npm ci downloads' },
+      }),
+    ]);
+  });
+
+  test('a project stored before the sandbox existed reads as install; bad input, other roles and unknown projects are refused', async () => {
+    const name = unique('sbx-old');
+    const created = await harness
+      .as()
+      .project.create({ name, repository: await gitRepository(name), testCommand: 'npm test' });
+    // As it was stored before: no sandbox key.
+    await harness.prisma.project.update({ where: { id: created.id }, data: { settings: {} } });
+    expect(await projectSandboxOf(harness.prisma, created.id)).toEqual({ network: 'install' });
+
+    const admin = harness.as();
+    expect(
+      (
+        await refusal(
+          // @ts-expect-error: not one of the choices
+          admin.project.setSandbox({ name, network: 'internet', reason: 'everything' }),
+        )
+      ).issues,
+    ).toEqual([
+      {
+        path: 'network',
+        message:
+          'sandbox.network is one of none, install, all (got "internet"): install gives only the install command the network',
+      },
+    ]);
+    expect((await refusal(admin.project.setSandbox({ name, network: 'all', reason: 'no' }))).issues).toEqual([
+      { path: 'reason', message: 'say why, in a few words: it goes to the audit log' },
+    ]);
+    for (const role of ['reader', 'author', 'reviewer'] as const) {
+      expect(
+        await refusal(harness.as(person('rob', role)).project.setSandbox({ name, network: 'all', reason: 'let me' })),
+      ).toMatchObject({ code: 'FORBIDDEN', message: `project.setSandbox needs the admin role; you are ${role}` });
+    }
+    expect(
+      await refusal(admin.project.setSandbox({ name: unique('nowhere'), network: 'none', reason: 'who is it' })),
+    ).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^No project named nowhere-/) });
+    expect(await projectSandboxOf(harness.prisma, created.id)).toEqual({ network: 'install' });
+    expect(
+      await harness.prisma.activityEvent.count({ where: { projectId: created.id, kind: 'sandbox.changed' } }),
+    ).toBe(0);
+  });
+});

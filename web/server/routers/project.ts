@@ -2,8 +2,9 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { BudgetInput, ProjectInput, ProjectName } from '../../../domain/project.js';
 import { projectSelect } from '../../../data/projects.js';
+import { ProjectSandbox } from '../../../domain/sandbox.js';
 import { setBudget } from '../budgets.js';
-import { createProject, projectPhases } from '../projects.js';
+import { createProject, projectPhases, setProjectSandbox } from '../projects.js';
 import { actorOf, adminProcedure, authorProcedure, readProcedure, router } from '../trpc.js';
 
 export const projectRouter = router({
@@ -38,6 +39,19 @@ export const projectRouter = router({
         actorOf(ctx),
         input.reason,
       ),
+    ),
+
+  /** Changes which of the project's commands get the network in the sandbox (none, install, all). */
+  setSandbox: adminProcedure
+    .input(
+      z.strictObject({
+        name: ProjectName,
+        network: ProjectSandbox.shape.network.unwrap(),
+        reason: z.string().trim().min(3, 'say why, in a few words: it goes to the audit log').max(2_000),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      setProjectSandbox(ctx, input.name, { network: input.network }, actorOf(ctx), input.reason),
     ),
 
   get: readProcedure.input(z.object({ name: ProjectName })).query(async ({ ctx, input }) => {
