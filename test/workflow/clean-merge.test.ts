@@ -123,7 +123,8 @@ describe('a subtask that ended leaves no worktree', () => {
     const running = await wf.state(subtask);
     expect(existsSync(running.worktree!)).toBe(true);
     await override({ action: 'cancel', reason: 'not needed after all' })(subtask.handle);
-    expect(await subtask.handle.result()).toMatchObject({ status: 'cancelled' });
+    // A cancelled subtask ends CANCELLED in Temporal.
+    await expect(subtask.handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
     expect((await activities(subtask.handle, 'removeWorkspace')).map((run) => run.end)).toEqual(['completed']);
     await expectBranchFree(project, running.branch!, running.worktree!);
     await recordHistory(subtask.handle, 'cancelled-worktree-removed');
