@@ -177,6 +177,21 @@ describe('git for subtasks', () => {
     expect(readFileSync(path.join(repo, report), 'utf8')).toBe('<old/>\n');
   });
 
+  test('report paths written as ./x or x/ are left out all the same', async () => {
+    const { repo, worktree, base } = await repository();
+    mkdirSync(path.join(worktree, 'test-results', 'junit'), { recursive: true });
+    writeFileSync(path.join(worktree, 'test-results', 'unit.xml'), '<testsuites/>\n');
+    writeFileSync(path.join(worktree, 'test-results', 'junit', 'a.xml'), '<testsuites/>\n');
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    await commitAll(worktree, 'work, and reports', {}, me);
+    const result = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', base, 'Merge it', me, [
+      './test-results/unit.xml',
+      'test-results/junit/',
+    ]);
+    expect(result).toMatchObject({ status: 'merged', leftOut: ['test-results/unit.xml', 'test-results/junit'] });
+    expect(await git(repo, ['ls-tree', '-r', '--name-only', 'main'])).toBe('a.txt\nb.txt');
+  });
+
   test('a tree whose left-out paths are as the base has them is kept as it is', async () => {
     const { repo, base } = await repository();
     const tree = await git(repo, ['rev-parse', `${base}^{tree}`]);

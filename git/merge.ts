@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GitError, git, gitRaw, isAncestor, resetWorktree, revParse } from './git.js';
 import type { GitIdentity } from './git.js';
+import { normaliseReportPaths } from './commit-selection.js';
 
 export type MergeResult =
   /** `leftOut`: paths the branch changed that the merge kept as the base has them (test reports). */
@@ -40,7 +41,8 @@ export async function mergeIntoBase(
       'the branch does not merge cleanly onto an unchanged base',
     );
   const merged = tree.stdout.split('\n')[0]!.trim();
-  const { treeSha, kept } = await keepBaseVersions(repo, merged, baseSha, leaveOut);
+  // Report paths as git names them: `./test-results/` is `test-results`.
+  const { treeSha, kept } = await keepBaseVersions(repo, merged, baseSha, normaliseReportPaths(leaveOut));
   const mergeSha = await git(repo, ['commit-tree', treeSha, '-p', baseSha, '-p', branchSha, '-m', message], identity);
 
   const checkedOutIn = await worktreeOfBranch(repo, baseBranch);
