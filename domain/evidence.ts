@@ -20,7 +20,9 @@ export const TestEvidence = z.object({
     .trim()
     .min(1, 'test: the name of the test, as written in the file')
     .max(500)
-    .describe('The test’s name as written in the file (or as the report names it: suite › test).'),
+    .describe(
+      'The test’s whole title, as its test(…) or it(…) call writes it (or as the report names it: suite › test); not a skipped or todo test.',
+    ),
 });
 export type TestEvidence = z.infer<typeof TestEvidence>;
 
