@@ -234,8 +234,9 @@ async function readAtRevision(
 }
 
 async function listFiles(repo: string, revision: string): Promise<string[]> {
-  const listed = await gitRaw(repo, ['ls-tree', '-r', '--name-only', revision]);
-  return listed.exitCode === 0 ? listed.stdout.split('\n').filter(Boolean) : [];
+  // `-z`: paths as they are, not quoted for non-ASCII letters or quotes.
+  const listed = await gitRaw(repo, ['ls-tree', '-r', '-z', '--name-only', revision]);
+  return listed.exitCode === 0 ? listed.stdout.split('\0').filter(Boolean) : [];
 }
 
 function normalise(file: string): string {

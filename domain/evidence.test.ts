@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import type { SuiteRun } from './checks.js';
-import { type CriterionVerdict, citedFiles, judgeCriteria, repositoryPath, verdictsOfCommit } from './evidence.js';
+import {
+  type CriterionVerdict,
+  citedFiles,
+  judgeCriteria,
+  repositoryPath,
+  testDeclaration,
+  verdictsOfCommit,
+} from './evidence.js';
 
 const CRITERIA = ['total adds the tax', 'checkout reports the tax'];
 
@@ -60,6 +67,81 @@ describe('the evidence behind the verify phase’s verdicts', () => {
     expect(judged.reason).toMatch(
       /^every acceptance criterion has passing tests: 1 ← test\/unit\/cart-total\.test\.js/,
     );
+  });
+
+  test('a test counts only when a test or it call takes its whole title as a quoted string', () => {
+    const file = [
+      "test('adds tax', () => {});",
+      'it.only("rounds to cents", () => {});',
+      'test.concurrent(`keeps the subtotal`, async () => {});',
+      "  it(\n    'spans lines',\n    () => {},\n  );",
+      '// mentions a title in passing: totals are rounded',
+      "const name = 'not a test';",
+      "describe('a block', () => {});",
+      "test('adds tax and shipping', () => {});",
+    ].join('\n');
+    expect(testDeclaration(file, 'adds tax')).toBe('declared');
+    expect(testDeclaration(file, 'rounds to cents')).toBe('declared');
+    expect(testDeclaration(file, 'keeps the subtotal')).toBe('declared');
+    expect(testDeclaration(file, 'spans lines')).toBe('declared');
+    // In the file, but not as a test's title: a comment, another string, a describe block, part of a title.
+    expect(testDeclaration(file, 'totals are rounded')).toBe('none');
+    expect(testDeclaration(file, 'not a test')).toBe('none');
+    expect(testDeclaration(file, 'a block')).toBe('none');
+    expect(testDeclaration(file, 'tax and shipping')).toBe('none');
+    expect(testDeclaration(file, 'adds')).toBe('none');
+    // Quotes must match, and characters special to a pattern are taken as they are.
+    expect(testDeclaration('test(\'mixed", () => {});', 'mixed')).toBe('none');
+    expect(testDeclaration("test('costs $1 (plus tax)?', () => {});", 'costs $1 (plus tax)?')).toBe('declared');
+    expect(testDeclaration("test('costs 1 plus tax', () => {});", 'costs . plus tax')).toBe('none');
+  });
+
+  test('a skipped or todo test is refused, and so is a name too short to be a title', () => {
+    for (const skipped of [
+      "test.skip('adds tax', () => {});",
+      "it.skip('adds tax', () => {});",
+      "test.todo('adds tax');",
+      "it.concurrent.skip('adds tax', () => {});",
+      "xit('adds tax', () => {});",
+      "xtest('adds tax', () => {});",
+    ])
+      expect(testDeclaration(skipped, 'adds tax'), skipped).toBe('skipped');
+    // A run of it with a skipped twin is still declared.
+    expect(testDeclaration("test.skip('adds tax', () => {});\ntest('adds tax', () => {});", 'adds tax')).toBe(
+      'declared',
+    );
+    const skippedFile = new Map([
+      ['test/unit/cart-total.test.js', "test.skip('total adds tax to the subtotal', () => {});"],
+    ]);
+    const skipped = judgeCriteria(
+      CRITERIA.slice(0, 1),
+      [met(1, ['test/unit/cart-total.test.js', 'total adds tax to the subtotal'])],
+      skippedFile,
+      [run(undefined)],
+    );
+    expect(skipped.passed).toBe(false);
+    expect(skipped.reason).toContain('test/unit/cart-total.test.js skips the test "total adds tax to the subtotal"');
+    const short = judgeCriteria(
+      CRITERIA.slice(0, 1),
+      [met(1, ['test/unit/cart-total.test.js', 'to'])],
+      new Map([['test/unit/cart-total.test.js', "test('to', () => {});"]]),
+      [run(undefined)],
+    );
+    expect(short.passed).toBe(false);
+    expect(short.reason).toContain('"to" is too short to name a test');
+  });
+
+  test('a pytest test function or a Go test is cited by its name', () => {
+    const python =
+      'import pytest\n\ndef test_adds_tax():\n    assert True\n\nclass TestCart:\n    async def test_rounds(self):\n        pass\n';
+    expect(testDeclaration(python, 'test_adds_tax')).toBe('declared');
+    expect(testDeclaration(python, 'test_rounds')).toBe('declared');
+    expect(testDeclaration(python, 'test_adds')).toBe('none');
+    const go = 'package cart\n\nfunc TestAddsTax(t *testing.T) {}\n';
+    expect(testDeclaration(go, 'TestAddsTax')).toBe('declared');
+    expect(testDeclaration(go, 'TestAdds')).toBe('none');
+    // Only a test's own form: a helper called test_… in a string is nothing.
+    expect(testDeclaration("name = 'test_adds_tax'", 'test_adds_tax')).toBe('none');
   });
 
   test('a cited test that is not in the file is no evidence: the criterion is not met, and the reason names the test', () => {

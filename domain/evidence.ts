@@ -20,7 +20,9 @@ export const TestEvidence = z.object({
     .trim()
     .min(1, 'test: the name of the test, as written in the file')
     .max(500)
-    .describe('The test’s name as written in the file (or as the report names it: suite › test).'),
+    .describe(
+      'The test’s whole title, as its test(…) or it(…) call writes it (or as the report names it: suite › test); not a skipped or todo test.',
+    ),
 });
 export type TestEvidence = z.infer<typeof TestEvidence>;
 
@@ -145,7 +147,11 @@ function evidenceProblem(
   if (content === undefined) return `${file} is not on the branch`;
   const cited = segments(item.test);
   const title = cited.at(-1) ?? '';
-  if (title === '' || !content.includes(title)) return `${file} has no test named "${item.test}"`;
+  if (title.length < MIN_TITLE_LENGTH)
+    return `"${item.test}" is too short to name a test: cite its whole title, as written in ${file}`;
+  const declared = testDeclaration(content, title);
+  if (declared === 'skipped') return `${file} skips the test "${item.test}" (skip, todo or xit): it shows nothing`;
+  if (declared === 'none') return `${file} has no test named "${item.test}"`;
   const matching = reported.filter((test) => endsWith(segments(test.name), cited));
   if (matching.length === 0)
     return everySuiteReports
@@ -155,6 +161,34 @@ function evidenceProblem(
   return failed
     ? `"${failed.name}" ${failed.status === 'skipped' ? 'was skipped' : 'failed'} in the verify check`
     : undefined;
+}
+
+/** The shortest title a cited test may have: one or two letters are found in any file. */
+export const MIN_TITLE_LENGTH = 3;
+
+/**
+ * Whether `content` declares a test with this title: a `test(…)` or `it(…)` call (`.only`,
+ * `.concurrent` too) whose first argument is the title as a quoted string, a pytest `def test_…`
+ * or a Go `func Test…`; `skipped` when only a `.skip`, `.todo`, `xit` or `xtest` one does.
+ */
+export function testDeclaration(content: string, title: string): 'declared' | 'skipped' | 'none' {
+  const escaped = escapeRegExp(title);
+  const literal = String.raw`\s*\(\s*(['"\x60])${escaped}\1`;
+  if (new RegExp(String.raw`(?<![\w.$])(?:it|test)(?:\.(?:only|concurrent))*${literal}`).test(content))
+    return 'declared';
+  if (
+    /^test_\w+$/.test(title) &&
+    new RegExp(String.raw`^[ \t]*(?:async[ \t]+)?def[ \t]+${escaped}[ \t]*\(`, 'm').test(content)
+  )
+    return 'declared';
+  if (/^Test\w+$/.test(title) && new RegExp(String.raw`^func[ \t]+${escaped}[ \t]*\(`, 'm').test(content))
+    return 'declared';
+  const skipped = String.raw`(?<![\w.$])(?:(?:it|test)(?:\.\w+)*\.(?:skip|todo)|xit|xtest)(?:\.\w+)*${literal}`;
+  return new RegExp(skipped).test(content) ? 'skipped' : 'none';
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** `cart › total › adds tax` as its parts. */

@@ -4,6 +4,7 @@ import {
   NO_INTEGRATION_SUITE,
   describePhasePlan,
   explainPhases,
+  explainSubtaskPhases,
   notRunProblem,
   phaseBefore,
   planPhases,
@@ -51,4 +52,28 @@ test('without an integration suite the integration phases are left out, and the 
       ['unit', 'integration'],
     ).leftOut,
   ).toEqual([{ phase: 'refactor', reason: "it is not in this subtask's phase definition" }]);
+});
+
+test("a subtask's plan lists what its own phases leave out, not the phases of the default definition", () => {
+  const configured = DEFAULT_PHASES.filter((phase) => ['red', 'green', 'verify', 'complete'].includes(phase.name));
+  // A configured definition without refactor: nothing is said to be left out of this subtask's definition.
+  expect(explainSubtaskPhases(configured, ['unit', 'integration'])).toEqual({
+    runs: ['red', 'green', 'verify', 'complete'],
+    leftOut: [],
+  });
+  // Without an integration suite, the integration phases are left out, and why.
+  expect(explainSubtaskPhases(configured, ['unit'])).toEqual({
+    runs: ['red', 'green', 'verify', 'complete'],
+    leftOut: [
+      { phase: 'integration_red', reason: NO_INTEGRATION_SUITE },
+      { phase: 'integration_green', reason: NO_INTEGRATION_SUITE },
+    ],
+  });
+  expect(explainSubtaskPhases(DEFAULT_PHASES, ['unit', 'integration'])).toEqual({
+    runs: DEFAULT_PHASES.map((phase) => phase.name),
+    leftOut: [],
+  });
+  expect(explainSubtaskPhases(planPhases(DEFAULT_PHASES, ['unit']).phases, ['unit'])).toEqual(
+    planPhases(DEFAULT_PHASES, ['unit']).plan,
+  );
 });

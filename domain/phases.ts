@@ -145,6 +145,19 @@ export function explainPhases(
   };
 }
 
+/**
+ * What a subtask's own phase snapshot runs, and what its start left out: the integration phases of
+ * the definition when the project has no integration suite. A phase its snapshot has not for another
+ * reason (a configured definition without it) was never its to run and is not listed.
+ */
+export function explainSubtaskPhases(phases: readonly PhaseDefinition[], suites: readonly SuiteName[]): PhasePlan {
+  const runs = new Set(phases.map((phase) => phase.name));
+  const withoutSuite = suites.includes('integration')
+    ? []
+    : DEFAULT_PHASES.filter((phase) => phase.suite === 'integration' && !runs.has(phase.name));
+  return explainPhases(phases, suites, [...phases, ...withoutSuite]);
+}
+
 /** The plan in one sentence: `Subtasks run red, green, …; integration_red and integration_green are left out: …`. */
 export function describePhasePlan(plan: PhasePlan, of: 'project' | 'subtask' = 'project'): string {
   const runs = `${of === 'project' ? 'Subtasks of this project run' : 'This subtask runs'} ${plan.runs.join(', ')}`;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { describePaths, selectForCommit } from './commit-selection.js';
+import { describePaths, normaliseReportPath, selectForCommit } from './commit-selection.js';
 import { territoryMatcher } from './territory.js';
 
 const developer = territoryMatcher(['**', '!test/**']);
@@ -50,6 +50,30 @@ describe("what an agent's commit holds", () => {
       { path: 'test/unit/last-run.json', tracked: true, reason: 'outside_territory' },
     ]);
     expect(selection.commit).toEqual([{ path: 'src/cart.js', tracked: true }]);
+  });
+
+  test('a report path written as ./x, x/ or with backslashes covers the same files', () => {
+    const selection = selectForCommit(
+      [change('test-results/unit.xml'), change('reports/junit/a.xml'), change('out/b.xml')],
+      {
+        written: new Set(['test-results/unit.xml', 'reports/junit/a.xml', 'out/b.xml']),
+        inTerritory: developer,
+        reports: ['./test-results/unit.xml', 'reports/junit/', '.\\out\\'],
+      },
+    );
+    expect(selection.commit).toEqual([]);
+    expect(selection.leftOut.map((entry) => entry.reason)).toEqual(['report', 'report', 'report']);
+    expect(normaliseReportPath('./reports//junit/../junit/')).toBe('reports/junit');
+    // Paths that would cover the whole worktree, or name nothing in it, cover nothing.
+    for (const nothing of ['', '.', './', '/tmp/report.xml', '../elsewhere.xml', '..'])
+      expect(normaliseReportPath(nothing), nothing).toBeUndefined();
+    expect(
+      selectForCommit([change('src/cart.js')], {
+        written: new Set(['src/cart.js']),
+        inTerritory: developer,
+        reports: ['./'],
+      }).commit,
+    ).toHaveLength(1);
   });
 
   test('a report path that is a prefix of another name does not cover it', () => {

@@ -1,4 +1,22 @@
+import path from 'node:path';
 import type { WorktreeChange } from './git.js';
+
+/**
+ * A configured report path as git names it: `./test-results/` is `test-results`, backslashes are
+ * slashes. Undefined for one that names no path inside the repository (empty, `.`, absolute, `..`):
+ * such a report would cover the whole worktree or nothing of it.
+ */
+export function normaliseReportPath(report: string): string | undefined {
+  const normal = path.posix.normalize(report.trim().replaceAll('\\', '/')).replace(/\/+$/, '');
+  if (normal === '' || normal === '.' || normal.startsWith('/') || normal === '..' || normal.startsWith('../'))
+    return undefined;
+  return normal;
+}
+
+/** The report paths that name something in the repository, normalised, each once. */
+export function normaliseReportPaths(reports: readonly string[]): string[] {
+  return [...new Set(reports.map(normaliseReportPath).filter((report): report is string => report !== undefined))];
+}
 
 /** Why a changed file is not in an agent's commit. */
 export type LeftOutReason = 'outside_territory' | 'report' | 'not_written';
@@ -25,7 +43,8 @@ export function selectForCommit(
     reports: readonly string[];
   },
 ): CommitSelection {
-  const isReport = (file: string) => rules.reports.some((report) => file === report || file.startsWith(`${report}/`));
+  const reports = normaliseReportPaths(rules.reports);
+  const isReport = (file: string) => reports.some((report) => file === report || file.startsWith(`${report}/`));
   const selection: CommitSelection = { commit: [], leftOut: [] };
   for (const change of changes) {
     const reason: LeftOutReason | undefined = !rules.inTerritory(change.path)

@@ -155,8 +155,9 @@ export async function diffSince(worktree: string, sha: string, maxChars: number)
 }
 
 export async function changedFiles(worktree: string, from: string, to = 'HEAD'): Promise<string[]> {
-  const output = await git(worktree, ['diff', '--name-only', from, to]);
-  return output ? output.split('\n') : [];
+  // `-z`: paths as they are, not quoted for non-ASCII letters or quotes.
+  const output = await git(worktree, ['diff', '--name-only', '-z', from, to]);
+  return output.split('\0').filter(Boolean);
 }
 
 export interface WorktreeChange {

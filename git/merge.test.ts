@@ -141,6 +141,57 @@ describe('git for subtasks', () => {
     expect(base).not.toBe(baseNow);
   });
 
+  test('a report whose name has non-ASCII letters, quotes and a space is left out of the merge by its real name', async () => {
+    const { repo, worktree, base } = await repository();
+    const report = 'test-results/café "x" run.xml';
+    mkdirSync(path.join(worktree, 'test-results'), { recursive: true });
+    writeFileSync(path.join(worktree, report), '<testsuites/>\n');
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    await commitAll(worktree, 'work, and a report a test run wrote', {}, me);
+
+    const result = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', base, 'Merge it', me, [report]);
+    expect(result).toMatchObject({ status: 'merged', leftOut: [report] });
+    const merged = await revParse(repo, 'main');
+    // No quoted, escaped twin of the report got into the base branch either.
+    expect(await git(repo, ['ls-tree', '-r', '-z', '--name-only', merged])).toBe('a.txt\0b.txt\0');
+    expect(existsSync(path.join(repo, report))).toBe(false);
+    expect(await git(repo, ['status', '--porcelain'])).toBe('');
+  });
+
+  test('a report with such a name that the base has is put back, not duplicated', async () => {
+    const { repo, worktree } = await repository();
+    const report = 'test-results/café "x" run.xml';
+    mkdirSync(path.join(repo, 'test-results'), { recursive: true });
+    writeFileSync(path.join(repo, report), '<old/>\n');
+    await commitAll(repo, 'a report committed long ago', {}, me);
+    const baseNow = await revParse(repo, 'main');
+    await git(worktree, ['reset', '--quiet', '--hard', baseNow]);
+    writeFileSync(path.join(worktree, report), '<new/>\n');
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    await commitAll(worktree, 'work, and a report a test run rewrote', {}, me);
+
+    const result = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', baseNow, 'Merge it', me, [report]);
+    expect(result).toMatchObject({ status: 'merged', leftOut: [report] });
+    const merged = await revParse(repo, 'main');
+    expect(await git(repo, ['ls-tree', '-r', '-z', '--name-only', merged])).toBe(`a.txt\0b.txt\0${report}\0`);
+    expect(readFileSync(path.join(repo, report), 'utf8')).toBe('<old/>\n');
+  });
+
+  test('report paths written as ./x or x/ are left out all the same', async () => {
+    const { repo, worktree, base } = await repository();
+    mkdirSync(path.join(worktree, 'test-results', 'junit'), { recursive: true });
+    writeFileSync(path.join(worktree, 'test-results', 'unit.xml'), '<testsuites/>\n');
+    writeFileSync(path.join(worktree, 'test-results', 'junit', 'a.xml'), '<testsuites/>\n');
+    writeFileSync(path.join(worktree, 'b.txt'), 'two\n');
+    await commitAll(worktree, 'work, and reports', {}, me);
+    const result = await mergeIntoBase(repo, 'main', 'maestro/1-1-thing', base, 'Merge it', me, [
+      './test-results/unit.xml',
+      'test-results/junit/',
+    ]);
+    expect(result).toMatchObject({ status: 'merged', leftOut: ['test-results/unit.xml', 'test-results/junit'] });
+    expect(await git(repo, ['ls-tree', '-r', '--name-only', 'main'])).toBe('a.txt\nb.txt');
+  });
+
   test('a tree whose left-out paths are as the base has them is kept as it is', async () => {
     const { repo, base } = await repository();
     const tree = await git(repo, ['rev-parse', `${base}^{tree}`]);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GitError, git, gitRaw, isAncestor, resetWorktree, revParse } from './git.js';
 import type { GitIdentity } from './git.js';
+import { normaliseReportPaths } from './commit-selection.js';
 
 export type MergeResult =
   /** `leftOut`: paths the branch changed that the merge kept as the base has them (test reports). */
@@ -40,7 +41,8 @@ export async function mergeIntoBase(
       'the branch does not merge cleanly onto an unchanged base',
     );
   const merged = tree.stdout.split('\n')[0]!.trim();
-  const { treeSha, kept } = await keepBaseVersions(repo, merged, baseSha, leaveOut);
+  // Report paths as git names them: `./test-results/` is `test-results`.
+  const { treeSha, kept } = await keepBaseVersions(repo, merged, baseSha, normaliseReportPaths(leaveOut));
   const mergeSha = await git(repo, ['commit-tree', treeSha, '-p', baseSha, '-p', branchSha, '-m', message], identity);
 
   const checkedOutIn = await worktreeOfBranch(repo, baseBranch);
@@ -63,7 +65,9 @@ export async function keepBaseVersions(
   baseSha: string,
   paths: readonly string[],
 ): Promise<{ treeSha: string; kept: string[] }> {
-  const entries = async (tree: string, file: string) => git(repo, ['ls-tree', '-r', '--full-tree', tree, '--', file]);
+  // `-z`: paths exactly as they are, never quoted (`"caf\303\251.xml"`) for non-ASCII letters or quotes.
+  const entries = async (tree: string, file: string) =>
+    git(repo, ['ls-tree', '-r', '-z', '--full-tree', tree, '--', file]);
   const kept: string[] = [];
   for (const file of paths) if ((await entries(treeSha, file)) !== (await entries(baseSha, file))) kept.push(file);
   if (kept.length === 0) return { treeSha, kept };
@@ -88,15 +92,15 @@ export async function keepBaseVersions(
   }
 }
 
-/** `git ls-tree` lines: `<mode> <type> <sha>\t<path>`. */
+/** `git ls-tree -z` entries: `<mode> <type> <sha>\t<path>`, each ended by a NUL; the path may hold tabs. */
 function parseEntries(listing: string): Array<{ mode: string; sha: string; name: string }> {
   return listing
-    .split('\n')
+    .split('\0')
     .filter(Boolean)
-    .map((line) => {
-      const [meta, name] = line.split('\t') as [string, string];
-      const [mode, , sha] = meta.split(' ') as [string, string, string];
-      return { mode, sha, name };
+    .map((entry) => {
+      const tab = entry.indexOf('\t');
+      const [mode, , sha] = entry.slice(0, tab).split(' ') as [string, string, string];
+      return { mode, sha, name: entry.slice(tab + 1) };
     });
 }
 
@@ -114,9 +118,9 @@ export async function rebaseOntoBase(
   const baseSha = await revParse(worktree, `refs/heads/${baseBranch}`);
   const rebase = await gitRaw(worktree, ['rebase', '--quiet', baseSha], identity);
   if (rebase.exitCode === 0) return { status: 'rebased', headSha: await revParse(worktree, 'HEAD'), baseSha };
-  const conflicted = (await gitRaw(worktree, ['diff', '--name-only', '--diff-filter=U'])).stdout.trim();
+  const conflicted = (await gitRaw(worktree, ['diff', '--name-only', '-z', '--diff-filter=U'])).stdout;
   await gitRaw(worktree, ['rebase', '--abort']);
-  return { status: 'conflicts', files: conflicted ? conflicted.split('\n') : [], baseSha };
+  return { status: 'conflicts', files: conflicted.split('\0').filter(Boolean), baseSha };
 }
 
 async function worktreeOfBranch(repo: string, branch: string): Promise<string | undefined> {

@@ -9,10 +9,10 @@ import type { PhaseName, Role } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
 import type { LoadedConfig } from '../../runtime/config.js';
-import { type SuiteConfig, reportPaths } from '../../domain/project.js';
+import type { SuiteConfig } from '../../domain/project.js';
 import { describeRuns, runSuites } from '../commands/suites.js';
 import { projectCommandSandbox } from '../commands/sandbox.js';
-import { type GitIdentity, commitAll, revertPaths, worktreeChanges } from '../../git/git.js';
+import { type GitIdentity, commitAll } from '../../git/git.js';
 import { createMeteredModel } from '../models/metered-model.js';
 import { temporalTransport } from '../models/model-transport.js';
 import { budgetStatus } from '../../data/costs.js';
@@ -23,9 +23,9 @@ import { type PromptContext, buildPrompts } from './prompts.js';
 import type { PrunedItem } from './pruning.js';
 import { type AgentStep, runAgentLoop, runTextAgent } from './run-agent.js';
 import { classifyRunFailure } from './run-failure.js';
-import { TerritoryError, resolveForWrite, territoryMatcher, worktreeRelative } from '../../git/territory.js';
-import { type CommitSelection, describePaths, selectForCommit } from '../../git/commit-selection.js';
-import { recordProgress } from '../../data/progress.js';
+import { TerritoryError, resolveForWrite, worktreeRelative } from '../../git/territory.js';
+import { describePaths } from '../../git/commit-selection.js';
+import { leaveOutOfCommit, recordLeftOut } from './left-out.js';
 import { createAgentTools } from './tools.js';
 
 /** One agent's run in a worktree, whatever it is for: a phase attempt, or a council member's candidate. */
@@ -247,16 +247,12 @@ export async function runAgentInWorktree(
   const trailers: Record<string, string> = { ...input.commit.trailers };
   if (criteria) trailers['Maestro-Criteria'] = JSON.stringify(criteria);
   if (outcome.finish!.confidence !== undefined) trailers['Maestro-Confidence'] = String(outcome.finish!.confidence);
-  // Only what the agent wrote through its tools, in its territory, is committed, and never a test
-  // report: whatever else changed (a test run's reports, coverage, caches) is put back and logged.
-  const { leftOut } = selectForCommit(await worktreeChanges(input.worktree), {
+  // Only what the agent wrote through its tools, in its territory, is committed: the rest is put back and logged.
+  const { leftOut, outside, generated } = await leaveOutOfCommit(input.worktree, {
     written: filesWritten,
-    inTerritory: territoryMatcher(input.territory),
-    reports: reportPaths(input.suites),
+    territory: input.territory,
+    suites: input.suites,
   });
-  await revertPaths(input.worktree, leftOut);
-  const outside = leftOut.filter((change) => change.reason === 'outside_territory').map((change) => change.path);
-  const generated = leftOut.filter((change) => change.reason !== 'outside_territory').map((change) => change.path);
   if (outside.length > 0) trailers['Maestro-Reverted'] = outside.join(', ');
   if (generated.length > 0) trailers['Maestro-Left-Out'] = describePaths(generated);
   const sha = await commitAll(input.worktree, `${input.commit.message}\n\n${summary}`, trailers, input.commit.identity);
@@ -307,49 +303,6 @@ export function modelKeyEnvNames(config: LoadedConfig): string[] {
 }
 
 class BudgetStopError extends Error {}
-
-/** Paths an audit entry lists one by one; more are counted. */
-const LISTED_PATHS = 200;
-
-/** The files a commit left out, in the activity log: which, and why (a test report, or a command wrote it). */
-async function recordLeftOut(
-  prisma: PrismaClient,
-  context: Context,
-  input: AgentRunInput,
-  sha: string,
-  leftOut: CommitSelection['leftOut'],
-): Promise<void> {
-  const reports = leftOut.filter((change) => change.reason === 'report').map((change) => change.path);
-  const notWritten = leftOut.filter((change) => change.reason === 'not_written').map((change) => change.path);
-  const info = context.info;
-  const reasons = [
-    reports.length > 0 ? `${describePaths(reports)} (test report${reports.length === 1 ? '' : 's'})` : '',
-    notWritten.length > 0 ? `${describePaths(notWritten)} (written by a command, not by the agent)` : '',
-  ].filter(Boolean);
-  await recordProgress(prisma, {
-    subtaskId: input.subtaskId,
-    projectId: input.projectId,
-    workflowId: input.ledger.workflowId,
-    // One entry per scheduled run: a retried activity does not log its files twice.
-    key: `${input.ledger.workflowId}/${info.workflowExecution?.runId ?? '-'}/${info.activityId}/left-out`,
-    at: Date.now(),
-    events: [
-      {
-        actor: input.role,
-        kind: 'commit.left_out',
-        message: `left out of the ${input.phase} commit ${sha.slice(0, 8)}: ${reasons.join('; ')}`,
-        data: {
-          phase: input.phase,
-          attempt: input.attempt,
-          sha,
-          reports: reports.slice(0, LISTED_PATHS),
-          notWritten: notWritten.slice(0, LISTED_PATHS),
-          count: reports.length + notWritten.length,
-        },
-      },
-    ],
-  });
-}
 
 /** What this run's calls cost, as the gateway charged them. */
 async function ledgerOfCalls(prisma: PrismaClient, callIds: string[]): Promise<{ picos: bigint; calls: number }> {

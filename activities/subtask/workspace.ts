@@ -13,6 +13,7 @@ import {
   revParse,
 } from '../../git/git.js';
 import type { LoadedConfig } from '../../runtime/config.js';
+import { isInside } from '../../runtime/bwrap-args.js';
 import { mergeIntoBase, rebaseOntoBase, type MergeResult, type RebaseResult } from '../../git/merge.js';
 import { type ActivityDeps, worktreeFolder } from './deps.js';
 
@@ -107,8 +108,8 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
         .filter((line) => line.startsWith('worktree '))
         .map((line) => line.slice('worktree '.length))
         .filter((worktree) =>
-          [folder, existsSync(folder) ? realpathSync(folder) : folder].some((prefix) =>
-            worktree.startsWith(`${prefix}${path.sep}`),
+          [folder, existsSync(folder) ? realpathSync(folder) : folder].some(
+            (prefix) => worktree !== prefix && isInside(worktree, prefix),
           ),
         );
       for (const worktree of inside) await removeWorktree(input.repoPath, worktree);
@@ -121,21 +122,68 @@ export function createWorkspaceActivities({ config }: Pick<ActivityDeps, 'config
 export type WorkspaceActivities = ReturnType<typeof createWorkspaceActivities>;
 
 /**
- * Removes a subtask's worktree (never anything outside the data folder's worktrees) and git's record
- * of it; the branch stays. Returns whether there was a folder to remove.
+ * How often, and how far apart, a worktree's removal is tried: after a cancel, a check the workflow
+ * stopped waiting for may still be running in it (and writing to it) for a few seconds.
  */
-async function removeSubtaskWorktree(config: LoadedConfig, repoPath: string, worktree: string): Promise<boolean> {
-  const root = path.join(config.dataDir, 'worktrees');
-  if (!path.resolve(worktree).startsWith(`${path.resolve(root)}${path.sep}`))
+export const REMOVAL_TRIES = { attempts: 10, waitMs: 1_000 };
+
+/**
+ * Runs `remove` until `gone` says so, `tries.attempts` times at most, `tries.waitMs` apart. Returns
+ * whether it went, and the last error `remove` threw.
+ */
+export async function removeUntilGone(
+  remove: () => Promise<void>,
+  gone: () => boolean,
+  tries: { attempts: number; waitMs: number } = REMOVAL_TRIES,
+): Promise<{ gone: boolean; error?: unknown }> {
+  let error: unknown;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await remove();
+    } catch (failure) {
+      error = failure;
+    }
+    if (gone()) return { gone: true };
+    if (attempt >= tries.attempts) return { gone: false, error };
+    await new Promise((resolve) => setTimeout(resolve, tries.waitMs));
+  }
+}
+
+/**
+ * Removes a subtask's worktree (never anything outside the data folder's worktrees) and git's record
+ * of it; the branch stays. Returns whether there was a folder to remove. While something still
+ * writes in it (a cancelled check), the removal is tried again; a worktree that stays is an error
+ * (the workflow logs it as kept; the next orchestrator start removes it).
+ */
+export async function removeSubtaskWorktree(
+  config: Pick<LoadedConfig, 'dataDir'>,
+  repoPath: string,
+  worktree: string,
+  tries = REMOVAL_TRIES,
+): Promise<boolean> {
+  const root = path.resolve(config.dataDir, 'worktrees');
+  const resolved = path.resolve(worktree);
+  if (resolved === root || !isInside(resolved, root))
     throw ApplicationFailure.nonRetryable(
       `${worktree} is not under ${root}: not Maestro's to remove`,
       'WorkspaceError',
     );
   const existed = existsSync(worktree);
   if (existed) {
-    // A folder git no longer knows as a worktree (a half-made one, say) is removed all the same.
-    await removeWorktree(repoPath, worktree).catch(() => undefined);
-    rmSync(worktree, { recursive: true, force: true });
+    const removal = await removeUntilGone(
+      async () => {
+        // A folder git no longer knows as a worktree (a half-made one, say) is removed all the same.
+        await removeWorktree(repoPath, worktree).catch(() => undefined);
+        rmSync(worktree, { recursive: true, force: true, maxRetries: 2 });
+      },
+      () => !existsSync(worktree),
+      tries,
+    );
+    if (!removal.gone)
+      throw ApplicationFailure.nonRetryable(
+        `${worktree} is still there after ${tries.attempts} tries ${tries.waitMs} ms apart (a process may still be using it)${removal.error instanceof Error ? `: ${removal.error.message}` : ''}`,
+        'WorkspaceError',
+      );
   }
   // The project's folder goes with its last worktree (rmdir: never while another worktree is made in it).
   try {

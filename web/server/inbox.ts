@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../../data/prisma.js';
 import { workPhases } from '../../domain/override-rules.js';
-import { DEFAULT_PHASES, type PhaseName, planPhases } from '../../domain/phases.js';
+import { DEFAULT_PHASES, type PhaseName, type PhasePlan, planPhases } from '../../domain/phases.js';
 
 /** A subtask that ended has nothing left to approve or answer, whatever its old rows say. */
 const OPEN_SUBTASK = { status: { notIn: ['completed', 'cancelled'] } } satisfies Prisma.SubtaskWhereInput;
@@ -51,14 +51,27 @@ async function startedBy(prisma: PrismaClient, subtaskIds: string[]): Promise<Ma
   return new Map(rows.map((row) => [row.subtaskId!, row.actor]));
 }
 
-function returnToOptions(gate: 'plan' | 'merge', integration: boolean): PhaseName[] {
-  const { phases } = planPhases(DEFAULT_PHASES, integration ? ['unit', 'integration'] : ['unit']);
-  const work = workPhases(phases);
+/** The phase plan a subtask's workflow answers with, or undefined when it cannot be asked. */
+export type PhasePlanOf = (workflowId: string) => Promise<PhasePlan | undefined>;
+
+/**
+ * The work phases a rejection may send the subtask back to: the ones its own plan runs (the workflow
+ * refuses any other); without the plan, the default phases the project's suites allow.
+ */
+function returnToOptions(gate: 'plan' | 'merge', integration: boolean, plan: PhasePlan | undefined): PhaseName[] {
+  const work = plan
+    ? plan.runs.filter((name) => DEFAULT_PHASES.find((phase) => phase.name === name)?.check !== 'merge')
+    : workPhases(planPhases(DEFAULT_PHASES, integration ? ['unit', 'integration'] : ['unit']).phases);
   return gate === 'plan' ? work.slice(0, 1) : work;
 }
 
 /** Gates waiting for a person, oldest first. */
-export async function pendingApprovals(prisma: PrismaClient, filter: InboxFilter, now = Date.now()) {
+export async function pendingApprovals(
+  prisma: PrismaClient,
+  filter: InboxFilter,
+  now = Date.now(),
+  phasePlanOf: PhasePlanOf = async () => undefined,
+) {
   const rows = await prisma.approval.findMany({
     where: { status: 'pending', subtask: inProject(filter.project) },
     orderBy: { requestedAt: 'asc' },
@@ -69,7 +82,10 @@ export async function pendingApprovals(prisma: PrismaClient, filter: InboxFilter
     prisma,
     rows.map((row) => row.subtask.id),
   );
-  return rows.map((row) => ({
+  const plans = await Promise.all(
+    rows.map((row) => phasePlanOf(row.subtask.workflowId).catch((): PhasePlan | undefined => undefined)),
+  );
+  return rows.map((row, at) => ({
     id: row.id,
     /** `plan`: before any agent acts (high risk); `merge`: before the branch is merged. */
     gate: row.gate as 'plan' | 'merge',
@@ -81,7 +97,11 @@ export async function pendingApprovals(prisma: PrismaClient, filter: InboxFilter
     requestedBy: 'orchestrator',
     startedBy: starters.get(row.subtask.id) ?? null,
     /** The phases a rejection may send it back to: the work phases it runs (a rejected plan: the first). */
-    returnTo: returnToOptions(row.gate as 'plan' | 'merge', Boolean(row.subtask.project.integrationTestCommand)),
+    returnTo: returnToOptions(
+      row.gate as 'plan' | 'merge',
+      Boolean(row.subtask.project.integrationTestCommand),
+      plans[at],
+    ),
   }));
 }
 

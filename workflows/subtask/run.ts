@@ -19,7 +19,7 @@ import { buildChecklist, checklistProgress } from '../../domain/checklist.js';
 import { LADDER_OF_EARLIER_SUBTASKS, type LadderSettings } from '../../domain/escalation.js';
 import { type SubtaskStatus, assertTransition } from '../../domain/lifecycle.js';
 import type { ModelChoice } from '../../domain/models.js';
-import { type PhaseName, explainPhases } from '../../domain/phases.js';
+import { type PhaseName, explainSubtaskPhases } from '../../domain/phases.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import type { ModelAvailability } from '../../domain/routing.js';
 import type { CheckedSubtask } from '../check-input.js';
@@ -104,8 +104,9 @@ export class SubtaskRun {
       shas: {},
       checklist,
       progress: checklistProgress(checklist),
-      // Derived from the input alone, and only read by people: no command changes, nothing to patch.
-      phasePlan: explainPhases(
+      // Derived from the input alone (its own phases, not the default ones), and only read by people
+      // and update validators: no command changes, nothing to patch.
+      phasePlan: explainSubtaskPhases(
         this.phases,
         this.project.suites.map((suite) => suite.suite),
       ),

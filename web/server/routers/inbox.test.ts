@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { person, refusal, routerHarness } from '../../../test/support/router-caller.js';
+import { pendingApprovals } from '../inbox.js';
 
 let harness: Awaited<ReturnType<typeof routerHarness>>;
 beforeAll(async () => {
@@ -141,6 +142,23 @@ describe('the inboxes', () => {
     expect((await reader.inbox.approvals({ project: project.name, limit: 1 })).map((row) => row.id)).toEqual([
       planApproval.id,
     ]);
+    // With the subtask's own plan (its workflow answers), the phases it runs, not the defaults.
+    const ownPlan = await pendingApprovals(harness.prisma, { project: project.name, limit: 200 }, Date.now(), (id) =>
+      Promise.resolve(
+        id === merge.workflowId
+          ? { runs: ['red', 'green', 'integration_red', 'integration_green', 'complete'], leftOut: [] }
+          : undefined,
+      ),
+    );
+    expect(ownPlan.map((row) => row.returnTo)).toEqual([
+      ['red'],
+      ['red', 'green', 'integration_red', 'integration_green'],
+    ]);
+    // A workflow that cannot be asked: the project's defaults.
+    const unasked = await pendingApprovals(harness.prisma, { project: project.name, limit: 200 }, Date.now(), () =>
+      Promise.reject(new Error('no worker')),
+    );
+    expect(unasked.map((row) => row.returnTo)).toEqual([['red'], ['red', 'green', 'refactor', 'verify']]);
 
     const escalations = await reader.inbox.escalations({ project: project.name });
     expect(escalations).toEqual([
