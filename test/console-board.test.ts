@@ -25,7 +25,8 @@ const FLAKY_TEST = 'the payment service answers';
  * worktree's git-ignored node_modules, the one place a sandboxed test run can write that outlasts
  * the run and the reset between phases.
  */
-const FLAKY_TEST_FILE = `import assert from 'node:assert/strict';
+const flakyTestFile = (project: string) => `// ${project}'s payment test: its own tree, apart from the other projects'.
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 
@@ -43,7 +44,7 @@ test('${FLAKY_TEST}', () => {
 /** A project whose unit suite has the flaky test, and a script whose green runs no tests itself (so the checks are the first to see it). */
 async function flakyProject(name: string, key: string) {
   await harness.sampleProject(name, {
-    files: { 'test/unit/payment.test.js': FLAKY_TEST_FILE },
+    files: { 'test/unit/payment.test.js': flakyTestFile(name) },
   });
   harness.script(
     {
@@ -454,7 +455,15 @@ describe('board.list and subtask.checks over the API', () => {
     expect(red.every((entry) => entry.durationMs !== null)).toBe(true);
 
     // The rest of the page's data for the same subtask.
-    const timeline = await harness.api.subtask.timeline.query({ project: 'flaky', key: '8-1' });
+    // The workflow closes once it has removed the worktree, just after the subtask is completed.
+    const timeline = await eventually(
+      async () => {
+        const read = await harness.api.subtask.timeline.query({ project: 'flaky', key: '8-1' });
+        return read.status === 'completed' ? read : undefined;
+      },
+      30_000,
+      'the workflow to close',
+    );
     expect(timeline).toMatchObject({ workflowId, status: 'completed' });
     expect(timeline.phases.find((visit) => visit.phase === 'green')).toMatchObject({ status: 'passed', attempts: 2 });
     const diff = await harness.api.subtask.diff.query({ project: 'flaky', key: '8-1' });
