@@ -75,8 +75,14 @@ describe('people and roles on the local default (127.0.0.1)', () => {
     const crossSite = await rawGet(url, { origin: 'https://evil.example' });
     expect(crossSite.status).toBe(401);
     expect(crossSite.body).toMatch(/Sign in first/);
+    const nullOrigin = await rawGet(url, { origin: 'null' });
+    expect(nullOrigin.status).toBe(401);
+    const proxied = await rawGet(url, { 'x-forwarded-for': '203.0.113.9' });
+    expect(proxied.status).toBe(401);
+    expect(proxied.body).toMatch(/it came through a proxy \(x-forwarded-for\)/);
+    // A name rebound to 127.0.0.1 (DNS rebinding) is not served at all.
     const rebound = await rawGet(url, { host: 'evil.example:80' });
-    expect(rebound.status).toBe(401);
+    expect(rebound.status).toBe(421);
   });
 
   test('passwords and secrets are stored only as hashes; sign-in sets an HttpOnly cookie and sign-out ends it', async () => {

@@ -3,9 +3,13 @@ import http from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import sirv from 'sirv';
 import { appRouter } from './root.js';
+import { guardRequest } from './security-headers.js';
 import { contextFactory, type ServerDeps } from './trpc.js';
 
-/** One HTTP server: tRPC (queries, mutations, server-sent events) under /trpc, the console elsewhere. */
+/**
+ * One HTTP server: tRPC (queries, mutations, server-sent events) under /trpc, the console elsewhere;
+ * every response carries the security headers, and a loopback bind answers only to loopback names.
+ */
 export function createApiServer(deps: ServerDeps, consoleDir: string): http.Server {
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -17,6 +21,7 @@ export function createApiServer(deps: ServerDeps, consoleDir: string): http.Serv
   });
   const assets = existsSync(consoleDir) ? sirv(consoleDir, { single: true, etag: true }) : undefined;
   return http.createServer((req, res) => {
+    if (!guardRequest(deps.config.api.host, req, res)) return;
     if (req.url?.startsWith('/trpc/')) {
       trpc(req, res);
       return;

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { PrismaClient } from '../../../data/prisma.js';
 import { type Role, userActor } from '../../../domain/people.js';
 import { SESSION_COOKIE, readCookie } from './cookies.js';
-import { hostOf, isLoopbackHost } from './loopback.js';
+import { notFromThisMachine } from './loopback.js';
 import { TOKEN_PREFIX, sha256Hex } from './secrets.js';
 import { touchSession } from './sessions.js';
 
@@ -38,9 +38,9 @@ const TOKEN_TOUCH_MS = 60_000;
 
 /**
  * A request with credentials acts as their owner, whatever the bind; one without acts as the local
- * admin only when the settings allow it and the request comes from a page of this machine (a
- * loopback Host, and no Origin of another host): a web page elsewhere, a DNS-rebinding name or a
- * proxy that passes its public Host on gets no admin rights for free.
+ * admin only when the settings allow it and the request is provably from this machine (a loopback
+ * peer, no proxy header, a loopback Host, and no Origin of another host): another machine, a web
+ * page elsewhere, a DNS-rebinding name or anyone behind a reverse proxy gets no admin rights for free.
  */
 export async function resolveCaller(
   prisma: PrismaClient,
@@ -52,24 +52,14 @@ export async function resolveCaller(
   const sessionId = readCookie(req, SESSION_COOKIE);
   if (sessionId) return resolveSession(prisma, sessionId);
   if (!settings.localAdmin) return { caller: null, problem: SIGN_IN_FIRST };
-  if (!fromThisMachine(req)) {
+  const why = notFromThisMachine({ remoteAddress: req.socket.remoteAddress, headers: req.headers });
+  if (why) {
     return {
       caller: null,
-      problem: `${SIGN_IN_FIRST} Without credentials only pages of this machine (127.0.0.1 or localhost) act as the local admin.`,
+      problem: `${SIGN_IN_FIRST} Without credentials only requests made on this machine (to 127.0.0.1 or localhost, not through a proxy) act as the local admin; this one does not: ${why}.`,
     };
   }
   return { caller: LOCAL_ADMIN };
-}
-
-function fromThisMachine(req: IncomingMessage): boolean {
-  const host = req.headers.host ? hostOf(req.headers.host) : undefined;
-  if (req.headers.host && (!host || !isLoopbackHost(host))) return false;
-  const origin = req.headers.origin;
-  if (origin && origin !== 'null') {
-    const originHost = hostOf(origin);
-    if (!originHost || !isLoopbackHost(originHost)) return false;
-  }
-  return req.headers['sec-fetch-site'] !== 'cross-site';
 }
 
 async function resolveToken(
