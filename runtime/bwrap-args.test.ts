@@ -95,6 +95,18 @@ describe('bwrapArgs', () => {
     expect(cacheAt).toBeGreaterThan(hiddenAt);
   });
 
+  test("Maestro's installation stays visible read-only where it lies under /tmp, before the data folder inside it is hidden", () => {
+    const inTmp = { ...plan, installDir: '/tmp/checkout', hiddenDirs: ['/tmp/checkout/.maestro/data'] };
+    expect(mounts(bwrapArgs(inTmp, ['npm', 'test'])).slice(3, 6)).toEqual([
+      ['--bind', '/tmp/maestro-sandbox-abc', '/tmp'],
+      ['--ro-bind', '/tmp/checkout', '/tmp/checkout'],
+      ['--tmpfs', '/tmp/checkout/.maestro/data'],
+    ]);
+    // Anywhere else the read-only root shows it already.
+    const elsewhere = mounts(bwrapArgs({ ...plan, installDir: '/opt/maestro' }, ['npm', 'test']));
+    expect(elsewhere.some((mount) => mount.includes('/opt/maestro'))).toBe(false);
+  });
+
   test('isInside compares whole path segments', () => {
     expect(isInside('/data/worktrees', '/data')).toBe(true);
     expect(isInside('/data', '/data/')).toBe(true);

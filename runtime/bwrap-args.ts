@@ -19,6 +19,11 @@ export interface SandboxPlan {
    * at its own path, last: it is inside the hidden data folder.
    */
   cacheDir?: string;
+  /**
+   * Maestro's own installation, read-only like the rest of the root file system: also where it lies
+   * under /tmp, which the command's private folder covers (a checkout in /tmp, as CI's may be).
+   */
+  installDir?: string;
   /** Folders covered by an empty tmpfs: Maestro's data folder (with the other worktrees), secrets in the home folder. */
   hiddenDirs: readonly string[];
   /** Files covered by an empty one: sockets and credentials outside the hidden folders. */
@@ -49,6 +54,8 @@ export function bwrapArgs(plan: SandboxPlan, command: readonly string[]): string
     plan.tmpDir,
     SANDBOX_TMP,
   ];
+  if (plan.installDir && plan.installDir !== SANDBOX_TMP && isInside(plan.installDir, SANDBOX_TMP))
+    args.push('--ro-bind', plan.installDir, plan.installDir);
   // A hidden folder inside the worktree (the data folder of a Maestro checkout run on itself) is
   // covered after the worktree's mount, the others before: the worktree is mounted into them.
   const inWorktree = (dir: string) => isInside(dir, plan.worktree);

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { SandboxMode } from '../domain/sandbox.js';
 import { type SandboxPlan, SANDBOX_TMP, bwrapArgs, isInside } from './bwrap-args.js';
 import type { Logger } from './log.js';
+import { projectRoot } from './project-root.js';
 
 /** Whether project commands can run in a sandbox on this machine, and what Maestro does about it. */
 export interface SandboxSupport {
@@ -236,6 +237,7 @@ export function prepareSandbox(options: {
       worktree: cwd,
       cwd,
       tmpDir,
+      installDir: projectRoot(),
       hiddenDirs,
       hiddenFiles,
       git: linkedWorktreeGit(cwd),
