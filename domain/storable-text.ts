@@ -33,7 +33,7 @@ export const TEXT_LIMITS = {
   title: 200,
   description: 20_000,
   criterion: 1_000,
-  criteria: 50,
+  criteria: 30,
   path: 500,
   paths: 200,
   /** A name: a project, a subtask key, a user, a task queue. */
