@@ -94,6 +94,39 @@ describe('one request never wedges or ends a subtask: text PostgreSQL cannot sto
   });
 });
 
+describe('the other inputs that reach the database or a workflow refuse a NUL too', () => {
+  test('project.create, escalation.answer, tokens.create and users.create', async () => {
+    const admin = harness.as();
+    const name = unique('nul-project');
+    expect(
+      await refusal(admin.project.create({ name, repository: '/tmp/repo\u0000', testCommand: 'npm test' })),
+    ).toMatchObject({ code: 'BAD_REQUEST', issues: [{ path: 'repository', message: NUL('the repository') }] });
+    expect(
+      await refusal(admin.project.create({ name, repository: '/tmp/repo', testCommand: 'npm\u0000test' })),
+    ).toMatchObject({ code: 'BAD_REQUEST', issues: [{ path: 'testCommand', message: NUL('a command') }] });
+    expect(await harness.prisma.project.count({ where: { name } })).toBe(0);
+    expect(
+      await refusal(
+        admin.escalation.answer({
+          id: '00000000-0000-7000-8000-000000000000',
+          option: 'retry',
+          reason: 'try \u0000 again',
+        }),
+      ),
+    ).toMatchObject({ code: 'BAD_REQUEST', issues: [{ path: 'reason', message: NUL('the reason') }] });
+    expect(await refusal(admin.tokens.create({ name: 'ci\u0000' }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      issues: [{ path: 'name', message: NUL('a token name') }],
+    });
+    expect(
+      await refusal(admin.users.create({ name: 'bo\u0000b', role: 'reader', password: 'a long password!' })),
+    ).toMatchObject({
+      code: 'BAD_REQUEST',
+      issues: expect.arrayContaining([{ path: 'name', message: NUL('a user name') }]),
+    });
+  });
+});
+
 describe('every free text and name has a bound, and the refusal names the field and the limit', () => {
   test('a 5,000-character reason, a 20,001-character description, a 201-character title and 31 criteria are refused', async () => {
     const admin = harness.as();
