@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PHASE_NAMES } from './phases.js';
+import { TEXT_LIMITS, boundedText } from './text.js';
 
 /** What an escalation may offer a person (each escalation offers two to four of them). */
 export const ESCALATION_OPTIONS = [
@@ -18,9 +19,9 @@ export const EscalationAnswerInput = z.strictObject({
   option: z.enum(ESCALATION_OPTIONS, {
     error: () => `choose one of the escalation's options: ${ESCALATION_OPTIONS.join(', ')}`,
   }),
-  reason: z.string().trim().min(3, 'say why, in a few words: it goes to the audit log').max(2_000),
+  reason: boundedText(2_000, 'the reason', { trim: true }).min(3, 'say why, in a few words: it goes to the audit log'),
   /** For retry: what the next attempt should know. */
-  hint: z.string().trim().max(4_000).optional(),
+  hint: boundedText(TEXT_LIMITS.reason, 'the hint', { trim: true }).optional(),
   /** For retry_with_model: the model; by default the one the escalation names. */
   model: z
     .string()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedText } from './text.js';
 
 /** Roles from least to most: each can do what the ones before it can. */
 export const ROLES = ['reader', 'author', 'reviewer', 'admin'] as const;
@@ -12,11 +13,8 @@ export function hasRole(role: Role, needed: Role): boolean {
 /** The name of the first admin the local default creates. */
 export const FIRST_ADMIN_NAME = 'admin';
 
-export const UserName = z
-  .string()
-  .trim()
+export const UserName = boundedText(64, 'a user name', { trim: true })
   .min(2, 'a name has at least 2 characters')
-  .max(64, 'a name has at most 64 characters')
   .regex(
     /^[a-z0-9._-]+$/,
     'a name takes lower-case letters, digits, dot, underscore and dash only, like alice or ci-bot',
@@ -29,11 +27,10 @@ export const Password = z
   // scrypt takes any length, but a megabyte of "password" is a way to burn CPU.
   .max(1_000, 'a password has at most 1000 characters');
 
-export const TokenName = z
-  .string()
-  .trim()
-  .min(1, 'name the token after what uses it, like ci or backup-script')
-  .max(100, 'a token name has at most 100 characters');
+export const TokenName = boundedText(100, 'a token name', { trim: true }).min(
+  1,
+  'name the token after what uses it, like ci or backup-script',
+);
 
 /** The audit log's name for a person. */
 export function userActor(name: string): string {

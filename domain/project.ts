@@ -1,29 +1,28 @@
 import { z } from 'zod';
 import type { SuiteName } from './phases.js';
 import { ProjectSandbox } from './sandbox.js';
+import { TEXT_LIMITS, boundedText, identifier } from './text.js';
 
-export const ProjectName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'use lower-case letters, digits and dashes (at most 40), like shop or web-app');
+export const ProjectName = identifier(
+  'a project name',
+  /^[a-z0-9][a-z0-9-]{0,39}$/,
+  'use lower-case letters, digits and dashes (at most 40), like shop or web-app',
+);
 
 /** A path inside the repository: relative, no `..`, forward slashes. */
-export const RepoRelativePath = z
-  .string()
+export const RepoRelativePath = boundedText(TEXT_LIMITS.path, 'a path')
   .min(1)
   .refine(
     (value) => !value.startsWith('/') && !value.split(/[\\/]/).includes('..'),
     'must be a path inside the repository, without ..',
   );
 
-export const BranchName = z
-  .string()
+export const BranchName = boundedText(200, 'a branch name')
   .min(1)
   .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]+(?<![./])$/, 'is not a valid git branch name');
 
 /** Commands run without a shell (no injection, no surprises): one program and its arguments. */
-export const Command = z
-  .string()
-  .trim()
+export const Command = boundedText(TEXT_LIMITS.reason, 'a command', { trim: true })
   .min(1, 'must not be empty')
   .refine(
     (value) => !/(&&|\|\||[|;<>`]|\$\()/.test(value),
@@ -59,10 +58,12 @@ export const DEFAULT_TERRITORIES = {
   developer: ['**', ...TEST_FILES.map((glob) => `!${glob}`)],
 } as const satisfies Record<(typeof TERRITORY_ROLES)[number], readonly string[]>;
 
+const Glob = boundedText(TEXT_LIMITS.path, 'a glob').min(1);
+
 export const Territories = z
   .strictObject({
-    tester: z.array(z.string().min(1)).min(1),
-    developer: z.array(z.string().min(1)).min(1),
+    tester: z.array(Glob).min(1).max(TEXT_LIMITS.paths, `give at most ${TEXT_LIMITS.paths} globs`),
+    developer: z.array(Glob).min(1).max(TEXT_LIMITS.paths, `give at most ${TEXT_LIMITS.paths} globs`),
   })
   .partial()
   .transform((given) => ({
@@ -86,9 +87,7 @@ export type BudgetInput = z.infer<typeof BudgetInput>;
 /** What `project.create` takes. `repository` is a local path to a git repository or a URL to clone. */
 export const ProjectInput = z.strictObject({
   name: ProjectName,
-  repository: z
-    .string()
-    .trim()
+  repository: boundedText(2_000, 'the repository', { trim: true })
     .min(1, 'give a local path to a git repository or a URL to clone')
     .refine((value) => !value.startsWith('-'), 'must not start with -: give a path or a URL'),
   baseBranch: BranchName.default('main'),

@@ -5,6 +5,7 @@ import { formatUsdExact, parseUsd } from '../../domain/money.js';
 import { DEFAULT_PHASES } from '../../domain/phases.js';
 import { ProjectName } from '../../domain/project.js';
 import { Risk } from '../../domain/subtask-spec.js';
+import { boundedText } from '../../domain/text.js';
 import { Prisma, type PrismaClient } from '../../data/prisma.js';
 
 export const BoardFilter = z.strictObject({
@@ -13,9 +14,9 @@ export const BoardFilter = z.strictObject({
     .enum(SUBTASK_STATUSES, { error: () => `unknown status; the statuses are ${SUBTASK_STATUSES.join(', ')}` })
     .optional(),
   risk: Risk.optional(),
-  search: z.string().trim().max(200, 'search for at most 200 characters').optional(),
+  search: boundedText(200, 'the search', { trim: true }).optional(),
   limit: z.int().min(1).max(500, 'ask for at most 500 subtasks a page').default(200),
-  cursor: z.string().max(200).optional(),
+  cursor: boundedText(200, 'the cursor').optional(),
 });
 export type BoardFilter = z.input<typeof BoardFilter>;
 

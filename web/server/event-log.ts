@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ProjectName } from '../../domain/project.js';
 import { SubtaskKey } from '../../domain/subtask-spec.js';
+import { boundedText } from '../../domain/text.js';
 import { Prisma, type PrismaClient } from '../../data/prisma.js';
 import { resolveScope } from './scope.js';
 
@@ -25,10 +26,11 @@ export const EventFilter = z.strictObject({
   kind: z
     .string()
     .trim()
+    .max(100, 'a kind has at most 100 characters')
     .regex(/^[a-z_]+(\.[a-z_]+)*$/, 'a kind like approval.requested, or a family like approval')
     .optional(),
   /** Words to find in the kind, actor and message (full-text: `fail` finds failed and failing; "quoted phrases", -without). */
-  search: z.string().trim().min(1, 'search for at least one word').max(200).optional(),
+  search: boundedText(200, 'the search', { trim: true }).min(1, 'search for at least one word').optional(),
 });
 export type EventFilter = z.infer<typeof EventFilter>;
 

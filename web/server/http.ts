@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import sirv from 'sirv';
+import { MAX_BODY_BYTES, cutAfterTooLarge, refuseDeclaredOversize } from './body-limit.js';
 import { appRouter } from './root.js';
 import { guardRequest } from './security-headers.js';
 import { contextFactory, type ServerDeps } from './trpc.js';
@@ -15,6 +16,8 @@ export function createApiServer(deps: ServerDeps, consoleDir: string): http.Serv
     router: appRouter,
     createContext: contextFactory(deps),
     basePath: '/trpc/',
+    // A body without a declared length is counted as it streams, and refused (413) past the limit.
+    maxBodySize: MAX_BODY_BYTES,
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path }, 'procedure failed');
     },
@@ -23,6 +26,8 @@ export function createApiServer(deps: ServerDeps, consoleDir: string): http.Serv
   return http.createServer((req, res) => {
     if (!guardRequest(deps.config.api.host, req, res)) return;
     if (req.url?.startsWith('/trpc/')) {
+      cutAfterTooLarge(req, res);
+      if (refuseDeclaredOversize(req, res)) return;
       trpc(req, res);
       return;
     }

@@ -13,6 +13,7 @@ import type { OverrideAction } from '../../domain/override-rules.js';
 import type { ComplexityLevel, ModelsSnapshot } from '../../domain/models.js';
 import { PHASE_NAMES, type PhaseDefinition, type PhaseName, type PhasePlan, type Role } from '../../domain/phases.js';
 import type { SuiteConfig } from '../../domain/project.js';
+import { TEXT_LIMITS, tooLongMessage, unstorableProblem } from '../../domain/storable-text.js';
 
 export const SUBTASK_WORKFLOW = 'subtaskWorkflow';
 
@@ -174,12 +175,27 @@ export type { Baseline };
 export const Actor = z
   .string()
   .check(z.regex(/^(user|system|role):[\w.@-]{1,80}$/, 'actor: who acts, like user:alice'));
-const Reason = z.string().check(z.trim(), z.minLength(3, 'give a reason of a few words'), z.maxLength(2_000));
+/** The checks of free text: at most `max` characters, and nothing PostgreSQL cannot store (a NUL). */
+function bounded(max: number, what: string) {
+  return [
+    z.maxLength(max, { error: (issue) => tooLongMessage(what, max, (issue.input as string | undefined)?.length) }),
+    z.superRefine((value: string, ctx) => {
+      const problem = unstorableProblem(value);
+      if (problem) ctx.issues.push({ code: 'custom', message: `${what} ${problem}`, input: value });
+    }),
+  ] as const;
+}
+const REASON_MAX = 2_000;
+const Reason = z
+  .string()
+  .check(z.trim(), z.minLength(3, 'give a reason of a few words'), ...bounded(REASON_MAX, 'the reason'));
+const OptionalReason = z.optional(z.string().check(z.trim(), ...bounded(REASON_MAX, 'the reason')));
+const Comment = z.string().check(z.trim(), ...bounded(TEXT_LIMITS.reason, 'the comment'));
 const Phase = z.enum(PHASE_NAMES, { error: () => `unknown phase; the phases are ${PHASE_NAMES.join(', ')}` });
 
 export const ApproveInput = z.strictObject({
   actor: z.optional(Actor),
-  comment: z.optional(z.string().check(z.maxLength(4_000))),
+  comment: z.optional(Comment),
 });
 export type ApproveInput = z.infer<typeof ApproveInput>;
 
@@ -187,7 +203,11 @@ export const RejectInput = z.strictObject({
   actor: z.optional(Actor),
   comment: z
     .string()
-    .check(z.trim(), z.minLength(3, 'say what to change: the comment goes to the agent'), z.maxLength(4_000)),
+    .check(
+      z.trim(),
+      z.minLength(3, 'say what to change: the comment goes to the agent'),
+      ...bounded(TEXT_LIMITS.reason, 'the comment'),
+    ),
   returnTo: Phase,
 });
 export type RejectInput = z.infer<typeof RejectInput>;
@@ -204,13 +224,13 @@ export const OverrideInput = z.discriminatedUnion('action', [
     taskQueue: z.string().check(z.regex(/^[\w.-]{1,100}$/, 'a task queue name, like maestro-developer-gpu')),
   }),
   z.strictObject({ action: z.literal('pause'), actor: z.optional(Actor), reason: Reason }),
-  z.strictObject({ action: z.literal('resume'), actor: z.optional(Actor), reason: z.optional(z.string()) }),
+  z.strictObject({ action: z.literal('resume'), actor: z.optional(Actor), reason: OptionalReason }),
   z.strictObject({ action: z.literal('cancel'), actor: z.optional(Actor), reason: Reason }),
   z.strictObject({
     action: z.literal('retry'),
     actor: z.optional(Actor),
-    reason: z.optional(z.string()),
-    hint: z.optional(z.string().check(z.maxLength(4_000))),
+    reason: OptionalReason,
+    hint: z.optional(z.string().check(z.trim(), ...bounded(TEXT_LIMITS.reason, 'the hint'))),
     /** Retry with this model (a registry id) instead of the routed one, for the rest of the phase. */
     model: z.optional(z.string().check(z.regex(/^[\w.:/@-]{1,120}$/, 'a model id from the registry, like gpt-5'))),
   }),
@@ -239,6 +259,13 @@ export function missingActor(message: { actor?: unknown }): string | undefined {
 /** zod/mini's issues in one line: what to fix. */
 export function describeIssues(error: z.core.$ZodError): string {
   return error.issues
-    .map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+    .map((issue) => {
+      // zod/mini has no messages of its own: an unknown key would only be "Invalid input".
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.join(', ')}: check the spelling`
+          : issue.message;
+      return `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${message}`;
+    })
     .join('; ');
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { Role } from '../../../domain/people.js';
+import { boundedText } from '../../../domain/text.js';
 import { SESSION_COOKIE, clearSessionCookie, readCookie, setSessionCookie } from '../auth/cookies.js';
 import { verifyAgainstDecoy, verifyPassword } from '../auth/passwords.js';
 import { sha256Hex } from '../auth/secrets.js';
@@ -26,12 +27,7 @@ export const authRouter = router({
   signIn: publicProcedure
     .input(
       z.strictObject({
-        name: z
-          .string()
-          .trim()
-          .toLowerCase()
-          .min(1, 'type your user name')
-          .max(64, 'a user name has at most 64 characters'),
+        name: boundedText(64, 'a user name', { trim: true }).toLowerCase().min(1, 'type your user name'),
         password: z.string().min(1, 'type your password').max(1_000, 'a password has at most 1000 characters'),
       }),
     )

@@ -42,6 +42,7 @@ export const councilRouter = router({
         .strictObject({
           problemType: z
             .string()
+            .max(100, 'a problem type has at most 100 characters')
             .regex(/^[a-z_]+\/[a-z_]+$/, 'a problem type like green/assertion')
             .optional(),
         })

@@ -3,9 +3,15 @@ import { z } from 'zod';
 import { BudgetInput, ProjectInput, ProjectName } from '../../../domain/project.js';
 import { projectSelect } from '../../../data/projects.js';
 import { ProjectSandbox } from '../../../domain/sandbox.js';
+import { boundedText } from '../../../domain/text.js';
 import { setBudget } from '../budgets.js';
 import { createProject, projectPhases, setProjectSandbox } from '../projects.js';
 import { actorOf, adminProcedure, authorProcedure, readProcedure, router } from '../trpc.js';
+
+const AuditReason = boundedText(2_000, 'the reason', { trim: true }).min(
+  3,
+  'say why, in a few words: it goes to the audit log',
+);
 
 export const projectRouter = router({
   create: authorProcedure.input(ProjectInput).mutation(({ ctx, input }) => createProject(ctx, input)),
@@ -23,7 +29,7 @@ export const projectRouter = router({
       z
         .strictObject({
           name: ProjectName,
-          reason: z.string().trim().min(3, 'say why, in a few words: it goes to the audit log').max(2_000),
+          reason: AuditReason,
         })
         .extend(BudgetInput.shape)
         .refine(
@@ -47,14 +53,14 @@ export const projectRouter = router({
       z.strictObject({
         name: ProjectName,
         network: ProjectSandbox.shape.network.unwrap(),
-        reason: z.string().trim().min(3, 'say why, in a few words: it goes to the audit log').max(2_000),
+        reason: AuditReason,
       }),
     )
     .mutation(({ ctx, input }) =>
       setProjectSandbox(ctx, input.name, { network: input.network }, actorOf(ctx), input.reason),
     ),
 
-  get: readProcedure.input(z.object({ name: ProjectName })).query(async ({ ctx, input }) => {
+  get: readProcedure.input(z.strictObject({ name: ProjectName })).query(async ({ ctx, input }) => {
     const project = await ctx.prisma.project.findUnique({ where: { name: input.name }, select: projectSelect });
     if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${input.name}.` });
     return { ...project, phases: projectPhases(project) };

@@ -234,7 +234,10 @@ export const subtaskPageProcedures = {
     .input(
       SubtaskRef.extend({
         backlog: z.int().min(0).max(1_000).default(200),
-        lastEventId: z.string().regex(/^\d+$/, 'an event id').nullish(),
+        lastEventId: z
+          .string()
+          .regex(/^\d{1,19}$/, 'an event id')
+          .nullish(),
       }),
     )
     .subscription(async function* ({ ctx, input, signal }) {

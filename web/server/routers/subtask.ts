@@ -16,14 +16,16 @@ import { assertMayOverride } from '../override-permission.js';
 import { actorOf, authorProcedure, readProcedure, reviewProcedure, router } from '../trpc.js';
 import { subtaskPageProcedures } from './subtask-page.js';
 
-const SubtaskRef = z.object({ project: ProjectName, key: SubtaskKey });
+const SubtaskRef = z.strictObject({ project: ProjectName, key: SubtaskKey });
 
 export const subtaskRouter = router({
   ...subtaskPageProcedures,
   start: authorProcedure.input(SubtaskSpec).mutation(({ ctx, input }) => startSubtask(ctx, input, actorOf(ctx))),
 
   list: readProcedure
-    .input(z.object({ project: ProjectName.optional(), status: z.enum(SUBTASK_STATUSES).optional() }).prefault({}))
+    .input(
+      z.strictObject({ project: ProjectName.optional(), status: z.enum(SUBTASK_STATUSES).optional() }).prefault({}),
+    )
     .query(({ ctx, input }) =>
       ctx.prisma.subtask.findMany({
         where: {

@@ -8,7 +8,7 @@ export const systemRouter = router({
 
   /** The same status, pushed over server-sent events every `intervalMs`. */
   onStatus: readProcedure
-    .input(z.object({ intervalMs: z.int().min(500).max(60_000).default(2_000) }).prefault({}))
+    .input(z.strictObject({ intervalMs: z.int().min(500).max(60_000).default(2_000) }).prefault({}))
     .subscription(async function* ({ ctx, input, signal }) {
       while (!signal?.aborted) {
         yield await readSystemStatus(ctx);
