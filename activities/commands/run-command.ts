@@ -99,16 +99,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
   try {
     words = splitCommandLine(options.command);
   } catch (error) {
-    return {
-      command: options.command,
-      exitCode: null,
-      signal: null,
-      outcome: 'failed_to_start',
-      durationMs: 0,
-      outputTail: (error as Error).message,
-      logFile: options.logFile,
-      warnings: [],
-    };
+    return notStarted(options, (error as Error).message);
   }
   const [program] = words;
   const env = { ...commandEnvironment(process.env, options.secretEnvNames), ...options.env };
@@ -143,16 +134,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     if (!sandbox) {
       log.write(`${problem}\n`);
       await new Promise<void>((resolve) => log.end(resolve));
-      return {
-        command: options.command,
-        exitCode: null,
-        signal: null,
-        outcome: 'failed_to_start',
-        durationMs: 0,
-        outputTail: problem!,
-        logFile: options.logFile,
-        warnings: [],
-      };
+      return notStarted(options, problem!);
     }
     log.write(
       `[maestro] sandboxed: read-only root, ${sandbox.plan.worktree} and a private /tmp writable, ${sandboxSpec.network ? 'with' : 'no'} network\n`,
@@ -314,4 +296,18 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
 
 function seconds(ms: number): number {
   return Math.round(ms / 1000);
+}
+
+/** The result of a command that never ran: why, in place of its output. */
+function notStarted(options: RunCommandOptions, why: string): CommandResult {
+  return {
+    command: options.command,
+    exitCode: null,
+    signal: null,
+    outcome: 'failed_to_start',
+    durationMs: 0,
+    outputTail: why,
+    logFile: options.logFile,
+    warnings: [],
+  };
 }

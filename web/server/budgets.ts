@@ -2,10 +2,10 @@ import { TRPCError } from '@trpc/server';
 import { type BudgetLimits, budgetLimitsProblem } from '../../domain/budget.js';
 import type { BudgetInput } from '../../domain/project.js';
 import { isFinal } from '../../domain/lifecycle.js';
-import type { Prisma } from '../../data/prisma.js';
 import { formatUsdExact, parseUsd } from '../../domain/money.js';
 import { budgetStatus, councilSpendToday, projectBudgetLimits } from '../../data/costs.js';
 import { budgetChangedSignal } from '../../workflows/subtask/subtask.shared.js';
+import { changeProjectSetting } from './project-settings.js';
 import type { Context } from './trpc.js';
 
 async function projectByName(ctx: Context, name: string) {
@@ -56,32 +56,24 @@ export async function readBudgets(ctx: Context) {
  */
 export async function setBudget(ctx: Context, name: string, change: BudgetInput, actor: string, reason: string) {
   const project = await projectByName(ctx, name);
-  // Read, change and write under the project's row lock: two changes at once never lose one.
-  await ctx.prisma.$transaction(async (tx) => {
-    const [locked] = await tx.$queryRaw<
-      Array<{ settings: unknown }>
-    >`SELECT settings FROM "Project" WHERE id = ${project.id}::uuid FOR UPDATE`;
-    const before = projectBudgetLimits(locked?.settings, ctx.config.budgets);
+  await changeProjectSetting(ctx, project.id, 'budget', (stored) => {
+    const before = projectBudgetLimits(stored, ctx.config.budgets);
     const after: BudgetLimits = {
       ...before,
       ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)),
     };
     const problem = budgetLimitsProblem(after);
     if (problem) throw new TRPCError({ code: 'BAD_REQUEST', message: `budget: ${problem}` });
-    const settings = { ...((locked?.settings as Record<string, unknown> | null) ?? {}), budget: after };
-    await tx.project.update({
-      where: { id: project.id },
-      data: { settings: settings as unknown as Prisma.InputJsonValue },
-    });
-    await tx.activityEvent.create({
-      data: {
-        projectId: project.id,
+    return {
+      value: after,
+      event: {
         actor,
         kind: 'budget.changed',
         message: `budget of ${project.name}: soft $${after.softUsd}, hard $${after.hardUsd}, emergency $${after.emergencyUsd} (was $${before.softUsd} / $${before.hardUsd} / $${before.emergencyUsd}): ${reason}`,
-        data: { before, after, reason } as unknown as Prisma.InputJsonValue,
+        data: { before, after, reason },
       },
-    });
+      result: undefined,
+    };
   });
 
   const running = await ctx.prisma.subtask.findMany({

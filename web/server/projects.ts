@@ -7,9 +7,9 @@ import { projectBudgetLimits } from '../../data/costs.js';
 import { redactUrl } from '../../domain/redact.js';
 import { branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../git/git.js';
 import { type ProjectRow, insertProject, projectSuites, storedProjectSandbox } from '../../data/projects.js';
-import type { Prisma } from '../../data/prisma.js';
 import type { ProjectSandbox } from '../../domain/sandbox.js';
 import { DEFAULT_PHASES, type PhasePlan, describePhasePlan, planPhases } from '../../domain/phases.js';
+import { changeProjectSetting } from './project-settings.js';
 import type { Context } from './trpc.js';
 
 /**
@@ -92,27 +92,18 @@ export async function setProjectSandbox(
 ): Promise<{ project: string; sandbox: ProjectSandbox; before: ProjectSandbox }> {
   const project = await ctx.prisma.project.findUnique({ where: { name }, select: { id: true, name: true } });
   if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `No project named ${name}.` });
-  // Read, change and write under the project's row lock: a budget change at the same time is kept.
-  return ctx.prisma.$transaction(async (tx) => {
-    const [locked] = await tx.$queryRaw<
-      Array<{ settings: unknown }>
-    >`SELECT settings FROM "Project" WHERE id = ${project.id}::uuid FOR UPDATE`;
-    const before = storedProjectSandbox(locked?.settings);
+  return changeProjectSetting(ctx, project.id, 'sandbox', (stored) => {
+    const before = storedProjectSandbox(stored);
     const after: ProjectSandbox = { ...before, ...change };
-    const settings = { ...((locked?.settings as Record<string, unknown> | null) ?? {}), sandbox: after };
-    await tx.project.update({
-      where: { id: project.id },
-      data: { settings: settings as unknown as Prisma.InputJsonValue },
-    });
-    await tx.activityEvent.create({
-      data: {
-        projectId: project.id,
+    return {
+      value: after,
+      event: {
         actor,
         kind: 'sandbox.changed',
         message: `sandbox of ${project.name}: network ${after.network} (was ${before.network}): ${reason}`,
-        data: { before, after, reason } as unknown as Prisma.InputJsonValue,
+        data: { before, after, reason },
       },
-    });
-    return { project: project.name, sandbox: after, before };
+      result: { project: project.name, sandbox: after, before },
+    };
   });
 }
