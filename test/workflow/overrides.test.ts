@@ -10,6 +10,7 @@ import {
   decide,
   failing,
   held,
+  historyOf,
   outcomeOf,
   override,
   passing,
@@ -106,6 +107,13 @@ describe('overrides in each state', () => {
     ]);
     expect(await acceptedUpdates(subtask.handle)).toEqual(['override', 'override', 'override']);
 
+    // A signal cannot be refused: one that does not parse is dropped, and the workflow task does not fail on it.
+    for (const malformed of [null, { key: 7 }, { key: '' }, { key: '10-0', extra: true }, { key: 'x'.repeat(101) }])
+      await subtask.handle.signal('dependencyCompleted', malformed);
+    await subtask.handle.signal('budgetChanged', { actor: 'nobody' });
+    await settled(subtask.handle);
+    expect((await historyOf(subtask.handle)).filter((event) => event.workflowTaskFailedEventAttributes).length).toBe(0);
+    expect(await wf.state(subtask)).toMatchObject({ status: 'pending', waitingFor: ['10-0'] });
     // A signal alone does not start it: the registry is asked again, and 10-0 is not completed there.
     await subtask.handle.signal(dependencyCompletedSignal, { key: '10-0' });
     await settled(subtask.handle);

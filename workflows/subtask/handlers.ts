@@ -1,8 +1,10 @@
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import type * as z from 'zod/mini';
 import { nothingToDecide, overrideProblem, returnToProblem } from '../../domain/override-rules.js';
 import {
   ApproveInput,
+  BudgetChangedMessage,
+  DependencyCompletedMessage,
   OverrideInput,
   RejectInput,
   approveUpdate,
@@ -34,6 +36,18 @@ function validator<T extends { actor?: unknown }>(schema: z.ZodMiniType<T>, refu
   };
 }
 
+/**
+ * The handler of a signal: a message that does not parse is dropped with a warning, since throwing
+ * would fail the workflow task on every retry and wedge the subtask.
+ */
+function parsedSignal<T>(name: string, schema: z.ZodMiniType<T>, handle: (message: T) => void) {
+  return (message: T) => {
+    const parsed = schema.safeParse(message);
+    if (parsed.success) handle(parsed.data);
+    else log.warn(`ignored a ${name} signal: ${describeIssues(parsed.error)}`);
+  };
+}
+
 const refuse = (type: string, message: string | undefined): Refusal =>
   message === undefined ? undefined : { type, message };
 
@@ -49,13 +63,19 @@ export function registerHandlers(run: SubtaskRun): void {
 
   setHandler(stateQuery, () => state);
 
-  setHandler(budgetChangedSignal, ({ actor }) => {
-    run.budgetChangedBy = actor;
-  });
+  setHandler(
+    budgetChangedSignal,
+    parsedSignal('budgetChanged', BudgetChangedMessage, ({ actor }) => {
+      run.budgetChangedBy = actor;
+    }),
+  );
 
-  setHandler(dependencyCompletedSignal, ({ key }) => {
-    run.waitingFor.delete(key);
-  });
+  setHandler(
+    dependencyCompletedSignal,
+    parsedSignal('dependencyCompleted', DependencyCompletedMessage, ({ key }) => {
+      run.waitingFor.delete(key);
+    }),
+  );
 
   setHandler(
     approveUpdate,

@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { ApproveInput, OverrideInput, RejectInput, describeIssues } from './subtask.shared.js';
+import {
+  ApproveInput,
+  BudgetChangedMessage,
+  DependencyCompletedMessage,
+  OverrideInput,
+  RejectInput,
+  describeIssues,
+} from './subtask.shared.js';
 
 /** What the workflow's update validators say of a message: the same schemas, parsed the same way. */
 const problem = (schema: { safeParse: (value: unknown) => { success: boolean; error?: unknown } }, value: unknown) => {
@@ -41,5 +48,16 @@ describe('the update inputs a workflow takes from any client', () => {
     expect(problem(OverrideInput, { action: 'pause', actor: 'user:a', reason: 'for lunch', resaon: 'x' })).toMatch(
       /resaon/,
     );
+  });
+
+  test('a signal that does not parse is named, so the workflow can drop it with the reason', () => {
+    expect(problem(DependencyCompletedMessage, { key: '3-1' })).toBeUndefined();
+    expect(problem(DependencyCompletedMessage, null)).toBeDefined();
+    expect(problem(DependencyCompletedMessage, { key: 7 })).toBeDefined();
+    expect(problem(DependencyCompletedMessage, { key: '' })).toMatch(/key: the completed subtask/);
+    expect(problem(DependencyCompletedMessage, { key: 'x'.repeat(101) })).toMatch(/at most 100 characters/);
+    expect(problem(DependencyCompletedMessage, { key: '3-1', extra: 1 })).toBe('unknown key extra: check the spelling');
+    expect(problem(BudgetChangedMessage, { actor: 'user:alice' })).toBeUndefined();
+    expect(problem(BudgetChangedMessage, { actor: 'alice' })).toMatch(/actor: who acts/);
   });
 });

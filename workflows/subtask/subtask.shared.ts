@@ -242,9 +242,20 @@ export const approveUpdate = defineUpdate<SubtaskState, [ApproveInput]>('approve
 export const rejectUpdate = defineUpdate<SubtaskState, [RejectInput]>('reject');
 export const overrideUpdate = defineUpdate<SubtaskState, [OverrideInput]>('override');
 /** From a subtask this one depends on, when it completes. */
-export const dependencyCompletedSignal = defineSignal<[{ key: string }]>('dependencyCompleted');
+export const dependencyCompletedSignal = defineSignal<[DependencyCompletedMessage]>('dependencyCompleted');
 /** From the API, when a person changed the project's budget: a subtask held by its limits looks again. */
-export const budgetChangedSignal = defineSignal<[{ actor: string }]>('budgetChanged');
+export const budgetChangedSignal = defineSignal<[BudgetChangedMessage]>('budgetChanged');
+
+/**
+ * The signals' messages. A signal cannot be refused (it has no validator), so the workflow drops one
+ * that does not parse, and logs why, instead of failing its task on it again and again.
+ */
+export const DependencyCompletedMessage = z.strictObject({
+  key: z.string().check(z.minLength(1, 'key: the completed subtask'), ...bounded(TEXT_LIMITS.identifier, 'the key')),
+});
+export type DependencyCompletedMessage = z.infer<typeof DependencyCompletedMessage>;
+export const BudgetChangedMessage = z.strictObject({ actor: Actor });
+export type BudgetChangedMessage = z.infer<typeof BudgetChangedMessage>;
 
 /**
  * Every message must say who sent it. The schemas leave `actor` optional so the API can take a
