@@ -43,6 +43,54 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
   });
 }
 
+/** A raw POST from a chosen local address, to play a client on another address of this machine. */
+function rawPost(
+  url: string,
+  body: object,
+  options: { localAddress: string; headers?: Record<string, string> },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        localAddress: options.localAddress,
+        headers: { 'content-type': 'application/json', ...options.headers },
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
+/** An open server-sent-event stream: `end()` waits for the server to close it and says what it sent last and when. */
+async function openStream(url: string, headers: Record<string, string>) {
+  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers } });
+  expect(response.status).toBe(200);
+  const reader = response.body!.getReader();
+  const first = await reader.read();
+  expect(new TextDecoder().decode(first.value)).not.toMatch(/error/i);
+  return {
+    async end(): Promise<{ text: string; secondsAfter: number }> {
+      const asked = performance.now();
+      let text = '';
+      const giveUp = setTimeout(() => void reader.cancel(), 30_000);
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      clearTimeout(giveUp);
+      return { text, secondsAfter: (performance.now() - asked) / 1000 };
+    },
+  };
+}
+
 describe('people and roles on the local default (127.0.0.1)', () => {
   const anonymous = client(shared.apiUrl);
   const prisma = prismaFor(shared.databaseUrl);
@@ -142,7 +190,70 @@ describe('people and roles on the local default (127.0.0.1)', () => {
       await refusal(anonymous.auth.signIn.mutate({ name, password: `guess number ${attempt}` }));
     const locked = await refusal(anonymous.auth.signIn.mutate({ name, password: 'the right password' }));
     expect(locked.data?.code).toBe('TOO_MANY_REQUESTS');
-    expect(locked.message).toMatch(new RegExp(`^Too many failed sign-ins for ${name}: try again in \\d+ s\\.$`));
+    expect(locked.message).toMatch(
+      new RegExp(`^Too many failed sign-ins for ${name} from this address: try again in \\d+ s\\.$`),
+    );
+  });
+
+  test('failing on purpose from one address locks nobody out elsewhere, nor anyone holding a valid session or token', async () => {
+    const name = unique('adm');
+    const password = 'the right admin password';
+    await anonymous.users.create.mutate({ name, role: 'admin', password });
+    const cookie = await signIn(shared.apiUrl, name, password);
+    const token = await client(shared.apiUrl, { cookie }).tokens.create.mutate({ name: 'ops' });
+
+    // Another address of this machine plays the attacker (Linux routes all of 127.0.0.0/8 to loopback).
+    const attacker = (body: object, headers: Record<string, string> = {}) =>
+      rawPost(`${shared.apiUrl}/trpc/auth.signIn`, body, { localAddress: '127.0.0.2', headers });
+    for (let attempt = 1; attempt <= 20; attempt += 1) await attacker({ name, password: `guess ${attempt}` });
+    const lockedOut = await attacker({ name, password });
+    expect(lockedOut.status).toBe(429);
+    expect(lockedOut.body).toMatch(/Too many failed sign-ins .* from this address/);
+
+    // The person, from their own address, signs in; their token and session work throughout.
+    expect(
+      await client(shared.apiUrl, { cookie: await signIn(shared.apiUrl, name, password) }).auth.me.query(),
+    ).toEqual({ user: { name, role: 'admin' }, signInRequired: false });
+    expect(await client(shared.apiUrl, { authorization: `Bearer ${token.token}` }).auth.me.query()).toMatchObject({
+      user: { name },
+    });
+    // Even from the locked address, one who already holds a valid session of that name signs in again.
+    expect((await attacker({ name, password }, { cookie })).status).toBe(200);
+  });
+
+  test('an open event stream ends within seconds when its token is revoked, or when an admin resets its owner’s password', async () => {
+    const name = unique('sse');
+    const password = 'stream watcher password';
+    await anonymous.users.create.mutate({ name, role: 'reader', password });
+    const cookie = await signIn(shared.apiUrl, name, password);
+    const reader = client(shared.apiUrl, { cookie });
+    const byToken = await reader.tokens.create.mutate({ name: 'tail' });
+    const streamUrl = `${shared.apiUrl}/trpc/events.onEvents?input=${encodeURIComponent(JSON.stringify({ backlog: 1 }))}`;
+
+    const tokenStream = await openStream(streamUrl, { authorization: `Bearer ${byToken.token}` });
+    await reader.tokens.revoke.mutate({ id: byToken.id });
+    const revoked = await tokenStream.end();
+    expect(revoked.text).toMatch(/This API token was revoked/);
+    expect(revoked.secondsAfter).toBeLessThan(15);
+
+    const secondToken = await reader.tokens.create.mutate({ name: 'tail again' });
+    const sessionStream = await openStream(streamUrl, { cookie });
+    const secondTokenStream = await openStream(streamUrl, { authorization: `Bearer ${secondToken.token}` });
+    expect(await anonymous.users.setPassword.mutate({ name, password: 'a new password, set by an admin' })).toEqual({
+      name,
+      sessionsEnded: 1,
+      tokensRevoked: 1,
+    });
+    const [session, tokenAfterReset] = await Promise.all([sessionStream.end(), secondTokenStream.end()]);
+    expect(session.text).toMatch(/Your session has ended: sign in again/);
+    expect(tokenAfterReset.text).toMatch(/This API token was revoked/);
+    expect(
+      (await refusal(client(shared.apiUrl, { authorization: `Bearer ${secondToken.token}` }).project.list.query())).data
+        ?.code,
+    ).toBe('UNAUTHORIZED');
+    console.info(
+      `event streams ended ${revoked.secondsAfter.toFixed(1)} s after a revocation, ${session.secondsAfter.toFixed(1)} s after a password reset`,
+    );
   });
 
   test('inputs are checked with messages that say what to fix', async () => {
@@ -268,7 +379,8 @@ describe('people and roles on the local default (127.0.0.1)', () => {
       await client(shared.apiUrl, { cookie: await signIn(shared.apiUrl, name, 'third password 3') }).auth.me.query(),
     ).toMatchObject({ user: { name, role: 'reviewer' } });
     const listed = (await anonymous.users.list.query()).find((user) => user.name === name)!;
-    expect(listed).toMatchObject({ role: 'reviewer', disabledAt: null, activeTokens: 1 });
+    // The admin's reset revoked the token made with the old password.
+    expect(listed).toMatchObject({ role: 'reviewer', disabledAt: null, activeTokens: 0 });
     expect(JSON.stringify(await anonymous.users.list.query())).not.toMatch(/scrypt/);
 
     const kinds = (

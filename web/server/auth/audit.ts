@@ -6,7 +6,7 @@ export async function auditPeople(
   actor: string,
   kind: string,
   message: string,
-  data: Record<string, string>,
+  data: Record<string, string | number>,
 ): Promise<void> {
   await prisma.activityEvent.create({ data: { actor, kind, message, data } });
 }

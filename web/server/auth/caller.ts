@@ -18,6 +18,8 @@ export interface Caller {
   userId?: string;
   /** The SHA-256 of the session id, for a session. */
   sessionId?: string;
+  /** The API token's row, for a token. */
+  tokenId?: string;
 }
 
 export const LOCAL_ADMIN: Caller = { actor: 'user:local', name: 'local', role: 'admin', via: 'local' };
@@ -105,6 +107,7 @@ async function resolveToken(
       role: token.user.role,
       via: 'token',
       userId: token.user.id,
+      tokenId: token.id,
     },
   };
 }
@@ -134,6 +137,33 @@ async function resolveSession(prisma: PrismaClient, secret: string): Promise<Cal
       sessionId: session.id,
     },
   };
+}
+
+/**
+ * Why a caller's credential no longer works, looked up again now; undefined while it does. For what
+ * outlives one request, like an event stream: a revoked token, an ended session or a disabled
+ * account ends it.
+ */
+export async function credentialProblem(prisma: PrismaClient, caller: Caller): Promise<string | undefined> {
+  const user = { select: { name: true, disabledAt: true } } as const;
+  if (caller.via === 'token' && caller.tokenId) {
+    const token = await prisma.apiToken.findUnique({
+      where: { id: caller.tokenId },
+      select: { revokedAt: true, user },
+    });
+    if (!token || token.revokedAt)
+      return 'This API token was revoked: create a new one on the Account page or with tokens.create.';
+    return token.user.disabledAt ? disabled(token.user.name) : undefined;
+  }
+  if (caller.via === 'session' && caller.sessionId) {
+    const session = await prisma.session.findUnique({
+      where: { id: caller.sessionId },
+      select: { expiresAt: true, user },
+    });
+    if (!session || session.expiresAt.getTime() <= Date.now()) return 'Your session has ended: sign in again.';
+    return session.user.disabledAt ? disabled(session.user.name) : undefined;
+  }
+  return undefined;
 }
 
 function disabled(name: string): string {

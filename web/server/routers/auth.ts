@@ -33,11 +33,15 @@ export const authRouter = router({
     )
     .output(Me)
     .mutation(async ({ ctx, input }) => {
-      const wait = throttle.waitFor(input.name);
+      const attempt = { name: input.name, source: ctx.http?.req.socket.remoteAddress ?? 'in-process' };
+      // The lockout stops guessing, not the person: one who already holds a valid session or token as that name goes through.
+      const provenAlready =
+        (ctx.caller?.via === 'session' || ctx.caller?.via === 'token') && ctx.caller.name === input.name;
+      const wait = provenAlready ? 0 : throttle.waitFor(attempt);
       if (wait > 0) {
         throw new TRPCError({
           code: 'TOO_MANY_REQUESTS',
-          message: `Too many failed sign-ins for ${input.name}: try again in ${Math.ceil(wait / 1000)} s.`,
+          message: `Too many failed sign-ins for ${input.name} from this address: try again in ${Math.ceil(wait / 1000)} s.`,
         });
       }
       const user = await ctx.prisma.user.findUnique({
@@ -48,7 +52,7 @@ export const authRouter = router({
         ? await verifyPassword(input.password, user.passwordHash)
         : await verifyAgainstDecoy(input.password);
       if (!user || !valid) {
-        throttle.failed(input.name);
+        throttle.failed(attempt);
         // The name is logged only when it is a user's: a password typed into the name field never is.
         ctx.log.info(user ? { name: user.name } : {}, 'a sign-in failed: wrong name or password');
         await sleep(FAILED_SIGN_IN_DELAY_MS);
@@ -59,7 +63,7 @@ export const authRouter = router({
           code: 'FORBIDDEN',
           message: `The account ${user.name} is disabled: ask an admin to enable it.`,
         });
-      throttle.succeeded(input.name);
+      throttle.succeeded(attempt);
       // A sign-in over an older session replaces it rather than leaving it valid behind the new cookie.
       const previous = ctx.http ? readCookie(ctx.http.req, SESSION_COOKIE) : undefined;
       if (previous) await ctx.prisma.session.deleteMany({ where: { id: sha256Hex(previous) } });

@@ -1,6 +1,7 @@
 import { tracked } from '@trpc/server';
 import { EventListInput, EventStreamInput, followEvents, listEvents, resolveFilter } from '../event-log.js';
-import { readProcedure, router } from '../trpc.js';
+import { whileCredentialHolds } from '../auth/credential-watch.js';
+import { callerOf, readProcedure, router } from '../trpc.js';
 
 export const eventsRouter = router({
   /** The audit log, newest first, filtered by project, subtask, actor and kind, with full-text search; `before` pages back. */
@@ -15,11 +16,13 @@ export const eventsRouter = router({
    */
   onEvents: readProcedure.input(EventStreamInput).subscription(async function* ({ ctx, input, signal }) {
     const filter = await resolveFilter(ctx.prisma, input);
-    for await (const event of followEvents(ctx.prisma, filter, {
-      backlog: input.backlog,
-      lastEventId: input.lastEventId,
-      signal,
-    }))
-      yield tracked(event.id, event);
+    yield* whileCredentialHolds(ctx.prisma, callerOf(ctx), signal, async function* (open) {
+      for await (const event of followEvents(ctx.prisma, filter, {
+        backlog: input.backlog,
+        lastEventId: input.lastEventId,
+        signal: open,
+      }))
+        yield tracked(event.id, event);
+    });
   }),
 });

@@ -13,7 +13,8 @@ import { branchDiff } from '../subtask-page/diff.js';
 import { followEvents } from '../event-log.js';
 import { readTimeline } from '../subtask-page/timeline-reader.js';
 import { readSubtaskState } from '../subtasks.js';
-import { type Context, readProcedure } from '../trpc.js';
+import { whileCredentialHolds } from '../auth/credential-watch.js';
+import { type Context, callerOf, readProcedure } from '../trpc.js';
 
 const SubtaskRef = z.strictObject({ project: ProjectName, key: SubtaskKey });
 type SubtaskRef = z.infer<typeof SubtaskRef>;
@@ -242,13 +243,15 @@ export const subtaskPageProcedures = {
     )
     .subscription(async function* ({ ctx, input, signal }) {
       const row = await findSubtask(ctx, input);
-      for await (const event of followEvents(
-        ctx.prisma,
-        { subtaskId: row.id },
-        { backlog: input.backlog, lastEventId: input.lastEventId, signal },
-      )) {
-        yield tracked(event.id, { ...event, data: smallData(event.data) });
-      }
+      yield* whileCredentialHolds(ctx.prisma, callerOf(ctx), signal, async function* (open) {
+        for await (const event of followEvents(
+          ctx.prisma,
+          { subtaskId: row.id },
+          { backlog: input.backlog, lastEventId: input.lastEventId, signal: open },
+        )) {
+          yield tracked(event.id, { ...event, data: smallData(event.data) });
+        }
+      });
     }),
 };
 

@@ -177,6 +177,7 @@ describe('users', () => {
     expect(await harness.as().users.setPassword({ name, password: 'the admin chose this' })).toEqual({
       name,
       sessionsEnded: 1,
+      tokensRevoked: 0,
     });
     expect(
       await verifyPassword(

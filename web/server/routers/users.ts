@@ -102,25 +102,32 @@ export const usersRouter = router({
       return { name: user.name, role: input.role };
     }),
 
-  /** Sets someone's password (they forgot theirs) and signs them out everywhere. */
+  /**
+   * Sets someone's password (they forgot theirs, or it leaked): their sessions end and their API
+   * tokens are revoked, since whoever knew the old password may have made one.
+   */
   setPassword: adminProcedure
     .input(z.strictObject({ name: UserName, password: Password }))
-    .output(z.object({ name: z.string(), sessionsEnded: z.int() }))
+    .output(z.object({ name: z.string(), sessionsEnded: z.int(), tokensRevoked: z.int() }))
     .mutation(async ({ ctx, input }) => {
       const user = await userByName(ctx.prisma, input.name);
-      await ctx.prisma.user.update({
-        where: { id: user.id },
-        data: { passwordHash: await hashPassword(input.password) },
-      });
+      const passwordHash = await hashPassword(input.password);
+      const [, tokens] = await ctx.prisma.$transaction([
+        ctx.prisma.user.update({ where: { id: user.id }, data: { passwordHash } }),
+        ctx.prisma.apiToken.updateMany({
+          where: { userId: user.id, revokedAt: null },
+          data: { revokedAt: new Date() },
+        }),
+      ]);
       const sessionsEnded = await endSessions(ctx.prisma, user.id);
       await auditPeople(
         ctx.prisma,
         actorOf(ctx),
         'user.password_set',
-        `the password of ${user.name} was set by an admin`,
-        { user: user.name },
+        `the password of ${user.name} was set by an admin: ${sessionsEnded} sessions ended, ${tokens.count} API tokens revoked`,
+        { user: user.name, sessionsEnded, tokensRevoked: tokens.count },
       );
-      return { name: user.name, sessionsEnded };
+      return { name: user.name, sessionsEnded, tokensRevoked: tokens.count };
     }),
 
   /** A disabled user cannot sign in; their sessions end and their tokens stop working. */

@@ -231,7 +231,8 @@ function SetPasswordForm({ name, onDone }: { name: string; onDone: () => void })
       {set.data && (
         <p className="form-success" role="status">
           The password of {set.data.name} is set; {set.data.sessionsEnded} sign-in
-          {set.data.sessionsEnded === 1 ? '' : 's'} ended.
+          {set.data.sessionsEnded === 1 ? '' : 's'} ended, {set.data.tokensRevoked} API token
+          {set.data.tokensRevoked === 1 ? '' : 's'} revoked.
         </p>
       )}
     </form>
