@@ -256,7 +256,10 @@ export class LocalStack {
       );
     const server = await launch();
     this.superviseInfrastructure('Temporal', () => this.temporal!, launch);
-    this.log.info({ address: server.address, cli: cliPath }, 'Temporal dev server answering');
+    this.log.info(
+      { address: server.address, cli: cliPath, internalPortsBrowserBlocked: server.internalPortsBrowserBlocked },
+      'Temporal dev server answering',
+    );
     return server;
   }
 

@@ -1,8 +1,13 @@
+import { once } from 'node:events';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAESTRO_SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { ManagedProcess } from '../runtime/child-process.js';
 import { StackError } from '../runtime/errors.js';
+import { isLoopbackHost } from '../web/server/auth/loopback.js';
 import { hostForUrl } from '../runtime/ports.js';
+import { freeBrowserBlockedPorts } from './browser-blocked-ports.js';
+import { type HostCheckedProxy, startHostCheckedProxy } from './host-checked-proxy.js';
 import type { StartControl } from './start-control.js';
 
 export interface TemporalDevServerOptions {
@@ -21,13 +26,31 @@ export interface TemporalDevServer {
   process: ManagedProcess;
   address: string;
   uiUrl: string | undefined;
+  /** Whether the UI, HTTP API and metrics themselves listen on ports no browser connects to (see below). */
+  internalPortsBrowserBlocked: boolean;
 }
 
-/** Starts the Temporal CLI dev server on a persistent SQLite file and waits until it answers. */
+/**
+ * Starts the Temporal CLI dev server on a persistent SQLite file and waits until it answers.
+ *
+ * Its Web UI and HTTP API answer any Host, so a page whose name was rebound to 127.0.0.1 could list
+ * and terminate workflows: they listen on internal ports, on browser-blocked ones when free (no page
+ * can reach them at all), and the configured ports are Host-checking proxies to them.
+ */
 export async function startTemporalDevServer(
   options: TemporalDevServerOptions,
   control: StartControl,
 ): Promise<TemporalDevServer> {
+  const internalHost = isLoopbackHost(options.host) ? options.host : '127.0.0.1';
+  const blocked = await freeBrowserBlockedPorts(options.host, 3);
+  const [internalHttpPort, internalUiPort, metricsPort] = blocked ?? [
+    await freePort(options.host),
+    await freePort(internalHost),
+  ];
+  const proxies = await startProxies(options, {
+    http: { host: connectHost(options.host), port: internalHttpPort! },
+    ui: { host: connectHost(internalHost), port: internalUiPort! },
+  });
   const args = [
     'server',
     'start-dev',
@@ -36,7 +59,9 @@ export async function startTemporalDevServer(
     '--port',
     String(options.port),
     '--http-port',
-    String(options.httpPort),
+    String(internalHttpPort),
+    // Metrics tell workflow types and counts: a page must not read them either.
+    ...(metricsPort === undefined ? [] : ['--metrics-port', String(metricsPort)]),
     '--db-filename',
     options.dbFile,
     '--namespace',
@@ -51,23 +76,79 @@ export async function startTemporalDevServer(
     'journal_mode=wal',
     '--sqlite-pragma',
     'synchronous=normal',
-    ...(options.ui ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    ...(options.ui ? ['--ui-ip', internalHost, '--ui-port', String(internalUiPort)] : ['--headless']),
     ...Object.entries(MAESTRO_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
-  const server = await ManagedProcess.start({
-    name: 'temporal',
-    command: options.cliPath,
-    args,
-    logFile: options.logFile,
-    env: { ...process.env, TEMPORAL_ADDRESS: undefined, TEMPORAL_NAMESPACE: undefined },
-  });
+  const closeProxies = () => Promise.all(proxies.map((proxy) => proxy.close()));
+  let server: ManagedProcess;
+  try {
+    server = await ManagedProcess.start({
+      name: 'temporal',
+      command: options.cliPath,
+      args,
+      logFile: options.logFile,
+      env: { ...process.env, TEMPORAL_ADDRESS: undefined, TEMPORAL_NAMESPACE: undefined },
+    });
+  } catch (error) {
+    await closeProxies();
+    throw error;
+  }
+  // A restart binds the same public ports again: they are free once this server is gone.
+  void server.exited.finally(closeProxies);
   control.onSpawn(server);
   await waitUntilTemporalAnswers(server, options, control.signal);
   return {
     process: server,
     address: `${hostForUrl(options.host)}:${options.port}`,
     uiUrl: options.ui ? `http://${hostForUrl(options.host)}:${options.uiPort}` : undefined,
+    internalPortsBrowserBlocked: blocked !== undefined,
   };
+}
+
+async function startProxies(
+  options: TemporalDevServerOptions,
+  targets: { http: { host: string; port: number }; ui: { host: string; port: number } },
+): Promise<HostCheckedProxy[]> {
+  const proxies = [
+    await startHostCheckedProxy({
+      what: 'The Temporal HTTP API',
+      host: options.host,
+      port: options.httpPort,
+      target: targets.http,
+    }),
+  ];
+  if (!options.ui) return proxies;
+  try {
+    proxies.push(
+      await startHostCheckedProxy({
+        what: 'The Temporal UI',
+        host: options.host,
+        port: options.uiPort,
+        target: targets.ui,
+      }),
+    );
+  } catch (error) {
+    await proxies[0]!.close();
+    throw error;
+  }
+  return proxies;
+}
+
+/** The address to connect to a server bound to `host`: a wildcard bind is reached on loopback. */
+function connectHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}
+
+/** A port the OS hands out, when every browser-blocked one is taken. */
+async function freePort(host: string): Promise<number> {
+  const server = net.createServer();
+  server.listen({ host, port: 0, exclusive: true });
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function waitUntilTemporalAnswers(

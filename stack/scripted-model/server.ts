@@ -14,6 +14,7 @@ import {
 import { ArrivalCounter, InFlightCounter } from './counters.js';
 import { Gates, waited } from './holds.js';
 import { type ParsedConversation, type ParsedScript, type ParsedTurn, Script } from './script.js';
+import { hostAccepted, hostOf, isLoopbackHost } from '../../web/server/auth/loopback.js';
 
 export type { Protocol, Usage } from './protocols.js';
 
@@ -90,6 +91,7 @@ export async function startScriptedModelServer(options: {
   const arrivals = new ArrivalCounter();
   const gates = new Gates();
   let serial = 0;
+  const bindHost = options.host ?? '127.0.0.1';
 
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -100,6 +102,24 @@ export async function startScriptedModelServer(options: {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    res.setHeader('x-content-type-options', 'nosniff');
+    // A page whose name was rebound to 127.0.0.1 must not read the calls nor replace the script.
+    if (!hostAccepted(bindHost, req.headers.host)) {
+      return reply(res, 421, {
+        error: {
+          message: `the scripted model listens on ${bindHost} and answers only to 127.0.0.1, [::1] or localhost, not to the Host ${JSON.stringify(req.headers.host ?? '')}`,
+          type: 'misdirected_request',
+        },
+      });
+    }
+    if (url.pathname.startsWith('/scripted/') && sentByAnotherSite(req)) {
+      return reply(res, 403, {
+        error: {
+          message: 'the scripted model is controlled from this machine only, not from a web page',
+          type: 'forbidden',
+        },
+      });
+    }
     if (req.method === 'GET' && url.pathname.endsWith('/models')) {
       return reply(res, 200, { object: 'list', data: [{ id: 'scripted', object: 'model', owned_by: 'maestro' }] });
     }
@@ -304,6 +324,16 @@ function send(
 function reply(res: http.ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/** A browser names the page that sent a request; the tests and the stack that control this server send none. */
+function sentByAnotherSite(req: http.IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const host = origin === 'null' ? undefined : hostOf(origin);
+    if (host === undefined || !isLoopbackHost(host)) return true;
+  }
+  return req.headers['sec-fetch-site'] === 'cross-site';
 }
 
 function headersOf(req: http.IncomingMessage): Record<string, string> {
