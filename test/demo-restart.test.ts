@@ -50,7 +50,7 @@ describe('a stop and start in demo mode', () => {
         const working = all.every((state) => state.phase !== null && !FINISHED.includes(state.status));
         return working && all.some((state) => state.shas.red) ? all : undefined;
       },
-      120_000,
+      180_000,
       `all ${SUBTASKS} subtasks at work`,
     );
     const inFlight = atStop.filter((state) => !FINISHED.includes(state.status));
@@ -75,7 +75,7 @@ describe('a stop and start in demo mode', () => {
           ? last
           : undefined;
       },
-      180_000,
+      240_000,
       `all ${SUBTASKS} subtasks to commit a phase after the restart`,
     ).catch((error: Error) => {
       throw new Error(`${error.message}; last: ${summary(last)}`);
@@ -89,7 +89,7 @@ describe('a stop and start in demo mode', () => {
     expect(summary(blocked)).toBe('');
     expect(resumedOf(after)).toHaveLength(SUBTASKS);
     for (const state of after) expect(state.lastFailure?.reason ?? '').not.toMatch(/refused/);
-  }, 330_000);
+  }, 540_000);
 });
 
 describe('the demo model’s port', () => {
