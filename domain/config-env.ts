@@ -36,6 +36,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse: EnvPa
   { env: 'MAESTRO_MODEL', path: ['models', 'model'], parse: asString },
   { env: 'MAESTRO_MODEL_API_KEY_ENV', path: ['models', 'apiKeyEnv'], parse: asString },
   { env: 'MAESTRO_MODEL_DEMO', path: ['models', 'demo'], parse: asBoolean },
+  { env: 'MAESTRO_DEMO_MODEL_PORT', path: ['demoModel', 'port'], parse: asNumber },
   { env: 'MAESTRO_AGENT_MAX_STEPS', path: ['models', 'maxSteps'], parse: asNumber },
   { env: 'MAESTRO_MODEL_CALL_TIMEOUT_MS', path: ['models', 'callTimeoutMs'], parse: asNumber },
   { env: 'MAESTRO_BUDGET_SOFT_USD', path: ['budgets', 'softUsd'], parse: asNumber },

@@ -26,6 +26,7 @@ describe('resolveConfig', () => {
     expect(config.database.url).toBeUndefined();
     expect(config.database.port).toBe(55432);
     expect(config.api).toEqual({ host: '127.0.0.1', port: 4800, auth: 'auto' });
+    expect(config.demoModel.port).toBe(4810);
     expect(config.workers.processes).toEqual(DEFAULT_WORKER_PROCESSES);
     expect(config.workers.queues.runner.maxConcurrentActivities).toBe(2);
     expect(config.workers.queues.workflows.maxConcurrentWorkflowTasks).toBe(40);
@@ -108,9 +109,23 @@ describe('resolveConfig', () => {
     expect(problems).toEqual([expect.stringContaining('port 7233 is also used by api.port')]);
   });
 
+  test('the demo model’s port is one of the stack’s: taken by another service it is refused, naming the setting', () => {
+    const problems = problemsOf(() => resolveConfig({ env: { MAESTRO_DEMO_MODEL_PORT: '4800' } }));
+    expect(problems).toEqual([
+      'MAESTRO_DEMO_MODEL_PORT (demoModel.port): port 4800 is also used by api.port; pick another',
+    ]);
+    const { config } = resolveConfig({ env: { MAESTRO_DEMO_MODEL_PORT: '5000' } });
+    expect(config.demoModel.port).toBe(5000);
+  });
+
   test('ports of services Maestro does not start may repeat', () => {
     const { config } = resolveConfig({ env: { MAESTRO_API_PORT: '7233', TEMPORAL_ADDRESS: 'remote:7233' } });
     expect(config.api.port).toBe(7233);
+    // With an endpoint of its own there is no demo model.
+    const own = resolveConfig({
+      env: { MAESTRO_MODEL_BASE_URL: 'http://127.0.0.1:11434/v1', MAESTRO_DEMO_MODEL_PORT: '4800' },
+    });
+    expect(own.config.demoModel.port).toBe(4800);
   });
 
   test('a malformed DATABASE_URL is refused with an example', () => {

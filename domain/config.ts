@@ -101,6 +101,8 @@ export const MaestroConfig = z
       })
       .prefault({}),
     models: ModelsSettings,
+    /** The scripted model of the offline demo: on a port of its own, the same at every start (running work calls it there). */
+    demoModel: z.strictObject({ port: Port.default(4810) }).prefault({}),
     budgets: z
       .strictObject({
         softUsd: Usd.default(20),
@@ -213,6 +215,8 @@ export const MaestroConfig = z
       if (config.temporal.ui) claim(config.temporal.uiPort, ['temporal', 'uiPort']);
     }
     if (!config.database.url) claim(config.database.port, ['database', 'port']);
+    // With no endpoint of its own configured, the stack may play the demo (keys are not known here).
+    if (!config.models.baseUrl) claim(config.demoModel.port, ['demoModel', 'port']);
     for (const [key, ids] of [
       ['members', config.escalation.council.members],
       ['judge', config.escalation.council.judge],

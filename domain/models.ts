@@ -38,10 +38,21 @@ export interface ModelEntry {
   maxOutputTokens?: number;
 }
 
-/** A model as a running workflow knows it: the registry entry, its id, and its provider (no key). */
+/**
+ * A provider as a running workflow knows it: which protocol it speaks. Its address and key are
+ * configuration, looked up by its id where the call is made (the gateway), never history.
+ */
+export type ProviderRef = Pick<ProviderSettings, 'kind'>;
+
+/** What a workflow's input keeps of the configured providers. */
+export function providerRefs(providers: Record<string, ProviderSettings>): Record<string, ProviderRef> {
+  return Object.fromEntries(Object.entries(providers).map(([id, provider]) => [id, { kind: provider.kind }]));
+}
+
+/** A model as a running workflow knows it: the registry entry, its id, and its provider (no key, no address). */
 export interface ModelChoice extends ModelEntry {
   id: string;
-  providerSettings: ProviderSettings;
+  providerSettings: ProviderRef;
 }
 
 export type ComplexityLevel = 'cheap' | 'strong' | 'strongest';
@@ -71,7 +82,8 @@ export interface RoutingSettings {
 
 /** The registry and routing a subtask was started with: a running workflow never changes under new settings. */
 export interface ModelsSnapshot {
-  providers: Record<string, ProviderSettings>;
+  /** Workflows started before addresses were left out hold whole settings here: only the kind is read. */
+  providers: Record<string, ProviderRef>;
   registry: Record<string, ModelEntry>;
   routing: RoutingSettings;
 }

@@ -18,7 +18,7 @@ import { resolveTemporalCli } from './temporal-cli.js';
 import { waitForTemporalCluster } from './temporal-cluster.js';
 import type { ScriptedModelServer } from './scripted-model/server.js';
 import { startDemo } from './demo/demo.js';
-import { chooseModelSource, demoModelEnv, startDemoModel } from './model-source.js';
+import { DEMO_MODEL_HOST, chooseModelSource, demoModelEnv, startDemoModel } from './model-source.js';
 import { RestartPolicy } from './restart-policy.js';
 import { startTemporalDevServer } from './temporal-server.js';
 import { allOrFirstError } from './all-or-first-error.js';
@@ -209,6 +209,8 @@ export class LocalStack {
         checks.push(assertPortFree(temporal.host, temporal.uiPort, 'Temporal UI', 'MAESTRO_TEMPORAL_UI_PORT'));
     }
     if (!database.url) checks.push(assertPortFree('127.0.0.1', database.port, 'PostgreSQL', 'MAESTRO_POSTGRES_PORT'));
+    if (chooseModelSource(this.config.models, process.env).demo)
+      checks.push(assertPortFree(DEMO_MODEL_HOST, this.config.demoModel.port, 'demo model', 'MAESTRO_DEMO_MODEL_PORT'));
     await Promise.all(checks);
   }
 
@@ -325,7 +327,7 @@ export class LocalStack {
       }
       return {};
     }
-    this.demoModel = await startDemoModel();
+    this.demoModel = await startDemoModel({ host: DEMO_MODEL_HOST, port: this.config.demoModel.port });
     this.log.warn(
       { scriptedModel: this.demoModel.baseUrl },
       'No model is configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, DEEPSEEK_API_KEY or MAESTRO_MODEL_BASE_URL): running the offline demo, where a scripted model plays the agents',

@@ -1,6 +1,6 @@
 import type { MaestroConfig } from '../domain/config.js';
 import { type ProviderAvailability, availableModels, providerAvailability } from '../domain/provider-availability.js';
-import { cartTaxConversations } from './demo/cart-tax-script.js';
+import { CART_TAX_SPEC, cartTaxConversations } from './demo/cart-tax-script.js';
 import { DEMO_SUBTASK_KEY } from './demo/demo.js';
 import { type ScriptedModelServer, startScriptedModelServer } from './scripted-model/server.js';
 
@@ -31,9 +31,23 @@ export function chooseModelSource(
   };
 }
 
-/** Starts the scripted model that plays the agents of the demo's subtask. */
-export function startDemoModel(): Promise<ScriptedModelServer> {
-  return startScriptedModelServer({ script: { name: 'demo', conversations: cartTaxConversations(DEMO_SUBTASK_KEY) } });
+/** The demo model answers this machine only. */
+export const DEMO_MODEL_HOST = '127.0.0.1';
+
+/** Starts the scripted model that plays the agents of the demo's subtask, at the same address at every start. */
+export function startDemoModel(at: { host: string; port: number }): Promise<ScriptedModelServer> {
+  return startScriptedModelServer({ script: { name: 'demo', conversations: demoConversations() }, ...at });
+}
+
+/**
+ * The demo's work, recognised by its title rather than by the demo subtask's key: more subtasks of it
+ * can be started to watch the team at work, and each is played the same way.
+ */
+export function demoConversations() {
+  return cartTaxConversations(DEMO_SUBTASK_KEY).map(({ match: { key: _key, ...match }, ...conversation }) => ({
+    ...conversation,
+    match: { ...match, taskIncludes: CART_TAX_SPEC.title },
+  }));
 }
 
 /** The environment that points the API and the workers at the demo's scripted model, and tells them it is the demo. */

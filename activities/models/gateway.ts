@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ProviderKind, ProviderSettings } from '../../domain/models.js';
 import type { TokenUsage } from '../../domain/money.js';
 import { SecretScrubber } from '../../domain/redact.js';
-import { KEY_HEADERS, baseUrlOf, keyHeadersFor } from './providers.js';
+import { KEY_HEADERS, baseUrlOf, keyHeadersFor, virtualBaseUrlOf } from './providers.js';
 
 /** An HTTP request to a model provider, as the AI SDK made it (with the key placeholder, not the key). */
 export interface ModelHttpRequest {
@@ -80,7 +80,7 @@ export interface ServedProvider {
 /**
  * Makes the call: takes out whatever key header the caller set, adds the real key from this process's
  * environment, and sends it only to the provider's own base URL (as the gateway's configuration has
- * it), following no redirect. A key the answer repeats is taken out of it.
+ * it now), following no redirect. A key the answer repeats is taken out of it.
  */
 export async function forwardModelCall(
   input: ModelCallInput,
@@ -88,13 +88,7 @@ export async function forwardModelCall(
   env: Record<string, string | undefined>,
   signal: AbortSignal,
 ): Promise<ForwardResult> {
-  const base = baseUrlOf(served.settings);
-  if (!input.request.url.startsWith(`${base}/`) && input.request.url !== base) {
-    throw ApplicationFailure.nonRetryable(
-      `refused: ${input.request.url} is not under ${served.id}'s base URL ${base}`,
-      'ModelCallRefused',
-    );
-  }
+  const url = providerUrlOf(input.request.url, served);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.request.headers)) {
     if (!(KEY_HEADERS as readonly string[]).includes(name.toLowerCase())) headers[name.toLowerCase()] = value;
@@ -115,7 +109,7 @@ export async function forwardModelCall(
   const elapsed = () => Math.round(performance.now() - started);
   let response: Response;
   try {
-    response = await fetch(input.request.url, {
+    response = await fetch(url, {
       method: input.request.method,
       headers,
       body: input.request.method === 'GET' ? undefined : input.request.body,
@@ -162,6 +156,27 @@ export async function forwardModelCall(
     latencyMs: elapsed(),
     error: SecretScrubber.fromEnv(env).scrub(`${describeFailure(input.modelId, answer, outcome)}${hint}`),
   };
+}
+
+/**
+ * Where a call addressed to the provider goes: a path under its id's virtual base URL (or, from a
+ * caller of an earlier version, under its base URL) taken onto the base URL configured here. Anything
+ * else, or a path that climbs out of the base (`/../`), is refused: the key goes nowhere else.
+ */
+export function providerUrlOf(requested: string, served: ServedProvider): string {
+  const base = baseUrlOf(served.settings);
+  const under = [virtualBaseUrlOf(served.id), base].find(
+    (prefix) => requested === prefix || requested.startsWith(`${prefix}/`),
+  );
+  const target = under === undefined ? undefined : new URL(`${base}${requested.slice(under.length)}`).href;
+  const root = new URL(base).href.replace(/\/+$/, '');
+  if (!target || !(target === root || target.startsWith(`${root}/`) || target.startsWith(`${root}?`))) {
+    throw ApplicationFailure.nonRetryable(
+      `refused: ${requested} is not addressed to ${served.id} (${virtualBaseUrlOf(served.id)}/…) nor under its base URL ${base}`,
+      'ModelCallRefused',
+    );
+  }
+  return target;
 }
 
 function classify(response: ModelHttpResponse): CallOutcome {

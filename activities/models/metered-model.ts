@@ -2,7 +2,7 @@ import type { LanguageModel } from 'ai';
 import { type ModelChoice, modelTaskQueue, providerModelName } from '../../domain/models.js';
 import type { ModelCallMeta } from './gateway.js';
 import { type ModelTransport, fetchThrough } from './model-transport.js';
-import { createLanguageModel } from './providers.js';
+import { createLanguageModel, virtualBaseUrlOf } from './providers.js';
 
 export interface HttpCallTiming {
   startedAt: Date;
@@ -46,7 +46,13 @@ export function createMeteredModel(options: {
   };
   // A step's retried calls leave several timings: the last is the call that answered.
   return {
-    model: createLanguageModel(choice.providerSettings, providerModelName(choice.id, choice), meteredFetch),
+    // By the provider's id, never the address a workflow was started with: the gateway knows where it is now.
+    model: createLanguageModel(
+      choice.providerSettings.kind,
+      virtualBaseUrlOf(choice.provider),
+      providerModelName(choice.id, choice),
+      meteredFetch,
+    ),
     takeTiming: () => timings.splice(0).at(-1),
   };
 }

@@ -10,7 +10,8 @@ import { startScriptedModelServer } from '../../stack/scripted-model/server.js';
 import { servedModel } from './gateway-activities.js';
 import { countsAgainstProvider, forwardModelCall, type ModelCallInput, usageFromAnswer } from './gateway.js';
 import { directTransport, fetchThrough } from './model-transport.js';
-import { KEY_PLACEHOLDER, createLanguageModel } from './providers.js';
+import { createMeteredModel } from './metered-model.js';
+import { KEY_PLACEHOLDER, createLanguageModel, virtualBaseUrlOf } from './providers.js';
 
 /**
  * Each provider's real AI SDK client, sending through the gateway's forwarding code, against the
@@ -90,7 +91,8 @@ function call(
     meta: { purpose: 'agent' },
   });
   return generateText({
-    model: createLanguageModel(provider, modelName, fetch),
+    // Addressed as a workflow's calls are: by the provider's id, mapped by the gateway onto its base URL.
+    model: createLanguageModel(provider.kind, virtualBaseUrlOf(provider.kind), modelName, fetch),
     prompt: `Maestro agent — role: developer, phase: green, subtask: p-${modelName}, attempt: 1\n\nAdd two numbers.`,
     tools: {
       write_file: tool({
@@ -207,9 +209,12 @@ describe('the gateway', () => {
 
   test('sends a key only to its provider’s own base URL, and follows no redirect', async () => {
     await expect(forward(input('http://evil.example/v1/chat/completions'))).rejects.toThrow(
-      /not under openai's base URL/,
+      /not addressed to openai \(http:\/\/provider\.maestro\.invalid\/openai\/…\) nor under its base URL/,
     );
-    await expect(forward(input(`${server.origin}/openai/v1-evil/chat`))).rejects.toThrow(/not under/);
+    await expect(forward(input(`${server.origin}/openai/v1-evil/chat`))).rejects.toThrow(/not addressed/);
+    await expect(forward(input(`${virtualBaseUrlOf('openai')}-evil/chat`))).rejects.toThrow(/not addressed/);
+    await expect(forward(input(`${virtualBaseUrlOf('anthropic')}/chat/completions`))).rejects.toThrow(/not addressed/);
+    await expect(forward(input(`${virtualBaseUrlOf('openai')}/../../elsewhere`))).rejects.toThrow(/not addressed/);
     const elsewhere = await localServer((_req, res) => {
       res.writeHead(307, { location: `${server.origin}/v1/chat/completions` });
       res.end();
@@ -223,6 +228,46 @@ describe('the gateway', () => {
       ),
     ).toEqual([]);
     await elsewhere.close();
+  });
+
+  test('a model built from a snapshot with an old address is served at the address the gateway has now', async () => {
+    const moved = await startScriptedModelServer({
+      script: { name: 'moved', conversations: [{ match: { model: 'moved-model' }, turns: [{ content: 'here now' }] }] },
+    });
+    const sent: string[] = [];
+    const gateway = directTransport(
+      { id: 'custom', settings: { kind: 'openai-compatible', baseUrl: moved.baseUrl } },
+      {},
+    );
+    // As a workflow started before the move holds it: with the endpoint's old address.
+    const held: ProviderSettings = { kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1' };
+    const { model } = createMeteredModel({
+      choice: {
+        id: 'moved-model',
+        provider: 'custom',
+        providerSettings: held,
+        contextWindow: 8_192,
+        inputPerMillion: 0,
+        outputPerMillion: 0,
+        toolCalling: true,
+        maxConcurrent: 1,
+      },
+      transport: (call, signal) => {
+        sent.push(call.request.url);
+        return gateway(call, signal);
+      },
+      meta: { purpose: 'agent' },
+      timeoutMs: 5_000,
+    });
+    try {
+      const result = await generateText({ model, prompt: 'Where are you?', maxRetries: 0 });
+      expect(result.text).toBe('here now');
+      expect(moved.requests.map((request) => request.model)).toEqual(['moved-model']);
+      // What goes into Temporal's history names the provider, not an address.
+      expect(sent).toEqual([`${virtualBaseUrlOf('custom')}/chat/completions`]);
+    } finally {
+      await moved.close();
+    }
   });
 
   test('a provider whose key is missing where the gateway runs is refused, naming the variable', async () => {

@@ -22,6 +22,16 @@ export function baseUrlOf(provider: ProviderSettings): string {
 }
 
 /**
+ * Where the calling side addresses a provider: by its id, under a host that never resolves. The
+ * gateway maps the path onto the base URL its own configuration gives now, so a running subtask
+ * (whose history holds its requests) follows a provider that moved, and addresses never go into a
+ * workflow's history.
+ */
+export function virtualBaseUrlOf(providerId: string): string {
+  return `http://provider.maestro.invalid/${encodeURIComponent(providerId)}`;
+}
+
+/**
  * Stands in for the key on the calling side: the gateway that makes the call replaces it with the
  * real one, so keys live only in the gateway's process and never in a request that Temporal stores.
  */
@@ -42,14 +52,15 @@ export function keyHeadersFor(kind: ProviderKind, key: string): Record<string, s
   }
 }
 
-/** A chat model of this provider, whose HTTP calls all go through `fetch`. */
+/** A chat model of this kind of provider at `baseURL`, whose HTTP calls all go through `fetch`. */
 export function createLanguageModel(
-  provider: ProviderSettings,
+  kind: ProviderKind,
+  baseURL: string,
   modelName: string,
   fetch: typeof globalThis.fetch,
 ): LanguageModel {
-  const common = { baseURL: baseUrlOf(provider), apiKey: KEY_PLACEHOLDER, fetch };
-  switch (provider.kind) {
+  const common = { baseURL, apiKey: KEY_PLACEHOLDER, fetch };
+  switch (kind) {
     case 'openai':
       // Chat completions, the protocol every OpenAI-compatible server shares (not the Responses API).
       return createOpenAI(common).chat(modelName);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { stackEnv } from './maestro-process.js';
 
-const PORTS = { temporal: 1, temporalHttp: 2, temporalUi: 3, postgres: 4, api: 5 };
+const PORTS = { temporal: 1, temporalHttp: 2, temporalUi: 3, postgres: 4, api: 5, demoModel: 6 };
 const SET = {
   TEMPORAL_CLI_PATH: '/opt/temporal/bin/temporal',
   TEMPORAL_ADDRESS: 'temporal.example.com:7233',

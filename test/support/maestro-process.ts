@@ -14,6 +14,7 @@ export interface StackPorts {
   temporalUi: number;
   postgres: number;
   api: number;
+  demoModel: number;
 }
 
 export type LogRecord = Record<string, unknown> & { msg?: string; component?: string; level?: number };
@@ -24,12 +25,19 @@ export type LogRecord = Record<string, unknown> & { msg?: string; component?: st
  */
 export async function freePorts(): Promise<StackPorts> {
   const ports = new Set<number>();
-  while (ports.size < 5) {
+  while (ports.size < 6) {
     const candidate = 20_000 + Math.floor(Math.random() * 12_000);
     if (!ports.has(candidate) && (await isPortFree(candidate))) ports.add(candidate);
   }
-  const [temporal, temporalHttp, temporalUi, postgres, api] = [...ports] as [number, number, number, number, number];
-  return { temporal, temporalHttp, temporalUi, postgres, api };
+  const [temporal, temporalHttp, temporalUi, postgres, api, demoModel] = [...ports] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { temporal, temporalHttp, temporalUi, postgres, api, demoModel };
 }
 
 export function newDataDir(label: string): string {
@@ -63,6 +71,7 @@ export function stackEnv(dataDir: string, ports: StackPorts, extra: NodeJS.Proce
     MAESTRO_TEMPORAL_UI_PORT: String(ports.temporalUi),
     MAESTRO_POSTGRES_PORT: String(ports.postgres),
     MAESTRO_API_PORT: String(ports.api),
+    MAESTRO_DEMO_MODEL_PORT: String(ports.demoModel),
     MAESTRO_SHUTDOWN_GRACE_MS: '5000',
     // A model endpoint nobody calls keeps the offline demo out of tests that are not about it.
     MAESTRO_MODEL_BASE_URL: 'http://127.0.0.1:9/v1',

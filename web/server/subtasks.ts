@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey } from '@temporalio/common';
 import { TRPCError } from '@trpc/server';
+import { providerRefs } from '../../domain/models.js';
 import { subtaskBranch, subtaskWorkflowId } from '../../domain/naming.js';
 import { DEFAULT_PHASES, type PhaseDefinition, planPhases } from '../../domain/phases.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
@@ -120,7 +121,7 @@ export async function startSubtask(ctx: Context, spec: SubtaskSpec, actor: strin
       checkTimeoutMs: ctx.config.commands.maxDurationMs * (suites.length + 1) + 5 * 60_000,
     },
     models: {
-      providers: ctx.config.models.providers,
+      providers: providerRefs(ctx.config.models.providers),
       registry: ctx.config.models.registry,
       routing: ctx.config.models.routing,
     },
