@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAESTRO_SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { ManagedProcess } from '../runtime/child-process.js';
+import { helperEnvironment } from '../runtime/child-env.js';
 import { StackError } from '../runtime/errors.js';
 import { hostForUrl } from '../runtime/ports.js';
 import type { StartControl } from './start-control.js';
@@ -59,7 +60,7 @@ export async function startTemporalDevServer(
     command: options.cliPath,
     args,
     logFile: options.logFile,
-    env: { ...process.env, TEMPORAL_ADDRESS: undefined, TEMPORAL_NAMESPACE: undefined },
+    env: { ...helperEnvironment(), TEMPORAL_ADDRESS: undefined, TEMPORAL_NAMESPACE: undefined },
   });
   control.onSpawn(server);
   await waitUntilTemporalAnswers(server, options, control.signal);
