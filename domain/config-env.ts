@@ -61,11 +61,23 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse: EnvPa
 export const STACK_TOKEN_ENV = 'MAESTRO_STACK_TOKEN';
 
 /**
+ * Given to the API by the supervisor instead of the providers' keys: the names of the key variables
+ * that are set, so it can tell which models should be served without holding a key.
+ */
+export const MODEL_KEYS_SET_ENV = 'MAESTRO_MODEL_KEYS_SET';
+
+/**
  * Variables that are read elsewhere on purpose and must not be reported as unknown: the file's name,
  * the supervisor's credential, and the `maestro` CLI's own settings (which API to call, with which
  * token), often exported in the same shell that runs `npm start`.
  */
-const OTHER_KNOWN_ENV = new Set(['MAESTRO_CONFIG', STACK_TOKEN_ENV, 'MAESTRO_API_URL', 'MAESTRO_TOKEN']);
+const OTHER_KNOWN_ENV = new Set([
+  'MAESTRO_CONFIG',
+  STACK_TOKEN_ENV,
+  MODEL_KEYS_SET_ENV,
+  'MAESTRO_API_URL',
+  'MAESTRO_TOKEN',
+]);
 
 /** A `MAESTRO_` variable that sets nothing is likely a typo: say so, and which ones exist. */
 export function unknownEnvWarnings(env: Record<string, string | undefined>): string[] {

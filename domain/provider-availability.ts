@@ -1,3 +1,4 @@
+import { MODEL_KEYS_SET_ENV } from './config-env.js';
 import type { ModelEntry, ProviderSettings } from './models.js';
 
 export interface ProviderAvailability {
@@ -49,4 +50,20 @@ export function availableModels(
   return Object.entries(models.registry)
     .filter(([, model]) => usable.has(model.provider))
     .map(([id]) => id);
+}
+
+/**
+ * Which key variables are set, as far as availability goes: the API is told their names by the
+ * supervisor (it never holds a key); a process started otherwise looks at its own environment.
+ */
+export function keysSetIn(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const told = env[MODEL_KEYS_SET_ENV];
+  if (told === undefined) return env;
+  return Object.fromEntries(
+    told
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean)
+      .map((name) => [name, 'set']),
+  );
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { commandEnvironment } from '../domain/command-environment.js';
+import { projectCommandEnvironment } from '../runtime/child-env.js';
 
 export class GitError extends Error {
   constructor(
@@ -42,7 +42,7 @@ function runGit(cwd: string, args: string[], identity?: GitIdentity, env: Record
     reject: false,
     // The same clean environment as the project's commands.
     env: {
-      ...commandEnvironment(process.env),
+      ...projectCommandEnvironment(),
       GIT_TERMINAL_PROMPT: '0',
       LC_ALL: 'C',
       GIT_OPTIONAL_LOCKS: '0',

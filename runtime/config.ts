@@ -4,6 +4,8 @@ import type { MaestroConfig } from '../domain/config.js';
 import { STACK_TOKEN_ENV } from '../domain/config-env.js';
 import { ConfigError, resolveConfig } from '../domain/config-resolve.js';
 import { hostForUrl } from './ports.js';
+import { keepFromChildren } from './child-env.js';
+import { secretEnvNames } from '../domain/secret-env.js';
 
 export interface LoadedConfig extends MaestroConfig {
   /** The config file that was read, if any. */
@@ -35,6 +37,8 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
   }
 
   const { config, warnings } = resolveConfig({ env, file });
+  // Whatever this process starts from now on is kept from the keys this configuration names.
+  keepFromChildren(secretEnvNames(config.models));
   return {
     ...config,
     dataDir: path.resolve(cwd, config.dataDir),

@@ -23,7 +23,8 @@ import { RestartPolicy } from './restart-policy.js';
 import { startTemporalDevServer } from './temporal-server.js';
 import { allOrFirstError } from './all-or-first-error.js';
 import { waitUntilAllQueuesPolled } from './queues-ready.js';
-import { withoutModelKeys, workerGroups } from './worker-groups.js';
+import { processEnvironment } from './process-environment.js';
+import { workerGroups } from './worker-groups.js';
 
 /**
  * Maestro's processes wait on I/O most of the time; a small young generation keeps each one about
@@ -121,7 +122,7 @@ export class LocalStack {
         script: path.join(root, 'dist/web/server/main.js'),
         nodeOptions: NODE_OPTIONS,
         args: [],
-        env: { ...childEnv, [STACK_TOKEN_ENV]: this.stackToken },
+        env: processEnvironment(childEnv, this.config.models, { kind: 'api' }, this.stackToken),
         cwd: process.cwd(),
         stopTimeoutMs: 10_000,
       }),
@@ -132,7 +133,12 @@ export class LocalStack {
           nodeOptions: NODE_OPTIONS,
           args: ['--queues', group.queues.join(',')],
           // Model keys go only to the processes that make the calls: the others run the projects' code.
-          env: group.queues.includes('models') ? childEnv : withoutModelKeys(childEnv, this.config),
+          env: processEnvironment(
+            childEnv,
+            this.config.models,
+            { kind: 'worker', queues: group.queues },
+            this.stackToken,
+          ),
           cwd: process.cwd(),
           stopTimeoutMs: this.config.workers.shutdownGraceMs + 10_000,
         }),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { SecretScrubber } from '../domain/redact.js';
+import { helperEnvironment } from '../runtime/child-env.js';
 import { StackError } from '../runtime/errors.js';
 import { projectRoot } from '../runtime/project-root.js';
 
@@ -22,7 +23,8 @@ export async function applyMigrationsInChild(
     process.execPath,
     [path.join(projectRoot(), 'dist/stack/migrate.js'), '--data-dir', dataDir],
     {
-      env: { DATABASE_URL: databaseUrl },
+      env: { ...helperEnvironment(), DATABASE_URL: databaseUrl },
+      extendEnv: false,
       stdin: 'ignore',
       reject: false,
       timeout: MIGRATION_TIMEOUT_MS,

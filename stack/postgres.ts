@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import { ManagedProcess, processAlive, waitForGroupExit } from '../runtime/child-process.js';
 import { dataLayout } from '../runtime/data-dir.js';
+import { helperEnvironment } from '../runtime/child-env.js';
 import { StackError } from '../runtime/errors.js';
 import { type Credentials, DATABASE_NAME, databaseUrl, readCredentials } from '../runtime/database-url.js';
 import { commandLineOf } from '../runtime/process-info.js';
@@ -77,7 +78,7 @@ export async function startEmbeddedPostgres(
     logFile: options.logFile,
     uid: runAs?.uid,
     gid: runAs?.gid,
-    env: { ...process.env, LC_MESSAGES: 'C' },
+    env: { ...helperEnvironment(), LC_MESSAGES: 'C' },
   });
   control.onSpawn(server);
   await waitUntilPostgresAnswers(server, options, credentials, control.signal);
@@ -90,7 +91,8 @@ async function initialiseCluster(options: EmbeddedPostgresOptions, signal: Abort
   writeFileSync(options.credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
   const initScript = fileURLToPath(new URL('./postgres-init.js', import.meta.url));
   const result = await execa(process.execPath, [initScript], {
-    env: { MAESTRO_PG_INIT: JSON.stringify({ dataDir: options.dataDir, ...credentials }) },
+    env: { ...helperEnvironment(), MAESTRO_PG_INIT: JSON.stringify({ dataDir: options.dataDir, ...credentials }) },
+    extendEnv: false,
     stdin: 'ignore',
     reject: false,
     timeout: 120_000,

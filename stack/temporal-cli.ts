@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { helperEnvironment } from '../runtime/child-env.js';
 import { StackError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/log.js';
 
@@ -63,7 +64,8 @@ async function buildTemporalCli(go: string, { binDir, env, signal }: TemporalCli
   }, 15_000);
   try {
     const build = execa(go, ['install', TEMPORAL_CLI_MODULE], {
-      env: { ...env, GOBIN: workDir, GOTOOLCHAIN: 'local' },
+      env: { ...helperEnvironment(env), GOBIN: workDir, GOTOOLCHAIN: 'local' },
+      extendEnv: false,
       stdin: 'ignore',
       all: true,
       reject: false,

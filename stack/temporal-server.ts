@@ -3,6 +3,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAESTRO_SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { ManagedProcess } from '../runtime/child-process.js';
+import { helperEnvironment } from '../runtime/child-env.js';
 import { StackError } from '../runtime/errors.js';
 import { isLoopbackHost } from '../web/server/auth/loopback.js';
 import { hostForUrl } from '../runtime/ports.js';
@@ -87,7 +88,7 @@ export async function startTemporalDevServer(
       command: options.cliPath,
       args,
       logFile: options.logFile,
-      env: { ...process.env, TEMPORAL_ADDRESS: undefined, TEMPORAL_NAMESPACE: undefined },
+      env: { ...helperEnvironment(), TEMPORAL_ADDRESS: undefined, TEMPORAL_NAMESPACE: undefined },
     });
   } catch (error) {
     await closeProxies();

@@ -1,5 +1,4 @@
 import type { QueueName } from '../domain/queues.js';
-import type { LoadedConfig } from '../runtime/config.js';
 
 export interface WorkerGroup {
   name: string;
@@ -15,11 +14,4 @@ export function workerGroups(processes: QueueName[][]): WorkerGroup[] {
     seen.set(base, count);
     return { name: count === 1 ? base : `${base}#${count}`, queues };
   });
-}
-
-export function withoutModelKeys(env: NodeJS.ProcessEnv, config: LoadedConfig): NodeJS.ProcessEnv {
-  const keys = new Set(
-    Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])),
-  );
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !keys.has(name)));
 }

@@ -1,3 +1,4 @@
+import { secretEnvNames } from '../../domain/secret-env.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, type Context } from '@temporalio/activity';
@@ -294,12 +295,9 @@ export function recoveredRun(sha: string, message: string): AgentRunResult {
 }
 
 /** The variables that hold model keys: kept out of every command a project runs. */
+/** Every secret variable this configuration names: kept from the commands the agents run. */
 export function modelKeyEnvNames(config: LoadedConfig): string[] {
-  return [
-    ...new Set(
-      Object.values(config.models.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])),
-    ),
-  ];
+  return [...secretEnvNames(config.models)];
 }
 
 class BudgetStopError extends Error {}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { splitCommandLine } from './command-line.js';
-import { commandEnvironment } from '../../domain/command-environment.js';
+import { projectCommandEnvironment } from '../../runtime/child-env.js';
 import { type PreparedSandbox, findOnPath, prepareSandbox } from '../../runtime/sandbox.js';
 
 export interface CommandLimits {
@@ -102,7 +102,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     return notStarted(options, (error as Error).message);
   }
   const [program] = words;
-  const env = { ...commandEnvironment(process.env, options.secretEnvNames), ...options.env };
+  const env = { ...projectCommandEnvironment(process.env, options.secretEnvNames), ...options.env };
   const sandboxSpec = options.sandbox;
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { availableModels } from '../../domain/provider-availability.js';
+import { availableModels, keysSetIn } from '../../domain/provider-availability.js';
 import { servedModels } from '../../data/served-models.js';
 import type { LoadedConfig } from '../../runtime/config.js';
 
@@ -38,7 +38,7 @@ export async function readModelStatus(config: LoadedConfig, client: Client): Pro
       };
     }),
     available,
-    expected: availableModels(config.models, process.env),
+    expected: availableModels(config.models, keysSetIn(process.env)),
     routing: {
       strategic: first(routing.strategic),
       cheap: first(routing.tactical.cheap),
