@@ -68,7 +68,7 @@ describe("the secrets in the stack's processes", () => {
   });
 
   afterAll(async () => {
-    await maestro?.stop('SIGKILL');
+    await maestro?.killAll();
   });
 
   test('no process but the models worker holds a key: the API, the other workers, Temporal, PostgreSQL', () => {

@@ -21,7 +21,7 @@ const FINISHED = ['ready_for_review', 'completed', 'blocked', 'cancelled'];
 let maestro: MaestroProcess | undefined;
 
 afterAll(async () => {
-  await maestro?.stop('SIGKILL');
+  await maestro?.killAll();
 });
 
 describe('a stop and start in demo mode', () => {

@@ -48,7 +48,7 @@ describe('the local stack, from nothing to a restart', () => {
   });
 
   afterAll(async () => {
-    await maestro?.stop('SIGKILL');
+    await maestro?.killAll();
     await disconnectPrisma();
   });
 
