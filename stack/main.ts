@@ -16,6 +16,8 @@ import { announceSandbox } from '../runtime/sandbox.js';
 const REPEAT_SIGNAL_WINDOW_MS = 1_500;
 
 runMain(async () => {
+  // Every file the stack and its children write (data folder, clones, logs) is the user's alone.
+  process.umask(0o077);
   const config = loadConfig();
   const layout = claimDataDir(config.dataDir);
   const sink = await LogSink.open(path.join(layout.logs, 'maestro.log'), process.env, process.stdout.isTTY === true);
