@@ -78,6 +78,7 @@ const OTHER_KNOWN_ENV = new Set([
   MODEL_KEYS_SET_ENV,
   'MAESTRO_API_URL',
   'MAESTRO_TOKEN',
+  'MAESTRO_CLI_TIMEOUT',
 ]);
 
 /** A `MAESTRO_` variable that sets nothing is likely a typo: say so, and which ones exist. */

@@ -40,13 +40,16 @@ describe('claimDataDir', () => {
   });
 });
 
+/** Root runs PostgreSQL as its own user, who must pass through to its folder (and only pass). */
+const ROOT_MODE = process.getuid?.() === 0 ? 0o711 : 0o700;
+
 describe('a private data folder', () => {
   const modeOf = (file: string) => statSync(file).mode & 0o777;
 
   test('a new one is the user’s alone', () => {
     const root = path.join(tempDir(), 'data');
     const layout = claimDataDir(root);
-    expect(modeOf(root)).toBe(0o700);
+    expect(modeOf(root)).toBe(ROOT_MODE);
     expect(modeOf(layout.logs)).toBe(0o700);
     expect(modeOf(path.join(root, 'maestro-data.json'))).toBe(0o600);
   });
@@ -68,7 +71,7 @@ describe('a private data folder', () => {
     }
     chmodSync(files.script, 0o755);
     claimDataDir(root);
-    expect(modeOf(root)).toBe(0o700);
+    expect(modeOf(root)).toBe(ROOT_MODE);
     expect(modeOf(files.log)).toBe(0o600);
     expect(modeOf(files.password)).toBe(0o600);
     expect(modeOf(files.subtaskLog)).toBe(0o600);

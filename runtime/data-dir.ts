@@ -69,9 +69,17 @@ export const PRIVATE_FILE = 0o600;
  */
 const WRITTEN_BY_MAESTRO = new Set(['logs', 'run', 'subtasks', 'temporal']);
 
+/**
+ * As root, Maestro runs PostgreSQL as the "postgres" user, which must pass through the data folder
+ * to its own: others may then enter it (0711) but list nothing, and everything below stays private.
+ */
+function rootMode(): number {
+  return process.getuid?.() === 0 ? 0o711 : PRIVATE_DIR;
+}
+
 /** Tightens a data folder made before it was private (an umask's 0755 and 0644): at every start. */
 export function makePrivate(root: string): void {
-  chmodSync(root, PRIVATE_DIR);
+  chmodSync(root, rootMode());
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     const entryPath = path.join(root, entry.name);
     if (entry.isFile()) chmodSync(entryPath, PRIVATE_FILE);
