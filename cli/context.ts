@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { type Api, createApi } from './client.js';
+import { type Api, DEFAULT_TIMEOUT_SECONDS, createApi } from './client.js';
 import { UsageError, describeZodError } from './errors.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:4800';
@@ -9,12 +9,18 @@ export interface GlobalOptions {
   url: string;
   token?: string;
   json: boolean;
+  /** Seconds a call may take (`--timeout`, env MAESTRO_CLI_TIMEOUT). */
+  timeout: number;
 }
 
 const Globals = z.object({
   url: z.url({ protocol: /^https?$/, error: 'the API URL, like http://127.0.0.1:4800' }),
   token: z.string().trim().min(1, 'an API token (mst_…)').optional(),
   json: z.boolean().default(false),
+  timeout: z.coerce
+    .number({ error: `seconds a call may take, like ${DEFAULT_TIMEOUT_SECONDS}` })
+    .positive(`seconds a call may take, more than 0, like ${DEFAULT_TIMEOUT_SECONDS}`)
+    .max(3_600, 'at most 3600 seconds (an hour)'),
 });
 
 /** What every command needs: the options every command takes, the API, and where to write. */
@@ -27,18 +33,22 @@ export interface Run {
 }
 
 export function runOf(command: Command): Run {
-  const given = command.optsWithGlobals<{ url?: string; token?: string; json?: boolean }>();
+  const given = command.optsWithGlobals<{ url?: string; token?: string; json?: boolean; timeout?: string }>();
   const parsed = Globals.safeParse({
     url: given.url ?? process.env.MAESTRO_API_URL ?? DEFAULT_URL,
     token: given.token ?? (process.env.MAESTRO_TOKEN || undefined),
     json: given.json,
+    timeout: given.timeout ?? (process.env.MAESTRO_CLI_TIMEOUT || DEFAULT_TIMEOUT_SECONDS),
   });
-  if (!parsed.success) throw new UsageError(describeZodError(parsed.error, { url: '--url', token: '--token' }));
+  if (!parsed.success)
+    throw new UsageError(
+      describeZodError(parsed.error, { url: '--url', token: '--token', timeout: '--timeout (or MAESTRO_CLI_TIMEOUT)' }),
+    );
   const options = parsed.data;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   return {
     options,
-    api: createApi(options),
+    api: createApi({ ...options, timeoutMs: options.timeout * 1000 }),
     out,
     print(json, text) {
       out(options.json ? JSON.stringify(json, null, 2) : text());

@@ -1,5 +1,6 @@
 import { TRPCClientError } from '@trpc/client';
 import { ZodError } from 'zod';
+import { CallTimeoutError } from './client.js';
 
 /** Exit codes scripts can trust. */
 export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3 } as const;
@@ -32,6 +33,12 @@ export function describeZodError(error: ZodError, names: Record<string, string> 
 
 /** Sorts any failure into the three kinds above, with a message for a person. */
 export function classify(error: unknown, url: string): { code: number; message: string } {
+  const timeout = timeoutIn(error);
+  if (timeout)
+    return {
+      code: EXIT.unreachable,
+      message: `The Maestro API at ${timeout.url} did not answer within ${timeout.timeoutMs / 1000} s, so the command gave up (it may have been done all the same: look before repeating a change). Check that the API at --url or MAESTRO_API_URL is Maestro's and running, or allow longer with --timeout <seconds> or MAESTRO_CLI_TIMEOUT.`,
+    };
   if (error instanceof UsageError) return { code: EXIT.usage, message: error.message };
   if (error instanceof ZodError) return { code: EXIT.usage, message: describeZodError(error) };
   if (error instanceof RefusedError) return { code: EXIT.refused, message: error.message };
@@ -52,6 +59,12 @@ export function classify(error: unknown, url: string): { code: number; message: 
 
 export function unreachable(url: string, reason: string): string {
   return `Cannot reach the Maestro API at ${url} (${reason}). Start Maestro with \`npm start\` in its directory, or point --url or MAESTRO_API_URL at a running API.`;
+}
+
+function timeoutIn(error: unknown): CallTimeoutError | undefined {
+  for (let current = error; current instanceof Error; current = current.cause)
+    if (current instanceof CallTimeoutError) return current;
+  return undefined;
 }
 
 function causeOf(error: Error): string {

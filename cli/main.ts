@@ -12,6 +12,7 @@ import { registerOps } from './commands/ops.js';
 import { registerProject } from './commands/project.js';
 import { registerReview } from './commands/review.js';
 import { registerSubtask } from './commands/subtask.js';
+import { DEFAULT_TIMEOUT_SECONDS } from './client.js';
 import { DEFAULT_URL } from './context.js';
 import { EXIT, classify } from './errors.js';
 
@@ -27,6 +28,10 @@ function buildProgram(): Command {
       'an API token, sent as a bearer token (prefer env MAESTRO_TOKEN: a flag shows in the process list)',
     )
     .option('--json', 'print JSON for scripts instead of tables')
+    .option(
+      '--timeout <seconds>',
+      `give up a call the API has not answered in this long (env MAESTRO_CLI_TIMEOUT; default ${DEFAULT_TIMEOUT_SECONDS}; --follow is not cut)`,
+    )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerProject(program);

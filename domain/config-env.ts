@@ -51,6 +51,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse: EnvPa
   { env: 'MAESTRO_COMMAND_SILENCE_WARNING_MS', path: ['commands', 'silenceWarningMs'], parse: asNumber },
   { env: 'MAESTRO_COMMAND_SILENCE_KILL_MS', path: ['commands', 'silenceKillMs'], parse: asNumber },
   { env: 'MAESTRO_COMMAND_MAX_MS', path: ['commands', 'maxDurationMs'], parse: asNumber },
+  { env: 'MAESTRO_CLONE_TIMEOUT_MS', path: ['repositories', 'cloneTimeoutMs'], parse: asNumber },
   { env: 'MAESTRO_SANDBOX', path: ['sandbox'], parse: asString },
   { env: 'MAESTRO_MAX_ATTEMPTS', path: ['subtasks', 'maxAttempts'], parse: asNumber },
   { env: 'MAESTRO_RETRY_BACKOFF_MS', path: ['subtasks', 'retryBackoffMs'], parse: asNumber },
@@ -77,6 +78,7 @@ const OTHER_KNOWN_ENV = new Set([
   MODEL_KEYS_SET_ENV,
   'MAESTRO_API_URL',
   'MAESTRO_TOKEN',
+  'MAESTRO_CLI_TIMEOUT',
 ]);
 
 /** A `MAESTRO_` variable that sets nothing is likely a typo: say so, and which ones exist. */

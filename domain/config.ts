@@ -158,6 +158,12 @@ export const MaestroConfig = z
           .default(30 * 60_000),
       })
       .prefault({}),
+    repositories: z
+      .strictObject({
+        /** How long cloning a repository URL (project.create) may take before it is given up and removed. */
+        cloneTimeoutMs: z.int().min(1_000, 'at least 1000 (1 second)').default(120_000),
+      })
+      .prefault({}),
     /** Project commands in a bubblewrap sandbox: required, optional (unsandboxed where it cannot be, said loudly) or off. */
     sandbox: SandboxMode.default('optional'),
     subtasks: z

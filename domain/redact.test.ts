@@ -40,4 +40,16 @@ describe('redactUrl', () => {
     );
     expect(redactUrl('ssh://git@github.com/o/r.git')).toBe('ssh://git@github.com/o/r.git');
   });
+
+  test('hides a token or password in a URL whatever its length', () => {
+    expect(redactUrl('https://abc123@127.0.0.1:8080/r.git')).toBe('https://[redacted]@127.0.0.1:8080/r.git');
+    expect(redactUrl('https://user:t0k3n!@127.0.0.1:8080/r.git')).toBe('https://user:[redacted]@127.0.0.1:8080/r.git');
+    expect(redactUrl('https://x:y@host/r.git')).toBe('https://x:[redacted]@host/r.git');
+    expect(redactUrl('git+ssh://git@host/r.git and ssh+git://git@host/r.git')).toBe(
+      'git+ssh://git@host/r.git and ssh+git://git@host/r.git',
+    );
+    expect(new SecretScrubber().scrub('fatal: unable to access https://tok6ch@host/r.git/')).toBe(
+      'fatal: unable to access https://[redacted]@host/r.git/',
+    );
+  });
 });

@@ -7,7 +7,9 @@ const MASK = '[redacted]';
 
 const SECRET_PATTERNS: RegExp[] = [
   /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+(?=@)/gi, // password in a URL's user-info
-  /(?<=[a-z][a-z0-9+.-]*:\/\/)(?:gh[pousr]_|github_pat_|glpat-)?[^\s:/@]{16,}(?=@)/gi, // a token as the whole user-info (https://ghp_…@github.com)
+  // The whole user-info when it has no password: a token (https://ghp_…@github.com, https://abc123@host), at any
+  // length. Not for ssh, whose user is a login name (ssh://git@github.com), its key never in a URL.
+  /(?<=(?<![a-z0-9+.-])(?!(?:git\+)?ssh(?:\+git)?:)[a-z][a-z0-9+.-]*:\/\/)[^\s:/@]+(?=@)/gi,
   /(?<=\bBearer\s+)[A-Za-z0-9._~+/-]{8,}=*/g,
   /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}/g, // OpenAI, Anthropic, DeepSeek style keys
   /\bAIza[0-9A-Za-z_-]{35}\b/g, // Google API keys

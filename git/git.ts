@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { projectCommandEnvironment } from '../runtime/child-env.js';
+import { signalGroup } from '../runtime/child-process.js';
+import { type RepositoryCredentials, splitRepositoryUrl } from '../domain/repository-url.js';
 
 export class GitError extends Error {
   constructor(
@@ -34,12 +36,19 @@ export interface GitResult {
 export const SAFE_GIT_CONFIG = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'] as const;
 
 /** Runs git without a shell, never prompting, in English, with a fixed identity when committing. */
-function runGit(cwd: string, args: string[], identity?: GitIdentity, env: Record<string, string> = {}) {
+function runGit(
+  cwd: string,
+  args: string[],
+  identity?: GitIdentity,
+  env: Record<string, string> = {},
+  detached = false,
+) {
   const configArgs = identity ? ['-c', `user.name=${identity.name}`, '-c', `user.email=${identity.email}`] : [];
   return execa('git', [...SAFE_GIT_CONFIG, ...configArgs, ...args], {
     cwd,
     stdin: 'ignore',
     reject: false,
+    detached,
     // The same clean environment as the project's commands.
     env: {
       ...projectCommandEnvironment(),
@@ -90,8 +99,93 @@ export async function revParse(repo: string, ref: string): Promise<string> {
   return git(repo, ['rev-parse', '--verify', `${ref}^{commit}`]);
 }
 
-export async function cloneRepository(url: string, destination: string): Promise<void> {
-  await git(path.dirname(destination), ['clone', '--quiet', '--no-tags', '--', url, destination]);
+/** The clone ran out of time (a silent or very slow server). */
+export class CloneTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`git clone gave no result within ${Math.round(timeoutMs / 1000)} s`);
+    this.name = 'CloneTimeoutError';
+  }
+}
+
+/** Where git gets a clone's credentials: two variables only the same user can read, never argv or a file. */
+export const CREDENTIAL_ENV = {
+  host: 'MAESTRO_GIT_HOST',
+  username: 'MAESTRO_GIT_USERNAME',
+  password: 'MAESTRO_GIT_PASSWORD',
+} as const;
+
+/**
+ * A credential helper that answers git's `get` from the environment, for the URL's own host only
+ * (not for a host a redirect leads to), and stores nothing. Its text names variables, never values.
+ */
+const ENV_CREDENTIAL_HELPER =
+  `!f() { test "$1" = get || exit 0; host=; while IFS= read -r line && [ -n "$line" ]; do ` +
+  `case "$line" in host=*) host="\${line#host=}";; esac; done; ` +
+  `[ "$host" = "$${CREDENTIAL_ENV.host}" ] || exit 0; ` +
+  `printf 'username=%s\npassword=%s\n' "$${CREDENTIAL_ENV.username}" "$${CREDENTIAL_ENV.password}"; }; f`;
+
+/** A transfer slower than this many bytes a second for LOW_SPEED_SECONDS fails, whatever the overall timeout. */
+const LOW_SPEED_BYTES = 1_000;
+const LOW_SPEED_SECONDS = 30;
+
+export interface CloneCommand {
+  args: string[];
+  env: Record<string, string>;
+}
+
+/**
+ * The arguments and environment of `git clone`: the URL as given (without credentials), the
+ * credentials (if any) in the environment for the helper above, the user's own helpers left out so
+ * none of them stores the token, and a stalled transfer cut off.
+ */
+export function cloneCommand(url: string, destination: string, credentials?: RepositoryCredentials): CloneCommand {
+  const stall = ['-c', `http.lowSpeedLimit=${LOW_SPEED_BYTES}`, '-c', `http.lowSpeedTime=${LOW_SPEED_SECONDS}`];
+  const helper = credentials ? ['-c', 'credential.helper=', '-c', `credential.helper=${ENV_CREDENTIAL_HELPER}`] : [];
+  return {
+    args: [...stall, ...helper, 'clone', '--quiet', '--no-tags', '--', url, destination],
+    env: credentials
+      ? {
+          [CREDENTIAL_ENV.host]: credentials.host,
+          [CREDENTIAL_ENV.username]: credentials.username,
+          [CREDENTIAL_ENV.password]: credentials.password,
+        }
+      : {},
+  };
+}
+
+export interface CloneOptions {
+  credentials?: RepositoryCredentials;
+  timeoutMs: number;
+}
+
+/** Clones `url` (which holds no credentials: they come in `options`) within the timeout. */
+export async function cloneRepository(url: string, destination: string, options: CloneOptions): Promise<void> {
+  const { args, env } = cloneCommand(url, destination, options.credentials);
+  // In its own process group: git's transport helper (git-remote-https) holds the output open, so
+  // a timeout kills the whole group, not git alone.
+  const child = runGit(path.dirname(destination), args, undefined, env, true);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  }, options.timeoutMs);
+  const result = await child.finally(() => clearTimeout(timer));
+  if (timedOut) throw new CloneTimeoutError(options.timeoutMs);
+  if (result.exitCode !== 0) throw new GitError(args, result.exitCode, String(result.stderr || result.shortMessage));
+}
+
+/**
+ * Takes a user name and password out of the repository's `origin` URL, where clones made before
+ * Maestro kept credentials out of URLs have them. Returns whether it changed anything.
+ */
+export async function removeRemoteCredentials(repo: string, remote = 'origin'): Promise<boolean> {
+  const { stdout, exitCode } = await gitRaw(repo, ['config', '--get', `remote.${remote}.url`]);
+  const url = stdout.trim();
+  if (exitCode !== 0 || !url) return false;
+  const stripped = splitRepositoryUrl(url).url;
+  if (stripped === url) return false;
+  await git(repo, ['config', `remote.${remote}.url`, stripped]);
+  return true;
 }
 
 /**

@@ -16,6 +16,10 @@ import { announceSandbox } from '../runtime/sandbox.js';
 const REPEAT_SIGNAL_WINDOW_MS = 1_500;
 
 runMain(async () => {
+  // Every file the stack and its children write (data folder, clones, logs) is the user's alone. Not
+  // as root: PostgreSQL then runs as its own user and must read what its initialisation writes (the
+  // data folder is still tightened by claimDataDir, and clones are made private as they are made).
+  if (process.getuid?.() !== 0) process.umask(0o077);
   const config = loadConfig();
   const layout = claimDataDir(config.dataDir);
   const sink = await LogSink.open(path.join(layout.logs, 'maestro.log'), process.env, process.stdout.isTTY === true);

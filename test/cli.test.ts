@@ -249,14 +249,15 @@ describe('the maestro CLI against the real API', () => {
     expect(jsonLines.map((event) => event.message)).toEqual(['the first line', 'the second line']);
 
     const follow: ResultPromise = execa('node', [CLI, 'events', '--tail', '1', '--follow', '--project', project], {
-      env: { MAESTRO_API_URL: shared.apiUrl },
+      // The call timeout is for calls: following runs on past it.
+      env: { MAESTRO_API_URL: shared.apiUrl, MAESTRO_CLI_TIMEOUT: '2' },
       reject: false,
     });
     let output = '';
     follow.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
       await eventually(() => (output.includes('the second line') ? true : undefined), 15_000, 'the tail');
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
       await appendEvent(shared, { project, kind: 'probe.third', message: 'a line written while following' });
       await eventually(
         () => (output.includes('a line written while following') ? true : undefined),
@@ -374,6 +375,42 @@ describe('the maestro CLI against the real API', () => {
       `maestro: Cannot reach the Maestro API at http://127.0.0.1:${closed} (connection refused). Start Maestro with \`npm start\` in its directory, or point --url or MAESTRO_API_URL at a running API.`,
     );
     expect((await maestro('--help')).exitCode).toBe(0);
+  });
+
+  test('an API that accepts the connection and never answers: the CLI gives up after --timeout and says so', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => void sockets.push(socket)).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    try {
+      for (const [how, args, env] of [
+        ['--timeout', ['--timeout', '2'], {}],
+        ['MAESTRO_CLI_TIMEOUT', [], { MAESTRO_CLI_TIMEOUT: '2' }],
+      ] as const) {
+        const started = Date.now();
+        const result = await execa('node', [CLI, ...args, 'project', 'list'], {
+          env: { MAESTRO_API_URL: url, ...env },
+          reject: false,
+          timeout: 30_000,
+        });
+        const seconds = (Date.now() - started) / 1000;
+        console.log(`the CLI (${how} 2) gave up on a silent API after ${seconds.toFixed(1)} s`);
+        expect(result.exitCode, result.stderr).toBe(3);
+        expect(seconds).toBeLessThan(10);
+        expect(result.stderr).toBe(
+          `maestro: The Maestro API at ${url} did not answer within 2 s, so the command gave up (it may have been done all the same: look before repeating a change). Check that the API at --url or MAESTRO_API_URL is Maestro's and running, or allow longer with --timeout <seconds> or MAESTRO_CLI_TIMEOUT.`,
+        );
+      }
+      const wrong = await execa('node', [CLI, '--timeout', 'soon', 'queues'], {
+        env: { MAESTRO_API_URL: url },
+        reject: false,
+      });
+      expect(wrong.exitCode).toBe(2);
+      expect(wrong.stderr).toMatch(/--timeout \(or MAESTRO_CLI_TIMEOUT\): seconds a call may take, like 60/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   test('a token is never printed', async () => {

@@ -11,11 +11,15 @@ import { databaseUrlOf } from '../../runtime/database-url.js';
 import { projectRoot } from '../../runtime/project-root.js';
 import { runMain } from '../../runtime/run-main.js';
 import { localAdminAllowed } from './auth/loopback.js';
+import { removeCredentialsFromClones } from './clone-credentials.js';
 import { createApiServer } from './http.js';
 
 runMain(async () => {
+  // What the API writes (clones above all) is the user's alone, as the stack's supervisor sets too.
+  process.umask(0o077);
   const config = loadConfig();
   const log = createLogger('api', config.logLevel);
+  await removeCredentialsFromClones(config.dataDir, log);
   const address = temporalAddressOf(config);
   const connection = Connection.lazy({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });

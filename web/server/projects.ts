@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { budgetLimitsProblem } from '../../domain/budget.js';
 import { type ProjectConfig, isRemoteRepository } from '../../domain/project.js';
 import { projectBudgetLimits } from '../../data/costs.js';
-import { redactUrl } from '../../domain/redact.js';
-import { branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../git/git.js';
+import { SecretScrubber, redactUrl } from '../../domain/redact.js';
+import { type RepositoryCredentials, splitRepositoryUrl } from '../../domain/repository-url.js';
+import { CloneTimeoutError, branchExists, cloneRepository, git, isWorkTree, topLevel } from '../../git/git.js';
 import { type ProjectRow, insertProject, projectSuites, storedProjectSandbox } from '../../data/projects.js';
 import type { ProjectSandbox } from '../../domain/sandbox.js';
 import { DEFAULT_PHASES, type PhasePlan, describePhasePlan, planPhases } from '../../domain/phases.js';
@@ -33,17 +34,12 @@ export async function createProject(
   let repoPath: string;
   let repoUrl: string | undefined;
   if (isRemoteRepository(input.repository)) {
-    // A password or token in the URL is used to clone, never stored or shown.
-    repoUrl = redactUrl(input.repository);
+    // A user name and password (or token) in the URL go to git through its environment for the
+    // clone alone: the clone's config, the database and every message get the URL without them.
+    const { url, credentials } = splitRepositoryUrl(input.repository);
+    repoUrl = redactUrl(url);
     repoPath = path.join(ctx.config.dataDir, 'repos', input.name);
-    if (!(await isWorkTree(repoPath))) {
-      mkdirSync(path.dirname(repoPath), { recursive: true });
-      try {
-        await cloneRepository(input.repository, repoPath);
-      } catch (error) {
-        throw bad(`Could not clone ${repoUrl}: ${redactUrl((error as Error).message)}`);
-      }
-    }
+    if (!(await isWorkTree(repoPath))) await clone(ctx, url, credentials, repoPath);
   } else {
     repoPath = path.resolve(input.repository);
     if (!existsSync(repoPath))
@@ -64,6 +60,33 @@ export async function createProject(
   }
   const row = await insertProject(ctx.prisma, input, realpathSync(repoPath), repoUrl);
   return { ...row, phases: projectPhases(row) };
+}
+
+/** Clones into the data folder, private to the user; a clone that fails or runs out of time leaves no folder. */
+async function clone(
+  ctx: Context,
+  url: string,
+  credentials: RepositoryCredentials | undefined,
+  repoPath: string,
+): Promise<void> {
+  const repos = path.dirname(repoPath);
+  mkdirSync(repos, { recursive: true, mode: 0o700 });
+  chmodSync(repos, 0o700);
+  const existed = existsSync(repoPath);
+  const timeoutMs = ctx.config.repositories.cloneTimeoutMs;
+  try {
+    await cloneRepository(url, repoPath, { credentials, timeoutMs });
+    chmodSync(repoPath, 0o700);
+  } catch (error) {
+    if (!existed) rmSync(repoPath, { recursive: true, force: true });
+    const shown = redactUrl(url);
+    if (error instanceof CloneTimeoutError)
+      throw bad(
+        `Cloning ${shown} gave no result within ${Math.round(timeoutMs / 1000)} s (a silent or very slow server) and was stopped: check the URL, or raise repositories.cloneTimeoutMs (env MAESTRO_CLONE_TIMEOUT_MS, now ${timeoutMs}) for a big repository.`,
+      );
+    const scrubber = new SecretScrubber().with([credentials?.password, credentials?.username]);
+    throw bad(`Could not clone ${shown}: ${scrubber.scrub((error as Error).message)}`);
+  }
 }
 
 /** Which phases the project's subtasks run, and why the others are left out, also in one sentence. */
