@@ -28,6 +28,16 @@ export function workerIdentity(queues: QueueName[]): string {
   return `${process.pid}@${os.hostname()}/maestro:${queues.join('+')}`;
 }
 
+/**
+ * How often a running activity's heartbeat reaches the server at most. Left to the SDK it is 80% of
+ * the heartbeat timeout, which leaves a busy machine a fifth of the timeout to deliver it before the
+ * server presumes the worker dead and runs the work again (paying its model calls twice): a quarter
+ * leaves three quarters.
+ */
+export function heartbeatThrottleMs(heartbeatTimeoutMs: number): number {
+  return Math.max(250, Math.min(Math.floor(heartbeatTimeoutMs / 4), 10_000));
+}
+
 export function baseWorkerOptions(context: WorkerContext, queue: QueueName) {
   return {
     connection: context.connection,
@@ -35,6 +45,7 @@ export function baseWorkerOptions(context: WorkerContext, queue: QueueName) {
     taskQueue: TASK_QUEUES[queue],
     identity: workerIdentity(context.queues),
     shutdownGraceTime: context.config.workers.shutdownGraceMs,
+    maxHeartbeatThrottleInterval: heartbeatThrottleMs(context.config.subtasks.heartbeatTimeoutMs),
     interceptors: { activity: [activityTimingInterceptor(context.activityRuns, queue)] },
   } satisfies Partial<WorkerOptions>;
 }

@@ -88,7 +88,7 @@ export async function startSubtaskHarness(
       MAESTRO_MODEL_BASE_URL: scripted.baseUrl,
       MAESTRO_MODEL: 'scripted',
       MAESTRO_RETRY_BACKOFF_MS: '50',
-      MAESTRO_HEARTBEAT_TIMEOUT_MS: '3000',
+      MAESTRO_HEARTBEAT_TIMEOUT_MS: '5000',
       // The ladder's upper tiers are off unless a test is about them: tier 1 goes straight to a person.
       MAESTRO_STRATEGIC_REVIEW: 'false',
       MAESTRO_COUNCIL: 'false',
