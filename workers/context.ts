@@ -38,13 +38,26 @@ export function heartbeatThrottleMs(heartbeatTimeoutMs: number): number {
   return Math.max(250, Math.min(Math.floor(heartbeatTimeoutMs / 4), 10_000));
 }
 
+/**
+ * When a draining worker gives up on its running activities, so that the process is gone within its
+ * grace time (after which its supervisor kills it): at `cancelAtMs` they are cancelled (a cancelled
+ * attempt is handed back to the server and runs again elsewhere), at `forceAtMs` the SDK stops
+ * waiting for them, and `exitAtMs` is the process's own last word.
+ */
+export function drainTimes(graceMs: number): { cancelAtMs: number; forceAtMs: number; exitAtMs: number } {
+  const forceAtMs = graceMs - Math.min(1_000, Math.floor(graceMs / 8));
+  return { cancelAtMs: graceMs - Math.min(5_000, Math.floor(graceMs / 4)), forceAtMs, exitAtMs: graceMs };
+}
+
 export function baseWorkerOptions(context: WorkerContext, queue: QueueName) {
+  const drain = drainTimes(context.config.workers.shutdownGraceMs);
   return {
     connection: context.connection,
     namespace: context.namespace,
     taskQueue: TASK_QUEUES[queue],
     identity: workerIdentity(context.queues),
-    shutdownGraceTime: context.config.workers.shutdownGraceMs,
+    shutdownGraceTime: drain.cancelAtMs,
+    ...(drain.forceAtMs > 0 ? { shutdownForceTime: drain.forceAtMs } : {}),
     maxHeartbeatThrottleInterval: heartbeatThrottleMs(context.config.subtasks.heartbeatTimeoutMs),
     interceptors: { activity: [activityTimingInterceptor(context.activityRuns, queue)] },
   } satisfies Partial<WorkerOptions>;

@@ -14,7 +14,7 @@ import { databaseUrlOf } from '../runtime/database-url.js';
 import { runMain } from '../runtime/run-main.js';
 import { createLogger } from '../runtime/log.js';
 import { announceSandbox } from '../runtime/sandbox.js';
-import type { WorkerContext } from './context.js';
+import { type WorkerContext, drainTimes } from './context.js';
 import { createCouncilWorker } from './council.js';
 import { createDeveloperWorker } from './developer.js';
 import { createModelWorkers } from './models.js';
@@ -86,7 +86,14 @@ runMain(async () => {
   const drain = (reason: string) => {
     if (draining) return;
     draining = true;
-    log.info({ reason }, 'draining: finishing running tasks, then stopping');
+    const { cancelAtMs, exitAtMs } = drainTimes(config.workers.shutdownGraceMs);
+    log.info({ reason, cancelAtMs }, 'draining: polling stopped, finishing running tasks, then stopping');
+    // Whatever still holds the process at the end of its grace time (a task that ignores its
+    // cancellation) must not make its supervisor kill it: its tasks are the server's to run again.
+    setTimeout(() => {
+      log.warn({ graceMs: exitAtMs }, 'draining overran the grace time: exiting with tasks unfinished');
+      process.exit(1);
+    }, exitAtMs).unref();
     for (const worker of workers) {
       try {
         worker.shutdown();

@@ -17,6 +17,7 @@ import {
   type ModelCallInput,
   usageFromAnswer,
 } from './gateway.js';
+import { GATEWAY_STOPPED } from './model-transport.js';
 import { countTokens } from './tokens.js';
 
 const HEARTBEAT_MS = 2_000;
@@ -63,7 +64,15 @@ export function createGatewayActivities({ prisma, models, circuit, env }: Gatewa
           { id: input.providerId, settings },
           env,
           context.cancellationSignal,
-        );
+        ).catch((error: unknown) => {
+          if (context.cancellationDetails?.workerShutdown) {
+            throw ApplicationFailure.retryable(
+              `the ${input.modelId} gateway stopped (its worker shut down) before the model answered`,
+              GATEWAY_STOPPED,
+            );
+          }
+          throw error;
+        });
         if (result.outcome === 'ok') {
           await closeCircuit(prisma, input.providerId);
           const reported = usageFromAnswer(settings.kind, result.response.body);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import { MODEL_CALL_WORKFLOW } from '../../workflows/model-call.shared.js';
 import { type ModelCallInput, type ModelHttpResponse, type ServedProvider, forwardModelCall } from './gateway.js';
@@ -16,28 +17,67 @@ export type ModelTransport = (call: ModelCallInput, signal: AbortSignal | undefi
  */
 export function temporalTransport(client: Client, onCall?: (callId: string) => void): ModelTransport {
   return async (call, signal) => {
-    const callId = `model-call-${call.modelId.replace(/[^\w.-]/g, '_')}-${randomUUID()}`;
-    onCall?.(callId);
-    const handle = await client.workflow.start(MODEL_CALL_WORKFLOW, {
-      taskQueue: TASK_QUEUES.workflows,
-      workflowId: callId,
-      args: [call],
-    });
-    const cancel = () => void handle.cancel().catch(() => undefined);
-    signal?.addEventListener('abort', cancel, { once: true });
-    try {
-      return await handle.result();
-    } catch (error) {
-      if (signal?.aborted)
-        throw signal.reason instanceof Error
-          ? signal.reason
-          : new DOMException('The call was cancelled.', 'AbortError');
-      throw new ModelCallError(failureMessage(error));
-    } finally {
-      signal?.removeEventListener('abort', cancel);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await callThroughWorkflow(client, call, signal, onCall);
+      } catch (error) {
+        if (signal?.aborted)
+          throw signal.reason instanceof Error
+            ? signal.reason
+            : new DOMException('The call was cancelled.', 'AbortError');
+        // A gateway that stopped or died mid-call said nothing of the model: the call goes to another.
+        if (attempt < GATEWAY_ATTEMPTS && gatewayWentAway(error)) continue;
+        throw new ModelCallError(failureMessage(error));
+      }
     }
   };
 }
+
+/** How many gateways a call is given when the ones before went away (drained or killed) mid-call. */
+export const GATEWAY_ATTEMPTS = 3;
+
+async function callThroughWorkflow(
+  client: Client,
+  call: ModelCallInput,
+  signal: AbortSignal | undefined,
+  onCall?: (callId: string) => void,
+): Promise<ModelHttpResponse> {
+  signal?.throwIfAborted();
+  const callId = `model-call-${call.modelId.replace(/[^\w.-]/g, '_')}-${randomUUID()}`;
+  onCall?.(callId);
+  const handle = await client.workflow.start(MODEL_CALL_WORKFLOW, {
+    taskQueue: TASK_QUEUES.workflows,
+    workflowId: callId,
+    args: [call],
+  });
+  if (!signal) return handle.result();
+  // Cancelling asks the call's workflow to end; this run does not wait for it (no workflow worker
+  // may be left to do so when the whole process is draining).
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = () => {
+      void handle.cancel().catch(() => undefined);
+      reject(
+        signal.reason instanceof Error ? signal.reason : new DOMException('The call was cancelled.', 'AbortError'),
+      );
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  return Promise.race([handle.result(), aborted]);
+}
+
+/** The call's gateway stopped (drained) or died (its heartbeats stopped) before the model answered. */
+export function gatewayWentAway(error: unknown): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ApplicationFailure && cause.type === GATEWAY_STOPPED) return true;
+    if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT) return true;
+  }
+  return false;
+}
+
+/** The failure type of a gateway's call ended by its worker shutting down. */
+export const GATEWAY_STOPPED = 'GatewayStopped';
 
 /** In this process, with this environment's keys, to one provider: for tests of the provider protocols. */
 export function directTransport(served: ServedProvider, env: Record<string, string | undefined>): ModelTransport {
