@@ -164,7 +164,9 @@ describe('the local stack, from nothing to a restart', () => {
     expect(position(/^api stopped$/)).toBeLessThan(position(/^Temporal stopped$/));
     expect(position(/^Temporal stopped$/)).toBeLessThan(position(/^PostgreSQL stopped$/));
     expect(
-      maestro.records.find((record) => record.msg === 'draining: finishing running tasks, then stopping'),
+      maestro.records.find(
+        (record) => record.msg === 'draining: polling stopped, finishing running tasks, then stopping',
+      ),
     ).toBeDefined();
   });
 
