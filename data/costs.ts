@@ -2,7 +2,7 @@ import { type BudgetLimits, type BudgetTier, budgetTier } from '../domain/budget
 import { formatUsdExact, parseUsd } from '../domain/money.js';
 import { Prisma, type PrismaClient } from './prisma.js';
 
-/** One answered call to a model, for the ledger. The key makes a retried write a no-op. */
+/** One call to a model, for the ledger. The key makes a retried write a no-op. */
 export interface LedgerEntry {
   idempotencyKey: string;
   occurredAt: Date;
@@ -25,12 +25,61 @@ export interface LedgerEntry {
   error?: string;
 }
 
+/**
+ * The ledger's outcomes of a call not answered yet: `sent` is on its way (it costs nothing yet; what
+ * it may cost at most is reserved beside it), `unknown` will never be answered to us (the gateway
+ * went away or the call was cancelled), though the provider may have charged: it costs its reserve.
+ */
+export const UNSETTLED_OUTCOMES = ['sent', 'unknown'] as const;
+
+const rowOf = ({ costPicos, ...row }: LedgerEntry) => ({
+  ...row,
+  costUsd: new Prisma.Decimal(formatUsdExact(costPicos)),
+});
+
+/**
+ * Writes a call's line of the ledger: settles the line its gateway wrote before sending it (keeping
+ * when it was sent), or adds it. A line already settled is left as it is: a repeated write is a no-op.
+ */
 export async function recordModelCall(prisma: PrismaClient, entry: LedgerEntry): Promise<void> {
-  const { costPicos, ...row } = entry;
+  const { occurredAt: _sentAt, idempotencyKey, ...settled } = rowOf(entry);
+  const updated = await prisma.modelCall.updateMany({
+    where: { idempotencyKey, outcome: { in: [...UNSETTLED_OUTCOMES] } },
+    data: { ...settled, error: entry.error ?? null, settleBy: null },
+  });
+  if (updated.count > 0) return;
+  await prisma.modelCall.createMany({ data: [rowOf(entry)], skipDuplicates: true });
+}
+
+/**
+ * The line of a call about to be sent, with the most it can cost reserved: what it costs if it is
+ * never answered to us, so that the ledger (and every budget read from it) never counts less than
+ * the providers may charge, whatever happens to the call.
+ */
+export async function reserveModelCall(
+  prisma: PrismaClient,
+  entry: LedgerEntry & { reservedPicos: bigint; settleBy: Date },
+): Promise<void> {
+  const { reservedPicos, ...line } = entry;
   await prisma.modelCall.createMany({
-    data: [{ ...row, costUsd: new Prisma.Decimal(formatUsdExact(costPicos)) }],
+    data: [{ ...rowOf(line), outcome: 'sent', reservedUsd: new Prisma.Decimal(formatUsdExact(reservedPicos)) }],
     skipDuplicates: true,
   });
+}
+
+/** A call sent and never to be answered to us: it costs its reserve, and says why. */
+export async function markModelCallUnknown(prisma: PrismaClient, idempotencyKey: string, why: string): Promise<void> {
+  await prisma.$executeRaw`
+    UPDATE "ModelCall" SET outcome = 'unknown', error = ${why}, "costUsd" = COALESCE("reservedUsd", "costUsd"), "settleBy" = NULL
+    WHERE "idempotencyKey" = ${idempotencyKey} AND outcome = 'sent'`;
+}
+
+/** Calls still `sent` past the time their answer could come (their gateway died): `unknown` now, at their reserve. */
+export async function sweepUnsettledModelCalls(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const why = 'no answer was recorded: its gateway went away mid-call; counted at the most it can cost';
+  return prisma.$executeRaw`
+    UPDATE "ModelCall" SET outcome = 'unknown', error = ${why}, "costUsd" = COALESCE("reservedUsd", "costUsd"), "settleBy" = NULL
+    WHERE outcome = 'sent' AND "settleBy" < ${now}`;
 }
 
 const toPicos = (value: Prisma.Decimal | null | undefined) => (value ? parseUsd(value.toFixed(12)) : 0n);

@@ -10,10 +10,14 @@ let harness: SubtaskHarness;
 
 beforeAll(async () => {
   // The developer and the model gateway each in a process of their own, so each can be stopped alone.
-  harness = await startSubtaskHarness('drain', {
-    MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,tester,runner,council;developer;models',
-    MAESTRO_SHUTDOWN_GRACE_MS: String(GRACE_MS),
-  });
+  harness = await startSubtaskHarness(
+    'drain',
+    {
+      MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,tester,runner,council;developer;models',
+      MAESTRO_SHUTDOWN_GRACE_MS: String(GRACE_MS),
+    },
+    { config: () => ({ models: { registry: { scripted: { inputPerMillion: 2.5, outputPerMillion: 10 } } } }) },
+  );
 });
 
 afterAll(async () => {
@@ -94,5 +98,37 @@ describe('a worker process told to stop (SIGTERM) with work in flight', () => {
     expect(stopped).toBeDefined();
     expect(elapsedMs).toBeLessThan(GRACE_MS);
     await expectCompletedInOneAttempt('drain-main', '32-1', 'red');
+  });
+});
+
+describe('a model gateway killed (SIGKILL) mid-call', () => {
+  test('the call it had sent is in the ledger at the most it can cost, and the call goes to the next gateway', async () => {
+    const workflowId = await startHeld('kill-model', '33-1', 'red');
+    const gateway = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('--queues models'))!;
+    const sent = await eventually(
+      () =>
+        harness.prisma.modelCall
+          .findFirst({ where: { workflowId, phase: 'red', outcome: 'sent' } })
+          .then((row) => row ?? undefined),
+      10_000,
+      "the held call's line in the ledger",
+    );
+    process.kill(gateway.pid, 'SIGKILL');
+    await harness.maestro.waitForLog((record) => record.msg === 'worker:models restarted', 15_000);
+
+    await expectCompletedInOneAttempt('kill-model', '33-1', 'red');
+    const interrupted = await harness.prisma.modelCall.findUniqueOrThrow({ where: { id: sent.id } });
+    // Still on its way as far as the ledger can tell (the sweep makes it unknown past its time, at
+    // its reserve), with the most it can cost reserved: more than the same call cost when answered.
+    expect(interrupted).toMatchObject({ outcome: 'sent', estimated: true });
+    expect(interrupted.inputTokens).toBeGreaterThan(1_000);
+    const answered = await harness.prisma.modelCall.findMany({ where: { workflowId, phase: 'red', outcome: 'ok' } });
+    expect(answered.length).toBeGreaterThan(0);
+    expect(Number(answered[0]!.costUsd)).toBeGreaterThan(0);
+    expect(Number(interrupted.reservedUsd)).toBeGreaterThan(Number(answered[0]!.costUsd));
+    const redFirstTurns = harness.scripted.requests.filter(
+      (request) => request.key === '33-1' && request.phase === 'red' && request.turn === 0,
+    );
+    expect(redFirstTurns).toHaveLength(2);
   });
 });

@@ -2,6 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { modelTaskQueue } from '../domain/models.js';
 import { availableModels } from '../domain/provider-availability.js';
 import { createGatewayActivities } from '../activities/models/gateway-activities.js';
+import { sweepUnsettledModelCalls } from '../data/costs.js';
 import { baseWorkerOptions, type WorkerContext } from './context.js';
 
 /**
@@ -20,6 +21,7 @@ export async function createModelWorkers(context: WorkerContext): Promise<Worker
     circuit: models.circuit,
     env: process.env,
   });
+  watchUnsettledCalls(context);
   return Promise.all(
     ids.map((id) => {
       const model = models.registry[id]!;
@@ -33,4 +35,24 @@ export async function createModelWorkers(context: WorkerContext): Promise<Worker
       });
     }),
   );
+}
+
+const SWEEP_EVERY_MS = 60_000;
+
+/** Marks the calls whose gateway died mid-call `unknown`, now and every minute, while this process runs. */
+function watchUnsettledCalls(context: WorkerContext) {
+  const sweep = async () => {
+    try {
+      const swept = await sweepUnsettledModelCalls(context.prisma());
+      if (swept > 0)
+        context.log.warn(
+          { calls: swept },
+          `${swept} model calls sent by a gateway that went away are unknown: each stays charged at the most it can cost`,
+        );
+    } catch (error) {
+      context.log.warn({ err: error }, 'the sweep of unsettled model calls failed; it runs again in a minute');
+    }
+  };
+  void sweep();
+  setInterval(() => void sweep(), SWEEP_EVERY_MS).unref();
 }

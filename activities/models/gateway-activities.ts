@@ -17,10 +17,15 @@ import {
   type ModelCallInput,
   usageFromAnswer,
 } from './gateway.js';
+import { markModelCallUnknown, recordModelCall, reserveModelCall } from '../../data/costs.js';
+import { ledgerEntryOf, ledgerKeyOf } from './ledger-activities.js';
+import { reservedUsage } from './call-reservation.js';
 import { GATEWAY_STOPPED } from './model-transport.js';
 import { countTokens } from './tokens.js';
 
 const HEARTBEAT_MS = 2_000;
+/** How long after a call's own timeout its answer may still be written to the ledger. */
+const SETTLE_MARGIN_MS = 60_000;
 
 export interface GatewayDeps {
   prisma: PrismaClient;
@@ -34,102 +39,151 @@ export interface GatewayDeps {
 /** The activity of a model's task queue: the call itself, what it costs, and the circuit breaker's bookkeeping. */
 export function createGatewayActivities({ prisma, models, circuit, env }: GatewayDeps) {
   return {
+    /**
+     * The call, and its line of the ledger: written before it is sent (at the most it can cost),
+     * settled here as soon as it is answered, even when the caller has stopped waiting for it (the
+     * model-call workflow writes it again, a no-op unless the database failed this write).
+     */
     async forwardModelCall(input: ModelCallInput): Promise<GatewayAnswer> {
       const context = Context.current();
-      const { model, settings } = servedModel(models, input);
-      const startedAt = new Date().toISOString();
-      const until = (await openCircuits(prisma))[input.providerId];
-      if (until) {
-        const error = `${input.providerId} is failing: Maestro skips it until ${until}`;
-        return {
-          response: failureResponse(503, error),
-          charge: {
-            outcome: 'error',
-            startedAt,
-            latencyMs: 0,
-            inputTokens: 0,
-            outputTokens: 0,
-            cachedTokens: 0,
-            estimated: false,
-            costUsd: formatUsdExact(0n),
-            error,
-          },
-        };
-      }
+      const callId = context.info.workflowExecution?.workflowId ?? context.info.activityId;
+      const answer = await forward(input, callId);
+      await recordModelCall(
+        prisma,
+        ledgerEntryOf({
+          callId,
+          modelId: input.modelId,
+          providerId: input.providerId,
+          meta: input.meta,
+          charge: answer.charge,
+        }),
+      ).catch((error: unknown) =>
+        context.log.warn('the ledger line of an answered call is written by its workflow instead', { error }),
+      );
+      return answer;
+    },
+  };
 
-      const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
-      try {
-        const result = await forwardModelCall(
-          input,
-          { id: input.providerId, settings },
-          env,
-          context.cancellationSignal,
-        ).catch((error: unknown) => {
-          if (context.cancellationDetails?.workerShutdown) {
-            throw ApplicationFailure.retryable(
-              `the ${input.modelId} gateway stopped (its worker shut down) before the model answered`,
-              GATEWAY_STOPPED,
-            );
-          }
-          throw error;
-        });
-        if (result.outcome === 'ok') {
-          await closeCircuit(prisma, input.providerId);
-          const reported = usageFromAnswer(settings.kind, result.response.body);
-          const usage = reported ?? {
-            inputTokens: countTokens(input.request.body),
-            outputTokens: countTokens(result.response.body),
-            cachedInputTokens: 0,
-          };
-          return {
-            response: result.response,
-            charge: {
-              outcome: 'ok',
-              startedAt,
-              latencyMs: result.latencyMs,
-              inputTokens: usage.inputTokens,
-              outputTokens: usage.outputTokens,
-              cachedTokens: usage.cachedInputTokens ?? 0,
-              estimated: reported === undefined,
-              costUsd: formatUsdExact(callCost(usage, model)),
-            },
-          };
-        }
-        if (countsAgainstProvider(result.outcome, result.response.status)) {
-          const trip = await recordProviderOutcome(
-            prisma,
-            input.providerId,
-            { ok: false, error: result.error ?? result.outcome },
-            circuit,
+  async function forward(input: ModelCallInput, callId: string): Promise<GatewayAnswer> {
+    const context = Context.current();
+    const { model, settings } = servedModel(models, input);
+    const startedAt = new Date().toISOString();
+    const until = (await openCircuits(prisma))[input.providerId];
+    if (until) {
+      const error = `${input.providerId} is failing: Maestro skips it until ${until}`;
+      return {
+        response: failureResponse(503, error),
+        charge: {
+          outcome: 'skipped',
+          startedAt,
+          latencyMs: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          cachedTokens: 0,
+          estimated: false,
+          costUsd: formatUsdExact(0n),
+          error,
+        },
+      };
+    }
+
+    const callKey = ledgerKeyOf(callId);
+    const reserved = reservedUsage(input.request.body);
+    await reserveModelCall(prisma, {
+      idempotencyKey: callKey,
+      occurredAt: new Date(startedAt),
+      ...input.meta,
+      provider: input.providerId,
+      model: input.modelId,
+      inputTokens: reserved.inputTokens,
+      outputTokens: reserved.outputTokens,
+      cachedTokens: 0,
+      estimated: true,
+      costPicos: 0n,
+      reservedPicos: callCost(reserved, model),
+      latencyMs: 0,
+      // Past the call's own timeout and its activity's, an answer can no longer be recorded.
+      settleBy: new Date(Date.parse(startedAt) + input.timeoutMs + SETTLE_MARGIN_MS),
+    });
+
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+    try {
+      const result = await forwardModelCall(
+        input,
+        { id: input.providerId, settings },
+        env,
+        context.cancellationSignal,
+      ).catch(async (error: unknown) => {
+        await markModelCallUnknown(
+          prisma,
+          callKey,
+          `the call was ${context.cancellationDetails?.workerShutdown ? 'given up when its gateway stopped' : 'cancelled'} before the model answered; counted at the most it can cost`,
+        ).catch(() => undefined);
+        if (context.cancellationDetails?.workerShutdown) {
+          throw ApplicationFailure.retryable(
+            `the ${input.modelId} gateway stopped (its worker shut down) before the model answered`,
+            GATEWAY_STOPPED,
           );
-          if (trip.opened)
-            await recordCircuitOpened(
-              prisma,
-              { provider: input.providerId, model: input.modelId, ...input.meta },
-              trip.failures,
-              trip.until!,
-              result.error ?? result.outcome,
-            );
         }
+        throw error;
+      });
+      if (result.outcome === 'ok') {
+        await closeCircuit(prisma, input.providerId);
+        const reported = usageFromAnswer(settings.kind, result.response.body);
+        const usage = reported ?? {
+          inputTokens: countTokens(input.request.body),
+          outputTokens: countTokens(result.response.body),
+          cachedInputTokens: 0,
+        };
         return {
           response: result.response,
           charge: {
-            outcome: result.outcome,
+            outcome: 'ok',
             startedAt,
             latencyMs: result.latencyMs,
-            inputTokens: 0,
-            outputTokens: 0,
-            cachedTokens: 0,
-            estimated: false,
-            costUsd: formatUsdExact(0n),
-            error: result.error,
+            inputTokens: usage.inputTokens,
+            outputTokens: usage.outputTokens,
+            cachedTokens: usage.cachedInputTokens ?? 0,
+            estimated: reported === undefined,
+            costUsd: formatUsdExact(callCost(usage, model)),
           },
         };
-      } finally {
-        clearInterval(heartbeat);
       }
-    },
-  };
+      if (countsAgainstProvider(result.outcome, result.response.status)) {
+        const trip = await recordProviderOutcome(
+          prisma,
+          input.providerId,
+          { ok: false, error: result.error ?? result.outcome },
+          circuit,
+        );
+        if (trip.opened)
+          await recordCircuitOpened(
+            prisma,
+            { provider: input.providerId, model: input.modelId, ...input.meta },
+            trip.failures,
+            trip.until!,
+            result.error ?? result.outcome,
+          );
+      }
+      // A provider that did not answer in time may still charge for the call: it stays at its most.
+      const charged = result.outcome === 'timeout' ? reserved : { inputTokens: 0, outputTokens: 0 };
+      return {
+        response: result.response,
+        charge: {
+          outcome: result.outcome,
+          startedAt,
+          latencyMs: result.latencyMs,
+          ...charged,
+          cachedTokens: 0,
+          estimated: result.outcome === 'timeout',
+          costUsd: formatUsdExact(result.outcome === 'timeout' ? callCost(reserved, model) : 0n),
+          error: result.error,
+        },
+      };
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
 }
 
 /** The model and provider as this gateway's configuration has them; a call for anything else is refused. */

@@ -40,8 +40,8 @@ export interface ModelCallInput {
   meta: ModelCallMeta;
 }
 
-/** How a call went, for the circuit breaker and the ledger. */
-export type CallOutcome = 'ok' | 'rate_limited' | 'error' | 'malformed' | 'timeout';
+/** How a call went, for the circuit breaker and the ledger (`skipped`: never sent, its provider's circuit is open). */
+export type CallOutcome = 'ok' | 'rate_limited' | 'error' | 'malformed' | 'timeout' | 'skipped';
 
 /** What a call costs and how it went, for the ledger (written by the model-call workflow, retried until it is). */
 export interface ModelCharge {
@@ -197,7 +197,7 @@ function classify(response: ModelHttpResponse): CallOutcome {
  * too often: a 429 is waited out, never a reason to open its circuit).
  */
 export function countsAgainstProvider(outcome: CallOutcome, status: number): boolean {
-  if (outcome === 'ok' || outcome === 'rate_limited') return false;
+  if (outcome === 'ok' || outcome === 'rate_limited' || outcome === 'skipped') return false;
   if (outcome === 'error') return status >= 500 || status === 401 || status === 403;
   return true;
 }

@@ -7,6 +7,14 @@ type Calls = inferRouterOutputs<AppRouter>['subtask']['modelCalls'];
 
 const tokens = (value: number) => value.toLocaleString();
 
+/** Calls not answered (yet, or ever) are charged at the most they can cost until they are. */
+const OUTCOME_BADGES: Record<string, string> = { sent: 'neutral', unknown: 'warn', skipped: 'neutral' };
+
+function outcomeTitle(call: Calls['calls'][number]): string | undefined {
+  if (call.outcome === 'sent') return 'On its way to the model: charged at the most it can cost until it is answered';
+  return call.error ?? undefined;
+}
+
 /** The subtask's lines of the cost ledger, and what they add up to. */
 export function ModelCalls({ data }: { data: Calls }) {
   if (data.calls.length === 0) {
@@ -58,7 +66,7 @@ export function ModelCalls({ data }: { data: Calls }) {
               <td>
                 <code>{call.model}</code>
                 {call.outcome !== 'ok' && (
-                  <span className="badge bad" title={call.error ?? undefined}>
+                  <span className={`badge ${OUTCOME_BADGES[call.outcome] ?? 'bad'}`} title={outcomeTitle(call)}>
                     {call.outcome}
                   </span>
                 )}
