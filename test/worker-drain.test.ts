@@ -69,6 +69,7 @@ async function expectCompletedInOneAttempt(project: string, key: string, phase: 
   expect(asked.map((request) => request.attempt)).toEqual(asked.map(() => 1));
 }
 
+// Each waits for a stack to stop a process, restart it and carry a subtask to its end: minutes on a loaded machine.
 describe('a worker process told to stop (SIGTERM) with work in flight', () => {
   test('an agent waiting on its model: the worker stops by itself within its grace time, and the run is handed back', async () => {
     await startHeld('drain-agent', '30-1', 'green');
@@ -78,7 +79,7 @@ describe('a worker process told to stop (SIGTERM) with work in flight', () => {
     expect(stopped).toBeDefined();
     expect(elapsedMs).toBeLessThan(GRACE_MS);
     await expectCompletedInOneAttempt('drain-agent', '30-1', 'green');
-  });
+  }, 300_000);
 
   test('the model gateway with a call in flight: it stops within its grace time, and the call goes to the next gateway without costing the agent its attempt', async () => {
     await startHeld('drain-model', '31-1', 'red');
@@ -88,7 +89,7 @@ describe('a worker process told to stop (SIGTERM) with work in flight', () => {
     expect(stopped).toBeDefined();
     expect(elapsedMs).toBeLessThan(GRACE_MS);
     await expectCompletedInOneAttempt('drain-model', '31-1', 'red');
-  });
+  }, 300_000);
 
   test('the process of the workflows and the tester, with the tester waiting on its model: it stops within its grace time', async () => {
     await startHeld('drain-main', '32-1', 'red');
@@ -98,7 +99,7 @@ describe('a worker process told to stop (SIGTERM) with work in flight', () => {
     expect(stopped).toBeDefined();
     expect(elapsedMs).toBeLessThan(GRACE_MS);
     await expectCompletedInOneAttempt('drain-main', '32-1', 'red');
-  });
+  }, 300_000);
 });
 
 describe('a model gateway killed (SIGKILL) mid-call', () => {
@@ -130,5 +131,5 @@ describe('a model gateway killed (SIGKILL) mid-call', () => {
       (request) => request.key === '33-1' && request.phase === 'red' && request.turn === 0,
     );
     expect(redFirstTurns).toHaveLength(2);
-  });
+  }, 300_000);
 });
