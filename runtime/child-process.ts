@@ -24,6 +24,7 @@ export interface ManagedProcessOptions {
 }
 
 const RECENT_LINES = 30;
+const OUTPUT_DRAIN_MS = 1_000;
 
 /**
  * A long-lived child in its own process group: Ctrl-C in the terminal reaches only the supervisor,
@@ -39,10 +40,14 @@ export class ManagedProcess {
     readonly child: ChildProcess,
     readonly logFile: string | undefined,
   ) {
+    const outputClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        resolve(this.exitInfo);
+        const exitInfo = { code, signal };
+        this.exitInfo = exitInfo;
+        // 'exit' can come before the last lines the process printed have been read: wait for its
+        // output to close, but not for a descendant that still holds the pipe open.
+        void settlesWithin(outputClosed, OUTPUT_DRAIN_MS).then(() => resolve(exitInfo));
       });
     });
   }

@@ -43,9 +43,9 @@ async function until<T>(check: () => T | undefined, what: string, timeoutMs = 10
 }
 
 const longRunning = script(`
-  console.log(JSON.stringify({ msg: 'up', pid: process.pid }));
   process.on('SIGTERM', () => { console.log('draining'); setTimeout(() => process.exit(0), 100); });
   process.on('disconnect', () => process.exit(0));
+  console.log(JSON.stringify({ msg: 'up', pid: process.pid }));
   setInterval(() => {}, 1000);
 `);
 
