@@ -7,7 +7,7 @@ import { DEFAULT_PHASES } from '../../domain/phases.js';
 import { FILES, finish, runTests, write } from '../../stack/demo/cart-tax-script.js';
 import { branchExists, ensureWorktree, git, listWorktrees } from '../../git/git.js';
 import { type TestProject, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
-import { activities, held, outcomeOf, override, recordHistory } from '../support/workflow-history.js';
+import { activities, agentRuns, held, outcomeOf, override, recordHistory } from '../support/workflow-history.js';
 import { eventually } from '../support/maestro-process.js';
 
 /**
@@ -74,7 +74,7 @@ describe('a merge carries only what the agents wrote', () => {
 
     // The figure: files in the merge commit that no agent wrote through its tools (target 0).
     const written = new Set(
-      (await activities(subtask.handle, 'runAgentPhase')).flatMap(
+      (await agentRuns(subtask.handle)).flatMap(
         (run) => (run.result as { filesWritten: string[] }).filesWritten,
       ),
     );

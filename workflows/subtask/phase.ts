@@ -1,4 +1,11 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  isCancellation,
+  patched,
+  sleep,
+} from '@temporalio/workflow';
 import type { AgentPhaseResult } from '../../activities/subtask/agent-phase.js';
 import type { CheckResult } from '../../activities/subtask/checks.js';
 import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
@@ -159,7 +166,7 @@ async function runAgent(work: PhaseAttempts, routed: Routed, queue: string): Pro
   const failure = work.failure;
   try {
     const agent = await interrupts.run(() =>
-      run.agentOn(queue).runAgentPhase({
+      run.runAgent(queue, {
         ...work.task(),
         attempt,
         territory: run.project.territories[work.role],
@@ -258,16 +265,21 @@ async function checkAgentCommit(
   }
 }
 
-/** The type of the application failure behind a failed activity. */
+/** The type of the application failure behind a failed agent run. */
 function failureType(error: unknown): string | undefined {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
-    ? (error.cause.type ?? undefined)
-    : undefined;
+  const failure = agentRunFailure(error);
+  return failure?.cause instanceof ApplicationFailure ? (failure.cause.type ?? undefined) : undefined;
 }
 
-/** What went wrong in a failed agent activity, in one line; anything else (a cancellation) goes on up. */
+/** What went wrong in a failed agent run, in one line; anything else (a cancellation) goes on up. */
 function agentFailureMessage(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause.message;
-  if (error instanceof ActivityFailure) return `the agent's run failed: ${error.cause?.message ?? error.message}`;
+  const failure = agentRunFailure(error);
+  if (failure?.cause instanceof ApplicationFailure) return failure.cause.message;
+  if (failure) return `the agent's run failed: ${failure.cause?.message ?? failure.message}`;
   throw error;
+}
+
+/** The failure of an agent's run: its activity's (older histories) or its child workflow's. */
+function agentRunFailure(error: unknown): ActivityFailure | ChildWorkflowFailure | undefined {
+  return error instanceof ActivityFailure || error instanceof ChildWorkflowFailure ? error : undefined;
 }

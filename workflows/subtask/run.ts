@@ -1,15 +1,19 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import {
+  ChildWorkflowCancellationType,
   allHandlersFinished,
   condition,
+  executeChild,
   isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AgentActivities } from '../../activities/subtask/agent-phase.js';
+import type { AgentActivities, AgentPhaseInput, AgentPhaseResult } from '../../activities/subtask/agent-phase.js';
+import { agentRunWorkflow } from '../agent-run.js';
 import type { CheckActivities } from '../../activities/subtask/checks.js';
 import type { ProgressActivities } from '../../activities/subtask/progress.js';
 import type { ReviewActivities } from '../../activities/subtask/review.js';
@@ -31,6 +35,8 @@ import { Interrupts } from './interrupts.js';
 
 const statusKey = defineSearchAttributeKey('MaestroStatus', 'KEYWORD');
 const phaseKey = defineSearchAttributeKey('MaestroPhase', 'KEYWORD');
+/** Agent runs are child workflows (agent-run.ts), no longer one activity per attempt. */
+const AGENT_RUN_AS_WORKFLOW = 'agent-run-as-workflow';
 
 /** A person's decision at an approval gate. */
 export type Decision =
@@ -119,6 +125,31 @@ export class SubtaskRun {
   /** The agents of a role's queue (or the queue a person reassigned the role to). */
   agentOn(taskQueue: string): AgentActivities {
     return proxyActivities<AgentActivities>(agentRun(this.settings, taskQueue));
+  }
+
+  /**
+   * An agent's run of a phase attempt: a child workflow whose every model call and tool call is
+   * its own activity (histories from before it ran the whole attempt as one activity).
+   */
+  async runAgent(taskQueue: string, input: AgentPhaseInput): Promise<AgentPhaseResult> {
+    if (!patched(AGENT_RUN_AS_WORKFLOW)) return this.agentOn(taskQueue).runAgentPhase(input);
+    return executeChild(agentRunWorkflow, {
+      workflowId: `${workflowInfo().workflowId}/agent/${input.phase}-${input.attempt}-${uuid4().slice(0, 8)}`,
+      taskQueue: TASK_QUEUES.workflows,
+      args: [
+        {
+          phase: input,
+          roleQueue: taskQueue,
+          limits: {
+            heartbeatTimeoutMs: this.settings.heartbeatTimeoutMs,
+            checkTimeoutMs: this.settings.checkTimeoutMs,
+            agentTimeoutMs: this.settings.agentTimeoutMs,
+          },
+        },
+      ],
+      workflowExecutionTimeout: this.settings.agentTimeoutMs,
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+    });
   }
 
   /** The decision, read through a function: handlers set it between awaits. */
