@@ -32,8 +32,18 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   if (!process.env.RECORD_HISTORIES) return;
   const folder = path.join(projectRoot(), 'test', 'histories');
   mkdirSync(folder, { recursive: true });
-  writeFileSync(path.join(folder, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
-  writeFileSync(path.join(folder, `${name}.id`), `${handle.workflowId}\n`);
+  writeFileSync(path.join(folder, `${recordedName(name)}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+  writeFileSync(path.join(folder, `${recordedName(name)}.id`), `${handle.workflowId}\n`);
+}
+
+/**
+ * The file name a recording is saved under: `RECORD_HISTORIES=1` replaces the recordings of that
+ * name, `RECORD_HISTORIES=<tag>` adds `<name>.<tag>` beside them (a new path of the workflow's code,
+ * whose older recordings must go on replaying).
+ */
+export function recordedName(name: string): string {
+  const tag = process.env.RECORD_HISTORIES;
+  return !tag || tag === '1' ? name : `${name}.${tag.replace(/[^\w-]/g, '_')}`;
 }
 
 /**
