@@ -3,7 +3,9 @@ import os from 'node:os';
 import { Worker } from '@temporalio/worker';
 import { createAgentStepActivities } from '../activities/agents/agent-steps.js';
 import type { LoadedConfig } from '../runtime/config.js';
+import { activityTimingInterceptor } from './activity-timing.js';
 import { activityWorkerOptions, type WorkerContext } from './context.js';
+import { runningActivitiesFolder, runningActivitiesInterceptor } from './running-activities.js';
 
 /**
  * The queue of this host's worktrees (`maestro-worktrees-<host>`): an agent's tool calls and its
@@ -31,5 +33,17 @@ export function createWorktreeHostWorker(context: WorkerContext): Promise<Worker
     taskQueue: worktreeHostQueue(context.config),
     maxConcurrentActivityTaskExecutions: tester.maxConcurrentActivities + developer.maxConcurrentActivities,
     activities: agentStepActivities(context),
+    interceptors: {
+      activity: [
+        // Timed as the work of the agent whose tool or commit it is.
+        activityTimingInterceptor(context.activityRuns, (args) => roleOfAgentStep(args[0]) ?? 'worktrees'),
+        runningActivitiesInterceptor(runningActivitiesFolder(context.config.dataDir)),
+      ],
+    },
   });
+}
+
+function roleOfAgentStep(input: unknown): string | undefined {
+  const role = (input as { input?: { role?: unknown } } | undefined)?.input?.role;
+  return typeof role === 'string' ? role : undefined;
 }
