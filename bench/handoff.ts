@@ -22,7 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Client } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { CART_TAX_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
 import { projectRoot } from '../runtime/project-root.js';
@@ -61,6 +61,8 @@ const AGENT_STARTS = ['prepareAgentRun', 'runAgentPhase'];
 const AGENT_ENDS = ['commitAgentRun', 'runAgentPhase'];
 const FLOOR_HOPS = 7;
 
+// The floor's workers log through this process's runtime: only what is wrong.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 const harness = await startSubtaskHarness('bench', { MAESTRO_RETRY_BACKOFF_MS: '50' });
 
 async function eventsOf(workflowId: string): Promise<HistoryEvent[]> {
@@ -314,7 +316,8 @@ async function measureFloor(address: string, parallel: number, activityMs: numbe
   const running = workers.map((worker) => worker.run());
   const client = new Client({ connection: await Connection.connect({ address }), namespace: 'maestro' });
   const result: number[] = [];
-  const rounds = Math.max(3, Math.ceil(30 / parallel));
+  // About 40 hops at least: each workflow makes 2 × FLOOR_HOPS - 1 of them.
+  const rounds = Math.max(2, Math.ceil(40 / ((2 * FLOOR_HOPS - 1) * parallel)));
   for (let round = 0; round < rounds; round++) {
     await Promise.all(
       Array.from({ length: parallel }, async (_, index) => {

@@ -1,14 +1,33 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ActivityNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { WORKER_DIED } from '../domain/agent-failure.js';
 import { processAlive } from '../runtime/child-process.js';
 import type { Logger } from '../runtime/log.js';
 
-/** The failure type of an activity whose worker process died: retried at once, as any failure is. */
-export const WORKER_DIED = 'WorkerDied';
+/** This machine (its name and this boot): a process id means something only here. */
+const THIS_HOST = createHash('sha256')
+  .update(`${os.hostname()}\0${readOr('/proc/sys/kernel/random/boot_id', '')}`)
+  .digest('hex')
+  .slice(0, 12);
+
+/** When the process started (clock ticks after boot), so a reused pid is not taken for the process that died. */
+function startTimeOf(pid: number): string {
+  const stat = readOr(`/proc/${pid}/stat`, '');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '0';
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
 
 /** Where this host's worker processes note the activities they are running (one file each). */
 export function runningActivitiesFolder(dataDir: string): string {
@@ -29,7 +48,7 @@ export function runningActivitiesInterceptor(folder: string): ActivityIntercepto
         if (isLocal) return next(input);
         const file = path.join(
           folder,
-          `${process.pid}-${createHash('sha256').update(taskToken).digest('hex').slice(0, 32)}.token`,
+          `${THIS_HOST}-${process.pid}-${startTimeOf(process.pid)}-${createHash('sha256').update(taskToken).digest('hex').slice(0, 32)}.token`,
         );
         try {
           writeFileSync(file, Buffer.from(taskToken).toString('base64'), { mode: 0o600 });
@@ -59,8 +78,12 @@ export async function failActivitiesOfDeadWorkers(client: Client, folder: string
   }
   let failed = 0;
   for (const name of names) {
-    const pid = Number(/^(\d+)-\w+\.token$/.exec(name)?.[1]);
-    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    const note = /^(\w+)-(\d+)-(\d+)-\w+\.token$/.exec(name);
+    // Another host's notes (a data folder shared between machines or containers) are its own to check.
+    if (!note || note[1] !== THIS_HOST) continue;
+    const pid = Number(note[2]);
+    // Alive, unless the pid now names another process (started at another time).
+    if (pid === process.pid || (processAlive(pid) && startTimeOf(pid) === note[3])) continue;
     const file = path.join(folder, name);
     try {
       const taskToken = new Uint8Array(Buffer.from(readFileSync(file, 'utf8'), 'base64'));

@@ -2,6 +2,7 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  TimeoutFailure,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -11,7 +12,7 @@ import type { FinishInput } from '../activities/agents/tools.js';
 import type { GatewayActivities } from '../activities/models/gateway-activities.js';
 import type { ModelStepInput } from '../activities/agents/model-step.js';
 import type { AgentPhaseInput, AgentPhaseResult } from '../activities/subtask/agent-phase.js';
-import { AGENT_FAILURE_TYPES } from '../domain/agent-failure.js';
+import { AGENT_FAILURE_TYPES, GATEWAY_STOPPED, WORKER_DIED } from '../domain/agent-failure.js';
 import { modelTaskQueue } from '../domain/models.js';
 import { formatUsdExact, parseUsd } from '../domain/money.js';
 import type { WorkLimits } from './activity-options.js';
@@ -147,6 +148,13 @@ export async function agentRunWorkflow({ phase, roleQueue, limits }: AgentRunWor
     };
   } catch (error) {
     // The parent reads an agent's failure by its type, as it did when the run was one activity.
+    if (error instanceof ActivityFailure && error.activityType === 'agentModelStep' && gatewayTrouble(error.cause))
+      throw ApplicationFailure.create({
+        message: `${phase.model.id}: no gateway answered the call (${error.cause?.message ?? 'it went away'})`,
+        type: AGENT_FAILURE_TYPES.provider,
+        nonRetryable: true,
+        cause: error,
+      });
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type)
       throw ApplicationFailure.create({
         message: error.cause.message,
@@ -156,6 +164,15 @@ export async function agentRunWorkflow({ phase, roleQueue, limits }: AgentRunWor
       });
     throw error;
   }
+}
+
+/**
+ * A model call that no gateway finished (none polled, or each went away mid-call): the provider's
+ * side, so the subtask routes the attempt again (to a fallback model when there is one).
+ */
+function gatewayTrouble(cause: Error | undefined): boolean {
+  if (cause instanceof TimeoutFailure) return true;
+  return cause instanceof ApplicationFailure && (cause.type === GATEWAY_STOPPED || cause.type === WORKER_DIED);
 }
 
 function toolResult(call: { toolCallId: string; toolName: string }, output: string): ToolResultPart {

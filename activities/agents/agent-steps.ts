@@ -86,83 +86,114 @@ export function createAgentStepActivities(
 
   return {
     async prepareAgentRun(ref: AgentRunRef): Promise<PreparedAgentRun> {
-      const { input } = ref;
-      const recovered = await alreadyCommitted(ref);
-      if (recovered) return { recovered };
-      await resetWorktree(input.worktree, input.startSha);
-      const diff = input.context.previousSha
-        ? await git(input.worktree, ['diff', '--no-color', input.startSha, input.context.previousSha])
-        : undefined;
-      const prompts = await agentPrompts(
-        { prisma },
-        {
-          ...input,
-          prompt: {
-            failure: input.context.failure && { ...input.context.failure, output: input.context.failure.outputTail },
-            diff: diff ? cut(diff, DIFF_CHARS) : undefined,
-            reviewerComment: input.context.reviewerComment,
-            hint: input.context.hint,
-            guidance: input.context.guidance,
-          },
-        },
-      );
-      return {
-        hostQueue,
-        system: prompts.system,
-        messages: [{ role: 'user', content: prompts.task }],
-        textMode: prompts.textMode,
-        promptBudgetTokens: promptBudgetOf(input.model),
-        maxSteps: config.models.maxSteps,
-        callTimeoutMs: config.models.callTimeoutMs,
-      };
+      return whileHeartbeating(() => prepare(ref));
     },
 
     async runAgentTool(call: AgentToolInput): Promise<{ output: string; wrote?: string }> {
-      const context = Context.current();
-      const { input } = call;
-      let wrote: string | undefined;
-      const output = await runAgentTool(
-        {
-          worktree: input.worktree,
-          role: input.role,
-          territory: input.territory,
-          onWrite: (file) => (wrote = file),
-          runTests: () =>
-            runAgentTests(
-              { config, prisma },
-              { ...input, logDir: logDirOf(input) },
-              `${labelOf(call)}-agent-${call.testRun}`,
-              context.cancellationSignal,
-              (progress) => context.heartbeat({ running: 'tests', ...progress }),
-            ),
-        },
-        call.name,
-        call.args,
-      );
-      return { output, wrote };
+      return whileHeartbeating(() => runTool(call));
     },
 
     async commitAgentRun(
       commit: AgentCommitInput,
     ): Promise<Omit<AgentRunResult, 'steps' | 'costUsd' | 'calls' | 'pruned'>> {
-      const context = Context.current();
-      const recovered = await alreadyCommitted(commit);
-      if (recovered) return recovered;
-      const { input } = commit;
-      const filesWritten = new Set(commit.filesWritten);
-      let finish = commit.finish;
-      if (commit.textAnswer !== undefined) {
-        const parsed = applyTextAnswer(commit.textAnswer, input, filesWritten);
-        finish = { summary: parsed.summary, criteria: parsed.criteria };
-      }
-      return commitAgentWork(
-        { prisma },
-        context,
-        { ...input, ledger: ledgerOf(input), commit: commitOf(commit) },
-        { filesWritten, finish: finish! },
-      );
+      return whileHeartbeating(() => commitRun(commit));
     },
   };
+
+  async function prepare(ref: AgentRunRef): Promise<PreparedAgentRun> {
+    const { input } = ref;
+    const recovered = await alreadyCommitted(ref);
+    if (recovered) return { recovered };
+    await resetWorktree(input.worktree, input.startSha);
+    const diff = input.context.previousSha
+      ? await git(input.worktree, ['diff', '--no-color', input.startSha, input.context.previousSha])
+      : undefined;
+    const prompts = await agentPrompts(
+      { prisma },
+      {
+        ...input,
+        prompt: {
+          failure: input.context.failure && { ...input.context.failure, output: input.context.failure.outputTail },
+          diff: diff ? cut(diff, DIFF_CHARS) : undefined,
+          reviewerComment: input.context.reviewerComment,
+          hint: input.context.hint,
+          guidance: input.context.guidance,
+        },
+      },
+    );
+    return {
+      hostQueue,
+      system: prompts.system,
+      messages: [{ role: 'user', content: prompts.task }],
+      textMode: prompts.textMode,
+      promptBudgetTokens: promptBudgetOf(input.model),
+      maxSteps: config.models.maxSteps,
+      callTimeoutMs: config.models.callTimeoutMs,
+    };
+  }
+
+  async function runTool(call: AgentToolInput): Promise<{ output: string; wrote?: string }> {
+    const context = Context.current();
+    const { input } = call;
+    let wrote: string | undefined;
+    const output = await runAgentTool(
+      {
+        worktree: input.worktree,
+        role: input.role,
+        territory: input.territory,
+        onWrite: (file) => (wrote = file),
+        // A suite that could not run is the agent's to read, as any tool's refusal; a cancel goes on up.
+        runTests: () =>
+          runAgentTests(
+            { config, prisma },
+            { ...input, logDir: logDirOf(input) },
+            `${labelOf(call)}-agent-${call.testRun}`,
+            context.cancellationSignal,
+            (progress) => context.heartbeat({ running: 'tests', ...progress }),
+          ).catch((error: unknown) => {
+            if (context.cancellationSignal.aborted) throw error;
+            return `error: the tests could not run: ${(error as Error).message}`;
+          }),
+      },
+      call.name,
+      call.args,
+    );
+    return { output, wrote };
+  }
+
+  async function commitRun(
+    commit: AgentCommitInput,
+  ): Promise<Omit<AgentRunResult, 'steps' | 'costUsd' | 'calls' | 'pruned'>> {
+    const context = Context.current();
+    const recovered = await alreadyCommitted(commit);
+    if (recovered) return recovered;
+    const { input } = commit;
+    const filesWritten = new Set(commit.filesWritten);
+    let finish = commit.finish;
+    if (commit.textAnswer !== undefined) {
+      const parsed = applyTextAnswer(commit.textAnswer, input, filesWritten);
+      finish = { summary: parsed.summary, criteria: parsed.criteria };
+    }
+    return commitAgentWork(
+      { prisma },
+      context,
+      { ...input, ledger: ledgerOf(input), commit: commitOf(commit) },
+      { filesWritten, finish: finish! },
+    );
+  }
+}
+
+const HEARTBEAT_MS = 1_000;
+
+/** Heartbeats while the work runs: a big repository's briefing or commit outlasts no heartbeat timeout. */
+async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 export type AgentStepActivities = ReturnType<typeof createAgentStepActivities>;

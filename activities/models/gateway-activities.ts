@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ModelEntry, ProviderSettings } from '../../domain/models.js';
 import { callCost, formatUsd, formatUsdExact, parseUsd } from '../../domain/money.js';
@@ -28,6 +29,8 @@ import { GATEWAY_STOPPED, type ModelTransport } from './model-transport.js';
 import { countTokens } from './tokens.js';
 
 const HEARTBEAT_MS = 2_000;
+const SETTLE_ATTEMPTS = 4;
+const SETTLE_RETRY_MS = 250;
 /** How long after a call's own timeout its answer may still be written to the ledger. */
 const SETTLE_MARGIN_MS = 60_000;
 
@@ -113,18 +116,26 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
   async function answerAndRecord(input: ModelCallInput, callId: string): Promise<GatewayAnswer> {
     const context = Context.current();
     const answer = await forward(input, callId);
-    await recordModelCall(
-      prisma,
-      ledgerEntryOf({
-        callId,
-        modelId: input.modelId,
-        providerId: input.providerId,
-        meta: input.meta,
-        charge: answer.charge,
-      }),
-    ).catch((error: unknown) =>
-      context.log.warn('the ledger line of an answered call is written by its workflow instead', { error }),
-    );
+    const entry = ledgerEntryOf({
+      callId,
+      modelId: input.modelId,
+      providerId: input.providerId,
+      meta: input.meta,
+      charge: answer.charge,
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await recordModelCall(prisma, entry);
+        break;
+      } catch (error) {
+        if (attempt >= SETTLE_ATTEMPTS) {
+          // Never lost: a line left `sent` is swept to `unknown` at its most (and a model-call workflow writes it again).
+          context.log.warn('the ledger line of an answered call could not be settled; it stays at its most', { error });
+          break;
+        }
+        await sleep(SETTLE_RETRY_MS * attempt);
+      }
+    }
     return answer;
   }
 

@@ -101,9 +101,7 @@ describe('during an agent run', () => {
       ['refactor', 'completed'],
     ]);
     // Green starts again where it started the first time, and commits anew.
-    const greens = (await agentRuns(subtask.handle)).filter(
-      (activity) => activity.input.phase === 'green',
-    );
+    const greens = (await agentRuns(subtask.handle)).filter((activity) => activity.input.phase === 'green');
     expect(greens[1]!.input.startSha).toBe(greens[0]!.input.startSha);
     expect(outcome.shas.green).not.toBe(firstGreen);
     expect(

@@ -45,6 +45,8 @@ export type Decision =
 
 type TransitionExtra = {
   events?: AuditEvent[];
+  /** Events that follow the transition in the log, written with it. */
+  after?: AuditEvent[];
   data?: Record<string, unknown>;
   started?: boolean;
   completed?: boolean;
@@ -176,6 +178,7 @@ export class SubtaskRun {
           message,
           data: { from, to, phase: state.phase, attempt: state.attempt, ...extra.data },
         },
+        ...(extra.after ?? []),
       ],
       {
         status: to,
@@ -196,11 +199,13 @@ export class SubtaskRun {
 
   async waitWhilePaused(): Promise<void> {
     if (!this.state.paused) return;
+    await this.audit.flush();
     await condition(() => !this.state.paused || this.interrupts.pending() !== undefined);
   }
 
   /** Ends the workflow once every update handler has finished writing its audit entry. */
   async done(outcome: SubtaskOutcome): Promise<SubtaskOutcome> {
+    await this.audit.flush();
     await this.removeWorktree();
     await condition(allHandlersFinished);
     return outcome;
