@@ -11,6 +11,7 @@ import { DEFAULT_REGISTRY } from '../domain/models.js';
 import { callCost, formatUsdExact, parseUsd } from '../domain/money.js';
 import { CART_TAX_UNIT_SPEC, cartTaxConversations } from '../stack/demo/cart-tax-script.js';
 import { descendantsOf } from '../test/support/maestro-process.js';
+import { subtaskEnd } from './subtask-end.js';
 import { startSubtaskHarness } from '../test/support/subtask-harness.js';
 
 const { values } = parseArgs({
@@ -77,7 +78,7 @@ try {
     const worker = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('--queues'));
     if (worker) process.kill(worker.pid, 'SIGKILL');
   }
-  await Promise.all(handles.map((handle) => harness.temporal.workflow.getHandle(handle.workflowId).result()));
+  await Promise.all(handles.map((handle, index) => subtaskEnd(harness, 'costs', `${index + 1}-1`, handle.workflowId)));
   const elapsed = performance.now() - started;
   await harness.modelCallsSettled();
 

@@ -11,6 +11,7 @@ import type { temporal } from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { CART_TAX_UNIT_SPEC, FILES, cartTaxConversations, finish, read, write } from '../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation } from '../stack/scripted-model/script.js';
+import { subtaskEnd } from './subtask-end.js';
 import { startSubtaskHarness } from '../test/support/subtask-harness.js';
 
 const { values } = parseArgs({ options: { councils: { type: 'string', default: '5' } } });
@@ -59,20 +60,24 @@ const harness = await startSubtaskHarness(
 
 const timeOf = (event: HistoryEvent) => tsToMs(event.eventTime!);
 
-/** Per activity type, each activity's time from scheduled to completed. */
+/**
+ * Per activity type, each activity's run time: from its (last) start to its completion, not counting
+ * the time it waited for a worker's slot.
+ */
 function durations(events: HistoryEvent[]): Map<string, number[]> {
-  const scheduled = new Map<number, { type: string; at: number }>();
+  const types = new Map<number, string>();
+  const startedAt = new Map<number, number>();
   const result = new Map<string, number[]>();
   for (const event of events) {
     if (event.activityTaskScheduledEventAttributes)
-      scheduled.set(Number(event.eventId), {
-        type: event.activityTaskScheduledEventAttributes.activityType!.name!,
-        at: timeOf(event),
-      });
+      types.set(Number(event.eventId), event.activityTaskScheduledEventAttributes.activityType!.name!);
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) startedAt.set(Number(started.scheduledEventId), timeOf(event));
     const completed = event.activityTaskCompletedEventAttributes;
     if (completed) {
-      const start = scheduled.get(Number(completed.scheduledEventId))!;
-      result.set(start.type, [...(result.get(start.type) ?? []), timeOf(event) - start.at]);
+      const id = Number(completed.scheduledEventId);
+      const type = types.get(id)!;
+      result.set(type, [...(result.get(type) ?? []), timeOf(event) - startedAt.get(id)!]);
     }
   }
   return result;
@@ -100,7 +105,7 @@ try {
       ...cartTaxConversations(key, { integration: false }),
     );
     const { workflowId } = await harness.api.subtask.start.mutate({ project, key, risk: 'low', ...CART_TAX_UNIT_SPEC });
-    await harness.temporal.workflow.getHandle(workflowId).result();
+    await subtaskEnd(harness, project, key, workflowId);
     const events =
       (await harness.temporal.workflow.getHandle(`council-${workflowId}-green-1`).fetchHistory()).events ?? [];
     const byType = durations(events);

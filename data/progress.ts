@@ -25,6 +25,16 @@ export interface ProgressRecord {
 
 /** Mirrors the workflow's state into the subtask's row and appends to the audit log, atomically. */
 export async function recordProgress(prisma: PrismaClient, record: ProgressRecord): Promise<void> {
+  await prisma.$transaction(progressWrites(prisma, record));
+}
+
+/** Several of the workflow's writes (what one workflow task did), in one transaction, in their order. */
+export async function recordProgressBatch(prisma: PrismaClient, records: ProgressRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await prisma.$transaction(records.flatMap((record) => progressWrites(prisma, record)));
+}
+
+function progressWrites(prisma: PrismaClient, record: ProgressRecord) {
   const at = new Date(record.at);
   const update = record.update ?? {};
   const data: Prisma.SubtaskUpdateInput = {
@@ -38,7 +48,7 @@ export async function recordProgress(prisma: PrismaClient, record: ProgressRecor
     ...(update.routing !== undefined ? { routing: update.routing as Prisma.InputJsonValue } : {}),
     ...checklistProgressOf(record.events),
   };
-  await prisma.$transaction([
+  return [
     ...(Object.keys(data).length > 0 ? [prisma.subtask.update({ where: { id: record.subtaskId }, data })] : []),
     prisma.activityEvent.createMany({
       data: record.events.map((event, index) => ({
@@ -54,7 +64,7 @@ export async function recordProgress(prisma: PrismaClient, record: ProgressRecor
       })),
       skipDuplicates: true,
     }),
-  ]);
+  ];
 }
 
 /** The newest checklist progress (`3/9`) an event reports: what the board shows until the next one. */

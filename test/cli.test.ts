@@ -313,17 +313,17 @@ describe('the maestro CLI against the real API', () => {
     const result = await eventually(
       async () => {
         const run = await maestro('bottlenecks', '--since', '2h', '--limit', '20');
-        return run.stdout.includes('runAgentPhase') ? run : undefined;
+        return run.stdout.includes('runAgentTool') ? run : undefined;
       },
       120_000,
       'agent runs to be timed',
     );
     expect(result.stdout).toMatch(/^ACTIVITY +ROLES +RUNS +FAILED +P50 +P95 +P99 +MAX +TOTAL$/m);
-    expect(result.stdout).toMatch(/^runAgentPhase +\S*tester\S* +\d+ +\d+ +[\d.]+ m?s +[\d.]+ m?s +[\d.]+ m?s/m);
+    expect(result.stdout).toMatch(/^runAgentTool +\S*tester\S* +\d+ +\d+ +[\d.]+ m?s +[\d.]+ m?s +[\d.]+ m?s/m);
     const parsed = await json<{ activities: Array<{ activityType: string; p50: number; p95: number; p99: number }> }>(
       'bottlenecks',
     );
-    const agent = parsed.activities.find((row) => row.activityType === 'runAgentPhase')!;
+    const agent = parsed.activities.find((row) => row.activityType === 'runAgentTool')!;
     expect(agent.p50).toBeLessThanOrEqual(agent.p95);
     expect(agent.p95).toBeLessThanOrEqual(agent.p99);
 
@@ -331,7 +331,7 @@ describe('the maestro CLI against the real API', () => {
     expect(metrics.exitCode, metrics.stderr).toBe(0);
     expect(metrics.stdout).toMatch(/^Role tester since .+:$/m);
     expect(metrics.stdout).toMatch(/^ {2}\d+ run\(s\), [\d.]+ per minute/m);
-    expect(metrics.stdout).toMatch(/^runAgentPhase +\d+ +\d+ +\d+(\.\d)?% /m);
+    expect(metrics.stdout).toMatch(/^runAgentTool +\d+ +\d+ +\d+(\.\d)?% /m);
     expect(
       (await json<{ role: string; runs: number }>('metrics', '--role', 'tester', '--since', '2h')).runs,
     ).toBeGreaterThan(0);

@@ -160,6 +160,23 @@ describe('the board and the subtask page in a real browser', () => {
       expect.stringMatching(/Check, attempt 2[\s\S]*passed/),
     ]);
     expect(await page.getByTestId('timeline-phase-complete').innerText()).toMatch(/Waiting for approval of the merge/);
+    // The red agent's run, step by step from its own workflow's history: each model call, each tool and its result.
+    const redAgent = page.getByTestId('timeline-phase-red').locator('[data-kind="agent"]').first();
+    await redAgent.getByTestId('agent-steps').locator('summary').click();
+    expect(await redAgent.getByTestId('agent-steps').locator('summary').innerText()).toMatch(
+      /9 agent steps: 4 model calls, 3 tool calls/,
+    );
+    expect(await redAgent.getByTestId('agent-step').allInnerTexts()).toEqual([
+      expect.stringMatching(/Briefing and prompt/),
+      expect.stringMatching(/Model call 1 to scripted — calls read_file \(\d+ in, \d+ out\)/),
+      expect.stringMatching(/read_file src\/cart\.js — /),
+      expect.stringMatching(/Model call 2 to scripted — calls write_file/),
+      expect.stringMatching(/write_file test\/unit\/\S+ — wrote test\/unit\//),
+      expect.stringMatching(/Model call 3 to scripted — calls run_tests/),
+      expect.stringMatching(/run_tests — /),
+      expect.stringMatching(/Model call 4 to scripted — calls finish/),
+      expect.stringMatching(/Commit — committed [0-9a-f]{8}/),
+    ]);
 
     // The checklist: the six work phases done, the criteria the verifier ticked.
     const checklist = page.getByTestId('checklist');

@@ -162,7 +162,7 @@ describe('the ops pages in a real browser', () => {
       .poll(() => page.getByTestId('role-tester').innerText(), { timeout: 120_000 })
       .toMatch(/tester[\s\S]*\d+% failed[\s\S]*Runs\s+\d+/i);
     expect(await page.getByTestId('role-tester').locator('svg[role="img"]').count()).toBe(1);
-    expect(await page.getByTestId('bottlenecks').innerText()).toMatch(/runAgentPhase/);
+    expect(await page.getByTestId('bottlenecks').innerText()).toMatch(/runAgentTool/);
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });

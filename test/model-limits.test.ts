@@ -160,7 +160,7 @@ describe('limits that hold across workers', () => {
       orderBy: { id: 'asc' },
     });
     const kinds = events.map((event) => event.kind);
-    expect(kinds).toEqual(
+    expect(kinds, events.map((event) => `${event.kind}: ${event.message}`).join('\n')).toEqual(
       expect.arrayContaining(['provider.circuit_open', 'routing.provider_failure', 'routing.fallback']),
     );
     expect(kinds.indexOf('routing.fallback')).toBeGreaterThan(kinds.indexOf('routing.provider_failure'));

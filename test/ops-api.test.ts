@@ -34,23 +34,27 @@ describe('activity timings', () => {
     // The demo subtask runs on the shared stack: its agents, checks and writes are all activities.
     const runs = await eventually(
       async () => {
-        const rows = await prisma.activityRun.findMany({ where: { workflowId: 'subtask-demo-1-1' } });
+        // Its agents' runs are child workflows, named after it.
+        const rows = await prisma.activityRun.findMany({ where: { workflowId: { startsWith: 'subtask-demo-1-1' } } });
         const ran = (role: string, activityType: string) =>
           rows.some((row) => row.role === role && row.activityType === activityType);
-        return ran('tester', 'runAgentPhase') && ran('runner', 'runCheck') && rows.some((row) => row.local)
+        return ran('tester', 'prepareAgentRun') &&
+          ran('tester', 'runAgentTool') &&
+          ran('runner', 'runCheck') &&
+          rows.some((row) => row.local)
           ? rows
           : undefined;
       },
       120_000,
       'the demo subtask’s activities to be timed',
     );
-    // The tester's first agent run (red): the first execution of its activity, Temporal's attempt 1.
+    // The tester's first agent run (red) is prepared on its queue: the first execution of its activity, Temporal's attempt 1.
     const agent = runs
-      .filter((row) => row.activityType === 'runAgentPhase' && row.role === 'tester')
+      .filter((row) => row.activityType === 'prepareAgentRun' && row.role === 'tester')
       .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())[0]!;
     expect(agent).toMatchObject({
       taskQueue: TASK_QUEUES.tester,
-      workflowType: 'subtaskWorkflow',
+      workflowType: 'agentRunWorkflow',
       outcome: 'ok',
       local: false,
       errorType: null,

@@ -7,9 +7,9 @@ import { type SubtaskHarness, startSubtaskHarness } from './support/subtask-harn
 let harness: SubtaskHarness;
 
 beforeAll(async () => {
-  // The developer in a process of its own, so it can be killed alone.
+  // The developer and the model gateways in processes of their own, so each can be killed alone.
   harness = await startSubtaskHarness('durability', {
-    MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,tester,runner,council,models;developer',
+    MAESTRO_WORKER_PROCESSES: 'workflows,orchestrator,tester,runner,council;developer;models',
     // Short silence limits, to watch a hung command be caught (the sample tests print within a second).
     MAESTRO_COMMAND_SILENCE_WARNING_MS: '1500',
     MAESTRO_COMMAND_SILENCE_KILL_MS: '4000',
@@ -20,17 +20,36 @@ afterAll(async () => {
   await harness?.close();
 });
 
-/** The agents of a subtask, with one phase's first model call held for a while. */
-function withSlowTurn(key: string, phase: string, delayMs: number) {
+/** The agents of a subtask, with one turn of one phase held for a while. */
+function withSlowTurn(key: string, phase: string, delayMs: number, slowTurn = 0) {
   return cartTaxConversations(key).map((conversation) =>
     conversation.match.phase === phase
-      ? { ...conversation, turns: conversation.turns.map((turn, index) => (index === 0 ? { ...turn, delayMs } : turn)) }
+      ? {
+          ...conversation,
+          turns: conversation.turns.map((turn, index) => (index === slowTurn ? { ...turn, delayMs } : turn)),
+        }
       : conversation,
   );
 }
 
+/** How many times each model turn of the subtask was asked (`<phase>/<attempt>/<turn>`), and the calls charged as answered. */
+async function callsOf(key: string, workflowId: string) {
+  const asked = new Map<string, number>();
+  for (const request of harness.scripted.requests.filter((entry) => entry.key === key)) {
+    const turn = `${request.phase}/${request.attempt}/${request.turn}`;
+    asked.set(turn, (asked.get(turn) ?? 0) + 1);
+  }
+  const answered = await harness.prisma.modelCall.count({ where: { workflowId, outcome: 'ok' } });
+  return {
+    asked,
+    askedAgain: [...asked].filter(([, times]) => times > 1),
+    requests: [...asked.values()].reduce((a, b) => a + b, 0),
+    answered,
+  };
+}
+
 describe('durability', () => {
-  test('the developer worker killed during its phase: the activity runs again on the restarted worker, with no doubled commit', async () => {
+  test('the developer worker killed during its phase: the run goes on at its next step, no model call is made twice, one commit', async () => {
     const repository = await harness.sampleProject('killed');
     harness.script(...withSlowTurn('10-1', 'green', 4_000));
     const { workflowId } = await harness.api.subtask.start.mutate({
@@ -59,14 +78,76 @@ describe('durability', () => {
     );
     const log = await git(repository, ['log', '--format=%s', `${done.shas.base}..${done.shas.merge}`]);
     expect(log.split('\n').filter((subject) => subject.startsWith('[green]'))).toHaveLength(1);
-    const greenCalls = harness.scripted.requests.filter(
-      (request) => request.key === '10-1' && request.phase === 'green' && request.turn === 0,
-    );
-    expect(greenCalls.length).toBeGreaterThanOrEqual(2);
-    expect(greenCalls.every((request) => request.attempt === 1)).toBe(true);
+    // The model call in flight was the gateway's, not the developer's: nothing is asked or paid twice.
+    const calls = await callsOf('10-1', workflowId);
+    expect(calls.askedAgain).toEqual([]);
+    expect(calls.asked.get('green/1/0')).toBe(1);
+    expect(calls.answered).toBe(calls.requests);
     const commits = await harness.prisma.activityEvent.findMany({ where: { workflowId, kind: 'phase.commit' } });
     expect(commits.filter((event) => (event.data as { sha: string }).sha === done.shas.green)).toHaveLength(1);
     await harness.recordHistory(workflowId, 'developer-killed');
+  });
+
+  test('the model gateway killed mid-call: the run resumes at that step within seconds, and only that call is asked again', async () => {
+    const repository = await harness.sampleProject('gateway-killed');
+    // Green's third turn (run_tests, after a read and a write were answered and done) is held.
+    harness.script(...withSlowTurn('10-2', 'green', 6_000, 2));
+    const { workflowId } = await harness.api.subtask.start.mutate({
+      project: 'gateway-killed',
+      key: '10-2',
+      risk: 'low',
+      ...CART_TAX_SPEC,
+    });
+    await eventually(
+      () =>
+        harness.scripted.requests.find(
+          (request) => request.key === '10-2' && request.phase === 'green' && request.turn === 2,
+        ),
+      90_000,
+      "green's third turn to be asked",
+    );
+    const gateway = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('--queues models'))!;
+    process.kill(gateway.pid, 'SIGKILL');
+    const killedAt = Date.now();
+    await harness.maestro.waitForLog((record) => record.msg === 'worker:models restarted', 15_000);
+    // The restarted gateway fails the call its dead self was running: it is retried now, not at its heartbeat timeout.
+    const failedAtOnce = await harness.maestro.waitForLog(
+      (record) => String(record.msg).includes('activities of dead worker processes'),
+      15_000,
+    );
+    expect(failedAtOnce.activities).toBe(1);
+    const askedAgain = await eventually(
+      () =>
+        harness.scripted.requests.filter(
+          (request) => request.key === '10-2' && request.phase === 'green' && request.turn === 2,
+        )[1],
+      60_000,
+      'the held call to be asked again',
+    );
+    const resumedInMs = Date.parse(askedAgain.at) - killedAt;
+    console.info(`the step resumed ${resumedInMs} ms after its gateway was SIGKILLed`);
+
+    const done = await harness.waitFor(
+      'gateway-killed',
+      '10-2',
+      (state) => state.status === 'completed',
+      'the subtask to complete after the gateway was killed',
+      180_000,
+    );
+    const log = await git(repository, ['log', '--format=%s', `${done.shas.base}..${done.shas.merge}`]);
+    expect(log.split('\n').filter((subject) => subject.startsWith('[green]'))).toHaveLength(1);
+    const calls = await callsOf('10-2', workflowId);
+    // Only the call in flight at the kill is asked twice; the read and the write before it are not.
+    expect(calls.askedAgain).toEqual([['green/1/2', 2]]);
+    expect(calls.asked.get('green/1/0')).toBe(1);
+    expect(calls.asked.get('green/1/1')).toBe(1);
+    // Every answered call is charged once; the one cut off stays on the ledger, unsettled, at its most.
+    expect(calls.answered).toBe(calls.requests - 1);
+    const cutOff = await harness.prisma.modelCall.count({
+      where: { workflowId, outcome: { in: ['sent', 'unknown'] } },
+    });
+    expect(cutOff).toBe(1);
+    await harness.recordHistory(workflowId, 'gateway-killed');
   });
 
   test('the Temporal dev server killed mid-run is restarted, and the subtask resumes and completes', async () => {

@@ -730,13 +730,17 @@ describe('overrides and bad messages', () => {
   test('cancel kills the running command, ends the subtask, removes the worktree and leaves the branch for inspection', async () => {
     const hang = "console.log('suite started'); setInterval(() => {}, 1000);\n";
     const repository = await harness.sampleProject('hangs', {
-      files: { 'hang.js': hang },
-      testCommand: 'node hang.js',
+      files: { 'hang-until-cancelled.js': hang },
+      // Named apart from the durability test's hanging suite, which may run at the same time.
+      testCommand: 'node hang-until-cancelled.js',
       withoutReports: true,
     });
     const { workflowId } = await start('hangs', '8-1');
     const running = await eventually(
-      () => listProcesses().find((entry) => entry.command.includes('node hang.js') && existsSync(`/proc/${entry.pid}`)),
+      () =>
+        listProcesses().find(
+          (entry) => entry.command.includes('node hang-until-cancelled.js') && existsSync(`/proc/${entry.pid}`),
+        ),
       60_000,
       'the hanging test command to run',
     );

@@ -7,7 +7,10 @@ import type { ActivityRunRecorder } from '../data/activity-runs.js';
  * the activity has ended: what `metrics.bottlenecks` and `metrics.role` read. The activity's result
  * or error passes through untouched; recording cannot throw into it.
  */
-export function activityTimingInterceptor(recorder: ActivityRunRecorder, role: string): ActivityInterceptorsFactory {
+export function activityTimingInterceptor(
+  recorder: ActivityRunRecorder,
+  role: string | ((args: unknown[]) => string),
+): ActivityInterceptorsFactory {
   return (context) => ({
     inbound: {
       async execute(input, next) {
@@ -27,7 +30,7 @@ export function activityTimingInterceptor(recorder: ActivityRunRecorder, role: s
             recorder.record({
               activityType: info.activityType,
               taskQueue: info.taskQueue,
-              role,
+              role: typeof role === 'string' ? role : role(input.args),
               workflowId: info.workflowExecution?.workflowId,
               workflowType: info.workflowType,
               attempt: info.attempt,

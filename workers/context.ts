@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { TASK_QUEUES, type QueueName } from '../domain/queues.js';
 import { activityTimingInterceptor } from './activity-timing.js';
+import { runningActivitiesFolder, runningActivitiesInterceptor } from './running-activities.js';
 import type { ActivityRunRecorder } from '../data/activity-runs.js';
 import type { PrismaClient } from '../data/prisma.js';
 import type { LoadedConfig } from '../runtime/config.js';
@@ -59,7 +60,12 @@ export function baseWorkerOptions(context: WorkerContext, queue: QueueName) {
     shutdownGraceTime: drain.cancelAtMs,
     ...(drain.forceAtMs > 0 ? { shutdownForceTime: drain.forceAtMs } : {}),
     maxHeartbeatThrottleInterval: heartbeatThrottleMs(context.config.subtasks.heartbeatTimeoutMs),
-    interceptors: { activity: [activityTimingInterceptor(context.activityRuns, queue)] },
+    interceptors: {
+      activity: [
+        activityTimingInterceptor(context.activityRuns, queue),
+        runningActivitiesInterceptor(runningActivitiesFolder(context.config.dataDir)),
+      ],
+    },
   } satisfies Partial<WorkerOptions>;
 }
 

@@ -3,6 +3,7 @@
  * tasks on SIGTERM/SIGINT, and stops when its supervisor goes away.
  */
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { QueueName } from '../domain/config.js';
@@ -21,6 +22,7 @@ import { createModelWorkers } from './models.js';
 import { createOrchestratorWorker } from './orchestrator.js';
 import { createRunnerWorker } from './runner.js';
 import { createTesterWorker } from './tester.js';
+import { failActivitiesOfDeadWorkers, runningActivitiesFolder } from './running-activities.js';
 import { temporalLoggerFor } from './temporal-logger.js';
 import { createWorkflowsWorker } from './workflows.js';
 
@@ -59,6 +61,7 @@ runMain(async () => {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
   const connection = await NativeConnection.connect({ address: temporalAddressOf(config) });
+  void failActivitiesLeftByDeadWorkers(config, log);
   let prisma: PrismaClient | undefined;
   const prismaClient = () => (prisma ??= prismaFor(databaseUrlOf(config)));
   const activityRuns = new ActivityRunRecorder(prismaClient, log);
@@ -129,3 +132,27 @@ runMain(async () => {
   if (failure) throw failure.reason;
   log.info('stopped');
 });
+
+/** A worker that died left its running activities to their heartbeat timeouts: they run again now. */
+async function failActivitiesLeftByDeadWorkers(
+  config: ReturnType<typeof loadConfig>,
+  log: ReturnType<typeof createLogger>,
+) {
+  try {
+    const clientConnection = await Connection.connect({ address: temporalAddressOf(config) });
+    try {
+      await failActivitiesOfDeadWorkers(
+        new Client({ connection: clientConnection, namespace: config.temporal.namespace }),
+        runningActivitiesFolder(config.dataDir),
+        log,
+      );
+    } finally {
+      await clientConnection.close();
+    }
+  } catch (error) {
+    log.warn(
+      { err: error },
+      'could not fail the activities of dead workers: they run again after their heartbeat timeout',
+    );
+  }
+}

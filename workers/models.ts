@@ -20,6 +20,7 @@ export async function createModelWorkers(context: WorkerContext): Promise<Worker
     models,
     circuit: models.circuit,
     env: process.env,
+    budgets: context.config.budgets,
   });
   watchUnsettledCalls(context);
   return Promise.all(

@@ -104,24 +104,7 @@ export async function runAgentInWorktree(
     },
     timeoutMs: config.models.callTimeoutMs,
   });
-  const briefing = await buildBriefing(
-    prisma,
-    input.subtaskId,
-    { phase: input.phase, attempt: input.attempt, checklist: input.checklist, worktree: input.worktree },
-    textMode ? { snippetLines: 2_000, maxFiles: 12 } : {},
-  );
-  const prompts = buildPrompts({
-    role: input.role,
-    phase: input.phase,
-    attempt: input.attempt,
-    goal: input.goal,
-    spec: input.spec,
-    territory: input.territory,
-    textMode,
-    // About four characters a token: the files may take half of the prompt's budget.
-    briefing: briefingSection(briefing, { fullFiles: textMode, maxChars: promptBudgetOf(choice) * 2 }),
-    context: input.prompt,
-  });
+  const prompts = await agentPrompts({ prisma }, input);
 
   // The emergency tier (and a council's cap) stop a run between (and during) its calls, whoever spent it.
   const stop = new AbortController();
@@ -165,19 +148,9 @@ export async function runAgentInWorktree(
     role: input.role,
     territory: input.territory,
     onWrite: (file) => filesWritten.add(file),
-    runTests: async () =>
-      describeRuns(
-        await runSuites({
-          suites: input.suites,
-          cwd: input.worktree,
-          logDir: input.logDir,
-          label: `${input.logLabel}-agent-${++testRuns}`,
-          limits: config.commands,
-          sandbox: await projectCommandSandbox({ config, prisma }, input.projectId, 'test'),
-          secretEnvNames: modelKeyEnvNames(config),
-          signal,
-          onProgress: (progress) => context.heartbeat({ running: 'tests', ...progress }),
-        }),
+    runTests: () =>
+      runAgentTests({ config, prisma }, input, `${input.logLabel}-agent-${++testRuns}`, signal, (progress) =>
+        context.heartbeat({ running: 'tests', ...progress }),
       ),
   });
 
@@ -243,14 +216,103 @@ export async function runAgentInWorktree(
       AGENT_FAILURE_TYPES.agent,
     );
   }
-  const summary = outcome.finish!.summary;
-  const criteria = outcome.finish!.criteria;
+  const committed = await commitAgentWork({ prisma }, context, input, { filesWritten, finish: outcome.finish! });
+  return {
+    ...committed,
+    steps: outcome.steps,
+    costUsd: formatUsdExact(cost.picos),
+    calls: cost.calls,
+    pruned: outcome.pruned,
+  };
+}
+
+/** The system prompt and the task of an agent's run, with its briefing; a model without tools gets whole files. */
+export async function agentPrompts(
+  { prisma }: { prisma: PrismaClient },
+  input: Pick<
+    AgentRunInput,
+    | 'subtaskId'
+    | 'phase'
+    | 'attempt'
+    | 'checklist'
+    | 'worktree'
+    | 'model'
+    | 'role'
+    | 'goal'
+    | 'spec'
+    | 'territory'
+    | 'prompt'
+  >,
+): Promise<{ system: string; task: string; textMode: boolean }> {
+  const textMode = !input.model.toolCalling;
+  const briefing = await buildBriefing(
+    prisma,
+    input.subtaskId,
+    { phase: input.phase, attempt: input.attempt, checklist: input.checklist, worktree: input.worktree },
+    textMode ? { snippetLines: 2_000, maxFiles: 12 } : {},
+  );
+  const prompts = buildPrompts({
+    role: input.role,
+    phase: input.phase,
+    attempt: input.attempt,
+    goal: input.goal,
+    spec: input.spec,
+    territory: input.territory,
+    textMode,
+    // About four characters a token: the files may take half of the prompt's budget.
+    briefing: briefingSection(briefing, { fullFiles: textMode, maxChars: promptBudgetOf(input.model) * 2 }),
+    context: input.prompt,
+  });
+  return { system: prompts.system, task: prompts.task, textMode };
+}
+
+/** The agent's `run_tests`: the project's suites in the worktree, in the project's sandbox, without secrets. */
+export async function runAgentTests(
+  { config, prisma }: { config: LoadedConfig; prisma: PrismaClient },
+  input: Pick<AgentRunInput, 'suites' | 'worktree' | 'logDir' | 'projectId'>,
+  label: string,
+  signal: AbortSignal,
+  onProgress: (progress: object) => void,
+): Promise<string> {
+  return describeRuns(
+    await runSuites({
+      suites: input.suites,
+      cwd: input.worktree,
+      logDir: input.logDir,
+      label,
+      limits: config.commands,
+      sandbox: await projectCommandSandbox({ config, prisma }, input.projectId, 'test'),
+      secretEnvNames: modelKeyEnvNames(config),
+      signal,
+      onProgress,
+    }),
+  );
+}
+
+type CommittedWork = Pick<
+  AgentRunResult,
+  'sha' | 'summary' | 'criteria' | 'filesWritten' | 'reverted' | 'leftOut' | 'confidence'
+>;
+
+/**
+ * The agent's work, committed: only what it wrote through its tools, in its territory; the rest is
+ * put back and logged. Its account (summary, verdicts, confidence) goes into the commit's message.
+ */
+export async function commitAgentWork(
+  { prisma }: { prisma: PrismaClient },
+  context: Context,
+  input: Pick<
+    AgentRunInput,
+    'worktree' | 'territory' | 'suites' | 'commit' | 'subtaskId' | 'projectId' | 'ledger' | 'role' | 'phase' | 'attempt'
+  >,
+  work: { filesWritten: Set<string>; finish: { summary: string; criteria?: CriterionVerdict[]; confidence?: number } },
+): Promise<CommittedWork> {
+  const { summary, criteria, confidence } = work.finish;
   const trailers: Record<string, string> = { ...input.commit.trailers };
   if (criteria) trailers['Maestro-Criteria'] = JSON.stringify(criteria);
-  if (outcome.finish!.confidence !== undefined) trailers['Maestro-Confidence'] = String(outcome.finish!.confidence);
-  // Only what the agent wrote through its tools, in its territory, is committed: the rest is put back and logged.
+  if (confidence !== undefined) trailers['Maestro-Confidence'] = String(confidence);
   const { leftOut, outside, generated } = await leaveOutOfCommit(input.worktree, {
-    written: filesWritten,
+    written: work.filesWritten,
     territory: input.territory,
     suites: input.suites,
   });
@@ -262,14 +324,10 @@ export async function runAgentInWorktree(
     sha,
     summary,
     criteria,
-    steps: outcome.steps,
-    filesWritten: [...filesWritten].sort(),
+    filesWritten: [...work.filesWritten].sort(),
     reverted: outside,
     leftOut: generated,
-    costUsd: formatUsdExact(cost.picos),
-    calls: cost.calls,
-    pruned: outcome.pruned,
-    confidence: outcome.finish!.confidence,
+    confidence,
   };
 }
 
@@ -323,7 +381,11 @@ async function spendOf(prisma: PrismaClient, workflowId: string): Promise<bigint
  * The files of a text answer, written under the same territory rules as the write_file tool. A
  * malformed answer fails the attempt with a reason the next attempt reads.
  */
-function applyTextAnswer(text: string, input: AgentRunInput, filesWritten: Set<string>) {
+export function applyTextAnswer(
+  text: string,
+  input: Pick<AgentRunInput, 'worktree' | 'role' | 'territory' | 'phase'>,
+  filesWritten: Set<string>,
+) {
   let parsed;
   try {
     parsed = parseModelOutput(text);

@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ModelEntry, ProviderSettings } from '../../domain/models.js';
-import { callCost, formatUsdExact } from '../../domain/money.js';
+import { callCost, formatUsd, formatUsdExact, parseUsd } from '../../domain/money.js';
 import type { PrismaClient } from '../../data/prisma.js';
 import {
   type CircuitSettings,
@@ -15,15 +16,21 @@ import {
   forwardModelCall,
   type GatewayAnswer,
   type ModelCallInput,
+  type ModelCharge,
   usageFromAnswer,
 } from './gateway.js';
-import { markModelCallUnknown, recordModelCall, reserveModelCall } from '../../data/costs.js';
+import { budgetStatus, markModelCallUnknown, recordModelCall, reserveModelCall } from '../../data/costs.js';
+import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
+import { type ModelStepInput, type ModelStepResult, runModelStep } from '../agents/model-step.js';
+import { classifyRunFailure } from '../agents/run-failure.js';
 import { ledgerEntryOf, ledgerKeyOf } from './ledger-activities.js';
 import { reservedUsage } from './call-reservation.js';
-import { GATEWAY_STOPPED } from './model-transport.js';
+import { GATEWAY_STOPPED, type ModelTransport } from './model-transport.js';
 import { countTokens } from './tokens.js';
 
 const HEARTBEAT_MS = 2_000;
+const SETTLE_ATTEMPTS = 4;
+const SETTLE_RETRY_MS = 250;
 /** How long after a call's own timeout its answer may still be written to the ledger. */
 const SETTLE_MARGIN_MS = 60_000;
 
@@ -34,10 +41,12 @@ export interface GatewayDeps {
   circuit: CircuitSettings;
   /** Where the keys are: this process's environment. */
   env: Record<string, string | undefined>;
+  /** The projects' budgets: an agent's step is refused at the emergency tier. */
+  budgets?: Parameters<typeof budgetStatus>[2];
 }
 
 /** The activity of a model's task queue: the call itself, what it costs, and the circuit breaker's bookkeeping. */
-export function createGatewayActivities({ prisma, models, circuit, env }: GatewayDeps) {
+export function createGatewayActivities({ prisma, models, circuit, env, budgets }: GatewayDeps) {
   return {
     /**
      * The call, and its line of the ledger: written before it is sent (at the most it can cost),
@@ -46,23 +55,89 @@ export function createGatewayActivities({ prisma, models, circuit, env }: Gatewa
      */
     async forwardModelCall(input: ModelCallInput): Promise<GatewayAnswer> {
       const context = Context.current();
-      const callId = context.info.workflowExecution?.workflowId ?? context.info.activityId;
-      const answer = await forward(input, callId);
-      await recordModelCall(
-        prisma,
-        ledgerEntryOf({
-          callId,
-          modelId: input.modelId,
-          providerId: input.providerId,
-          meta: input.meta,
-          charge: answer.charge,
-        }),
-      ).catch((error: unknown) =>
-        context.log.warn('the ledger line of an answered call is written by its workflow instead', { error }),
-      );
-      return answer;
+      return answerAndRecord(input, context.info.workflowExecution?.workflowId ?? context.info.activityId);
+    },
+
+    /**
+     * One step of an agent's run (see workflows/agent-run.ts): the model call, each of its HTTP
+     * calls in the ledger before it is sent and settled when answered. A retry (this gateway went
+     * away) sends again under new keys: what was sent before stays charged at its most.
+     */
+    async agentModelStep(input: ModelStepInput): Promise<ModelStepResult & { costUsd: string; calls: number }> {
+      const context = Context.current();
+      if (input.meta.projectId) await refuseOverBudget(input.meta.projectId);
+      const charges: ModelCharge[] = [];
+      let sent = 0;
+      const transport: ModelTransport = async (call) => {
+        const answer = await answerAndRecord(
+          { ...call, modelId: input.choice.id, providerId: input.choice.provider, meta: input.meta },
+          `${input.callId}/${context.info.attempt}/${++sent}`,
+        );
+        charges.push(answer.charge);
+        return answer.response;
+      };
+      try {
+        const step = await runModelStep(input, transport, context.cancellationSignal);
+        const answered = charges.filter((charge) => charge.outcome === 'ok');
+        return {
+          ...step,
+          costUsd: formatUsdExact(charges.reduce((sum, charge) => sum + parseUsd(charge.costUsd), 0n)),
+          calls: answered.length,
+        };
+      } catch (error) {
+        if (context.cancellationDetails?.workerShutdown)
+          throw ApplicationFailure.retryable(
+            `the ${input.choice.id} gateway stopped (its worker shut down) before the model answered`,
+            GATEWAY_STOPPED,
+          );
+        if (context.cancellationSignal.aborted) throw error;
+        if (error instanceof ApplicationFailure) throw error;
+        throw classifyRunFailure(error, input.choice.id) ?? error;
+      }
     },
   };
+
+  /** Refuses a step once the project is at its emergency limit, whoever spent it. */
+  async function refuseOverBudget(projectId: string) {
+    if (!budgets) return;
+    const status = await budgetStatus(prisma, projectId, budgets);
+    if (status.tier === 'emergency')
+      throw ApplicationFailure.nonRetryable(
+        `Stopped: the project spent ${formatUsd(parseUsd(status.spentUsd))}, at or over its emergency limit of ${formatUsd(parseUsd(status.limits.emergencyUsd))}.`,
+        AGENT_FAILURE_TYPES.budget,
+      );
+  }
+
+  /**
+   * The call, and its line of the ledger: written before it is sent (at the most it can cost),
+   * settled here as soon as it is answered, even when the caller has stopped waiting for it (the
+   * model-call workflow writes it again, a no-op unless the database failed this write).
+   */
+  async function answerAndRecord(input: ModelCallInput, callId: string): Promise<GatewayAnswer> {
+    const context = Context.current();
+    const answer = await forward(input, callId);
+    const entry = ledgerEntryOf({
+      callId,
+      modelId: input.modelId,
+      providerId: input.providerId,
+      meta: input.meta,
+      charge: answer.charge,
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await recordModelCall(prisma, entry);
+        break;
+      } catch (error) {
+        if (attempt >= SETTLE_ATTEMPTS) {
+          // Never lost: a line left `sent` is swept to `unknown` at its most (and a model-call workflow writes it again).
+          context.log.warn('the ledger line of an answered call could not be settled; it stays at its most', { error });
+          break;
+        }
+        await sleep(SETTLE_RETRY_MS * attempt);
+      }
+    }
+    return answer;
+  }
 
   async function forward(input: ModelCallInput, callId: string): Promise<GatewayAnswer> {
     const context = Context.current();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
+import { GATEWAY_STOPPED } from '../../domain/agent-failure.js';
 import { TASK_QUEUES } from '../../domain/queues.js';
 import { MODEL_CALL_WORKFLOW } from '../../workflows/model-call.shared.js';
 import { type ModelCallInput, type ModelHttpResponse, type ServedProvider, forwardModelCall } from './gateway.js';
@@ -76,8 +77,7 @@ export function gatewayWentAway(error: unknown): boolean {
   return false;
 }
 
-/** The failure type of a gateway's call ended by its worker shutting down. */
-export const GATEWAY_STOPPED = 'GatewayStopped';
+export { GATEWAY_STOPPED };
 
 /** In this process, with this environment's keys, to one provider: for tests of the provider protocols. */
 export function directTransport(served: ServedProvider, env: Record<string, string | undefined>): ModelTransport {

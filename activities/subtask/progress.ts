@@ -12,7 +12,7 @@ import {
 import { abandonCouncil, closeCouncil, openCouncil, recordCouncilOutcome, winRates } from '../../data/council.js';
 import { openCircuits } from '../../data/circuits.js';
 import { type BudgetStatus, budgetStatus, councilSpendToday } from '../../data/costs.js';
-import { type ProgressRecord, recordProgress } from '../../data/progress.js';
+import { type ProgressRecord, recordProgress, recordProgressBatch } from '../../data/progress.js';
 import type { ActivityDeps } from './deps.js';
 
 /**
@@ -29,17 +29,22 @@ export function createProgressActivities({ prisma, config }: Pick<ActivityDeps, 
       projectId,
       subtaskId,
       phase,
+      writes,
     }: {
       projectId: string;
       subtaskId: string;
       phase?: string;
+      /** The workflow's writes still to make (its audit and progress rows): made beside the reads, in one transaction. */
+      writes?: ProgressRecord[];
     }): Promise<{
       budget: BudgetStatus;
       subtaskSpentUsd: string;
       availability: ModelAvailability;
       champion?: Champion;
     }> {
-      const [budget, subtask, circuits, available, rates] = await Promise.all([
+      const [, budget, subtask, circuits, available, rates] = await Promise.all([
+        // Nothing read here depends on these rows (a pass, a transition): they go beside the reads.
+        recordProgressBatch(prisma, writes ?? []),
         budgetStatus(prisma, projectId, config.budgets),
         prisma.modelCall.aggregate({ where: { subtaskId }, _sum: { costUsd: true } }),
         openCircuits(prisma),
@@ -54,6 +59,7 @@ export function createProgressActivities({ prisma, config }: Pick<ActivityDeps, 
       };
     },
     recordProgress: (record: ProgressRecord) => recordProgress(prisma, record),
+    recordProgressBatch: (records: ProgressRecord[]) => recordProgressBatch(prisma, records),
     openApproval: (input: Parameters<typeof openApproval>[1]) => openApproval(prisma, input),
     decideApproval: (input: Parameters<typeof decideApproval>[1]) => decideApproval(prisma, input),
     openEscalation: (input: Parameters<typeof openEscalation>[1]) => openEscalation(prisma, input),

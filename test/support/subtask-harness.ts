@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { recordedName } from './workflow-history.js';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -190,9 +191,9 @@ export async function startSubtaskHarness(
       ]);
       const folder = path.join(projectRoot(), 'test', 'histories');
       mkdirSync(folder, { recursive: true });
-      writeFileSync(path.join(folder, `${name}.json`), `${stdout.trim()}\n`);
+      writeFileSync(path.join(folder, `${recordedName(name)}.json`), `${stdout.trim()}\n`);
       // Replayed under its own id: a workflow that names its children after itself needs it.
-      writeFileSync(path.join(folder, `${name}.id`), `${workflowId}\n`);
+      writeFileSync(path.join(folder, `${recordedName(name)}.id`), `${workflowId}\n`);
     },
     async close() {
       await maestro.stop('SIGTERM');

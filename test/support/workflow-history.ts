@@ -32,8 +32,18 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   if (!process.env.RECORD_HISTORIES) return;
   const folder = path.join(projectRoot(), 'test', 'histories');
   mkdirSync(folder, { recursive: true });
-  writeFileSync(path.join(folder, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
-  writeFileSync(path.join(folder, `${name}.id`), `${handle.workflowId}\n`);
+  writeFileSync(path.join(folder, `${recordedName(name)}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+  writeFileSync(path.join(folder, `${recordedName(name)}.id`), `${handle.workflowId}\n`);
+}
+
+/**
+ * The file name a recording is saved under: `RECORD_HISTORIES=1` replaces the recordings of that
+ * name, `RECORD_HISTORIES=<tag>` adds `<name>.<tag>` beside them (a new path of the workflow's code,
+ * whose older recordings must go on replaying).
+ */
+export function recordedName(name: string): string {
+  const tag = process.env.RECORD_HISTORIES;
+  return !tag || tag === '1' ? name : `${name}.${tag.replace(/[^\w-]/g, '_')}`;
 }
 
 /**
@@ -66,11 +76,59 @@ export async function timers(handle: WorkflowHandle): Promise<number[]> {
     .map((event) => tsToMs(event.timerStartedEventAttributes!.startToFireTimeout!));
 }
 
-/** The ids of the child workflows it started, in order. */
+/** The ids of the child workflows it started, in order, but its agents' runs (see agentRuns). */
 export async function children(handle: WorkflowHandle): Promise<string[]> {
   return (await historyOf(handle))
     .filter((event) => event.eventType === EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED)
-    .map((event) => event.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!);
+    .map((event) => event.startChildWorkflowExecutionInitiatedEventAttributes!)
+    .filter((attributes) => attributes.workflowType?.name !== 'agentRunWorkflow')
+    .map((attributes) => attributes.workflowId!);
+}
+
+/**
+ * The agents' runs of its phase attempts, in order: child workflows (or, in histories from before
+ * them, `runAgentPhase` activities), each with the queue that ran it, its phase input and its end.
+ */
+export async function agentRuns(handle: WorkflowHandle): Promise<Array<ScheduledActivity & { workflowId?: string }>> {
+  const events = await historyOf(handle);
+  const ends = new Map<string, ScheduledActivity['end']>();
+  const results = new Map<string, Record<string, unknown>>();
+  for (const event of events) {
+    const completed = event.childWorkflowExecutionCompletedEventAttributes;
+    const payload = completed?.result?.payloads?.[0];
+    if (completed && payload)
+      results.set(String(completed.initiatedEventId), defaultPayloadConverter.fromPayload(payload));
+    const ended: Array<[unknown, ScheduledActivity['end']]> = [
+      [event.childWorkflowExecutionCompletedEventAttributes?.initiatedEventId, 'completed'],
+      [event.childWorkflowExecutionFailedEventAttributes?.initiatedEventId, 'failed'],
+      [event.childWorkflowExecutionCanceledEventAttributes?.initiatedEventId, 'cancelled'],
+      [event.childWorkflowExecutionTimedOutEventAttributes?.initiatedEventId, 'timed_out'],
+      [event.childWorkflowExecutionTerminatedEventAttributes?.initiatedEventId, 'failed'],
+      [event.startChildWorkflowExecutionFailedEventAttributes?.initiatedEventId, 'failed'],
+    ];
+    for (const [id, end] of ended) if (id !== undefined && id !== null) ends.set(String(id), end);
+  }
+  const runs = events.flatMap((event) => {
+    const attributes = event.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (attributes?.workflowType?.name !== 'agentRunWorkflow') return [];
+    const payload = attributes.input!.payloads![0]!;
+    const input = defaultPayloadConverter.fromPayload<{ phase: Record<string, unknown>; roleQueue: string }>(payload);
+    return [
+      {
+        eventId: Number(event.eventId),
+        run: {
+          type: 'agentRunWorkflow',
+          workflowId: attributes.workflowId!,
+          taskQueue: input.roleQueue,
+          input: input.phase,
+          end: ends.get(String(event.eventId)) ?? ('open' as const),
+          result: results.get(String(event.eventId)),
+        },
+      },
+    ];
+  });
+  const legacy = (await activities(handle, 'runAgentPhase')).map((run) => ({ eventId: 0, run }));
+  return [...legacy, ...runs].sort((a, b) => a.eventId - b.eventId).map((entry) => entry.run);
 }
 
 export interface ScheduledActivity {

@@ -16,6 +16,7 @@ import { createRunnerWorker } from '../../workers/runner.js';
 import { createTesterWorker } from '../../workers/tester.js';
 import { temporalLoggerFor } from '../../workers/temporal-logger.js';
 import { createWorkflowsWorker } from '../../workers/workflows.js';
+import { agentStepActivities } from '../../workers/worktree-host.js';
 import { MODELS, SPARE_DEVELOPER_QUEUE } from './workflow-env-settings.js';
 
 /** The SDK's logs through Maestro's logger, as in a worker process (one runtime per test file's process). */
@@ -55,8 +56,8 @@ export async function startWorkers(
   const workers = [
     await createWorkflowsWorker(context),
     await createOrchestratorWorker(context),
-    await createTesterWorker(context),
-    await createDeveloperWorker(context),
+    ...(await createTesterWorker(context)),
+    ...(await createDeveloperWorker(context)),
     await createRunnerWorker(context),
     await createCouncilWorker(context),
     ...(await createModelWorkers(context)),
@@ -64,7 +65,7 @@ export async function startWorkers(
     await Worker.create({
       ...activityWorkerOptions(context, 'developer'),
       taskQueue: SPARE_DEVELOPER_QUEUE,
-      activities: createAgentActivities({ config, prisma }),
+      activities: { ...createAgentActivities({ config, prisma }), ...agentStepActivities(context) },
     }),
   ];
   const running = workers.map((worker) => worker.run());

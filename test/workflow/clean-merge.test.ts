@@ -7,7 +7,7 @@ import { DEFAULT_PHASES } from '../../domain/phases.js';
 import { FILES, finish, runTests, write } from '../../stack/demo/cart-tax-script.js';
 import { branchExists, ensureWorktree, git, listWorktrees } from '../../git/git.js';
 import { type TestProject, type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
-import { activities, held, outcomeOf, override, recordHistory } from '../support/workflow-history.js';
+import { activities, agentRuns, held, outcomeOf, override, recordHistory } from '../support/workflow-history.js';
 import { eventually } from '../support/maestro-process.js';
 
 /**
@@ -74,9 +74,7 @@ describe('a merge carries only what the agents wrote', () => {
 
     // The figure: files in the merge commit that no agent wrote through its tools (target 0).
     const written = new Set(
-      (await activities(subtask.handle, 'runAgentPhase')).flatMap(
-        (run) => (run.result as { filesWritten: string[] }).filesWritten,
-      ),
+      (await agentRuns(subtask.handle)).flatMap((run) => (run.result as { filesWritten: string[] }).filesWritten),
     );
     const merged = (await git(project.repoPath, ['diff', '--name-only', `${merge}^1`, merge])).split('\n');
     const notWritten = merged.filter((file) => !written.has(file));
@@ -106,6 +104,9 @@ describe('a merge carries only what the agents wrote', () => {
     expect((await wf.events(subtask)).map((event) => event.kind)).toContain('workspace.removed');
     await expectBranchFree(project, state.branch!, state.worktree!);
     await recordHistory(subtask.handle, 'merged-worktree-removed');
+    // An agent's run of its own: its steps replay too.
+    const [firstRun] = await agentRuns(subtask.handle);
+    await recordHistory(wf.client.workflow.getHandle(firstRun!.workflowId!), 'agent-run-red');
   });
 });
 

@@ -4,6 +4,7 @@ import { type StartedSubtask, type WorkflowEnv, startWorkflowEnv } from '../supp
 import { GREEN_REFACTOR } from '../support/workflow-env-settings.js';
 import {
   activities,
+  agentRuns,
   decide,
   failing,
   held,
@@ -29,7 +30,7 @@ afterAll(() => wf?.close());
 
 const NOT_POSSIBLE = 'OverrideNotPossible';
 const phasesRun = async (subtask: StartedSubtask) =>
-  (await activities(subtask.handle, 'runAgentPhase')).map((activity) => [activity.input.phase, activity.end]);
+  (await agentRuns(subtask.handle)).map((activity) => [activity.input.phase, activity.end]);
 const inFlight = (key: string, phase: string) =>
   eventually(
     () =>
@@ -86,7 +87,7 @@ describe('during an agent run', () => {
     const firstGreen = (await wf.state(subtask)).shas.green!;
     await override({ action: 'reset', phase: 'green', reason: 'green again, differently' })(subtask.handle);
     await eventually(
-      async () => (await activities(subtask.handle, 'runAgentPhase'))[1]?.end === 'cancelled',
+      async () => (await agentRuns(subtask.handle))[1]?.end === 'cancelled',
       30_000,
       'the refactor agent to stop',
     );
@@ -100,9 +101,7 @@ describe('during an agent run', () => {
       ['refactor', 'completed'],
     ]);
     // Green starts again where it started the first time, and commits anew.
-    const greens = (await activities(subtask.handle, 'runAgentPhase')).filter(
-      (activity) => activity.input.phase === 'green',
-    );
+    const greens = (await agentRuns(subtask.handle)).filter((activity) => activity.input.phase === 'green');
     expect(greens[1]!.input.startSha).toBe(greens[0]!.input.startSha);
     expect(outcome.shas.green).not.toBe(firstGreen);
     expect(

@@ -6,6 +6,7 @@ import { dependencyCompletedSignal } from '../../workflows/subtask/subtask.share
 import {
   acceptedUpdates,
   activities,
+  agentRuns,
   approve,
   decide,
   failing,
@@ -123,9 +124,7 @@ describe('overrides in each state', () => {
     await subtask.handle.signal(dependencyCompletedSignal, { key: '10-0' });
     expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
     expect(await timers(subtask.handle)).toContain(3_600_000); // the hourly look, in case a signal is missed
-    expect((await activities(subtask.handle, 'runAgentPhase')).map((activity) => activity.taskQueue)).toEqual([
-      SPARE_DEVELOPER_QUEUE,
-    ]);
+    expect((await agentRuns(subtask.handle)).map((activity) => activity.taskQueue)).toEqual([SPARE_DEVELOPER_QUEUE]);
     expect((await wf.events(subtask)).find((event) => event.kind === 'subtask.waiting')!.message).toBe(
       'waiting for 10-0 to complete',
     );
@@ -247,7 +246,7 @@ describe('overrides in each state', () => {
         expect.objectContaining({ id: 'phase:green', done: true, note: 'skipped by user:ann: green is not needed' }),
       ]),
     });
-    expect((await activities(subtask.handle, 'runAgentPhase')).map((activity) => activity.end)).toEqual(['cancelled']);
+    expect((await agentRuns(subtask.handle)).map((activity) => activity.end)).toEqual(['cancelled']);
     expect(await acceptedUpdates(subtask.handle)).toEqual(['override', 'override', 'override']);
     expect(await kinds(subtask)).toEqual(
       expect.arrayContaining(['override.pause', 'override.resume', 'override.skip']),
@@ -332,9 +331,7 @@ describe('overrides in each state', () => {
       { label: 'retry', send: override({ action: 'retry', hint: 'a hint from ann' }) },
     ]);
     expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
-    expect(
-      (await activities(subtask.handle, 'runAgentPhase')).map((activity) => [activity.taskQueue, activity.end]),
-    ).toEqual([
+    expect((await agentRuns(subtask.handle)).map((activity) => [activity.taskQueue, activity.end])).toEqual([
       ['maestro-developer', 'failed'],
       [SPARE_DEVELOPER_QUEUE, 'completed'],
     ]);

@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../../domain/audit.js';
 import type { AgentPhaseResult } from '../../activities/subtask/agent-phase.js';
 import type { CheckResult } from '../../activities/subtask/checks.js';
 import { checklistProgress, markPhase, passPhase } from '../../domain/checklist.js';
@@ -133,6 +134,8 @@ export async function recordPass(
   sha: string,
   check: CheckResult,
   criteria?: AgentPhaseResult['criteria'],
+  /** Written with the next write or model-context read, in one transaction (the next phase's first). */
+  deferred = false,
 ): Promise<void> {
   const { state } = run;
   state.shas[phase.name] = sha;
@@ -147,7 +150,7 @@ export async function recordPass(
       reason: check.reason,
     };
   }
-  await run.audit.record([
+  const events: AuditEvent[] = [
     {
       actor: 'runner',
       kind: phase.check === 'new_tests_fail' ? 'check.red_evidence' : 'check.passed',
@@ -161,5 +164,7 @@ export async function recordPass(
         progress: state.progress,
       },
     },
-  ]);
+  ];
+  if (deferred) run.audit.defer(events);
+  else await run.audit.record(events);
 }

@@ -44,11 +44,14 @@ export async function routeAttempt(
   let unservedLooks = 0;
   for (;;) {
     run.budgetChangedBy = undefined;
-    const context = await run.progress.modelContext({
-      projectId: run.project.id,
-      subtaskId: input.subtaskId,
-      phase: phaseName,
-    });
+    const context = await run.audit.withPending((writes) =>
+      run.progress.modelContext({
+        projectId: run.project.id,
+        subtaskId: input.subtaskId,
+        phase: phaseName,
+        ...(writes.length > 0 ? { writes } : {}),
+      }),
+    );
     run.lastAvailability = context.availability;
     state.costUsd = context.subtaskSpentUsd;
     state.budget = { tier: context.budget.tier, spentUsd: context.budget.spentUsd, limits: context.budget.limits };

@@ -1,15 +1,19 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import {
+  ChildWorkflowCancellationType,
   allHandlersFinished,
   condition,
+  executeChild,
   isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AgentActivities } from '../../activities/subtask/agent-phase.js';
+import type { AgentActivities, AgentPhaseInput, AgentPhaseResult } from '../../activities/subtask/agent-phase.js';
+import { agentRunWorkflow } from '../agent-run.js';
 import type { CheckActivities } from '../../activities/subtask/checks.js';
 import type { ProgressActivities } from '../../activities/subtask/progress.js';
 import type { ReviewActivities } from '../../activities/subtask/review.js';
@@ -31,6 +35,8 @@ import { Interrupts } from './interrupts.js';
 
 const statusKey = defineSearchAttributeKey('MaestroStatus', 'KEYWORD');
 const phaseKey = defineSearchAttributeKey('MaestroPhase', 'KEYWORD');
+/** Agent runs are child workflows (agent-run.ts), no longer one activity per attempt. */
+const AGENT_RUN_AS_WORKFLOW = 'agent-run-as-workflow';
 
 /** A person's decision at an approval gate. */
 export type Decision =
@@ -39,6 +45,8 @@ export type Decision =
 
 type TransitionExtra = {
   events?: AuditEvent[];
+  /** Events that follow the transition in the log, written with it. */
+  after?: AuditEvent[];
   data?: Record<string, unknown>;
   started?: boolean;
   completed?: boolean;
@@ -121,6 +129,31 @@ export class SubtaskRun {
     return proxyActivities<AgentActivities>(agentRun(this.settings, taskQueue));
   }
 
+  /**
+   * An agent's run of a phase attempt: a child workflow whose every model call and tool call is
+   * its own activity (histories from before it ran the whole attempt as one activity).
+   */
+  async runAgent(taskQueue: string, input: AgentPhaseInput): Promise<AgentPhaseResult> {
+    if (!patched(AGENT_RUN_AS_WORKFLOW)) return this.agentOn(taskQueue).runAgentPhase(input);
+    return executeChild(agentRunWorkflow, {
+      workflowId: `${workflowInfo().workflowId}/agent/${input.phase}-${input.attempt}-${uuid4().slice(0, 8)}`,
+      taskQueue: TASK_QUEUES.workflows,
+      args: [
+        {
+          phase: input,
+          roleQueue: taskQueue,
+          limits: {
+            heartbeatTimeoutMs: this.settings.heartbeatTimeoutMs,
+            checkTimeoutMs: this.settings.checkTimeoutMs,
+            agentTimeoutMs: this.settings.agentTimeoutMs,
+          },
+        },
+      ],
+      workflowExecutionTimeout: this.settings.agentTimeoutMs,
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+    });
+  }
+
   /** The decision, read through a function: handlers set it between awaits. */
   pendingDecision(): Decision | undefined {
     return this.decision;
@@ -145,6 +178,7 @@ export class SubtaskRun {
           message,
           data: { from, to, phase: state.phase, attempt: state.attempt, ...extra.data },
         },
+        ...(extra.after ?? []),
       ],
       {
         status: to,
@@ -165,11 +199,13 @@ export class SubtaskRun {
 
   async waitWhilePaused(): Promise<void> {
     if (!this.state.paused) return;
+    await this.audit.flush();
     await condition(() => !this.state.paused || this.interrupts.pending() !== undefined);
   }
 
   /** Ends the workflow once every update handler has finished writing its audit entry. */
   async done(outcome: SubtaskOutcome): Promise<SubtaskOutcome> {
+    await this.audit.flush();
     await this.removeWorktree();
     await condition(allHandlersFinished);
     return outcome;

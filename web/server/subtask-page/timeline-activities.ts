@@ -27,6 +27,28 @@ export function scheduledActivityStep(
   };
 }
 
+/** The step of an agent's run as a child workflow (its own steps are read from its history: agent-steps.ts). */
+export function agentRunStep(
+  id: number,
+  at: string,
+  attributes: proto.temporal.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes,
+  currentPhase: string,
+): TimelineStep {
+  const input = (decode(attributes.input?.payloads?.[0]) ?? {}) as { phase?: ActivityInput; roleQueue?: string };
+  const phase = input.phase ?? {};
+  return {
+    id,
+    kind: 'agent',
+    label: `Agent run, attempt ${phase.attempt ?? 1}`,
+    phase: phase.phase ?? currentPhase,
+    childWorkflowId: attributes.workflowId ?? undefined,
+    attempt: typeof phase.attempt === 'number' ? phase.attempt : undefined,
+    taskQueue: input.roleQueue,
+    scheduledAt: at,
+    status: 'scheduled',
+  };
+}
+
 /** Ends an activity's step as completed, with what its result says in one line. */
 export function completeActivityStep(step: TimelineStep, at: string, result: unknown): void {
   step.endedAt = at;

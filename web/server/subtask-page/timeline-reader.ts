@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { buildTimeline } from './timeline.js';
-import type { Timeline } from './timeline-types.js';
+import type { AgentStep, Timeline } from './timeline-types.js';
+import { buildAgentSteps } from './agent-steps.js';
 
 const PendingState = proto.temporal.api.enums.v1.PendingActivityState;
 const CACHED_WORKFLOWS = 300;
@@ -14,6 +15,38 @@ interface CacheEntry {
 
 /** Timelines already built, per workflow: rebuilt only when its history grew. */
 const cache = new Map<string, CacheEntry>();
+/** The steps of agent runs that ended: their histories no longer change. */
+const endedAgentRuns = new Map<string, AgentStep[]>();
+const CACHED_AGENT_RUNS = 2_000;
+
+/** An agent run's steps from its own history (a run that ended is read once). */
+async function agentStepsOf(client: Client, workflowId: string): Promise<AgentStep[]> {
+  const ended = endedAgentRuns.get(workflowId);
+  if (ended) return structuredClone(ended);
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    const history = await handle.fetchHistory();
+    const events = history.events ?? [];
+    const steps = buildAgentSteps(events);
+    if (events.some((event) => CLOSING_EVENTS.has(event.eventType ?? 0))) {
+      endedAgentRuns.set(workflowId, structuredClone(steps));
+      while (endedAgentRuns.size > CACHED_AGENT_RUNS) endedAgentRuns.delete(endedAgentRuns.keys().next().value!);
+    }
+    return steps;
+  } catch {
+    // Gone past its retention: the parent's step still says how it ended.
+    return [];
+  }
+}
+
+const EventType = proto.temporal.api.enums.v1.EventType;
+const CLOSING_EVENTS = new Set<number>([
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+]);
 
 /**
  * The timeline of a subtask from its workflow's history, and what Temporal says right now of the
@@ -37,6 +70,14 @@ export async function readTimeline(client: Client, workflowId: string): Promise<
     });
     while (cache.size > CACHED_WORKFLOWS) cache.delete(cache.keys().next().value!);
   }
+  await Promise.all(
+    timeline.phases
+      .flatMap((visit) => visit.steps)
+      .filter((step) => step.childWorkflowId && step.status !== 'scheduled')
+      .map(async (step) => {
+        step.agentSteps = await agentStepsOf(client, step.childWorkflowId!);
+      }),
+  );
   for (const pending of description.raw.pendingActivities ?? []) {
     const step = timeline.phases
       .flatMap((visit) => visit.steps)

@@ -40,6 +40,25 @@ export interface TimelineStep {
   failure?: string;
   /** Who answered a gate or an escalation. */
   actor?: string;
+  /** An agent's run as a child workflow: its id, and its own steps (each model call, tool call and the commit). */
+  childWorkflowId?: string;
+  agentSteps?: AgentStep[];
+}
+
+/** One step of an agent's run, from its child workflow's history. */
+export interface AgentStep {
+  id: number;
+  kind: 'prepare' | 'model' | 'tool' | 'commit';
+  label: string;
+  status: StepStatus;
+  scheduledAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** Temporal's tries: more than one when its worker died or it failed and was retried. */
+  tries?: number;
+  /** What came out, in one line: the tools the model called, a tool's result, the commit. */
+  outcome?: string;
+  failure?: string;
 }
 
 /** A person's (or another workflow's) message the workflow accepted: an approval, a rejection, an override, a signal. */

@@ -5,6 +5,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import proto from '@temporalio/proto';
 import { describe, expect, test } from 'vitest';
 import { projectRoot } from '../../../runtime/project-root.js';
+import { buildAgentSteps } from './agent-steps.js';
 import { buildTimeline } from './timeline.js';
 
 /** Histories recorded from real runs (test/histories), read as the API reads a live one. */
@@ -214,5 +215,32 @@ describe('the outcome of the baseline', () => {
     expect(baselineOutcome({ passing: 0, failing: 0, runs: [run()] })).toBe(
       '`npm test` exited with 0, tests not counted',
     );
+  });
+});
+
+describe("an agent run's steps from its own history", () => {
+  test('the red agent: its briefing, each model call with the tools it called, each tool with its result, the commit', () => {
+    const history = historyFromJSON(
+      JSON.parse(readFileSync(path.join(projectRoot(), 'test', 'histories', 'agent-run-red.agent-run.json'), 'utf8')),
+    );
+    const steps = buildAgentSteps(history.events ?? []);
+    expect(steps.map((step) => [step.kind, step.label, step.status, step.tries])).toEqual([
+      ['prepare', 'Briefing and prompt', 'completed', 1],
+      ['model', 'Model call 1 to scripted', 'completed', 1],
+      ['tool', 'write_file test/unit/cart-total.test.js', 'completed', 1],
+      ['model', 'Model call 2 to scripted', 'completed', 1],
+      ['tool', 'run_tests', 'completed', 1],
+      ['model', 'Model call 3 to scripted', 'completed', 1],
+      ['commit', 'Commit', 'completed', 1],
+    ]);
+    expect(steps.map((step) => step.outcome)).toEqual([
+      undefined,
+      expect.stringMatching(/^calls write_file \(\d+ in, \d+ out\)$/),
+      expect.stringMatching(/^wrote test\/unit\/cart-total\.test\.js \(\d+ bytes\)$/),
+      expect.stringMatching(/^calls run_tests /),
+      expect.stringMatching(/^## unit: `npm test`: \d+ passed, \d+ failed$/),
+      expect.stringMatching(/^calls finish /),
+      expect.stringMatching(/^committed [0-9a-f]{8}$/),
+    ]);
   });
 });

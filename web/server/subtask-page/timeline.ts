@@ -3,7 +3,8 @@ import { COUNCIL_WORKFLOW } from '../../../workflows/council.shared.js';
 import type { SubtaskLocalActivityName } from '../../../workflows/subtask/history.shared.js';
 import { decode, describeMs, failureText, timestampMs } from './timeline-format.js';
 import { lastEnd, visitStatus } from './timeline-status.js';
-import { completeActivityStep, scheduledActivityStep } from './timeline-activities.js';
+import { agentRunStep, completeActivityStep, scheduledActivityStep } from './timeline-activities.js';
+import { AGENT_RUN_WORKFLOW } from '../../../workflows/agent-run.shared.js';
 import { COMPLETE, PLAN, SETUP, type Timeline, type TimelineDecision, type TimelineStep } from './timeline-types.js';
 import { acceptedUpdateDecision, signalDecision } from './timeline-updates.js';
 
@@ -127,6 +128,12 @@ class TimelineBuilder {
         );
       case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: {
         const attributes = event.startChildWorkflowExecutionInitiatedEventAttributes!;
+        if (attributes.workflowType?.name === AGENT_RUN_WORKFLOW) {
+          const step = agentRunStep(id, at, attributes, this.currentPhase());
+          this.children.set(id, step);
+          this.push(step);
+          return;
+        }
         const step: TimelineStep = {
           id,
           kind: 'council',
@@ -151,6 +158,7 @@ class TimelineBuilder {
       case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED: {
         const attributes = event.childWorkflowExecutionCompletedEventAttributes!;
         const step = this.children.get(Number(attributes.initiatedEventId));
+        if (step?.kind === 'agent') return completeActivityStep(step, at, decode(attributes.result?.payloads?.[0]));
         const result = decode(attributes.result?.payloads?.[0]) as
           { winner?: { model?: string }; reason?: string } | undefined;
         if (step)

@@ -91,6 +91,47 @@ function PhaseVisit({ visit, start, span, now }: { visit: Visit; start: number; 
   );
 }
 
+const AGENT_STEP_ICONS: Record<string, string> = { prepare: '☰', model: '◆', tool: '⚙', commit: '⎇' };
+
+/** An agent run's own steps: each model call, each tool call and its result, the commit. */
+function AgentSteps({ steps }: { steps: NonNullable<Step['agentSteps']> }) {
+  return (
+    <details className="agent-steps" data-testid="agent-steps">
+      <summary>
+        {steps.length} agent step{steps.length === 1 ? '' : 's'}: {steps.filter((step) => step.kind === 'model').length}{' '}
+        model calls, {steps.filter((step) => step.kind === 'tool').length} tool calls
+      </summary>
+      <ol>
+        {steps.map((step) => (
+          <li
+            key={step.id}
+            className={`agent-step agent-step-${step.status}`}
+            data-testid="agent-step"
+            data-kind={step.kind}
+          >
+            <span aria-hidden>{AGENT_STEP_ICONS[step.kind] ?? '•'}</span>{' '}
+            <span className="agent-step-label">{step.label}</span>
+            {(step.tries ?? 0) > 1 && <span className="badge warn">{step.tries} tries</span>}
+            {step.status === 'running' && <span className="badge neutral">running</span>}
+            {(step.failure || step.outcome) && (
+              <span className={`agent-step-outcome${step.failure ? ' failure' : ''}`}>
+                {' '}
+                — {step.failure ?? step.outcome}
+              </span>
+            )}
+            {step.startedAt && step.endedAt && (
+              <span className="agent-step-time">
+                {' '}
+                {preciseDuration(Date.parse(step.endedAt) - Date.parse(step.startedAt))}
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
+
 function StepRow({ step, start, span, now }: { step: Step; start: number; span: number; now: number }) {
   const from = Date.parse(step.startedAt ?? step.scheduledAt);
   const to = step.endedAt ? Date.parse(step.endedAt) : now;
@@ -119,6 +160,7 @@ function StepRow({ step, start, span, now }: { step: Step; start: number; span: 
         {(step.outcome || step.failure) && (
           <div className={`step-outcome${step.failure ? ' failure' : ''}`}>{step.failure ?? step.outcome}</div>
         )}
+        {step.agentSteps && step.agentSteps.length > 0 && <AgentSteps steps={step.agentSteps} />}
         <div className="step-bar" aria-hidden>
           <span
             className={`bar bar-${tone}`}
