@@ -219,11 +219,17 @@ describe('routing by complexity, through each provider’s own protocol', () => 
     const logs = readdirSync(path.join(harness.dataDir, 'logs'))
       .map((file) => readFileSync(path.join(harness.dataDir, 'logs', file), 'utf8'))
       .join('\n');
+    // The agents' model calls are steps of their runs' workflows (each call's request and answer is there).
     const histories: string[] = [];
-    for await (const execution of harness.temporal.workflow.list({ query: "WorkflowType = 'modelCallWorkflow'" })) {
+    let agentRuns = 0;
+    for await (const execution of harness.temporal.workflow.list({
+      query: "WorkflowType = 'agentRunWorkflow' OR WorkflowType = 'modelCallWorkflow'",
+    })) {
+      if (execution.type === 'agentRunWorkflow') agentRuns++;
       histories.push(JSON.stringify(await harness.temporal.workflow.getHandle(execution.workflowId).fetchHistory()));
     }
-    expect(histories.length).toBeGreaterThan(30);
+    expect(agentRuns).toBeGreaterThan(10);
+    expect(histories.join('\n')).toContain('agentModelStep');
     const history = histories.join('\n');
     for (const key of Object.values(KEYS)) {
       expect(stored).not.toContain(key);

@@ -1,3 +1,4 @@
+import { type SubtaskStatus, isFinal } from '../../../domain/lifecycle.js';
 import { tracked, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { git, gitRaw } from '../../../git/git.js';
@@ -7,7 +8,7 @@ import { redactUrl } from '../../../domain/redact.js';
 import { ProjectName } from '../../../domain/project.js';
 import { SubtaskKey } from '../../../domain/subtask-spec.js';
 import { type SubtaskState, stateQuery } from '../../../workflows/subtask/subtask.shared.js';
-import { availableActions } from '../subtask-page/actions.js';
+import { availableActions, endedActions } from '../subtask-page/actions.js';
 import { readCheckResults } from '../subtask-page/checks.js';
 import { branchDiff } from '../subtask-page/diff.js';
 import { followEvents } from '../event-log.js';
@@ -224,6 +225,7 @@ export const subtaskPageProcedures = {
   /** What the workflow accepts right now, for the page's buttons; the mutations approve, reject and override perform them. */
   actions: readProcedure.input(SubtaskRef).query(async ({ ctx, input }) => {
     const row = await findSubtask(ctx, input);
+    if (isFinal(row.status as SubtaskStatus)) return endedActions(row.status as SubtaskStatus);
     const live = await liveState(ctx, row.workflowId);
     if (!live.state)
       return { actions: [], note: 'No buttons: the workflow cannot be asked what it accepts right now.' };

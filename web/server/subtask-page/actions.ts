@@ -1,4 +1,4 @@
-import { isFinal } from '../../../domain/lifecycle.js';
+import { type SubtaskStatus, isFinal } from '../../../domain/lifecycle.js';
 import type { SubtaskState } from '../../../workflows/subtask/subtask.shared.js';
 
 export type ActionName =
@@ -54,13 +54,17 @@ const LABELS: Record<ActionName, string> = {
   cancel: 'Cancel',
 };
 
+/** A subtask that ended offers nothing: no need to ask its workflow (a replay of its whole history). */
+export function endedActions(status: SubtaskStatus): SubtaskActions {
+  return { actions: [], note: `The subtask is ${status}: nothing can be changed any more.` };
+}
+
 /**
  * The buttons for what the workflow accepts right now, from its live state: the same rules its
  * update validators apply, so a button never offers what would be refused.
  */
 export function availableActions(state: SubtaskState): SubtaskActions {
-  if (isFinal(state.status))
-    return { actions: [], note: `The subtask is ${state.status}: nothing can be changed any more.` };
+  if (isFinal(state.status)) return endedActions(state.status);
   const phases = state.checklist
     .filter((item) => item.id.startsWith('phase:'))
     .map((item) => item.id.slice('phase:'.length));
