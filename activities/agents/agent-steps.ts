@@ -3,21 +3,18 @@ import { Context } from '@temporalio/activity';
 import type { ModelMessage } from 'ai';
 import { promptBudgetOf } from '../../domain/models.js';
 import { phaseCommitMessage } from '../../domain/naming.js';
-import { git, headCommit, resetWorktree } from '../../git/git.js';
-import type { AgentPhaseInput } from '../subtask/agent-phase.js';
+import { headCommit, resetWorktree } from '../../git/git.js';
+import { type AgentPhaseInput, phasePromptContext } from '../subtask/agent-phase.js';
 import { type ActivityDeps, subtaskFolder } from '../subtask/deps.js';
 import {
   type AgentRunResult,
   agentPrompts,
   applyTextAnswer,
   commitAgentWork,
-  cut,
   recoveredRun,
   runAgentTests,
 } from './agent-run.js';
 import { type FinishInput, runAgentTool } from './tools.js';
-
-const DIFF_CHARS = 8_000;
 
 /** What the agent-run workflow needs to start its loop, or the run itself when it had already committed. */
 export type PreparedAgentRun =
@@ -105,20 +102,11 @@ export function createAgentStepActivities(
     const recovered = await alreadyCommitted(ref);
     if (recovered) return { recovered };
     await resetWorktree(input.worktree, input.startSha);
-    const diff = input.context.previousSha
-      ? await git(input.worktree, ['diff', '--no-color', input.startSha, input.context.previousSha])
-      : undefined;
     const prompts = await agentPrompts(
       { prisma },
       {
         ...input,
-        prompt: {
-          failure: input.context.failure && { ...input.context.failure, output: input.context.failure.outputTail },
-          diff: diff ? cut(diff, DIFF_CHARS) : undefined,
-          reviewerComment: input.context.reviewerComment,
-          hint: input.context.hint,
-          guidance: input.context.guidance,
-        },
+        prompt: await phasePromptContext(input),
       },
     );
     return {

@@ -6,6 +6,7 @@ import { phaseCommitMessage } from '../../domain/naming.js';
 import type { PhaseName, Role } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { type AgentRunResult, cut, recoveredRun, runAgentInWorktree } from '../agents/agent-run.js';
+import type { PromptContext } from '../agents/prompts.js';
 import type { SuiteConfig } from '../../domain/project.js';
 import { git, headCommit, resetWorktree } from '../../git/git.js';
 import { type ActivityDeps, subtaskFolder } from './deps.js';
@@ -59,18 +60,9 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
         return recoveredRun(head.sha, head.message);
       await resetWorktree(input.worktree, input.startSha);
 
-      const diff = input.context.previousSha
-        ? await git(input.worktree, ['diff', '--no-color', input.startSha, input.context.previousSha])
-        : undefined;
       return runAgentInWorktree({ config, prisma }, context, {
         ...input,
-        prompt: {
-          failure: input.context.failure && { ...input.context.failure, output: input.context.failure.outputTail },
-          diff: diff ? cut(diff, DIFF_CHARS) : undefined,
-          reviewerComment: input.context.reviewerComment,
-          hint: input.context.hint,
-          guidance: input.context.guidance,
-        },
+        prompt: await phasePromptContext(input),
         logDir: path.join(subtaskFolder(config, input.workflowId), 'logs'),
         logLabel: `${input.phase}-${input.attempt}-${context.info.activityId}`,
         ledger: { workflowId: input.workflowId, purpose: 'agent', role: input.role },
@@ -85,3 +77,17 @@ export function createAgentActivities({ config, prisma }: Pick<ActivityDeps, 'co
 }
 
 export type AgentActivities = ReturnType<typeof createAgentActivities>;
+
+/** What the attempt's prompt is told of the attempt before it: its failure and diff, a reviewer's or a person's words. */
+export async function phasePromptContext(input: AgentPhaseInput): Promise<PromptContext> {
+  const diff = input.context.previousSha
+    ? await git(input.worktree, ['diff', '--no-color', input.startSha, input.context.previousSha])
+    : undefined;
+  return {
+    failure: input.context.failure && { ...input.context.failure, output: input.context.failure.outputTail },
+    diff: diff ? cut(diff, DIFF_CHARS) : undefined,
+    reviewerComment: input.context.reviewerComment,
+    hint: input.context.hint,
+    guidance: input.context.guidance,
+  };
+}
