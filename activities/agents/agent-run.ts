@@ -1,6 +1,3 @@
-import { secretEnvNames } from '../../domain/secret-env.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { ApplicationFailure, type Context } from '@temporalio/activity';
 import type { ChecklistItem } from '../../domain/checklist.js';
 import { type CriterionVerdict, verdictsOfCommit } from '../../domain/evidence.js';
@@ -11,23 +8,17 @@ import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
 import type { LoadedConfig } from '../../runtime/config.js';
 import type { SuiteConfig } from '../../domain/project.js';
-import { describeRuns, runSuites } from '../commands/suites.js';
-import { projectCommandSandbox } from '../commands/sandbox.js';
-import { type GitIdentity, commitAll } from '../../git/git.js';
+import type { GitIdentity } from '../../git/git.js';
 import { createMeteredModel } from '../models/metered-model.js';
 import { temporalTransport } from '../models/model-transport.js';
 import { budgetStatus } from '../../data/costs.js';
 import type { PrismaClient } from '../../data/prisma.js';
-import { briefingSection, buildBriefing } from '../../data/briefing.js';
-import { OutputFormatError, parseModelOutput } from './output-parser.js';
-import { type PromptContext, buildPrompts } from './prompts.js';
+import type { PromptContext } from './prompts.js';
 import type { PrunedItem } from './pruning.js';
 import { type AgentStep, runAgentLoop, runTextAgent } from './run-agent.js';
 import { classifyRunFailure } from './run-failure.js';
-import { TerritoryError, resolveForWrite, worktreeRelative } from '../../git/territory.js';
-import { describePaths } from '../../git/commit-selection.js';
-import { leaveOutOfCommit, recordLeftOut } from './left-out.js';
 import { createAgentTools } from './tools.js';
+import { agentPrompts, applyTextAnswer, commitAgentWork, runAgentTests } from './agent-work.js';
 
 /** One agent's run in a worktree, whatever it is for: a phase attempt, or a council member's candidate. */
 export interface AgentRunInput {
@@ -226,111 +217,6 @@ export async function runAgentInWorktree(
   };
 }
 
-/** The system prompt and the task of an agent's run, with its briefing; a model without tools gets whole files. */
-export async function agentPrompts(
-  { prisma }: { prisma: PrismaClient },
-  input: Pick<
-    AgentRunInput,
-    | 'subtaskId'
-    | 'phase'
-    | 'attempt'
-    | 'checklist'
-    | 'worktree'
-    | 'model'
-    | 'role'
-    | 'goal'
-    | 'spec'
-    | 'territory'
-    | 'prompt'
-  >,
-): Promise<{ system: string; task: string; textMode: boolean }> {
-  const textMode = !input.model.toolCalling;
-  const briefing = await buildBriefing(
-    prisma,
-    input.subtaskId,
-    { phase: input.phase, attempt: input.attempt, checklist: input.checklist, worktree: input.worktree },
-    textMode ? { snippetLines: 2_000, maxFiles: 12 } : {},
-  );
-  const prompts = buildPrompts({
-    role: input.role,
-    phase: input.phase,
-    attempt: input.attempt,
-    goal: input.goal,
-    spec: input.spec,
-    territory: input.territory,
-    textMode,
-    // About four characters a token: the files may take half of the prompt's budget.
-    briefing: briefingSection(briefing, { fullFiles: textMode, maxChars: promptBudgetOf(input.model) * 2 }),
-    context: input.prompt,
-  });
-  return { system: prompts.system, task: prompts.task, textMode };
-}
-
-/** The agent's `run_tests`: the project's suites in the worktree, in the project's sandbox, without secrets. */
-export async function runAgentTests(
-  { config, prisma }: { config: LoadedConfig; prisma: PrismaClient },
-  input: Pick<AgentRunInput, 'suites' | 'worktree' | 'logDir' | 'projectId'>,
-  label: string,
-  signal: AbortSignal,
-  onProgress: (progress: object) => void,
-): Promise<string> {
-  return describeRuns(
-    await runSuites({
-      suites: input.suites,
-      cwd: input.worktree,
-      logDir: input.logDir,
-      label,
-      limits: config.commands,
-      sandbox: await projectCommandSandbox({ config, prisma }, input.projectId, 'test'),
-      secretEnvNames: modelKeyEnvNames(config),
-      signal,
-      onProgress,
-    }),
-  );
-}
-
-type CommittedWork = Pick<
-  AgentRunResult,
-  'sha' | 'summary' | 'criteria' | 'filesWritten' | 'reverted' | 'leftOut' | 'confidence'
->;
-
-/**
- * The agent's work, committed: only what it wrote through its tools, in its territory; the rest is
- * put back and logged. Its account (summary, verdicts, confidence) goes into the commit's message.
- */
-export async function commitAgentWork(
-  { prisma }: { prisma: PrismaClient },
-  context: Context,
-  input: Pick<
-    AgentRunInput,
-    'worktree' | 'territory' | 'suites' | 'commit' | 'subtaskId' | 'projectId' | 'ledger' | 'role' | 'phase' | 'attempt'
-  >,
-  work: { filesWritten: Set<string>; finish: { summary: string; criteria?: CriterionVerdict[]; confidence?: number } },
-): Promise<CommittedWork> {
-  const { summary, criteria, confidence } = work.finish;
-  const trailers: Record<string, string> = { ...input.commit.trailers };
-  if (criteria) trailers['Maestro-Criteria'] = JSON.stringify(criteria);
-  if (confidence !== undefined) trailers['Maestro-Confidence'] = String(confidence);
-  const { leftOut, outside, generated } = await leaveOutOfCommit(input.worktree, {
-    written: work.filesWritten,
-    territory: input.territory,
-    suites: input.suites,
-  });
-  if (outside.length > 0) trailers['Maestro-Reverted'] = outside.join(', ');
-  if (generated.length > 0) trailers['Maestro-Left-Out'] = describePaths(generated);
-  const sha = await commitAll(input.worktree, `${input.commit.message}\n\n${summary}`, trailers, input.commit.identity);
-  if (generated.length > 0) await recordLeftOut(prisma, context, input, sha, leftOut);
-  return {
-    sha,
-    summary,
-    criteria,
-    filesWritten: [...work.filesWritten].sort(),
-    reverted: outside,
-    leftOut: generated,
-    confidence,
-  };
-}
-
 /** A run that committed before its worker died: its commit message still says what it did. */
 export function recoveredRun(sha: string, message: string): AgentRunResult {
   const body = message.split('\n\n').slice(1).join('\n\n');
@@ -352,12 +238,6 @@ export function recoveredRun(sha: string, message: string): AgentRunResult {
   };
 }
 
-/** The variables that hold model keys: kept out of every command a project runs. */
-/** Every secret variable this configuration names: kept from the commands the agents run. */
-export function modelKeyEnvNames(config: LoadedConfig): string[] {
-  return [...secretEnvNames(config.models)];
-}
-
 class BudgetStopError extends Error {}
 
 /** What this run's calls cost, as the gateway charged them. */
@@ -375,52 +255,6 @@ async function ledgerOfCalls(prisma: PrismaClient, callIds: string[]): Promise<{
 async function spendOf(prisma: PrismaClient, workflowId: string): Promise<bigint> {
   const sum = await prisma.modelCall.aggregate({ where: { workflowId }, _sum: { costUsd: true } });
   return sum._sum.costUsd ? parseUsd(sum._sum.costUsd.toFixed(12)) : 0n;
-}
-
-/**
- * The files of a text answer, written under the same territory rules as the write_file tool. A
- * malformed answer fails the attempt with a reason the next attempt reads.
- */
-export function applyTextAnswer(
-  text: string,
-  input: Pick<AgentRunInput, 'worktree' | 'role' | 'territory' | 'phase'>,
-  filesWritten: Set<string>,
-) {
-  let parsed;
-  try {
-    parsed = parseModelOutput(text);
-  } catch (error) {
-    if (error instanceof OutputFormatError)
-      throw ApplicationFailure.nonRetryable(
-        `The answer could not be used: ${error.message}`,
-        AGENT_FAILURE_TYPES.agent,
-      );
-    throw error;
-  }
-  if (parsed.files.length === 0 && input.phase !== 'verify' && input.phase !== 'refactor') {
-    throw ApplicationFailure.nonRetryable(
-      'The answer could not be used: it has no file blocks; give one fenced block per file you create or change, with its path after the opening fence.',
-      AGENT_FAILURE_TYPES.agent,
-    );
-  }
-  const targets = parsed.files.map((file) => {
-    try {
-      return { absolute: resolveForWrite(input.worktree, file.path, input.role, input.territory), file };
-    } catch (error) {
-      if (error instanceof TerritoryError)
-        throw ApplicationFailure.nonRetryable(
-          `The answer could not be used: ${error.message}`,
-          AGENT_FAILURE_TYPES.agent,
-        );
-      throw error;
-    }
-  });
-  for (const { absolute, file } of targets) {
-    mkdirSync(path.dirname(absolute), { recursive: true });
-    writeFileSync(absolute, file.content);
-    filesWritten.add(worktreeRelative(input.worktree, absolute));
-  }
-  return parsed;
 }
 
 export function cut(text: string, chars: number): string {

@@ -6,14 +6,8 @@ import { phaseCommitMessage } from '../../domain/naming.js';
 import { headCommit, resetWorktree } from '../../git/git.js';
 import { type AgentPhaseInput, phasePromptContext } from '../subtask/agent-phase.js';
 import { type ActivityDeps, subtaskFolder } from '../subtask/deps.js';
-import {
-  type AgentRunResult,
-  agentPrompts,
-  applyTextAnswer,
-  commitAgentWork,
-  recoveredRun,
-  runAgentTests,
-} from './agent-run.js';
+import { type AgentRunResult, recoveredRun } from './agent-run.js';
+import { agentPrompts, applyTextAnswer, commitAgentWork, runAgentTests } from './agent-work.js';
 import { type FinishInput, runAgentTool } from './tools.js';
 
 /** What the agent-run workflow needs to start its loop, or the run itself when it had already committed. */

@@ -19,4 +19,4 @@ export function worktreeFolder(config: LoadedConfig, project: string, branch: st
   return path.join(config.dataDir, 'worktrees', project, branch.replace(/^maestro\//, ''));
 }
 
-export { modelKeyEnvNames } from '../agents/agent-run.js';
+export { modelKeyEnvNames } from '../agents/agent-work.js';
