@@ -184,6 +184,8 @@ interface LevelFigures {
   peaks: Map<string, number>;
   events: number[];
   bytes: number[];
+  workflowTasks: number[];
+  localActivities: Map<string, number[]>;
 }
 
 async function measureLevel(parallel: number): Promise<LevelFigures> {
@@ -213,6 +215,8 @@ async function measureLevel(parallel: number): Promise<LevelFigures> {
     peaks,
     events: [],
     bytes: [],
+    workflowTasks: [],
+    localActivities: new Map(),
   };
   for (const workflowId of ids) {
     const subtask = await subtaskActivities(workflowId);
@@ -236,7 +240,18 @@ async function measureLevel(parallel: number): Promise<LevelFigures> {
     figures.overhead.push(wall - timeInside(all));
     figures.events.push(subtask.eventCount);
     figures.bytes.push(subtask.bytes);
+    figures.workflowTasks.push(...workflowTaskTimes(subtask.events));
   }
+  // Where a hop's time goes: the local activities its workflow tasks wait for (timed by the worker).
+  const local = await harness.prisma.activityRun.findMany({
+    where: { local: true, workflowId: { in: ids } },
+    select: { activityType: true, durationMs: true },
+  });
+  for (const run of local)
+    figures.localActivities.set(run.activityType, [
+      ...(figures.localActivities.get(run.activityType) ?? []),
+      run.durationMs,
+    ]);
   // The floor: in the same run, as many in flight, activities as long as this run's checks.
   figures.floor = await measureFloor(
     harness.ready.temporalAddress,
@@ -258,6 +273,11 @@ function report(figures: LevelFigures) {
     `  agent -> check                  ${summary(figures.agentToCheck)}  (${ratio(figures.agentToCheck, 50)}x / ${ratio(figures.agentToCheck, 95)}x)`,
   );
   console.log(`  model -> tool, inside a run     ${summary(figures.modelToTool)}`);
+  console.log(
+    `  subtask workflow task           ${summary(figures.workflowTasks)}  (started -> completed, local activities inside)`,
+  );
+  for (const [type, times] of [...figures.localActivities].sort((a, b) => percentile(b[1], 50) - percentile(a[1], 50)))
+    console.log(`    local ${type.padEnd(24)} ${summary(times)}  (${times.length} runs)`);
   console.log(
     `  floor, bare activity -> activity ${summary(figures.floor)}  (${figures.parallel} in flight, activities of ${percentile(figures.checkRun, 50).toFixed(0)} ms)`,
   );
@@ -298,6 +318,19 @@ try {
   }
 } finally {
   await harness.close();
+}
+
+/** How long each workflow task of a history took to run, from its start to its completion. */
+function workflowTaskTimes(events: HistoryEvent[]): number[] {
+  const started = new Map<string, number>();
+  const times: number[] = [];
+  for (const event of events) {
+    if (event.workflowTaskStartedEventAttributes) started.set(String(event.eventId), timeOf(event));
+    const completed = event.workflowTaskCompletedEventAttributes;
+    const begun = completed ? started.get(String(completed.startedEventId)) : undefined;
+    if (begun !== undefined) times.push(timeOf(event) - begun);
+  }
+  return times;
 }
 
 async function measureFloor(address: string, parallel: number, activityMs: number): Promise<number[]> {

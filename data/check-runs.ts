@@ -29,6 +29,8 @@ export interface StoredSuiteRun {
   tests: Array<{ name: string; status: 'passed' | 'failed' | 'skipped'; durationMs?: number }> | null;
   outputTail: string;
   logFile: string;
+  /** Not run again: the earlier run of the same command on the same files whose result this is. */
+  reused?: SuiteRun['reused'];
 }
 
 const MAX_TESTS_PER_SUITE = 5_000;
@@ -48,6 +50,7 @@ export async function recordCheckRun(prisma: PrismaClient, record: CheckRunRecor
       : null,
     outputTail: run.outputTail.slice(-2_000),
     logFile: run.logFile,
+    ...(run.reused ? { reused: run.reused } : {}),
   }));
   await prisma.checkRun.createMany({
     data: [

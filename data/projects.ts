@@ -1,7 +1,7 @@
 import type { ProjectConfig } from '../domain/project.js';
 import type { Prisma, PrismaClient } from './prisma.js';
 import type { SuiteConfig } from '../domain/project.js';
-import { TestReport } from '../domain/project.js';
+import { ReusePolicy, TestReport } from '../domain/project.js';
 import { ProjectSandbox } from '../domain/sandbox.js';
 import { z } from 'zod';
 
@@ -28,6 +28,7 @@ const ProjectSettings = z
     // Projects stored before the sandbox existed have none: their install command ran with the
     // network then, and still does (a new project says what it wants, `none` by default).
     sandbox: ProjectSandbox.prefault({ network: 'install' }),
+    reuseTestResults: ReusePolicy.default('offline'),
   })
   .loose();
 const StoredTerritories = z.object({ tester: z.array(z.string()), developer: z.array(z.string()) });
@@ -53,6 +54,7 @@ export async function insertProject(
         integrationTestReport: config.integrationTestReport,
         ...(config.budget ? { budget: config.budget } : {}),
         sandbox: config.sandbox,
+        reuseTestResults: config.reuseTestResults,
       },
     },
     select: projectSelect,
@@ -84,6 +86,12 @@ export function projectTerritories(project: ProjectRow): { tester: string[]; dev
 export async function projectSandboxOf(prisma: PrismaClient, projectId: string): Promise<ProjectSandbox> {
   const row = await prisma.project.findUnique({ where: { id: projectId }, select: { settings: true } });
   return ProjectSettings.parse(row?.settings ?? {}).sandbox;
+}
+
+/** Whether a project's checks may reuse an earlier run's result (`ReusePolicy`). */
+export async function projectReusePolicyOf(prisma: PrismaClient, projectId: string): Promise<ReusePolicy> {
+  const row = await prisma.project.findUnique({ where: { id: projectId }, select: { settings: true } });
+  return ProjectSettings.parse(row?.settings ?? {}).reuseTestResults;
 }
 
 /** The sandbox setting stored in a project's settings (the one read for a project stored without one). */

@@ -57,6 +57,14 @@ export interface SuiteRun {
   durationMs: number;
   outputTail: string;
   logFile: string;
+  /** Not run again: the result of an earlier run of the same command on the same tree (`reusable-runs.ts`). */
+  reused?: ReusedRun;
+}
+
+/** Where a reused result comes from: which run (`run_tests of green, attempt 1`, a check) and when it ran. */
+export interface ReusedRun {
+  source: string;
+  ranAt: string;
 }
 
 /** What the tests looked like on the base branch, before any agent acted. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_WORKER_PROCESSES } from './config.js';
+import { DEFAULT_WORKER_PROCESSES, defaultActivitySlots } from './config.js';
 import { ConfigError, resolveConfig } from './config-resolve.js';
 
 function problemsOf(run: () => unknown): string[] {
@@ -28,7 +28,12 @@ describe('resolveConfig', () => {
     expect(config.api).toEqual({ host: '127.0.0.1', port: 4800, auth: 'auto' });
     expect(config.demoModel.port).toBe(4810);
     expect(config.workers.processes).toEqual(DEFAULT_WORKER_PROCESSES);
-    expect(config.workers.queues.runner.maxConcurrentActivities).toBe(2);
+    expect(DEFAULT_WORKER_PROCESSES).toEqual([
+      ['workflows', 'models'],
+      ['orchestrator', 'tester', 'developer', 'runner', 'council'],
+    ]);
+    // Unset: the worker sizes it from its machine's cores.
+    expect(config.workers.queues.runner.maxConcurrentActivities).toBeUndefined();
     expect(config.workers.queues.workflows.maxConcurrentWorkflowTasks).toBe(40);
     expect(warnings).toEqual([]);
   });
@@ -55,7 +60,13 @@ describe('resolveConfig', () => {
       ['orchestrator', 'tester', 'developer', 'runner', 'council', 'models'],
     ]);
     expect(config.workers.queues.runner.maxConcurrentActivities).toBe(1);
-    expect(config.workers.queues.tester.maxConcurrentActivities).toBe(4);
+    expect(config.workers.queues.tester.maxConcurrentActivities).toBeUndefined();
+  });
+
+  test('slots not configured are sized from the cores: one test run per core, agents and the council wait on them', () => {
+    expect(defaultActivitySlots(2)).toEqual({ orchestrator: 20, tester: 4, developer: 4, runner: 2, council: 6 });
+    expect(defaultActivitySlots(1)).toEqual({ orchestrator: 20, tester: 4, developer: 4, runner: 1, council: 6 });
+    expect(defaultActivitySlots(16)).toEqual({ orchestrator: 160, tester: 32, developer: 32, runner: 16, council: 48 });
   });
 
   test('an unknown key in the file is an error naming the key', () => {

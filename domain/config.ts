@@ -29,10 +29,11 @@ export const AUTH_MODES = ['auto', 'required'] as const;
 export const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 export type LogLevel = z.infer<typeof LogLevel>;
 
-const ActivityQueueSettings = (maxConcurrentActivities: number) =>
+/** A queue's slots; without `maxConcurrentActivities`, sized from the machine's cores (`defaultActivitySlots`). */
+const ActivityQueueSettings = () =>
   z
     .strictObject({
-      maxConcurrentActivities: z.int().min(1).default(maxConcurrentActivities),
+      maxConcurrentActivities: z.int().min(1).optional(),
       maxActivitiesPerSecond: z.number().positive().optional(),
     })
     .prefault({});
@@ -56,10 +57,31 @@ const Usd = z
   .min(0, 'a budget cannot be negative')
   .max(1_000_000, 'at most $1,000,000');
 
-/** One shared process keeps the embedded default light; one process per queue is how a cluster scales. */
+/**
+ * Two processes by default: the workflow engine and the model gateway, whose tasks are short and
+ * wait on the network, apart from the agents' worktrees, the runner and the council, which run the
+ * projects' code and git (a workflow task never waits behind a test run's CPU, and only the first
+ * process holds the model keys). One process per queue is how a cluster scales.
+ */
 export const DEFAULT_WORKER_PROCESSES: QueueName[][] = [
-  ['workflows', 'orchestrator', 'tester', 'developer', 'runner', 'council', 'models'],
+  ['workflows', 'models'],
+  ['orchestrator', 'tester', 'developer', 'runner', 'council'],
 ];
+
+/**
+ * Slots from the machine's cores: test commands are CPU-bound (one per core on the runner); the
+ * agents' and the council's activities mostly wait on git and the tests their tools start.
+ */
+export function defaultActivitySlots(cores: number) {
+  const perCore = (times: number, atLeast: number) => Math.max(atLeast, Math.round(cores * times));
+  return {
+    orchestrator: perCore(10, 20),
+    tester: perCore(2, 4),
+    developer: perCore(2, 4),
+    runner: perCore(1, 1),
+    council: perCore(3, 6),
+  } satisfies Record<Exclude<QueueName, 'workflows' | 'models'>, number>;
+}
 
 export const MaestroConfig = z
   .strictObject({
@@ -193,11 +215,11 @@ export const MaestroConfig = z
         queues: z
           .strictObject({
             workflows: WorkflowQueueSettings,
-            orchestrator: ActivityQueueSettings(20),
-            tester: ActivityQueueSettings(4),
-            developer: ActivityQueueSettings(4),
-            runner: ActivityQueueSettings(2),
-            council: ActivityQueueSettings(6),
+            orchestrator: ActivityQueueSettings(),
+            tester: ActivityQueueSettings(),
+            developer: ActivityQueueSettings(),
+            runner: ActivityQueueSettings(),
+            council: ActivityQueueSettings(),
           })
           .prefault({}),
         shutdownGraceMs: z.int().min(0).default(30_000),

@@ -36,6 +36,16 @@ export const TestReport = z.strictObject({
 });
 export type TestReport = z.infer<typeof TestReport>;
 
+/**
+ * When a check may take the result of an earlier run of the same command on the same files instead
+ * of running again: when the tests run without the network (the default), always (they read
+ * nothing outside the worktree even with it), or never (they read a database, a service, the clock).
+ */
+export const ReusePolicy = z.enum(['offline', 'always', 'never'], {
+  error: 'expected offline, always or never',
+});
+export type ReusePolicy = z.infer<typeof ReusePolicy>;
+
 /** One test command of a project, as the runner runs it: which suite, the command, and its report. */
 export interface SuiteConfig {
   suite: SuiteName;
@@ -101,6 +111,7 @@ export const ProjectInput = z.strictObject({
   budget: BudgetInput.optional(),
   /** Its commands run sandboxed; which of them may use the network (none by default; `install` for `npm ci`). */
   sandbox: ProjectSandbox.prefault({}),
+  reuseTestResults: ReusePolicy.default('offline'),
 });
 export type ProjectInput = z.input<typeof ProjectInput>;
 export type ProjectConfig = z.output<typeof ProjectInput>;

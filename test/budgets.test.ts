@@ -106,7 +106,10 @@ describe('budget tiers in a durable workflow', () => {
       120_000,
       'green to call its model',
     );
-    const worker = descendantsOf(harness.maestro.pid).find((entry) => entry.command.includes('--queues'))!;
+    // The process of the model gateway (and the workflows), by default apart from the agents'.
+    const worker = descendantsOf(harness.maestro.pid).find((entry) =>
+      entry.command.includes('--queues workflows,models'),
+    )!;
     process.kill(worker.pid, 'SIGKILL');
     await harness.maestro.waitForLog(
       (record) => typeof record.msg === 'string' && record.msg.endsWith('restarted') && record.pid !== worker.pid,

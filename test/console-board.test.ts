@@ -214,6 +214,15 @@ describe('the board and the subtask page in a real browser', () => {
     );
     expect(await page.locator('[data-testid="test-row"][data-flaky="true"]').count()).toBeGreaterThanOrEqual(2);
     expect(await page.getByTestId('check-run').count()).toBe(8);
+    // The refactor changed no file: its check shows it took green's run instead of running again.
+    const refactorCheck = page.locator('[data-testid="check-run"][data-phase="refactor"]');
+    expect(await refactorCheck.getByTestId('check-reused').innerText()).toBe('reused');
+    expect(
+      await page
+        .locator('[data-testid="check-run"][data-phase="refactor"] [data-testid="suite-unit"]')
+        .getByTestId('reused-run')
+        .textContent(), // a passed check's suites are folded: the badge is there, not shown
+    ).toMatch(/^reused from the green check \(attempt 2\) at \d\d:\d\d:\d\d$/);
     await shot(page, 'subtask-checks');
 
     // The model calls and their cost, to the cent of the ledger.
@@ -458,10 +467,19 @@ describe('board.list and subtask.checks over the API', () => {
     expect(
       second!.suites.find((suite) => suite.suite === 'unit')!.tests!.find((entry) => entry.name === FLAKY_TEST),
     ).toMatchObject({ status: 'passed', flaky: true });
-    // The refactor changed nothing: the same tree again, and it passed.
-    expect(checks.runs.find((run) => run.phase === 'refactor')!.treeSha).toBe(first!.treeSha);
+    // The refactor changed nothing: the same tree again, so its check takes green's passing runs
+    // instead of running again (the unit suite's from the second attempt, the one whose run changed
+    // nothing it reads; the integration suite's from the first), says so, and is not counted as one
+    // more run of that tree.
+    const refactor = checks.runs.find((run) => run.phase === 'refactor')!;
+    expect(refactor.treeSha).toBe(first!.treeSha);
+    expect(refactor.reason).toMatch(
+      /\(not run again, the same files were tested: unit: the result of the green check \(attempt 2\) at \d\d:\d\d:\d\d UTC; integration: the result of the green check \(attempt 1\) at \d\d:\d\d:\d\d UTC\)$/,
+    );
+    expect(refactor.suites[0]!.reused).toMatchObject({ source: 'the green check (attempt 2)' });
+    expect(second!.suites[0]!.reused).toBeNull();
     expect(checks.flaky).toEqual([
-      { suite: 'unit', name: FLAKY_TEST, treeSha: first!.treeSha, passedRuns: 2, failedRuns: 1 },
+      { suite: 'unit', name: FLAKY_TEST, treeSha: first!.treeSha, passedRuns: 1, failedRuns: 1 },
     ]);
     // Only that test: the others always passed, or failed only on a tree where they never passed.
     const red = checks.runs.find((run) => run.phase === 'red')!.suites[0]!.tests!;

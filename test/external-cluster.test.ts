@@ -17,8 +17,10 @@ describe('a stack on an existing Temporal cluster and PostgreSQL', () => {
       const commands = descendantsOf(maestro.pid).map((entry) => entry.command);
       expect(commands.some((command) => command.includes('temporal server'))).toBe(false);
       expect(commands.some((command) => /postgres -D/.test(command))).toBe(false);
-      expect(commands.filter((command) => command.includes('dist/workers/main.js'))).toEqual([
-        expect.stringContaining('--queues workflows,orchestrator,tester,developer,runner,council,models'),
+      // The default split: the workflow engine and the model gateway; the agents, runner and council.
+      expect(commands.filter((command) => command.includes('dist/workers/main.js')).sort()).toEqual([
+        expect.stringMatching(/--queues orchestrator,tester,developer,runner,council$/),
+        expect.stringMatching(/--queues workflows,models$/),
       ]);
       expect(
         maestro.records.find((record) => record.msg === 'using the Temporal cluster at TEMPORAL_ADDRESS'),

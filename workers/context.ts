@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { defaultActivitySlots } from '../domain/config.js';
 import { TASK_QUEUES, type QueueName } from '../domain/queues.js';
 import { activityTimingInterceptor } from './activity-timing.js';
 import { runningActivitiesFolder, runningActivitiesInterceptor } from './running-activities.js';
@@ -69,12 +70,17 @@ export function baseWorkerOptions(context: WorkerContext, queue: QueueName) {
   } satisfies Partial<WorkerOptions>;
 }
 
+/** A queue's activity slots: as configured, else sized from this machine's cores. */
+export function activitySlots(config: Pick<LoadedConfig, 'workers'>, queue: ActivityQueueName): number {
+  return config.workers.queues[queue].maxConcurrentActivities ?? defaultActivitySlots(os.availableParallelism())[queue];
+}
+
 /** Options of a worker that runs activities only, with the queue's concurrency from config. */
 export function activityWorkerOptions(context: WorkerContext, queue: ActivityQueueName) {
   const settings = context.config.workers.queues[queue];
   return {
     ...baseWorkerOptions(context, queue),
-    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
+    maxConcurrentActivityTaskExecutions: activitySlots(context.config, queue),
     maxActivitiesPerSecond: settings.maxActivitiesPerSecond,
   } satisfies Partial<WorkerOptions>;
 }

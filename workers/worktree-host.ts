@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { createAgentStepActivities } from '../activities/agents/agent-steps.js';
 import type { LoadedConfig } from '../runtime/config.js';
 import { activityTimingInterceptor } from './activity-timing.js';
-import { activityWorkerOptions, type WorkerContext } from './context.js';
+import { activitySlots, activityWorkerOptions, type WorkerContext } from './context.js';
 import { runningActivitiesFolder, runningActivitiesInterceptor } from './running-activities.js';
 
 /**
@@ -27,11 +27,11 @@ export function agentStepActivities(context: WorkerContext) {
 
 /** The worker of this host's worktree queue, with the agent queues' slots (one per process that hosts agents). */
 export function createWorktreeHostWorker(context: WorkerContext): Promise<Worker> {
-  const { tester, developer } = context.config.workers.queues;
   return Worker.create({
     ...activityWorkerOptions(context, 'tester'),
     taskQueue: worktreeHostQueue(context.config),
-    maxConcurrentActivityTaskExecutions: tester.maxConcurrentActivities + developer.maxConcurrentActivities,
+    maxConcurrentActivityTaskExecutions:
+      activitySlots(context.config, 'tester') + activitySlots(context.config, 'developer'),
     activities: agentStepActivities(context),
     interceptors: {
       activity: [

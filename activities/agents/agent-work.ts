@@ -7,6 +7,8 @@ import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
 import { secretEnvNames } from '../../domain/secret-env.js';
 import type { LoadedConfig } from '../../runtime/config.js';
 import { describeRuns, runSuites } from '../commands/suites.js';
+import { keptRunsFolder } from '../commands/reusable-runs.js';
+import { projectReusePolicyOf } from '../../data/projects.js';
 import { projectCommandSandbox } from '../commands/sandbox.js';
 import { commitAll } from '../../git/git.js';
 import type { PrismaClient } from '../../data/prisma.js';
@@ -66,7 +68,7 @@ export async function agentPrompts(
 /** The agent's `run_tests`: the project's suites in the worktree, in the project's sandbox, without secrets. */
 export async function runAgentTests(
   { config, prisma }: { config: LoadedConfig; prisma: PrismaClient },
-  input: Pick<AgentRunInput, 'suites' | 'worktree' | 'logDir' | 'projectId'>,
+  input: Pick<AgentRunInput, 'suites' | 'worktree' | 'logDir' | 'projectId' | 'phase' | 'attempt'>,
   label: string,
   signal: AbortSignal,
   onProgress: (progress: object) => void,
@@ -82,6 +84,13 @@ export async function runAgentTests(
       secretEnvNames: modelKeyEnvNames(config),
       signal,
       onProgress,
+      // Kept for the check after it: the agent's own runs always run (it may be looking for a flaky test).
+      reuse: {
+        folder: keptRunsFolder(input.logDir),
+        source: `the agent's run_tests (${input.phase}, attempt ${input.attempt})`,
+        lookUp: false,
+        policy: await projectReusePolicyOf(prisma, input.projectId),
+      },
     }),
   );
 }

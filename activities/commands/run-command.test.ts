@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -23,6 +23,27 @@ function processesWith(marker: string): string[] {
       }
     });
 }
+
+/** A package with these scripts, and check.js: it prints its arguments and npm's variables, then exits 3. */
+function npmPackage(scripts: Record<string, string>): string {
+  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'maestro-command-npm-')));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'probe', version: '1.0.0', scripts }));
+  writeFileSync(
+    path.join(dir, 'check.js'),
+    [
+      "console.log('argv=' + JSON.stringify(process.argv.slice(2)));",
+      'const { npm_lifecycle_event, npm_command, INIT_CWD, npm_package_name } = process.env;',
+      "console.log('npm=' + JSON.stringify({ npm_lifecycle_event, npm_command, INIT_CWD, npm_package_name }));",
+      "console.log('cwd=' + process.cwd());",
+      'process.exitCode = 3;',
+    ].join('\n'),
+  );
+  writeFileSync(path.join(dir, 'kill.js'), "process.kill(process.pid, 'SIGKILL');");
+  return dir;
+}
+
+/** What check.js printed. */
+const checkLines = (output: string) => output.split('\n').filter((line) => /^(argv|npm|cwd)=/.test(line));
 
 /** A `sleep` no other process runs: 300 s and a random fraction. */
 const uniqueSleep = () => `300.${randomBytes(4).readUInt32BE(0)}`;
@@ -191,6 +212,56 @@ describe.each(sandboxes)('runCommand %s', (_name, sandbox) => {
     });
     expect(result.outcome).toBe('failed_to_start');
     expect(result.outputTail).toMatch(/ENOENT|not found/);
+  });
+
+  test('an npm script runs without npm, with the same output and exit code, and the log says so', async () => {
+    const cwd = npmPackage({ test: 'node check.js --from-script' });
+    const command = 'npm test -- --reporter junit "a b"';
+    const run = (directNpmScripts?: boolean) =>
+      runCommand({
+        command,
+        cwd,
+        logFile: logFile(),
+        sandbox,
+        ...(directNpmScripts === undefined ? {} : { directNpmScripts }),
+      });
+    const [throughNpm, direct] = [await run(false), await run()];
+    for (const result of [throughNpm, direct])
+      expect(result).toMatchObject({ outcome: 'exited', exitCode: 3, signal: null });
+    expect(checkLines(direct.outputTail)).toEqual([
+      'argv=["--from-script","--reporter","junit","a b"]',
+      `npm=${JSON.stringify({ npm_lifecycle_event: 'test', npm_command: 'test', INIT_CWD: cwd, npm_package_name: 'probe' })}`,
+      `cwd=${cwd}`,
+    ]);
+    expect(checkLines(direct.outputTail)).toEqual(checkLines(throughNpm.outputTail));
+    const [npmLog, directLog] = [readFileSync(throughNpm.logFile, 'utf8'), readFileSync(direct.logFile, 'utf8')];
+    // npm's banner, then the script; or Maestro's line in its place.
+    expect(npmLog).toContain('> probe@1.0.0 test\n> node check.js --from-script --reporter junit a b');
+    expect(npmLog).not.toContain('[maestro] ran npm script');
+    expect(directLog).toMatch(
+      /^\$ npm test -- --reporter junit "a b"\n\[maestro\] ran npm script "test" directly: node check\.js --from-script --reporter junit 'a b'\n/,
+    );
+    expect(directLog).not.toContain('> probe@1.0.0 test');
+  });
+
+  test('a script killed by a signal exits as npm reports it: 128 + the signal', async () => {
+    const cwd = npmPackage({ crash: 'node kill.js' });
+    const run = (directNpmScripts: boolean) =>
+      runCommand({ command: 'npm run crash', cwd, logFile: logFile(), sandbox, directNpmScripts });
+    const [throughNpm, direct] = [await run(false), await run(true)];
+    for (const result of [throughNpm, direct])
+      expect(result).toMatchObject({ outcome: 'exited', exitCode: 137, signal: null });
+    expect(readFileSync(direct.logFile, 'utf8')).toContain('[maestro] ran npm script "crash" directly: node kill.js');
+  });
+
+  test('a script that needs sh runs through npm as before, and works', async () => {
+    const cwd = npmPackage({ test: 'node -e "console.log(1)" && node check.js' });
+    const result = await runCommand({ command: 'npm test -- more', cwd, logFile: logFile(), sandbox });
+    expect(result).toMatchObject({ outcome: 'exited', exitCode: 3 });
+    expect(checkLines(result.outputTail)[0]).toBe('argv=["more"]');
+    expect(readFileSync(result.logFile, 'utf8')).toContain(
+      '[maestro] ran npm script "test" through npm: its script `node -e "console.log(1)" && node check.js` has `&` outside quotes, which sh interprets\n',
+    );
   });
 
   test('what a finished command left running in its group is stopped too', async () => {

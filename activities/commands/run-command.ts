@@ -2,7 +2,9 @@ import { createWriteStream, mkdirSync, readFileSync, readdirSync } from 'node:fs
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { quote } from 'shell-quote';
 import { splitCommandLine } from './command-line.js';
+import { type DirectNpmScript, directNpmScript, npmExitCodeForSignal } from './npm-script.js';
 import { projectCommandEnvironment } from '../../runtime/child-env.js';
 import { type PreparedSandbox, findOnPath, prepareSandbox } from '../../runtime/sandbox.js';
 
@@ -57,6 +59,11 @@ export interface RunCommandOptions {
   env?: Record<string, string>;
   /** Every project command says where it runs: there is no default. */
   sandbox: CommandSandbox;
+  /**
+   * `npm test`, `npm run <name> [-- args]`: run the script's program itself, with npm's
+   * environment, where that is the same as running npm (see directNpmScript); true by default.
+   */
+  directNpmScripts?: boolean;
   /** More environment variables to keep from the command (the model key's, when it has an unusual name). */
   secretEnvNames?: readonly string[];
   /** Aborting it stops the command and everything it started. */
@@ -101,12 +108,33 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
   } catch (error) {
     return notStarted(options, (error as Error).message);
   }
-  const [program] = words;
-  const env = { ...projectCommandEnvironment(process.env, options.secretEnvNames), ...options.env };
+  let env = { ...projectCommandEnvironment(process.env, options.secretEnvNames), ...options.env };
   const sandboxSpec = options.sandbox;
+  // npm costs a node start and its config's load per run: a script it would only hand to sh runs itself.
+  let direct: DirectNpmScript | undefined;
+  let npmNote: string | undefined;
+  if (options.directNpmScripts !== false) {
+    try {
+      const decision = directNpmScript(words, options.cwd, env, {
+        home: sandboxSpec.kind === 'bwrap' ? (sandboxSpec.cacheDir ?? null) : undefined,
+      });
+      if ('words' in decision) {
+        direct = decision;
+        words = direct.words;
+        env = { ...env, ...direct.env };
+        npmNote = `ran npm script "${direct.name}" directly: ${quote(words)}`;
+      } else if (decision.name !== undefined) {
+        npmNote = `ran npm script "${decision.name}" through npm: ${decision.reason}`;
+      }
+    } catch (error) {
+      npmNote = `ran it as written, not knowing whether npm could be left out: ${(error as Error).message}`;
+    }
+  }
+  const [program] = words;
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
   log.write(`$ ${options.command}\n`);
+  if (npmNote) log.write(`[maestro] ${npmNote}\n`);
   if (sandboxSpec.kind === 'none') log.write(`[maestro] not sandboxed: ${sandboxSpec.reason}\n`);
 
   let sandbox: PreparedSandbox | undefined;
@@ -226,10 +254,21 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
       log.write(`${result.shortMessage}\n`);
     }
     await remnantsGone;
+    let exitCode = result.exitCode ?? null;
+    let signal = result.signal ?? null;
+    // Through npm, a script that a signal ended (not one Maestro sent the group) is sh's exit code: 128 + its number.
+    if (direct && signal && exitCode === null && outcome === 'exited') {
+      const npmCode = npmExitCodeForSignal(signal);
+      if (npmCode !== undefined) {
+        log.write(`[maestro] ${program} was ended by ${signal}: exit ${npmCode}, as through npm\n`);
+        exitCode = npmCode;
+        signal = null;
+      }
+    }
     return {
       command: options.command,
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
+      exitCode,
+      signal,
       outcome,
       durationMs: Date.now() - started,
       outputTail: tail,

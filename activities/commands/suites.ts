@@ -9,7 +9,9 @@ import {
   DEFAULT_COMMAND_LIMITS,
   runCommand,
 } from './run-command.js';
+import { type ReuseOptions, keepRun, keptRun, mayReuse, runKey } from './reusable-runs.js';
 import { readRunnerSummaryFromLog } from './runner-summary.js';
+import { projectCommandEnvironment } from '../../runtime/child-env.js';
 import { readTestReport } from './test-report.js';
 
 export interface RunSuitesOptions {
@@ -25,6 +27,8 @@ export interface RunSuitesOptions {
   signal?: AbortSignal;
   onWarning?(message: string): void;
   onProgress?(progress: CommandProgress & { suite: SuiteName }): void;
+  /** Keep each run's result by what it read, and (for checks) take a kept result instead of running. */
+  reuse?: ReuseOptions;
 }
 
 /**
@@ -34,9 +38,24 @@ export interface RunSuitesOptions {
 export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> {
   const runs: SuiteRun[] = [];
   const limits = { ...DEFAULT_COMMAND_LIMITS, ...options.limits };
+  const reuse = options.reuse && mayReuse(options.reuse.policy, options.sandbox) ? options.reuse : undefined;
   for (const config of options.suites) {
     const reportFile = config.report ? path.join(options.cwd, config.report.path) : undefined;
     if (reportFile) rmSync(reportFile, { force: true });
+    const surroundings = reuse && {
+      cwd: options.cwd,
+      suite: config,
+      limits,
+      sandbox: options.sandbox,
+      env: projectCommandEnvironment(process.env, options.secretEnvNames),
+    };
+    const key = surroundings && (await runKey(surroundings));
+    const kept = key && reuse.lookUp ? keptRun(reuse.folder, key) : undefined;
+    if (kept) {
+      runs.push(kept);
+      continue;
+    }
+    const ranAt = new Date();
     const result = await runCommand({
       command: config.command,
       cwd: options.cwd,
@@ -63,6 +82,11 @@ export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> 
       outputTail: result.outputTail,
       logFile: result.logFile,
     });
+    if (surroundings && key) {
+      // The report has been read: gone, it is not a difference between this run and the next.
+      if (reportFile) rmSync(reportFile, { force: true });
+      if ((await runKey(surroundings)) === key) keepRun(reuse.folder, key, runs.at(-1)!, reuse.source, ranAt);
+    }
     if (options.signal?.aborted) break;
   }
   return runs;

@@ -6,6 +6,7 @@ import {
   type Baseline,
   type CheckPurpose,
   type CheckVerdict,
+  type ReusedRun,
   type SuiteRun,
   baselineSentence,
   countsOf,
@@ -15,6 +16,8 @@ import { citedFiles, judgeCriteria, verdictsOfCommit } from '../../domain/eviden
 import type { CheckKind, PhaseName, SuiteName } from '../../domain/phases.js';
 import type { SuiteConfig } from '../../domain/project.js';
 import { runSuites } from '../commands/suites.js';
+import { keptRunsFolder } from '../commands/reusable-runs.js';
+import { projectReusePolicyOf } from '../../data/projects.js';
 import { runCommand } from '../commands/run-command.js';
 import { noNetworkHint, projectCommandSandbox } from '../commands/sandbox.js';
 import { git, gitRaw, resetWorktree } from '../../git/git.js';
@@ -34,6 +37,8 @@ export interface RunReference {
   /** Where the counts come from: `report`, or the runner whose summary was read. */
   countedBy?: string;
   logFile: string;
+  /** The result of an earlier run of the same command on the same files, taken instead of running. */
+  reused?: ReusedRun;
 }
 
 export interface CheckResult extends CheckVerdict {
@@ -156,6 +161,12 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
         label: 'baseline',
         sandbox: await projectCommandSandbox({ config, prisma }, input.projectId, 'test'),
         ...options,
+        reuse: {
+          folder: keptRunsFolder(logDir),
+          source: 'the baseline',
+          lookUp: false,
+          policy: await projectReusePolicyOf(prisma, input.projectId),
+        },
       });
       const baseline: Baseline = { passing: {}, failing: {} };
       for (const run of runs) {
@@ -193,15 +204,22 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
       await resetWorktree(input.worktree, input.sha);
       const baseline = JSON.parse(readFileSync(input.baselineFile, 'utf8')) as Baseline;
       const startedAt = new Date();
+      const logDir = path.join(subtaskFolder(config, input.workflowId), 'logs');
       const runs = await runSuites({
         suites: input.suites,
         cwd: input.worktree,
-        logDir: path.join(subtaskFolder(config, input.workflowId), 'logs'),
+        logDir,
         label: `${input.phase}-${input.attempt}-${Context.current().info.activityId}`,
         sandbox: await projectCommandSandbox({ config, prisma }, input.projectId, 'test'),
         ...heartbeatingOptions(input.workflowId, input.subtaskId, input.projectId, `check ${input.phase}`),
+        reuse: {
+          folder: keptRunsFolder(logDir),
+          source: `the ${input.phase} check (attempt ${input.attempt})`,
+          lookUp: true,
+          policy: await projectReusePolicyOf(prisma, input.projectId),
+        },
       });
-      const suiteVerdict = evaluateCheck(input.kind, runs, baseline, input.suite);
+      const suiteVerdict = withReuseSaid(evaluateCheck(input.kind, runs, baseline, input.suite), runs);
       const verdict =
         suiteVerdict.passed && judgesCriteria(input) ? await withEvidence(suiteVerdict, input, runs) : suiteVerdict;
       const failing = runs.find((run) => run.exitCode !== 0 || run.outcome !== 'exited') ?? runs.at(-1);
@@ -220,6 +238,16 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
       return { ...verdict, runs: runs.map(reference), outputTail: (failing?.outputTail ?? '').slice(-2_000) };
     },
   };
+}
+
+/** A check that took earlier results says so, in the reason the timeline shows. */
+function withReuseSaid(verdict: CheckVerdict, runs: readonly SuiteRun[]): CheckVerdict {
+  const reused = runs.filter((run) => run.reused);
+  if (reused.length === 0) return verdict;
+  const said = reused
+    .map((run) => `${run.suite}: the result of ${run.reused!.source} at ${run.reused!.ranAt.slice(11, 19)} UTC`)
+    .join('; ');
+  return { ...verdict, reason: `${verdict.reason} (not run again, the same files were tested: ${said})` };
 }
 
 const SpecCriteria = z.object({ acceptanceCriteria: z.array(z.string()) });
@@ -266,6 +294,7 @@ function reference(run: SuiteRun): RunReference {
     failed: counts?.failed,
     countedBy: counts?.from,
     logFile: run.logFile,
+    ...(run.reused ? { reused: run.reused } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
-import { ProjectInput } from '../../domain/project.js';
+import { ProjectInput, ReusePolicy } from '../../domain/project.js';
 import { SANDBOX_NETWORK } from '../../domain/sandbox.js';
 import { parseArgs, runOf } from '../context.js';
 import { ago, table, usd } from '../format.js';
@@ -40,6 +40,12 @@ export function registerProject(program: Command): void {
         'which of its commands get the network in the sandbox: none (the default), install (the install command only) or all',
       ).choices(SANDBOX_NETWORK),
     )
+    .addOption(
+      new Option(
+        '--reuse-test-results <when>',
+        'when a check may take the result of an earlier run of the same command on the same files: offline (the default: when the tests run without the network), always or never',
+      ).choices(ReusePolicy.options),
+    )
     .action(async (name: string, options: Record<string, string | undefined>, command: Command) => {
       const run = runOf(command);
       const report = (text: string | undefined, flag: string) =>
@@ -64,6 +70,7 @@ export function registerProject(program: Command): void {
           integrationTestReport: report(options.integrationTestReport, '--integration-test-report'),
           budget: Object.values(budget).some((value) => value !== undefined) ? budget : undefined,
           sandbox: options.sandboxNetwork === undefined ? undefined : { network: options.sandboxNetwork },
+          reuseTestResults: options.reuseTestResults,
         },
         { name: '<name>' },
       );

@@ -23,6 +23,8 @@ export interface SuiteResult {
   outputTail: string;
   /** Without a report: the suite's command passed and failed on the same tree. */
   flaky: boolean;
+  /** Not run again: the earlier run of the same command on the same files whose result this is. */
+  reused: StoredSuiteRun['reused'] | null;
 }
 
 export interface CheckRunResult {
@@ -68,6 +70,7 @@ export async function readCheckResults(
   const keyOf = (treeSha: string, suite: string, test: string | null) => `${treeSha}\0${suite}\0${test ?? ''}`;
   for (const run of sameTrees) {
     for (const suite of run.suites as unknown as StoredSuiteRun[]) {
+      if (suite.reused) continue; // the same run counted once, where it ran
       const results =
         suite.tests ??
         (suite.outcome === 'exited' ? [{ name: null, status: suite.exitCode === 0 ? 'passed' : 'failed' }] : []);
@@ -125,6 +128,7 @@ export async function readCheckResults(
         skipped: tests?.filter((test) => test.status === 'skipped').length ?? 0,
         outputTail: suite.outputTail,
         flaky: !suite.tests && flipped(row.treeSha, suite.suite, null),
+        reused: suite.reused ?? null,
       };
     }),
   }));

@@ -61,6 +61,15 @@ export function CheckResults({ checks }: { checks: Checks }) {
               {run.kind !== 'baseline' && <span className="muted"> · {attemptLabel(run.attempt)}</span>}
             </span>
             <span className="muted check-kind">{KIND_LABELS[run.kind] ?? run.kind}</span>
+            {run.suites.some((suite) => suite.reused) && (
+              <span
+                className="badge"
+                data-testid="check-reused"
+                title="Not run again: the same command already ran on the same files"
+              >
+                {run.suites.every((suite) => suite.reused) ? 'reused' : 'partly reused'}
+              </span>
+            )}
             <span className="check-meta">
               <code title={`tree ${run.treeSha}`}>{run.sha.slice(0, 8)}</code> · {clock(run.startedAt)} ·{' '}
               {preciseDuration(run.durationMs)}
@@ -95,6 +104,15 @@ function SuiteBlock({ suite }: { suite: Suite }) {
           </span>
         )}
         {suite.flaky && <span className="badge warn">flaky</span>}
+        {suite.reused && (
+          <span
+            className="badge"
+            data-testid="reused-run"
+            title="The same command on the same files: this result is that earlier run's"
+          >
+            reused from {suite.reused.source} at {clock(suite.reused.ranAt)}
+          </span>
+        )}
       </div>
       {suite.tests ? (
         <table className="tests">

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import type { SuiteRun } from '../../domain/checks.js';
+import type { ReusePolicy, SuiteConfig } from '../../domain/project.js';
+import { git } from '../../git/git.js';
+import type { CommandLimits, CommandSandbox } from './run-command.js';
+
+/*
+ * A test command's result depends on the files it reads and on its surroundings. In one worktree,
+ * with the same command, limits, environment and sandbox, and without the network, the only inputs
+ * left are the files: the tracked and untracked ones (a git tree, the key the flaky detection uses)
+ * and the ignored ones (installed dependencies, build output). A run whose key is the same before
+ * and after it (it changed nothing it reads) is kept; a later run with that key takes its result
+ * instead of running again.
+ */
+
+export interface ReuseOptions {
+  /** Where the kept runs of one subtask are (`<subtask folder>/runs`). */
+  folder: string;
+  /** Which run this is, shown where its result is reused: `run_tests (green, attempt 1)`. */
+  source: string;
+  /** Take a kept result instead of running (checks); the agent's own `run_tests` always runs. */
+  lookUp: boolean;
+  policy: ReusePolicy;
+}
+
+export interface RunSurroundings {
+  cwd: string;
+  suite: SuiteConfig;
+  limits: CommandLimits;
+  sandbox: CommandSandbox;
+  env: Record<string, string>;
+}
+
+/** Where a subtask's kept runs are: beside its logs, which they point to. */
+export function keptRunsFolder(logDir: string): string {
+  return path.join(path.dirname(logDir), 'runs');
+}
+
+/** Whether a suite's runs may be kept and reused under this policy and sandbox (never with the network on). */
+export function mayReuse(policy: ReusePolicy, sandbox: CommandSandbox): boolean {
+  if (policy === 'never') return false;
+  if (policy === 'always') return true;
+  return sandbox.kind === 'bwrap' && !sandbox.network;
+}
+
+/** The key of everything a run of this suite reads, or undefined when git cannot say (the run is then not kept). */
+export async function runKey(surroundings: RunSurroundings): Promise<string | undefined> {
+  try {
+    const [tree, ignored] = await Promise.all([
+      workingTree(surroundings.cwd),
+      ignoredFilesFingerprint(surroundings.cwd),
+    ]);
+    return createHash('sha256')
+      .update(
+        JSON.stringify({
+          tree,
+          ignored,
+          cwd: surroundings.cwd,
+          command: surroundings.suite.command,
+          report: surroundings.suite.report ?? null,
+          limits: surroundings.limits,
+          sandbox: surroundings.sandbox,
+          env: Object.entries(surroundings.env).sort(([a], [b]) => a.localeCompare(b)),
+          node: process.version,
+        }),
+      )
+      .digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+const KeptRun = z.object({
+  suite: z.string(),
+  command: z.string(),
+  exitCode: z.number().nullable(),
+  outcome: z.literal('exited'),
+  durationMs: z.number(),
+  outputTail: z.string(),
+  logFile: z.string(),
+  source: z.string(),
+  ranAt: z.string(),
+  tests: z.array(z.any()).optional(),
+  summary: z.any().optional(),
+  limits: z.any().optional(),
+});
+
+/** The kept run with this key, as a reused run; undefined when there is none (or it cannot be read). */
+export function keptRun(folder: string, key: string): SuiteRun | undefined {
+  const file = path.join(folder, `${key}.json`);
+  if (!existsSync(file)) return undefined;
+  const parsed = KeptRun.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) return undefined;
+  const { source, ranAt, ...run } = parsed.data;
+  return { ...(run as SuiteRun), reused: { source, ranAt } };
+}
+
+/** Keeps a run that ended on its own (not stopped) and changed nothing it reads. */
+export function keepRun(folder: string, key: string, run: SuiteRun, source: string, ranAt: Date): void {
+  if (run.outcome !== 'exited' || run.reused) return;
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const file = path.join(folder, `${key}.json`);
+  writeFileSync(`${file}.tmp`, JSON.stringify({ ...run, source, ranAt: ranAt.toISOString() }), { mode: 0o600 });
+  copyFileSync(`${file}.tmp`, file);
+  rmSync(`${file}.tmp`, { force: true });
+}
+
+/** The tree of the worktree as it is now, untracked files included, written from a scratch copy of its index. */
+async function workingTree(cwd: string): Promise<string> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'maestro-tree-'));
+  try {
+    const index = path.resolve(cwd, await git(cwd, ['rev-parse', '--git-path', 'index']));
+    const scratchIndex = path.join(scratch, 'index');
+    // A copy keeps the index's file stats, so only files that changed are read again.
+    if (existsSync(index)) copyFileSync(index, scratchIndex);
+    const env = { GIT_INDEX_FILE: scratchIndex };
+    await git(cwd, ['add', '--all', '--', '.'], undefined, env);
+    return await git(cwd, ['write-tree'], undefined, env);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The ignored files and folders git lists (a folder wholly ignored is one entry), with their size and
+ * modification time: an ignored file added, removed or rewritten changes it.
+ */
+async function ignoredFilesFingerprint(cwd: string): Promise<string> {
+  const listed = await git(cwd, [
+    'ls-files',
+    '-z',
+    '--others',
+    '--ignored',
+    '--exclude-standard',
+    '--directory',
+    '--no-empty-directory',
+  ]);
+  const hash = createHash('sha256');
+  for (const entry of listed.split('\0').filter(Boolean).sort()) {
+    const stat = statSync(path.join(cwd, entry), { throwIfNoEntry: false });
+    hash.update(`${entry}\0${stat?.size ?? -1}\0${stat?.mtimeMs ?? -1}\n`);
+  }
+  return hash.digest('hex');
+}
