@@ -122,17 +122,30 @@ async function inFlight<T>(count: number, parallel: number, run: () => Promise<T
   return results;
 }
 
-/** CPU seconds used so far by the stack's live processes (Temporal and PostgreSQL included). */
-function stackCpuSeconds(): number {
+/**
+ * CPU seconds used so far by the stack's live processes, by process, with the children each has
+ * waited for (the test commands a worker ran, git): Temporal and PostgreSQL included.
+ */
+function stackCpuSeconds(): Map<string, number> {
   const ticks = 100;
-  return descendantsOf(harness.maestro.pid).reduce((sum, entry) => {
+  const byProcess = new Map<string, number>();
+  for (const entry of descendantsOf(harness.maestro.pid)) {
     try {
       const fields = readFileSync(`/proc/${entry.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + (Number(fields[11]) + Number(fields[12])) / ticks;
+      const seconds = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticks;
+      const name = processName(entry.command);
+      byProcess.set(name, (byProcess.get(name) ?? 0) + seconds);
     } catch {
-      return sum;
+      // gone between the listing and the read
     }
-  }, 0);
+  }
+  return byProcess;
+}
+
+function cpuUsedSince(before: Map<string, number>): Map<string, number> {
+  const used = new Map<string, number>();
+  for (const [name, seconds] of stackCpuSeconds()) used.set(name, Math.max(0, seconds - (before.get(name) ?? 0)));
+  return used;
 }
 
 /** Samples every process's resident memory until stopped: the peak of each, by its command. */
@@ -172,6 +185,7 @@ interface LevelFigures {
   count: number;
   elapsedMs: number;
   cpuPerSubtask: number;
+  cpuByProcess: Map<string, number>;
   checkToAgent: number[];
   agentToCheck: number[];
   modelToTool: number[];
@@ -195,7 +209,8 @@ async function measureLevel(parallel: number): Promise<LevelFigures> {
   const startedAt = performance.now();
   const ids = await inFlight(count, parallel, () => runSubtask('low'));
   const elapsedMs = performance.now() - startedAt;
-  const cpuPerSubtask = (stackCpuSeconds() - cpuBefore) / count;
+  const cpuByProcess = cpuUsedSince(cpuBefore);
+  const cpuPerSubtask = [...cpuByProcess.values()].reduce((sum, seconds) => sum + seconds, 0) / count;
   const peaks = rss.stop();
 
   const figures: LevelFigures = {
@@ -203,6 +218,7 @@ async function measureLevel(parallel: number): Promise<LevelFigures> {
     count,
     elapsedMs,
     cpuPerSubtask,
+    cpuByProcess,
     checkToAgent: [],
     agentToCheck: [],
     modelToTool: [],
@@ -286,7 +302,13 @@ function report(figures: LevelFigures) {
   console.log(`  check: wait for a runner        ${summary(figures.runnerWait)}`);
   console.log(`  overhead per subtask            ${summary(figures.overhead)}  (wall minus time inside activities)`);
   console.log(
-    `  throughput                      ${((figures.count / figures.elapsedMs) * 60_000).toFixed(1)} subtasks per minute; ${figures.cpuPerSubtask.toFixed(2)} CPU-s per subtask (all processes)`,
+    `  throughput                      ${((figures.count / figures.elapsedMs) * 60_000).toFixed(1)} subtasks per minute; ${figures.cpuPerSubtask.toFixed(2)} CPU-s per subtask (all processes, with the commands they ran)`,
+  );
+  console.log(
+    `  CPU-s per subtask, by process    ${[...figures.cpuByProcess]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, seconds]) => `${name} ${(seconds / figures.count).toFixed(2)}`)
+      .join(', ')}`,
   );
   console.log(
     `  history per subtask             events p50 ${percentile(figures.events, 50)}, bytes p50 ${percentile(figures.bytes, 50)} (its agent runs' histories not counted)`,

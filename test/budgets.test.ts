@@ -280,4 +280,62 @@ describe('budget tiers in a durable workflow', () => {
     ]);
     await harness.recordHistory(workflowId, 'budget-tiers');
   }, 300_000);
+
+  test('the emergency limit cuts a model call in flight: the run stops within seconds, the call is never answered', async () => {
+    await harness.sampleProject('cut-in-flight', { budget: { softUsd: 0.05, hardUsd: 0.1, emergencyUsd: 0.5 } });
+    // Red's first answer costs a cent; its second is held at a gate that never opens.
+    harness.script(
+      ...cartTaxConversations('31-1').map((conversation) => ({
+        ...conversation,
+        turns: conversation.turns.map((turn, index) => ({
+          ...turn,
+          usage: ONE_CENT,
+          ...(conversation.match.phase === 'red' && index === 1 ? { holdUntil: 'never' } : {}),
+        })),
+      })),
+    );
+    const { workflowId, subtaskId } = await harness.api.subtask.start.mutate({
+      project: 'cut-in-flight',
+      key: '31-1',
+      risk: 'low',
+      ...CART_TAX_SPEC,
+    });
+    const redCalls = () =>
+      harness.scripted.requests.filter((request) => request.key === '31-1' && request.phase === 'red');
+    await eventually(() => (redCalls().length === 2 ? true : undefined), 120_000, "red's second call to be sent");
+    // The first step's activity settled its line before the second step started.
+    expect((await ledgerOf(subtaskId)).total).toBe('0.010000000000');
+
+    // Spent now: a cent. Lowering the limits to it puts the project at its emergency tier mid-call.
+    await harness.api.project.setBudget.mutate({
+      name: 'cut-in-flight',
+      softUsd: 0.01,
+      hardUsd: 0.01,
+      emergencyUsd: 0.01,
+      reason: 'stop this now',
+    });
+    const stopped = await harness.waitFor(
+      'cut-in-flight',
+      '31-1',
+      (state) => state.status === 'blocked' && state.budget?.tier === 'emergency',
+      'the call in flight to be cut',
+      60_000,
+    );
+    expect(stopped.phase).toBe('red');
+    const emergencyStop = await eventsOf(workflowId, 'budget.emergency_stop');
+    expect(emergencyStop).toHaveLength(1);
+    expect(emergencyStop[0]!.message).toMatch(
+      /^red attempt 1 on \S+ stopped: Stopped: the project spent \$0\.01\d*, at or over its emergency limit of \$0\.01/,
+    );
+    // The held call was cut, not answered: two calls sent, one answered, one cent in the ledger.
+    expect(redCalls()).toHaveLength(2);
+    expect(redCalls().filter((request) => request.answeredAt)).toHaveLength(1);
+    expect((await ledgerOf(subtaskId)).calls).toHaveLength(1);
+    expect(await harness.prisma.modelCall.count({ where: { subtaskId, outcome: 'sent' } })).toBe(0);
+    await harness.api.subtask.override.mutate({
+      project: 'cut-in-flight',
+      key: '31-1',
+      override: { action: 'cancel', reason: 'the test is over' },
+    });
+  }, 240_000);
 });

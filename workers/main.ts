@@ -23,6 +23,7 @@ import { createOrchestratorWorker } from './orchestrator.js';
 import { createRunnerWorker } from './runner.js';
 import { createTesterWorker } from './tester.js';
 import { failActivitiesOfDeadWorkers, runningActivitiesFolder } from './running-activities.js';
+import { commandGroupsFolder, noteCommandGroupsIn, stopCommandsOfDeadWorkers } from '../runtime/command-groups.js';
 import { temporalLoggerFor } from './temporal-logger.js';
 import { createWorkflowsWorker } from './workflows.js';
 
@@ -61,6 +62,11 @@ runMain(async () => {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
   const connection = await NativeConnection.connect({ address: temporalAddressOf(config) });
+  // Before any command of this process starts: the groups noted are only dead workers'.
+  const leftovers = stopCommandsOfDeadWorkers(commandGroupsFolder(config.dataDir));
+  if (leftovers > 0)
+    log.info({ groups: leftovers }, `stopped ${leftovers} command(s) that dead worker processes left running`);
+  noteCommandGroupsIn(commandGroupsFolder(config.dataDir));
   void failActivitiesLeftByDeadWorkers(config, log);
   let prisma: PrismaClient | undefined;
   const prismaClient = () => (prisma ??= prismaFor(databaseUrlOf(config)));

@@ -1,33 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ActivityNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { WORKER_DIED } from '../domain/agent-failure.js';
 import { processAlive } from '../runtime/child-process.js';
+import { THIS_HOST, startTimeOf } from '../runtime/process-info.js';
 import type { Logger } from '../runtime/log.js';
-
-/** This machine (its name and this boot): a process id means something only here. */
-const THIS_HOST = createHash('sha256')
-  .update(`${os.hostname()}\0${readOr('/proc/sys/kernel/random/boot_id', '')}`)
-  .digest('hex')
-  .slice(0, 12);
-
-/** When the process started (clock ticks after boot), so a reused pid is not taken for the process that died. */
-function startTimeOf(pid: number): string {
-  const stat = readOr(`/proc/${pid}/stat`, '');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '0';
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    return fallback;
-  }
-}
 
 /** Where this host's worker processes note the activities they are running (one file each). */
 export function runningActivitiesFolder(dataDir: string): string {

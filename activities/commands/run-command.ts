@@ -6,6 +6,7 @@ import { quote } from 'shell-quote';
 import { splitCommandLine } from './command-line.js';
 import { type DirectNpmScript, directNpmScript, npmExitCodeForSignal } from './npm-script.js';
 import { projectCommandEnvironment } from '../../runtime/child-env.js';
+import { noteCommandGroup } from '../../runtime/command-groups.js';
 import { type PreparedSandbox, findOnPath, prepareSandbox } from '../../runtime/sandbox.js';
 
 export interface CommandLimits {
@@ -194,6 +195,8 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     cleanup: true,
   });
 
+  const forgetGroup = child.pid === undefined ? () => undefined : noteCommandGroup(child.pid);
+
   let stopTimer: NodeJS.Timeout | undefined;
   const stopGroup = (why: CommandOutcome) => {
     if (outcome !== 'exited' || child.pid === undefined) return;
@@ -276,6 +279,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
       warnings,
     };
   } finally {
+    forgetGroup();
     clearInterval(ticker);
     clearTimeout(stopTimer);
     options.signal?.removeEventListener('abort', onAbort);

@@ -45,6 +45,9 @@ export interface GatewayDeps {
   budgets?: Parameters<typeof budgetStatus>[2];
 }
 
+/** How often a step in flight looks at its project's budget. */
+const BUDGET_WATCH_MS = 5_000;
+
 /** The activity of a model's task queue: the call itself, what it costs, and the circuit breaker's bookkeeping. */
 export function createGatewayActivities({ prisma, models, circuit, env, budgets }: GatewayDeps) {
   return {
@@ -68,16 +71,32 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
       if (input.meta.projectId) await refuseOverBudget(input.meta.projectId);
       const charges: ModelCharge[] = [];
       let sent = 0;
-      const transport: ModelTransport = async (call) => {
+      const transport: ModelTransport = async (call, signal) => {
         const answer = await answerAndRecord(
           { ...call, modelId: input.choice.id, providerId: input.choice.provider, meta: input.meta },
           `${input.callId}/${context.info.attempt}/${++sent}`,
+          signal,
         );
         charges.push(answer.charge);
         return answer.response;
       };
+      // Another subtask can push the project over while this call is in flight: it is cut then.
+      const overBudget = new AbortController();
+      const watch = input.meta.projectId
+        ? setInterval(
+            () =>
+              void refuseOverBudget(input.meta.projectId!).catch((error: unknown) => {
+                if (error instanceof ApplicationFailure && !overBudget.signal.aborted) overBudget.abort(error);
+              }),
+            BUDGET_WATCH_MS,
+          )
+        : undefined;
       try {
-        const step = await runModelStep(input, transport, context.cancellationSignal);
+        const step = await runModelStep(
+          input,
+          transport,
+          AbortSignal.any([context.cancellationSignal, overBudget.signal]),
+        );
         const answered = charges.filter((charge) => charge.outcome === 'ok');
         return {
           ...step,
@@ -85,6 +104,7 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
           calls: answered.length,
         };
       } catch (error) {
+        if (overBudget.signal.aborted) throw overBudget.signal.reason as ApplicationFailure;
         if (context.cancellationDetails?.workerShutdown)
           throw ApplicationFailure.retryable(
             `the ${input.choice.id} gateway stopped (its worker shut down) before the model answered`,
@@ -93,6 +113,8 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
         if (context.cancellationSignal.aborted) throw error;
         if (error instanceof ApplicationFailure) throw error;
         throw classifyRunFailure(error, input.choice.id) ?? error;
+      } finally {
+        clearInterval(watch);
       }
     },
   };
@@ -113,9 +135,9 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
    * settled here as soon as it is answered, even when the caller has stopped waiting for it (the
    * model-call workflow writes it again, a no-op unless the database failed this write).
    */
-  async function answerAndRecord(input: ModelCallInput, callId: string): Promise<GatewayAnswer> {
+  async function answerAndRecord(input: ModelCallInput, callId: string, signal?: AbortSignal): Promise<GatewayAnswer> {
     const context = Context.current();
-    const answer = await forward(input, callId);
+    const answer = await forward(input, callId, signal);
     const entry = ledgerEntryOf({
       callId,
       modelId: input.modelId,
@@ -139,7 +161,11 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
     return answer;
   }
 
-  async function forward(input: ModelCallInput, callId: string): Promise<GatewayAnswer> {
+  async function forward(
+    input: ModelCallInput,
+    callId: string,
+    signal: AbortSignal = Context.current().cancellationSignal,
+  ): Promise<GatewayAnswer> {
     const context = Context.current();
     const { model, settings } = servedModel(models, input);
     const startedAt = new Date().toISOString();
@@ -183,25 +209,22 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
 
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
-      const result = await forwardModelCall(
-        input,
-        { id: input.providerId, settings },
-        env,
-        context.cancellationSignal,
-      ).catch(async (error: unknown) => {
-        await markModelCallUnknown(
-          prisma,
-          callKey,
-          `the call was ${context.cancellationDetails?.workerShutdown ? 'given up when its gateway stopped' : 'cancelled'} before the model answered; counted at the most it can cost`,
-        ).catch(() => undefined);
-        if (context.cancellationDetails?.workerShutdown) {
-          throw ApplicationFailure.retryable(
-            `the ${input.modelId} gateway stopped (its worker shut down) before the model answered`,
-            GATEWAY_STOPPED,
-          );
-        }
-        throw error;
-      });
+      const result = await forwardModelCall(input, { id: input.providerId, settings }, env, signal).catch(
+        async (error: unknown) => {
+          await markModelCallUnknown(
+            prisma,
+            callKey,
+            `the call was ${context.cancellationDetails?.workerShutdown ? 'given up when its gateway stopped' : signal.reason instanceof ApplicationFailure ? `cut (${signal.reason.message})` : 'cancelled'} before the model answered; counted at the most it can cost`,
+          ).catch(() => undefined);
+          if (context.cancellationDetails?.workerShutdown) {
+            throw ApplicationFailure.retryable(
+              `the ${input.modelId} gateway stopped (its worker shut down) before the model answered`,
+              GATEWAY_STOPPED,
+            );
+          }
+          throw error;
+        },
+      );
       if (result.outcome === 'ok') {
         await closeCircuit(prisma, input.providerId);
         const reported = usageFromAnswer(settings.kind, result.response.body);
