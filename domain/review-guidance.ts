@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { guidanceProblem } from './guidance-text.js';
+
+export { isRefusal } from './guidance-text.js';
 
 /**
  * The strategic review's answer, validated: guidance is text that says something. An empty answer,
@@ -9,30 +12,6 @@ export const StrategicGuidance = z
   .string()
   .transform((text) => text.trim())
   .superRefine((text, context) => {
-    if (text === '') context.addIssue({ code: 'custom', message: 'its answer was empty' });
-    else if (isRefusal(text)) context.addIssue({ code: 'custom', message: `it declined: "${firstLine(text)}"` });
+    const problem = guidanceProblem(text);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
   });
-
-/** Past this an answer that opens with an apology or an "I can't…" goes on to say something. */
-const REFUSAL_MAX_CHARS = 400;
-/** After the "I can't…", these turn to what the model can say: guidance follows. */
-const PIVOT = /\b(?:but|however|instead|that said|still)\b/i;
-
-const REFUSAL =
-  /^(?:(?:i'?m |i am )?(?:very |so )?sorry[,.!]?\s*|unfortunately,?\s*|apologies[,.!]?\s*|as an ai(?: language model)?,?\s*)*(?:but\s+)?(?:i\s*(?:cannot|can ?not|can't|won't|will not|am unable to|'m unable to|am not able to|'m not able to|do not have|don't have|must decline|have to decline|am not in a position to|'m not in a position to)\b|(?:that|this) is (?:not something|beyond what) i\b|i'?m afraid i (?:cannot|can't)\b|no guidance\b)/i;
-
-/** A short answer that opens with a refusal and does not turn to guidance after it (`I can't X, but…`). */
-export function isRefusal(text: string): boolean {
-  const plain = text
-    .trim()
-    .replaceAll('’', "'")
-    .replace(/^["'*_\s]+/, '');
-  if (plain.length > REFUSAL_MAX_CHARS) return false;
-  const opening = REFUSAL.exec(plain);
-  return opening !== null && !PIVOT.test(plain.slice(opening[0].length));
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n')[0]!;
-  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
-}

@@ -52,6 +52,27 @@ export function agentRun(limits: WorkLimits, taskQueue: string): ActivityOptions
   };
 }
 
+/**
+ * A workflow's question to a model (a strategic review, a judge's scores), on the model's own queue
+ * (its slots and rate limit): waiting for a slot is how the limits work, and a retry is a gateway
+ * that went away mid-call.
+ */
+export function modelQuestion(
+  limits: Pick<WorkLimits, 'heartbeatTimeoutMs'>,
+  taskQueue: string,
+  callTimeoutMs: number,
+): ActivityOptions {
+  return {
+    taskQueue,
+    scheduleToStartTimeout: '15 minutes',
+    // The SDK's own retries of 429s and 5xx: three calls at most.
+    startToCloseTimeout: callTimeoutMs * 3 + 30_000,
+    heartbeatTimeout: limits.heartbeatTimeoutMs,
+    retry: { maximumAttempts: 3, nonRetryableErrorTypes: AGENT_FAILURES_ARE_FINAL },
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+  };
+}
+
 /** The orchestrator's strategic review of a phase's failures. */
 export function strategicReview(limits: WorkLimits): ActivityOptions {
   return {

@@ -3,11 +3,12 @@ import {
   CancellationScope,
   TimeoutFailure,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CouncilActivities, Proposal } from '../activities/council/council-activities.js';
+import type { CouncilActivities, JudgeInput, Proposal } from '../activities/council/council-activities.js';
 import type { CheckActivities, CheckResult } from '../activities/subtask/checks.js';
 import type { ProgressActivities } from '../activities/subtask/progress.js';
 import type { WorkspaceActivities } from '../activities/subtask/workspace.js';
@@ -16,6 +17,7 @@ import { GIT_WORK, READ_MODEL_WRITES, councilWork, projectCommands } from './act
 import type { CouncilCandidateSummary, CouncilInput, CouncilOutcome } from './council.shared.js';
 import { checkInput } from './check-input.js';
 import { failureMessage } from './failure-message.js';
+import { QUESTIONS_ON_MODEL_QUEUES, askModelQuestion } from './model-question.js';
 
 const store = proxyLocalActivities<ProgressActivities>(READ_MODEL_WRITES);
 const workspace = proxyActivities<WorkspaceActivities>(GIT_WORK);
@@ -186,7 +188,7 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
     let judgeNote = '';
     if (input.strategy === 'best_reasoning' && input.judge && candidates.some((candidate) => candidate.passedCheck)) {
       try {
-        const judged = await council.judgeCandidates({
+        const judging: JudgeInput = {
           councilId,
           subtaskId: input.subtaskId,
           projectId: input.projectId,
@@ -206,7 +208,10 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
               testsFailed: candidate.testsFailed,
               confidence: candidate.confidence,
             })),
-        });
+        };
+        const judged = patched(QUESTIONS_ON_MODEL_QUEUES)
+          ? await judgeHere(council, input, judging)
+          : await council.judgeCandidates(judging);
         for (const candidate of candidates) candidate.scores = judged.scores[candidate.model];
       } catch (error) {
         if (isCancellation(error)) throw error;
@@ -286,4 +291,19 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
       workspace.removeCouncilWorktrees({ repoPath: input.project.repoPath, project: input.project.name, councilId }),
     );
   }
+}
+
+/** The judge asked from here: its question prepared on the council's queue, asked on the judge's, its answer read there. */
+async function judgeHere(
+  council: ReturnType<typeof proxyActivities<CouncilActivities>>,
+  input: CouncilInput,
+  judging: JudgeInput,
+) {
+  const question = await council.prepareJudging(judging);
+  const answer = await askModelQuestion(input, question, 'judge');
+  const { scores } = await council.readJudgeScores({
+    text: answer.text,
+    candidates: judging.candidates.map((candidate) => candidate.model),
+  });
+  return { scores, costUsd: answer.costUsd };
 }

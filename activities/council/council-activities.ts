@@ -10,7 +10,7 @@ import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { projectRoot } from '../../runtime/project-root.js';
 import { type AgentRunResult, cut, recoveredRun, runAgentInWorktree } from '../agents/agent-run.js';
 import { modelKeyEnvNames } from '../agents/agent-work.js';
-import { askModel } from '../agents/ask-model.js';
+import { type Question, askModel } from '../agents/ask-model.js';
 import { type CommandSandbox, runCommand } from '../commands/run-command.js';
 import { noNetworkHint, projectCommandSandbox } from '../commands/sandbox.js';
 import type { SuiteConfig } from '../../domain/project.js';
@@ -171,73 +171,95 @@ export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, '
       };
     },
 
-    /** The judge of `best_reasoning`: rubric scores per candidate (named by letter, so the models stay anonymous). */
-    async judgeCandidates(input: JudgeInput): Promise<{
-      scores: Record<
-        string,
-        { correctness: number; reasoning: number; tests: number; confidence: number; why?: string }
-      >;
-      costUsd: string;
-    }> {
-      const context = Context.current();
-      const letters = input.candidates.map((_, index) => String.fromCharCode(65 + index));
-      const parts = [
-        `Maestro agent — role: judge, phase: ${input.phase}, subtask: ${input.spec.key}, attempt: 1`,
-        '',
-        `# Subtask ${input.spec.key}: ${input.spec.title}`,
-        input.spec.description,
-        '## Acceptance criteria',
-        ...input.spec.acceptanceCriteria.map((criterion, index) => `${index + 1}. ${criterion}`),
-      ];
-      for (const [index, candidate] of input.candidates.entries()) {
-        const diff = await git(input.repoPath, ['diff', '--no-color', input.startSha, candidate.sha]);
-        parts.push(
-          `## Candidate ${letters[index]}`,
-          `Tests: ${candidate.testsPassed} pass, ${candidate.testsFailed} fail; the phase's check ${candidate.passedCheck ? 'passes' : 'fails'}.${candidate.confidence !== undefined ? ` Its stated confidence: ${candidate.confidence}%.` : ''}`,
-          `Its account: ${candidate.summary}`,
-          '```diff',
-          cut(diff, DIFF_CHARS),
-          '```',
-        );
-      }
-      const answer = await askModel({ config, prisma }, context, {
-        choice: input.judge,
-        system: promptFile('judge'),
-        prompt: parts.join('\n'),
-        meta: {
-          projectId: input.projectId,
-          subtaskId: input.subtaskId,
-          workflowId: input.councilId,
-          role: 'judge',
-          phase: input.phase,
-          purpose: 'judge',
-        },
-      });
-      const json = /\{[\s\S]*\}/.exec(answer.text)?.[0];
-      const parsed = JudgeAnswer.safeParse(json ? safeJson(json) : undefined);
-      if (!parsed.success)
-        throw ApplicationFailure.nonRetryable(
-          `The judge's answer is not the scores asked for: ${cut(answer.text, 200)}`,
-          'JudgeFailure',
-        );
-      const scores: Record<
-        string,
-        { correctness: number; reasoning: number; tests: number; confidence: number; why?: string }
-      > = {};
-      for (const entry of parsed.data.scores) {
-        const index = letters.indexOf(entry.candidate.trim().toUpperCase());
-        if (index >= 0)
-          scores[input.candidates[index]!.model] = {
-            correctness: entry.correctness,
-            reasoning: entry.reasoning,
-            tests: entry.tests,
-            confidence: entry.confidence,
-            why: entry.why,
-          };
-      }
-      return { scores, costUsd: answer.costUsd };
+    /** The judge's question, for the council workflow to ask on the judge's queue (`askModelStep`). */
+    async prepareJudging(input: JudgeInput): Promise<Question & { timeoutMs: number }> {
+      return { ...(await judgeQuestion(input)), timeoutMs: config.models.callTimeoutMs };
+    },
+
+    /** The judge's answer read: rubric scores per candidate model; an answer that is not them fails, not retried. */
+    async readJudgeScores(input: { text: string; candidates: string[] }): Promise<{ scores: JudgeScores }> {
+      return { scores: judgeScoresOf(input.text, input.candidates) };
+    },
+
+    /** The judge asked and read in one activity: how histories recorded before `prepareJudging` ran. */
+    async judgeCandidates(input: JudgeInput): Promise<{ scores: JudgeScores; costUsd: string }> {
+      const answer = await askModel({ config, prisma }, Context.current(), await judgeQuestion(input));
+      return {
+        scores: judgeScoresOf(
+          answer.text,
+          input.candidates.map((candidate) => candidate.model),
+        ),
+        costUsd: answer.costUsd,
+      };
     },
   };
+
+  /** The judge of `best_reasoning`: rubric scores per candidate (named by letter, so the models stay anonymous). */
+  async function judgeQuestion(input: JudgeInput): Promise<Question> {
+    const letters = input.candidates.map((_, index) => String.fromCharCode(65 + index));
+    const parts = [
+      `Maestro agent — role: judge, phase: ${input.phase}, subtask: ${input.spec.key}, attempt: 1`,
+      '',
+      `# Subtask ${input.spec.key}: ${input.spec.title}`,
+      input.spec.description,
+      '## Acceptance criteria',
+      ...input.spec.acceptanceCriteria.map((criterion, index) => `${index + 1}. ${criterion}`),
+    ];
+    for (const [index, candidate] of input.candidates.entries()) {
+      const diff = await git(input.repoPath, ['diff', '--no-color', input.startSha, candidate.sha]);
+      parts.push(
+        `## Candidate ${letters[index]}`,
+        `Tests: ${candidate.testsPassed} pass, ${candidate.testsFailed} fail; the phase's check ${candidate.passedCheck ? 'passes' : 'fails'}.${candidate.confidence !== undefined ? ` Its stated confidence: ${candidate.confidence}%.` : ''}`,
+        `Its account: ${candidate.summary}`,
+        '```diff',
+        cut(diff, DIFF_CHARS),
+        '```',
+      );
+    }
+    return {
+      choice: input.judge,
+      system: promptFile('judge'),
+      prompt: parts.join('\n'),
+      meta: {
+        projectId: input.projectId,
+        subtaskId: input.subtaskId,
+        workflowId: input.councilId,
+        role: 'judge',
+        phase: input.phase,
+        purpose: 'judge',
+      },
+    };
+  }
+}
+
+type JudgeScores = Record<
+  string,
+  { correctness: number; reasoning: number; tests: number; confidence: number; why?: string }
+>;
+
+/** The scores of the judge's answer, by candidate model (the candidates in the order they were lettered). */
+function judgeScoresOf(text: string, candidates: readonly string[]): JudgeScores {
+  const letters = candidates.map((_, index) => String.fromCharCode(65 + index));
+  const json = /\{[\s\S]*\}/.exec(text)?.[0];
+  const parsed = JudgeAnswer.safeParse(json ? safeJson(json) : undefined);
+  if (!parsed.success)
+    throw ApplicationFailure.nonRetryable(
+      `The judge's answer is not the scores asked for: ${cut(text, 200)}`,
+      'JudgeFailure',
+    );
+  const scores: JudgeScores = {};
+  for (const entry of parsed.data.scores) {
+    const index = letters.indexOf(entry.candidate.trim().toUpperCase());
+    if (index >= 0)
+      scores[candidates[index]!] = {
+        correctness: entry.correctness,
+        reasoning: entry.reasoning,
+        tests: entry.tests,
+        confidence: entry.confidence,
+        why: entry.why,
+      };
+  }
+  return scores;
 }
 
 export type CouncilActivities = ReturnType<typeof createCouncilActivities>;

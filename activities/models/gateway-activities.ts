@@ -23,10 +23,24 @@ import { budgetStatus, markModelCallUnknown, recordModelCall, reserveModelCall }
 import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
 import { type ModelStepInput, type ModelStepResult, runModelStep } from '../agents/model-step.js';
 import { classifyRunFailure } from '../agents/run-failure.js';
+import { type Question, askThrough } from '../agents/ask-model.js';
 import { ledgerEntryOf, ledgerKeyOf } from './ledger-activities.js';
 import { reservedUsage } from './call-reservation.js';
 import { GATEWAY_STOPPED, type ModelTransport } from './model-transport.js';
 import { countTokens } from './tokens.js';
+
+/** What a step's calls cost (exact, twelve decimals), and how many were answered. */
+interface Spent {
+  costUsd: string;
+  calls: number;
+}
+
+/** A workflow's question to a model, asked on the model's queue. */
+export interface QuestionStepInput extends Question {
+  /** The asking workflow's id for this question (`<workflow>/<run>/review-<n>`): its ledger lines are keyed by it. */
+  callId: string;
+  timeoutMs: number;
+}
 
 const HEARTBEAT_MS = 2_000;
 const SETTLE_ATTEMPTS = 4;
@@ -66,58 +80,73 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
      * calls in the ledger before it is sent and settled when answered. A retry (this gateway went
      * away) sends again under new keys: what was sent before stays charged at its most.
      */
-    async agentModelStep(input: ModelStepInput): Promise<ModelStepResult & { costUsd: string; calls: number }> {
-      const context = Context.current();
-      if (input.meta.projectId) await refuseOverBudget(input.meta.projectId);
-      const charges: ModelCharge[] = [];
-      let sent = 0;
-      const transport: ModelTransport = async (call, signal) => {
-        const answer = await answerAndRecord(
-          { ...call, modelId: input.choice.id, providerId: input.choice.provider, meta: input.meta },
-          `${input.callId}/${context.info.attempt}/${++sent}`,
-          signal,
-        );
-        charges.push(answer.charge);
-        return answer.response;
-      };
-      // Another subtask can push the project over while this call is in flight: it is cut then.
-      const overBudget = new AbortController();
-      const watch = input.meta.projectId
-        ? setInterval(
-            () =>
-              void refuseOverBudget(input.meta.projectId!).catch((error: unknown) => {
-                if (error instanceof ApplicationFailure && !overBudget.signal.aborted) overBudget.abort(error);
-              }),
-            BUDGET_WATCH_MS,
-          )
-        : undefined;
-      try {
-        const step = await runModelStep(
-          input,
-          transport,
-          AbortSignal.any([context.cancellationSignal, overBudget.signal]),
-        );
-        const answered = charges.filter((charge) => charge.outcome === 'ok');
-        return {
-          ...step,
-          costUsd: formatUsdExact(charges.reduce((sum, charge) => sum + parseUsd(charge.costUsd), 0n)),
-          calls: answered.length,
-        };
-      } catch (error) {
-        if (overBudget.signal.aborted) throw overBudget.signal.reason as ApplicationFailure;
-        if (context.cancellationDetails?.workerShutdown)
-          throw ApplicationFailure.retryable(
-            `the ${input.choice.id} gateway stopped (its worker shut down) before the model answered`,
-            GATEWAY_STOPPED,
-          );
-        if (context.cancellationSignal.aborted) throw error;
-        if (error instanceof ApplicationFailure) throw error;
-        throw classifyRunFailure(error, input.choice.id) ?? error;
-      } finally {
-        clearInterval(watch);
-      }
-    },
+    agentModelStep: (input: ModelStepInput): Promise<ModelStepResult & Spent> =>
+      meteredStep(input, (transport, signal) => runModelStep(input, transport, signal)),
+
+    /**
+     * A question of a workflow's (a strategic review, a judge's scores) and its answer, metered as
+     * an agent's step is: no workflow per call.
+     */
+    askModelStep: async (input: QuestionStepInput): Promise<{ text: string } & Spent> =>
+      meteredStep(input, async (transport, signal) => ({
+        text: await askThrough(transport, input, input.timeoutMs, signal),
+      })),
   };
+
+  /**
+   * A model call made here, on the model's queue, with each HTTP call in the ledger (keys
+   * `<callId>/<attempt>/<n>`); refused at the project's emergency limit, and cut when the project
+   * reaches it mid-call.
+   */
+  async function meteredStep<T>(
+    input: { callId: string; choice: ModelStepInput['choice']; meta: ModelStepInput['meta'] },
+    call: (transport: ModelTransport, signal: AbortSignal) => Promise<T>,
+  ): Promise<T & Spent> {
+    const context = Context.current();
+    if (input.meta.projectId) await refuseOverBudget(input.meta.projectId);
+    const charges: ModelCharge[] = [];
+    let sent = 0;
+    const transport: ModelTransport = async (request, signal) => {
+      const answer = await answerAndRecord(
+        { ...request, modelId: input.choice.id, providerId: input.choice.provider, meta: input.meta },
+        `${input.callId}/${context.info.attempt}/${++sent}`,
+        signal,
+      );
+      charges.push(answer.charge);
+      return answer.response;
+    };
+    // Another subtask can push the project over while this call is in flight: it is cut then.
+    const overBudget = new AbortController();
+    const watch = input.meta.projectId
+      ? setInterval(
+          () =>
+            void refuseOverBudget(input.meta.projectId!).catch((error: unknown) => {
+              if (error instanceof ApplicationFailure && !overBudget.signal.aborted) overBudget.abort(error);
+            }),
+          BUDGET_WATCH_MS,
+        )
+      : undefined;
+    try {
+      const result = await call(transport, AbortSignal.any([context.cancellationSignal, overBudget.signal]));
+      return {
+        ...result,
+        costUsd: formatUsdExact(charges.reduce((sum, charge) => sum + parseUsd(charge.costUsd), 0n)),
+        calls: charges.filter((charge) => charge.outcome === 'ok').length,
+      };
+    } catch (error) {
+      if (overBudget.signal.aborted) throw overBudget.signal.reason as ApplicationFailure;
+      if (context.cancellationDetails?.workerShutdown)
+        throw ApplicationFailure.retryable(
+          `the ${input.choice.id} gateway stopped (its worker shut down) before the model answered`,
+          GATEWAY_STOPPED,
+        );
+      if (context.cancellationSignal.aborted) throw error;
+      if (error instanceof ApplicationFailure) throw error;
+      throw classifyRunFailure(error, input.choice.id) ?? error;
+    } finally {
+      clearInterval(watch);
+    }
+  }
 
   /** Refuses a step once the project is at its emergency limit, whoever spent it. */
   async function refuseOverBudget(projectId: string) {

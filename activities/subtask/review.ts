@@ -4,7 +4,7 @@ import type { PhaseName } from '../../domain/phases.js';
 import { StrategicGuidance } from '../../domain/review-guidance.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { cut } from '../agents/agent-run.js';
-import { askModel } from '../agents/ask-model.js';
+import { type Question, askModel } from '../agents/ask-model.js';
 import { briefingSection, buildBriefing } from '../../data/briefing.js';
 import { promptFile } from '../council/council-activities.js';
 import { git } from '../../git/git.js';
@@ -36,51 +36,61 @@ const NO_GUIDANCE = 'NoGuidance';
  * retried: the call is paid), and the ladder goes on up as when the review fails.
  */
 export function createReviewActivities({ config, prisma }: Pick<ActivityDeps, 'config' | 'prisma'>) {
+  /** The review's question: the failures, the last attempt's diff, the tests, the briefing. */
+  async function reviewQuestion(input: ReviewInput): Promise<Question> {
+    const last = input.failures.at(-1);
+    const diff = last?.sha ? await git(input.worktree, ['diff', '--no-color', input.startSha, last.sha]) : '';
+    const briefing = await buildBriefing(prisma, input.subtaskId, { phase: input.phase, worktree: input.worktree });
+    const prompt = [
+      `Maestro agent — role: orchestrator, phase: ${input.phase}, subtask: ${input.spec.key}, attempt: ${input.failures.length}`,
+      '',
+      // Keys repeat across projects: the project names which subtask this is.
+      `# Subtask ${input.spec.key} of the project "${input.spec.project}": ${input.spec.title}`,
+      input.spec.description,
+      '## Acceptance criteria',
+      ...input.spec.acceptanceCriteria.map((criterion, index) => `${index + 1}. ${criterion}`),
+      `## The goal of ${input.phase}`,
+      input.goal,
+      '## The failed attempts',
+      ...input.failures.flatMap((failure) => [
+        `### Attempt ${failure.attempt}: ${failure.reason}`,
+        ...(failure.failingTests.length > 0 ? [`Failing: ${failure.failingTests.join('; ')}`] : []),
+        '```',
+        failure.outputTail,
+        '```',
+      ]),
+      ...(diff ? ['## The last attempt’s change', '```diff', cut(diff, DIFF_CHARS), '```'] : []),
+      briefingSection(briefing, { maxChars: 20_000 }),
+    ].join('\n');
+    return {
+      choice: input.model,
+      system: promptFile('review')
+        .replaceAll('{{role}}', input.role)
+        .replaceAll('{{key}}', input.spec.key)
+        .replaceAll('{{project}}', input.spec.project)
+        .replaceAll('{{phase}}', input.phase)
+        .replaceAll('{{attempts}}', String(input.failures.length)),
+      prompt,
+      meta: {
+        projectId: input.projectId,
+        subtaskId: input.subtaskId,
+        workflowId: input.workflowId,
+        role: 'orchestrator',
+        phase: input.phase,
+        purpose: 'strategic',
+      },
+    };
+  }
+
   return {
+    /** The review's question, for the workflow to ask on the strategic model's queue (`askModelStep`). */
+    async prepareStrategicReview(input: ReviewInput): Promise<Question & { timeoutMs: number }> {
+      return { ...(await reviewQuestion(input)), timeoutMs: config.models.callTimeoutMs };
+    },
+
+    /** The review asked and read in one activity: how histories recorded before `prepareStrategicReview` ran. */
     async strategicReview(input: ReviewInput): Promise<{ guidance: string; model: string; costUsd: string }> {
-      const context = Context.current();
-      const last = input.failures.at(-1);
-      const diff = last?.sha ? await git(input.worktree, ['diff', '--no-color', input.startSha, last.sha]) : '';
-      const briefing = await buildBriefing(prisma, input.subtaskId, { phase: input.phase, worktree: input.worktree });
-      const prompt = [
-        `Maestro agent — role: orchestrator, phase: ${input.phase}, subtask: ${input.spec.key}, attempt: ${input.failures.length}`,
-        '',
-        // Keys repeat across projects: the project names which subtask this is.
-        `# Subtask ${input.spec.key} of the project "${input.spec.project}": ${input.spec.title}`,
-        input.spec.description,
-        '## Acceptance criteria',
-        ...input.spec.acceptanceCriteria.map((criterion, index) => `${index + 1}. ${criterion}`),
-        `## The goal of ${input.phase}`,
-        input.goal,
-        '## The failed attempts',
-        ...input.failures.flatMap((failure) => [
-          `### Attempt ${failure.attempt}: ${failure.reason}`,
-          ...(failure.failingTests.length > 0 ? [`Failing: ${failure.failingTests.join('; ')}`] : []),
-          '```',
-          failure.outputTail,
-          '```',
-        ]),
-        ...(diff ? ['## The last attempt’s change', '```diff', cut(diff, DIFF_CHARS), '```'] : []),
-        briefingSection(briefing, { maxChars: 20_000 }),
-      ].join('\n');
-      const answer = await askModel({ config, prisma }, context, {
-        choice: input.model,
-        system: promptFile('review')
-          .replaceAll('{{role}}', input.role)
-          .replaceAll('{{key}}', input.spec.key)
-          .replaceAll('{{project}}', input.spec.project)
-          .replaceAll('{{phase}}', input.phase)
-          .replaceAll('{{attempts}}', String(input.failures.length)),
-        prompt,
-        meta: {
-          projectId: input.projectId,
-          subtaskId: input.subtaskId,
-          workflowId: input.workflowId,
-          role: 'orchestrator',
-          phase: input.phase,
-          purpose: 'strategic',
-        },
-      });
+      const answer = await askModel({ config, prisma }, Context.current(), await reviewQuestion(input));
       const guidance = StrategicGuidance.safeParse(answer.text);
       if (!guidance.success)
         throw ApplicationFailure.nonRetryable(

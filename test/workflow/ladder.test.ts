@@ -150,13 +150,23 @@ describe('tier 2: the strategic review', () => {
     expect(final.escalationTier).toBeUndefined();
     // One backoff (after attempt 1); the review follows the last attempt at once, and attempt 3 the review.
     expect(await timers(subtask.handle)).toEqual([50]);
-    expect(await activities(subtask.handle, 'strategicReview')).toMatchObject([
+    // Prepared on the orchestrator's queue, asked on the strategic model's: no workflow per call.
+    expect(await activities(subtask.handle, 'prepareStrategicReview')).toMatchObject([
       {
         taskQueue: 'maestro-orchestrator',
         end: 'completed',
         input: { phase: 'green', failures: [{ attempt: 1 }, { attempt: 2 }] },
       },
     ]);
+    expect(await activities(subtask.handle, 'askModelStep')).toMatchObject([
+      {
+        taskQueue: expect.stringMatching(/^maestro-model-/),
+        end: 'completed',
+        input: { meta: { purpose: 'strategic' } },
+      },
+    ]);
+    expect(await activities(subtask.handle, 'strategicReview')).toEqual([]);
+    await recordHistory(subtask.handle, 'review-guides-green');
     expect(await wf.prisma.modelCall.count({ where: { subtaskId: subtask.subtaskId, purpose: 'strategic' } })).toBe(1);
   });
 });
@@ -217,6 +227,46 @@ describe('tier 3: the council', () => {
       outcome: 'success',
       status: 'decided',
     });
+  });
+});
+
+describe('tier 3: the judge of best_reasoning', () => {
+  test('both candidates pass: the judge scores them, asked on its own queue, and the better one wins', async () => {
+    const scores = {
+      scores: [
+        { candidate: 'A', correctness: 3, reasoning: 3, tests: 5, confidence: 3, why: 'misses the rounding' },
+        { candidate: 'B', correctness: 9, reasoning: 8, tests: 9, confidence: 8, why: 'complete' },
+      ],
+    };
+    wf.script(
+      passing('3-2', 'green', { model: MODELS.members[0] }),
+      passing('3-2', 'green', { model: MODELS.members[1] }),
+      { match: { key: '3-2', role: 'judge' }, turns: [{ content: JSON.stringify(scores) }] },
+      failing('3-2', 'green'),
+    );
+    const subtask = await wf.start(await wf.project(), {
+      key: '3-2',
+      settings: { maxAttempts: 1 },
+      ladder: { council: { ...council, strategy: 'best_reasoning', judge: [MODELS.spare] } },
+    });
+    expect(await subtask.handle.result()).toMatchObject({ status: 'completed' });
+    const final = await wf.state(subtask);
+    expect(final.council).toMatchObject({ status: 'decided', winner: MODELS.members[1] });
+
+    const councilHandle = wf.client.workflow.getHandle(`council-${subtask.workflowId}-green-1`);
+    expect((await activities(councilHandle, 'prepareJudging')).map((activity) => activity.end)).toEqual(['completed']);
+    expect(await activities(councilHandle, 'askModelStep')).toMatchObject([
+      { taskQueue: `maestro-model-${MODELS.spare}`, end: 'completed', input: { meta: { purpose: 'judge' } } },
+    ]);
+    expect(
+      (await activities(councilHandle, 'readJudgeScores')).map((activity) => [activity.input.candidates, activity.end]),
+    ).toEqual([[[...MODELS.members], 'completed']]);
+    expect(await activities(councilHandle, 'judgeCandidates')).toEqual([]);
+    // The judge's call is in the ledger once, under the council's id.
+    expect(
+      await wf.prisma.modelCall.count({ where: { subtaskId: subtask.subtaskId, purpose: 'judge', outcome: 'ok' } }),
+    ).toBe(1);
+    await recordHistory(councilHandle, 'council-judged');
   });
 });
 
@@ -373,8 +423,8 @@ describe('the tiers a phase may climb', () => {
         expect(blocked.guidance).toBeUndefined();
         expect(kinds).toContain('escalation.review_failed');
         // Answered and paid once: no guidance is final, the review is not asked again.
-        expect((await activities(subtask.handle, 'strategicReview')).map((activity) => activity.end)).toEqual([
-          'failed',
+        expect((await activities(subtask.handle, 'askModelStep')).map((activity) => activity.end)).toEqual([
+          'completed',
         ]);
         expect(await wf.prisma.modelCall.count({ where: { subtaskId: subtask.subtaskId, purpose: 'strategic' } })).toBe(
           1,

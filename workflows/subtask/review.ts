@@ -1,5 +1,9 @@
-import { isCancellation } from '@temporalio/workflow';
+import { isCancellation, patched, uuid4 } from '@temporalio/workflow';
+import type { ReviewInput } from '../../activities/subtask/review.js';
+import { guidanceProblem } from '../../domain/guidance-text.js';
 import { failureMessage } from '../failure-message.js';
+import { QUESTIONS_ON_MODEL_QUEUES, askModelQuestion } from '../model-question.js';
+import type { SubtaskRun } from './run.js';
 import type { PhaseAttempts } from './attempts.js';
 import type { Interrupt } from './interrupts.js';
 import { routeAttempt } from './routing.js';
@@ -25,18 +29,19 @@ export async function reviewFailures(
     },
   ]);
   try {
+    const input: ReviewInput = {
+      ...work.task(),
+      failures: failures.map((failure) => ({
+        attempt: failure.attempt,
+        reason: failure.reason,
+        failingTests: failure.failingTests,
+        outputTail: failure.outputTail,
+        sha: failure.sha,
+      })),
+      model: routed.choice,
+    };
     const review = await interrupts.run(() =>
-      run.orchestrator.strategicReview({
-        ...work.task(),
-        failures: failures.map((failure) => ({
-          attempt: failure.attempt,
-          reason: failure.reason,
-          failingTests: failure.failingTests,
-          outputTail: failure.outputTail,
-          sha: failure.sha,
-        })),
-        model: routed.choice,
-      }),
+      patched(QUESTIONS_ON_MODEL_QUEUES) ? askForGuidance(run, input) : run.orchestrator.strategicReview(input),
     );
     if (review === undefined) return { answer: interrupts.take() };
     state.guidance = review.guidance;
@@ -62,4 +67,27 @@ export async function reviewFailures(
     ]);
     return { note };
   }
+}
+
+const GUIDANCE_CHARS = 4_000;
+
+/** The review asked from here: its question prepared on the orchestrator's queue, asked on the model's. */
+async function askForGuidance(
+  run: SubtaskRun,
+  input: ReviewInput,
+): Promise<{ guidance: string; model: string; costUsd: string }> {
+  const question = await run.orchestrator.prepareStrategicReview(input);
+  const answer = await askModelQuestion(run.settings, question, `review-${input.phase}-${uuid4().slice(0, 8)}`);
+  // An answer that is no guidance is final: it was answered and paid; asking again would pay twice.
+  const problem = guidanceProblem(answer.text);
+  if (problem) throw new Error(`${input.model.id} gave no guidance: ${problem}`);
+  const guidance = answer.text.trim();
+  return {
+    guidance:
+      guidance.length > GUIDANCE_CHARS
+        ? `${guidance.slice(0, GUIDANCE_CHARS)}\n[… cut at ${GUIDANCE_CHARS} characters]`
+        : guidance,
+    model: input.model.id,
+    costUsd: answer.costUsd,
+  };
 }
