@@ -56,7 +56,8 @@ export function stopCommandsOfDeadWorkers(folder: string): number {
     const [owner, ownerStart, leader, leaderStart] = [Number(note[2]), note[3], Number(note[4]), note[5]];
     if (owner === process.pid || (processAlive(owner) && startTimeOf(owner) === ownerStart)) continue;
     // The leader gone, its group may live on in its children: no other group can have its id then.
-    const ours = !processAlive(leader) || startTimeOf(leader) === leaderStart;
+    // A live leader is ours only when its start time says so (unknown, '0', where /proc is not).
+    const ours = !processAlive(leader) || (leaderStart !== '0' && startTimeOf(leader) === leaderStart);
     if (ours) {
       try {
         process.kill(-leader, 'SIGKILL');

@@ -51,16 +51,10 @@ describe('the API over real HTTP', () => {
       expect(queue.pollers.some((poller) => poller.live && /^\d+@.+\/maestro:/.test(poller.identity))).toBe(true);
     }
     expect(status.queues.find((queue) => queue.name === 'workflows')!.kind).toBe('workflow');
-    // The embedded default: one worker process hosts every queue.
-    expect(status.workers.map((worker) => worker.queues.sort())).toContainEqual([
-      'council',
-      'developer',
-      'models',
-      'orchestrator',
-      'runner',
-      'tester',
-      'workflows',
-    ]);
+    // The embedded default: the workflows and the models in one process, the worktrees' work in another.
+    const hosted = status.workers.map((worker) => [...worker.queues].sort());
+    expect(hosted).toContainEqual(['models', 'workflows']);
+    expect(hosted).toContainEqual(['council', 'developer', 'orchestrator', 'runner', 'tester']);
     expect(status.models).toMatchObject({
       demo: true,
       configured: true,

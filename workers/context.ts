@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { defaultActivitySlots } from '../domain/config.js';
@@ -70,9 +71,30 @@ export function baseWorkerOptions(context: WorkerContext, queue: QueueName) {
   } satisfies Partial<WorkerOptions>;
 }
 
-/** A queue's activity slots: as configured, else sized from this machine's cores. */
+/** A queue's activity slots: as configured, else sized from the cores this process may use. */
 export function activitySlots(config: Pick<LoadedConfig, 'workers'>, queue: ActivityQueueName): number {
-  return config.workers.queues[queue].maxConcurrentActivities ?? defaultActivitySlots(os.availableParallelism())[queue];
+  return config.workers.queues[queue].maxConcurrentActivities ?? defaultActivitySlots(usableCores())[queue];
+}
+
+/**
+ * The cores this process may use: the machine's, or fewer under a container's CPU quota (cgroup v2
+ * `cpu.max`), which Node 20's `os.availableParallelism()` does not read.
+ */
+export function usableCores(cpuMax = readCpuMax()): number {
+  const cores = os.availableParallelism();
+  const [quota, period] = (cpuMax ?? '').trim().split(/\s+/);
+  const limit = Number(quota) / Number(period);
+  return quota !== 'max' && Number.isFinite(limit) && limit > 0
+    ? Math.max(1, Math.min(cores, Math.ceil(limit)))
+    : cores;
+}
+
+function readCpuMax(): string | undefined {
+  try {
+    return readFileSync('/sys/fs/cgroup/cpu.max', 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Options of a worker that runs activities only, with the queue's concurrency from config. */

@@ -19,6 +19,7 @@ import { type AgentStep, runAgentLoop, runTextAgent } from './run-agent.js';
 import { classifyRunFailure } from './run-failure.js';
 import { createAgentTools } from './tools.js';
 import { agentPrompts, applyTextAnswer, commitAgentWork, runAgentTests } from './agent-work.js';
+import { forgetKeptRuns, keptRunsFolder } from '../commands/reusable-runs.js';
 
 /** One agent's run in a worktree, whatever it is for: a phase attempt, or a council member's candidate. */
 export interface AgentRunInput {
@@ -138,7 +139,11 @@ export async function runAgentInWorktree(
     worktree: input.worktree,
     role: input.role,
     territory: input.territory,
-    onWrite: (file) => filesWritten.add(file),
+    onWrite: (file) => {
+      // A file written where the run's key may not look (deep in an ignored folder): no kept run holds.
+      forgetKeptRuns(keptRunsFolder(input.logDir));
+      filesWritten.add(file);
+    },
     runTests: () =>
       runAgentTests({ config, prisma }, input, `${input.logLabel}-agent-${++testRuns}`, signal, (progress) =>
         context.heartbeat({ running: 'tests', ...progress }),

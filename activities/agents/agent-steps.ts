@@ -8,6 +8,7 @@ import { type AgentPhaseInput, phasePromptContext } from '../subtask/agent-phase
 import { type ActivityDeps, subtaskFolder } from '../subtask/deps.js';
 import { type AgentRunResult, recoveredRun } from './agent-run.js';
 import { agentPrompts, applyTextAnswer, commitAgentWork, runAgentTests } from './agent-work.js';
+import { forgetKeptRuns, keptRunsFolder } from '../commands/reusable-runs.js';
 import { type FinishInput, runAgentTool } from './tools.js';
 
 /** What the agent-run workflow needs to start its loop, or the run itself when it had already committed. */
@@ -123,7 +124,11 @@ export function createAgentStepActivities(
         worktree: input.worktree,
         role: input.role,
         territory: input.territory,
-        onWrite: (file) => (wrote = file),
+        onWrite: (file) => {
+          // A file written where a kept run's key may not look (deep in an ignored folder): none holds.
+          forgetKeptRuns(keptRunsFolder(logDirOf(input)));
+          wrote = file;
+        },
         // A suite that could not run is the agent's to read, as any tool's refusal; a cancel goes on up.
         runTests: () =>
           runAgentTests(
@@ -153,7 +158,7 @@ export function createAgentStepActivities(
     const filesWritten = new Set(commit.filesWritten);
     let finish = commit.finish;
     if (commit.textAnswer !== undefined) {
-      const parsed = applyTextAnswer(commit.textAnswer, input, filesWritten);
+      const parsed = applyTextAnswer(commit.textAnswer, { ...input, logDir: logDirOf(input) }, filesWritten);
       finish = { summary: parsed.summary, criteria: parsed.criteria };
     }
     return commitAgentWork(

@@ -7,7 +7,7 @@ import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
 import { secretEnvNames } from '../../domain/secret-env.js';
 import type { LoadedConfig } from '../../runtime/config.js';
 import { describeRuns, runSuites } from '../commands/suites.js';
-import { keptRunsFolder } from '../commands/reusable-runs.js';
+import { forgetKeptRuns, keptRunsFolder } from '../commands/reusable-runs.js';
 import { projectReusePolicyOf } from '../../data/projects.js';
 import { projectCommandSandbox } from '../commands/sandbox.js';
 import { commitAll } from '../../git/git.js';
@@ -90,6 +90,7 @@ export async function runAgentTests(
         source: `the agent's run_tests (${input.phase}, attempt ${input.attempt})`,
         lookUp: false,
         policy: await projectReusePolicyOf(prisma, input.projectId),
+        attempt: `${input.phase}/${input.attempt}`,
       },
     }),
   );
@@ -148,7 +149,7 @@ export function modelKeyEnvNames(config: LoadedConfig): string[] {
  */
 export function applyTextAnswer(
   text: string,
-  input: Pick<AgentRunInput, 'worktree' | 'role' | 'territory' | 'phase'>,
+  input: Pick<AgentRunInput, 'worktree' | 'role' | 'territory' | 'phase' | 'logDir'>,
   filesWritten: Set<string>,
 ) {
   let parsed;
@@ -180,6 +181,7 @@ export function applyTextAnswer(
       throw error;
     }
   });
+  if (targets.length > 0) forgetKeptRuns(keptRunsFolder(input.logDir));
   for (const { absolute, file } of targets) {
     mkdirSync(path.dirname(absolute), { recursive: true });
     writeFileSync(absolute, file.content);

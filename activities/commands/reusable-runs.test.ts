@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -7,7 +7,7 @@ import type { SuiteRun } from '../../domain/checks.js';
 import type { ReusePolicy } from '../../domain/project.js';
 import { sandboxSupport } from '../../runtime/sandbox.js';
 import type { CommandSandbox } from './run-command.js';
-import { keptRunsFolder, mayReuse } from './reusable-runs.js';
+import { forgetKeptRuns, keptRunsFolder, mayReuse } from './reusable-runs.js';
 import { runSuites } from './suites.js';
 
 const bwrap = sandboxSupport('required').bwrap ?? 'bwrap';
@@ -42,14 +42,24 @@ async function repository(files: Record<string, string> = {}) {
   await execa('git', ['add', '-A'], { cwd });
   await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'start'], { cwd });
   const logDir = path.join(root, 'logs');
-  const run = (lookUp: boolean, source: string, options: { policy?: ReusePolicy; sandbox?: CommandSandbox } = {}) =>
+  const run = (
+    lookUp: boolean,
+    source: string,
+    options: { policy?: ReusePolicy; sandbox?: CommandSandbox; attempt?: string } = {},
+  ) =>
     runSuites({
       suites: [{ suite: 'unit', command: 'node check.mjs' }],
       cwd,
       logDir,
       label: source.replaceAll(' ', '-'),
       sandbox: options.sandbox ?? offline,
-      reuse: { folder: keptRunsFolder(logDir), source, lookUp, policy: options.policy ?? 'offline' },
+      reuse: {
+        folder: keptRunsFolder(logDir),
+        source,
+        lookUp,
+        policy: options.policy ?? 'offline',
+        attempt: options.attempt,
+      },
     });
   const runsMade = () => (existsSync(counter) ? readFileSync(counter, 'utf8').length : 0);
   return { cwd, run, runsMade };
@@ -74,12 +84,28 @@ describe('a check takes the result of an earlier run of the same command on the 
     expect(check).toMatchObject({ exitCode: 0, outcome: 'exited', command: 'node check.mjs', logFile: agent.logFile });
   });
 
-  test('a failing result is reused as it is: the same files fail the same way', async () => {
+  test('a failing result is reused within its attempt only: a retry runs the tests again', async () => {
     const repo = await repository({ FAIL: 'yes' });
-    expect(only(await repo.run(false, 'run_tests')).exitCode).toBe(1);
-    const check = only(await repo.run(true, 'check'));
+    expect(only(await repo.run(false, 'run_tests', { attempt: 'green/1' })).exitCode).toBe(1);
+    const check = only(await repo.run(true, 'check', { attempt: 'green/1' }));
     expect(check).toMatchObject({ exitCode: 1, reused: { source: 'run_tests' } });
     expect(repo.runsMade()).toBe(1);
+
+    expect(only(await repo.run(true, 'the next attempt', { attempt: 'green/2' })).reused).toBeUndefined();
+    expect(only(await repo.run(true, "a rebase's verification")).reused).toBeUndefined();
+    expect(repo.runsMade()).toBe(3);
+  });
+
+  test('a kept run that cannot be read is run again; an agent writing a file forgets every kept run', async () => {
+    const repo = await repository();
+    await repo.run(false, 'first');
+    const folder = keptRunsFolder(path.join(repo.cwd, '..', 'logs'));
+    for (const file of readdirSync(folder)) writeFileSync(path.join(folder, file), '{"torn');
+    expect(only(await repo.run(true, 'after a torn file')).reused).toBeUndefined();
+    expect(only(await repo.run(true, 'kept again')).reused?.source).toBe('after a torn file');
+    forgetKeptRuns(folder);
+    expect(only(await repo.run(true, 'after a write')).reused).toBeUndefined();
+    expect(repo.runsMade()).toBe(3);
   });
 
   test('a changed tracked file, a new untracked file or a new ignored file runs the tests again', async () => {
@@ -101,11 +127,11 @@ describe('a check takes the result of an earlier run of the same command on the 
 
     mkdirSync(path.join(repo.cwd, 'ignored'));
     writeFileSync(path.join(repo.cwd, 'ignored', 'dependency.js'), 'module.exports = 1;');
-    expect(only(await repo.run(true, 'after an ignored file')).reused).toBeUndefined();
+    expect(only(await repo.run(true, 'after an ignored file', { attempt: 'green/1' })).reused).toBeUndefined();
     expect(repo.runsMade()).toBe(4);
 
-    // Nothing changed since: now it is reused, from the latest run.
-    expect(only(await repo.run(true, 'again')).reused?.source).toBe('after an ignored file');
+    // Nothing changed since: now it is reused (a failure, in the same attempt), from the latest run.
+    expect(only(await repo.run(true, 'again', { attempt: 'green/1' })).reused?.source).toBe('after an ignored file');
     expect(repo.runsMade()).toBe(4);
   });
 

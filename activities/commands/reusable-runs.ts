@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -34,10 +36,18 @@ export interface ReuseOptions {
   /** Take a kept result instead of running (checks); the agent's own `run_tests` always runs. */
   lookUp: boolean;
   policy: ReusePolicy;
+  /**
+   * Which attempt this run belongs to (`green/2`). A passing result is reused by any later run with
+   * the same key; a failing one only within its own attempt (the check after the agent's
+   * `run_tests`), so a retry, a rebase's verification or a person's "retry" runs the tests again.
+   */
+  attempt?: string;
 }
 
 export interface RunSurroundings {
   cwd: string;
+  /** The suites' report files (repository-relative): written by the runs, left out of the key. */
+  reports?: readonly string[];
   suite: SuiteConfig;
   limits: CommandLimits;
   sandbox: CommandSandbox;
@@ -60,8 +70,8 @@ export function mayReuse(policy: ReusePolicy, sandbox: CommandSandbox): boolean 
 export async function runKey(surroundings: RunSurroundings): Promise<string | undefined> {
   try {
     const [tree, ignored] = await Promise.all([
-      workingTree(surroundings.cwd),
-      ignoredFilesFingerprint(surroundings.cwd),
+      workingTree(surroundings.cwd, surroundings.reports ?? []),
+      ignoredFilesFingerprint(surroundings.cwd, surroundings.reports ?? []),
     ]);
     return createHash('sha256')
       .update(
@@ -93,41 +103,81 @@ const KeptRun = z.object({
   logFile: z.string(),
   source: z.string(),
   ranAt: z.string(),
+  attempt: z.string().optional(),
   tests: z.array(z.any()).optional(),
   summary: z.any().optional(),
   limits: z.any().optional(),
 });
 
-/** The kept run with this key, as a reused run; undefined when there is none (or it cannot be read). */
-export function keptRun(folder: string, key: string): SuiteRun | undefined {
-  const file = path.join(folder, `${key}.json`);
-  if (!existsSync(file)) return undefined;
-  const parsed = KeptRun.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+/**
+ * The kept run with this key, as a reused run: a passing one, or a failing one of the same attempt;
+ * undefined when there is none or it cannot be read (it is then run again).
+ */
+export function keptRun(folder: string, key: string, attempt?: string): SuiteRun | undefined {
+  let content: unknown;
+  try {
+    content = JSON.parse(readFileSync(path.join(folder, `${key}.json`), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const parsed = KeptRun.safeParse(content);
   if (!parsed.success) return undefined;
-  const { source, ranAt, ...run } = parsed.data;
+  const { source, ranAt, attempt: keptBy, ...run } = parsed.data;
+  if (run.exitCode !== 0 && (attempt === undefined || keptBy !== attempt)) return undefined;
   return { ...(run as SuiteRun), reused: { source, ranAt } };
 }
 
-/** Keeps a run that ended on its own (not stopped) and changed nothing it reads. */
-export function keepRun(folder: string, key: string, run: SuiteRun, source: string, ranAt: Date): void {
+/** Keeps a run that ended on its own (not stopped) and changed nothing it reads; a failure to keep it is only a later run's cost. */
+export function keepRun(
+  folder: string,
+  key: string,
+  run: SuiteRun,
+  kept: { source: string; ranAt: Date; attempt?: string },
+): void {
   if (run.outcome !== 'exited' || run.reused) return;
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
   const file = path.join(folder, `${key}.json`);
-  writeFileSync(`${file}.tmp`, JSON.stringify({ ...run, source, ranAt: ranAt.toISOString() }), { mode: 0o600 });
-  copyFileSync(`${file}.tmp`, file);
-  rmSync(`${file}.tmp`, { force: true });
+  const scratch = `${file}.${process.pid}-${randomUUID()}.tmp`;
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    writeFileSync(
+      scratch,
+      JSON.stringify({ ...run, source: kept.source, ranAt: kept.ranAt.toISOString(), attempt: kept.attempt }),
+      { mode: 0o600 },
+    );
+    renameSync(scratch, file);
+  } catch {
+    rmSync(scratch, { force: true });
+  }
+}
+
+/**
+ * Forgets every kept run of a subtask: an agent wrote a file, perhaps where the key does not look
+ * (deep in an ignored folder such as `node_modules` or `dist`, which counts as one entry).
+ */
+export function forgetKeptRuns(folder: string): void {
+  rmSync(folder, { recursive: true, force: true });
 }
 
 /** The tree of the worktree as it is now, untracked files included, written from a scratch copy of its index. */
-async function workingTree(cwd: string): Promise<string> {
+async function workingTree(cwd: string, reports: readonly string[]): Promise<string> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'maestro-tree-'));
   try {
     const index = path.resolve(cwd, await git(cwd, ['rev-parse', '--git-path', 'index']));
     const scratchIndex = path.join(scratch, 'index');
     // A copy keeps the index's file stats, so only files that changed are read again.
-    if (existsSync(index)) copyFileSync(index, scratchIndex);
+    if (existsSync(index)) {
+      copyFileSync(index, scratchIndex);
+      // The index's own time is git's guard against racy stats: the copy keeps it.
+      const { atime, mtime } = statSync(index);
+      utimesSync(scratchIndex, atime, mtime);
+    }
     const env = { GIT_INDEX_FILE: scratchIndex };
-    await git(cwd, ['add', '--all', '--', '.'], undefined, env);
+    await git(
+      cwd,
+      ['add', '--all', '--', '.', ...reports.map((report) => `:(exclude,literal)${report}`)],
+      undefined,
+      env,
+    );
     return await git(cwd, ['write-tree'], undefined, env);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -136,9 +186,11 @@ async function workingTree(cwd: string): Promise<string> {
 
 /**
  * The ignored files and folders git lists (a folder wholly ignored is one entry), with their size and
- * modification time: an ignored file added, removed or rewritten changes it.
+ * modification time: an ignored file added, removed or rewritten at the top of the worktree, or an
+ * entry added to or removed from an ignored folder, changes it; a file rewritten deep inside an
+ * ignored folder does not (an agent's writes forget the kept runs instead: `forgetKeptRuns`).
  */
-async function ignoredFilesFingerprint(cwd: string): Promise<string> {
+async function ignoredFilesFingerprint(cwd: string, reports: readonly string[]): Promise<string> {
   const listed = await git(cwd, [
     'ls-files',
     '-z',
@@ -149,7 +201,13 @@ async function ignoredFilesFingerprint(cwd: string): Promise<string> {
     '--no-empty-directory',
   ]);
   const hash = createHash('sha256');
-  for (const entry of listed.split('\0').filter(Boolean).sort()) {
+  // A report, or an ignored folder that holds one (it comes and goes with the report), is not read.
+  const holdsReport = (entry: string) =>
+    reports.some((report) => report === entry || (entry.endsWith('/') && report.startsWith(entry)));
+  for (const entry of listed
+    .split('\0')
+    .filter((entry) => entry && !holdsReport(entry))
+    .sort()) {
     const stat = statSync(path.join(cwd, entry), { throwIfNoEntry: false });
     hash.update(`${entry}\0${stat?.size ?? -1}\0${stat?.mtimeMs ?? -1}\n`);
   }

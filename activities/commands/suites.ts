@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { type SuiteName, type SuiteRun, describeRun } from '../../domain/checks.js';
-import type { SuiteConfig } from '../../domain/project.js';
+import { type SuiteConfig, reportPaths } from '../../domain/project.js';
 import {
   type CommandLimits,
   type CommandProgress,
@@ -48,9 +48,11 @@ export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> 
       limits,
       sandbox: options.sandbox,
       env: projectCommandEnvironment(process.env, options.secretEnvNames),
+      // What the runs write and the next one removes first: not something a run reads.
+      reports: reportPaths(options.suites),
     };
     const key = surroundings && (await runKey(surroundings));
-    const kept = key && reuse.lookUp ? keptRun(reuse.folder, key) : undefined;
+    const kept = key && reuse.lookUp ? keptRun(reuse.folder, key, reuse.attempt) : undefined;
     if (kept) {
       runs.push(kept);
       continue;
@@ -83,9 +85,8 @@ export async function runSuites(options: RunSuitesOptions): Promise<SuiteRun[]> 
       logFile: result.logFile,
     });
     if (surroundings && key) {
-      // The report has been read: gone, it is not a difference between this run and the next.
-      if (reportFile) rmSync(reportFile, { force: true });
-      if ((await runKey(surroundings)) === key) keepRun(reuse.folder, key, runs.at(-1)!, reuse.source, ranAt);
+      if ((await runKey(surroundings)) === key)
+        keepRun(reuse.folder, key, runs.at(-1)!, { source: reuse.source, ranAt, attempt: reuse.attempt });
     }
     if (options.signal?.aborted) break;
   }

@@ -126,6 +126,8 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
           BUDGET_WATCH_MS,
         )
       : undefined;
+    // Between HTTP calls too (the AI SDK waits out a 429's retry-after): the step is alive.
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
       const result = await call(transport, AbortSignal.any([context.cancellationSignal, overBudget.signal]));
       return {
@@ -145,6 +147,7 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
       throw classifyRunFailure(error, input.choice.id) ?? error;
     } finally {
       clearInterval(watch);
+      clearInterval(heartbeat);
     }
   }
 

@@ -217,6 +217,8 @@ export function createCheckActivities({ config, prisma }: Pick<ActivityDeps, 'co
           source: `the ${input.phase} check (attempt ${input.attempt})`,
           lookUp: true,
           policy: await projectReusePolicyOf(prisma, input.projectId),
+          // A failing result is reused only within its attempt: a retry or a rebase's verification runs again.
+          attempt: input.purpose === 'attempt' ? `${input.phase}/${input.attempt}` : undefined,
         },
       });
       const suiteVerdict = withReuseSaid(evaluateCheck(input.kind, runs, baseline, input.suite), runs);

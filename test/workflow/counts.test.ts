@@ -49,7 +49,10 @@ describe('without a test report', () => {
     );
     expect(await reasons(subtask.subtaskId)).toEqual([
       'baseline: `node --version` passed (exit code 0), tests not counted',
-      'the suites pass: `node --version` passed (exit code 0), tests not counted',
+      // The agent wrote nothing the command reads differently: the baseline's run on the same files is reused.
+      expect.stringMatching(
+        /^the suites pass: `node --version` passed \(exit code 0\), tests not counted \(not run again, the same files were tested: unit: the result of the baseline at \d\d:\d\d:\d\d UTC\)$/,
+      ),
     ]);
   });
 });
