@@ -19,7 +19,7 @@ import { type AgentStep, runAgentLoop, runTextAgent } from './run-agent.js';
 import { classifyRunFailure } from './run-failure.js';
 import { createAgentTools } from './tools.js';
 import { agentPrompts, applyTextAnswer, commitAgentWork, runAgentTests } from './agent-work.js';
-import { forgetKeptRuns, keptRunsFolder } from '../commands/reusable-runs.js';
+import { forgetKeptRunsIfIgnored, keptRunsFolder } from '../commands/reusable-runs.js';
 
 /** One agent's run in a worktree, whatever it is for: a phase attempt, or a council member's candidate. */
 export interface AgentRunInput {
@@ -141,7 +141,7 @@ export async function runAgentInWorktree(
     territory: input.territory,
     onWrite: (file) => {
       // A file written where the run's key may not look (deep in an ignored folder): no kept run holds.
-      forgetKeptRuns(keptRunsFolder(input.logDir));
+      forgetKeptRunsIfIgnored(keptRunsFolder(input.logDir), input.worktree, file);
       filesWritten.add(file);
     },
     runTests: () =>

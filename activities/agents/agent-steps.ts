@@ -8,7 +8,7 @@ import { type AgentPhaseInput, phasePromptContext } from '../subtask/agent-phase
 import { type ActivityDeps, subtaskFolder } from '../subtask/deps.js';
 import { type AgentRunResult, recoveredRun } from './agent-run.js';
 import { agentPrompts, applyTextAnswer, commitAgentWork, runAgentTests } from './agent-work.js';
-import { forgetKeptRuns, keptRunsFolder } from '../commands/reusable-runs.js';
+import { forgetKeptRunsIfIgnored, keptRunsFolder } from '../commands/reusable-runs.js';
 import { type FinishInput, runAgentTool } from './tools.js';
 
 /** What the agent-run workflow needs to start its loop, or the run itself when it had already committed. */
@@ -126,7 +126,7 @@ export function createAgentStepActivities(
         territory: input.territory,
         onWrite: (file) => {
           // A file written where a kept run's key may not look (deep in an ignored folder): none holds.
-          forgetKeptRuns(keptRunsFolder(logDirOf(input)));
+          forgetKeptRunsIfIgnored(keptRunsFolder(logDirOf(input)), input.worktree, file);
           wrote = file;
         },
         // A suite that could not run is the agent's to read, as any tool's refusal; a cancel goes on up.

@@ -7,7 +7,7 @@ import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
 import { secretEnvNames } from '../../domain/secret-env.js';
 import type { LoadedConfig } from '../../runtime/config.js';
 import { describeRuns, runSuites } from '../commands/suites.js';
-import { forgetKeptRuns, keptRunsFolder } from '../commands/reusable-runs.js';
+import { forgetKeptRunsIfIgnored, keptRunsFolder } from '../commands/reusable-runs.js';
 import { projectReusePolicyOf } from '../../data/projects.js';
 import { projectCommandSandbox } from '../commands/sandbox.js';
 import { commitAll } from '../../git/git.js';
@@ -181,11 +181,12 @@ export function applyTextAnswer(
       throw error;
     }
   });
-  if (targets.length > 0) forgetKeptRuns(keptRunsFolder(input.logDir));
   for (const { absolute, file } of targets) {
     mkdirSync(path.dirname(absolute), { recursive: true });
     writeFileSync(absolute, file.content);
-    filesWritten.add(worktreeRelative(input.worktree, absolute));
+    const written = worktreeRelative(input.worktree, absolute);
+    forgetKeptRunsIfIgnored(keptRunsFolder(input.logDir), input.worktree, written);
+    filesWritten.add(written);
   }
   return parsed;
 }

@@ -7,7 +7,7 @@ import type { SuiteRun } from '../../domain/checks.js';
 import type { ReusePolicy } from '../../domain/project.js';
 import { sandboxSupport } from '../../runtime/sandbox.js';
 import type { CommandSandbox } from './run-command.js';
-import { forgetKeptRuns, keptRunsFolder, mayReuse } from './reusable-runs.js';
+import { forgetKeptRuns, forgetKeptRunsIfIgnored, keptRunsFolder, mayReuse } from './reusable-runs.js';
 import { runSuites } from './suites.js';
 
 const bwrap = sandboxSupport('required').bwrap ?? 'bwrap';
@@ -103,9 +103,14 @@ describe('a check takes the result of an earlier run of the same command on the 
     for (const file of readdirSync(folder)) writeFileSync(path.join(folder, file), '{"torn');
     expect(only(await repo.run(true, 'after a torn file')).reused).toBeUndefined();
     expect(only(await repo.run(true, 'kept again')).reused?.source).toBe('after a torn file');
+    // A write the tree sees keeps them; a write into an ignored folder, which the key may miss, forgets them.
+    forgetKeptRunsIfIgnored(folder, repo.cwd, 'check.mjs');
+    expect(only(await repo.run(true, 'after a tracked write')).reused?.source).toBe('after a torn file');
+    forgetKeptRunsIfIgnored(folder, repo.cwd, 'ignored/deep/dependency.js');
+    expect(only(await repo.run(true, 'after an ignored write')).reused).toBeUndefined();
     forgetKeptRuns(folder);
-    expect(only(await repo.run(true, 'after a write')).reused).toBeUndefined();
-    expect(repo.runsMade()).toBe(3);
+    expect(only(await repo.run(true, 'after forgetting')).reused).toBeUndefined();
+    expect(repo.runsMade()).toBe(4);
   });
 
   test('a changed tracked file, a new untracked file or a new ignored file runs the tests again', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   copyFileSync,
@@ -151,11 +152,25 @@ export function keepRun(
 }
 
 /**
- * Forgets every kept run of a subtask: an agent wrote a file, perhaps where the key does not look
- * (deep in an ignored folder such as `node_modules` or `dist`, which counts as one entry).
+ * Forgets every kept run of a subtask: an agent wrote a file where the key does not look (deep in
+ * an ignored folder such as `node_modules` or `dist`, which counts as one entry).
  */
 export function forgetKeptRuns(folder: string): void {
   rmSync(folder, { recursive: true, force: true });
+}
+
+/** An agent wrote this file (worktree-relative): the kept runs go if git ignores it (else the tree says it). */
+export function forgetKeptRunsIfIgnored(folder: string, worktree: string, file: string): void {
+  try {
+    execFileSync('git', ['-c', 'core.fsmonitor=false', 'check-ignore', '-q', '--', file], {
+      cwd: worktree,
+      stdio: 'ignore',
+    });
+  } catch (error) {
+    // 1: not ignored, the key sees it; anything else: not known, so forget.
+    if ((error as { status?: number }).status === 1) return;
+  }
+  forgetKeptRuns(folder);
 }
 
 /** The tree of the worktree as it is now, untracked files included, written from a scratch copy of its index. */
@@ -172,12 +187,15 @@ async function workingTree(cwd: string, reports: readonly string[]): Promise<str
       utimesSync(scratchIndex, atime, mtime);
     }
     const env = { GIT_INDEX_FILE: scratchIndex };
-    await git(
-      cwd,
-      ['add', '--all', '--', '.', ...reports.map((report) => `:(exclude,literal)${report}`)],
-      undefined,
-      env,
-    );
+    await git(cwd, ['add', '--all', '--', '.'], undefined, env);
+    // The reports the runs write are not what a run reads (an ignored one is not added at all).
+    if (reports.length > 0)
+      await git(
+        cwd,
+        ['rm', '--cached', '--quiet', '--ignore-unmatch', '--', ...reports.map((report) => `:(literal)${report}`)],
+        undefined,
+        env,
+      );
     return await git(cwd, ['write-tree'], undefined, env);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
