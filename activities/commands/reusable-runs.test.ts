@@ -45,10 +45,10 @@ async function repository(files: Record<string, string> = {}) {
   const run = (
     lookUp: boolean,
     source: string,
-    options: { policy?: ReusePolicy; sandbox?: CommandSandbox; attempt?: string } = {},
+    options: { policy?: ReusePolicy; sandbox?: CommandSandbox; attempt?: string; command?: string } = {},
   ) =>
     runSuites({
-      suites: [{ suite: 'unit', command: 'node check.mjs' }],
+      suites: [{ suite: 'unit', command: options.command ?? 'node check.mjs' }],
       cwd,
       logDir,
       label: source.replaceAll(' ', '-'),
@@ -177,33 +177,10 @@ describe('a check takes the result of an earlier run of the same command on the 
 
   test('a command that did not run to its end is not kept', async () => {
     const repo = await repository();
-    const runs = await runSuites({
-      suites: [{ suite: 'unit', command: 'no-such-program --run' }],
-      cwd: repo.cwd,
-      logDir: path.join(repo.cwd, '..', 'logs'),
-      label: 'missing',
-      sandbox: offline,
-      reuse: {
-        folder: keptRunsFolder(path.join(repo.cwd, '..', 'logs')),
-        source: 'missing',
-        lookUp: true,
-        policy: 'offline',
-      },
-    });
+    const missing = { command: 'no-such-program --run' };
+    const runs = await repo.run(true, 'missing', missing);
     expect(only(runs).outcome).toBe('failed_to_start');
-    const again = await runSuites({
-      suites: [{ suite: 'unit', command: 'no-such-program --run' }],
-      cwd: repo.cwd,
-      logDir: path.join(repo.cwd, '..', 'logs'),
-      label: 'missing-again',
-      sandbox: offline,
-      reuse: {
-        folder: keptRunsFolder(path.join(repo.cwd, '..', 'logs')),
-        source: 'again',
-        lookUp: true,
-        policy: 'offline',
-      },
-    });
+    const again = await repo.run(true, 'again', missing);
     expect(only(again).reused).toBeUndefined();
     expect(only(again).outcome).toBe('failed_to_start');
   });
