@@ -90,6 +90,12 @@ export async function projectSpend(prisma: PrismaClient, projectId: string): Pro
 }
 
 /** What councils spent since midnight UTC, every project together. */
+/** What the calls charged to one workflow (a council) cost so far, settled or reserved at their most. */
+export async function workflowSpend(prisma: PrismaClient, workflowId: string): Promise<bigint> {
+  const sum = await prisma.modelCall.aggregate({ where: { workflowId }, _sum: { costUsd: true } });
+  return toPicos(sum._sum.costUsd);
+}
+
 export async function councilSpendToday(prisma: PrismaClient, now = new Date()): Promise<bigint> {
   const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const sum = await prisma.modelCall.aggregate({

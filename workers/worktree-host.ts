@@ -25,13 +25,19 @@ export function agentStepActivities(context: WorkerContext) {
   );
 }
 
-/** The worker of this host's worktree queue, with the agent queues' slots (one per process that hosts agents). */
+/**
+ * The worker of this host's worktree queue (one per process that hosts agents or the council), with
+ * the slots of the agents that run their tools here: the tester's, the developer's and, where the
+ * council is hosted too, its members'.
+ */
 export function createWorktreeHostWorker(context: WorkerContext): Promise<Worker> {
   return Worker.create({
     ...activityWorkerOptions(context, 'tester'),
     taskQueue: worktreeHostQueue(context.config),
     maxConcurrentActivityTaskExecutions:
-      activitySlots(context.config, 'tester') + activitySlots(context.config, 'developer'),
+      activitySlots(context.config, 'tester') +
+      activitySlots(context.config, 'developer') +
+      (context.queues.includes('council') ? activitySlots(context.config, 'council') : 0),
     activities: agentStepActivities(context),
     interceptors: {
       activity: [

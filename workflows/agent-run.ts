@@ -37,15 +37,18 @@ const AGENT_FAILURES_ARE_FINAL = Object.values(AGENT_FAILURE_TYPES);
  */
 export async function agentRunWorkflow({ phase, roleQueue, limits }: AgentRunWorkflowInput): Promise<AgentPhaseResult> {
   const { workflowId, runId } = workflowInfo();
-  const ref: AgentRunRef = { input: phase, attemptTag: `${workflowId}/${runId}` };
+  const attemptTag = `${workflowId}/${runId}`;
   const role = proxyActivities<AgentStepActivities>({
     taskQueue: roleQueue,
-    startToCloseTimeout: '5 minutes',
+    // A council member's preparation installs the project's dependencies in its fresh worktree.
+    startToCloseTimeout: phase.council ? limits.checkTimeoutMs : '5 minutes',
     heartbeatTimeout: limits.heartbeatTimeoutMs,
     retry: { maximumAttempts: 5, nonRetryableErrorTypes: AGENT_FAILURES_ARE_FINAL },
   });
-  const prepared = await role.prepareAgentRun(ref);
+  const prepared = await role.prepareAgentRun({ input: phase, attemptTag });
   if (prepared.recovered) return prepared.recovered;
+  const ref: AgentRunRef = { input: prepared.worktree ? { ...phase, worktree: prepared.worktree } : phase, attemptTag };
+  const { council } = phase;
 
   const host = proxyActivities<AgentStepActivities>({
     taskQueue: prepared.hostQueue,
@@ -82,14 +85,16 @@ export async function agentRunWorkflow({ phase, roleQueue, limits }: AgentRunWor
         callId: `${ref.attemptTag}/step-${steps + 1}`,
         step: steps + 1,
         choice: phase.model,
+        // A council member's calls are the council's, and stop at its cap.
         meta: {
           projectId: phase.projectId,
           subtaskId: phase.subtaskId,
-          workflowId: phase.workflowId,
-          role: phase.role,
+          workflowId: council ? council.councilId : phase.workflowId,
+          role: council ? `council:${phase.model.id}` : phase.role,
           phase: phase.phase,
-          purpose: 'agent',
+          purpose: council ? 'council' : 'agent',
         },
+        spendCap: council ? { workflowId: council.councilId, usd: council.maxCostUsd } : undefined,
         system: prepared.system,
         messages,
         textMode: prepared.textMode,

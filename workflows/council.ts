@@ -1,6 +1,9 @@
 import {
   ActivityFailure,
   CancellationScope,
+  ChildWorkflowCancellationType,
+  ChildWorkflowFailure,
+  executeChild,
   TimeoutFailure,
   isCancellation,
   patched,
@@ -8,11 +11,19 @@ import {
   proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CouncilActivities, JudgeInput, Proposal } from '../activities/council/council-activities.js';
+import type {
+  CouncilActivities,
+  JudgeInput,
+  Proposal,
+  ProposeInput,
+} from '../activities/council/council-activities.js';
 import type { CheckActivities, CheckResult } from '../activities/subtask/checks.js';
 import type { ProgressActivities } from '../activities/subtask/progress.js';
 import type { WorkspaceActivities } from '../activities/subtask/workspace.js';
 import { type Candidate, pickWinner } from '../domain/escalation.js';
+import type { ModelChoice } from '../domain/models.js';
+import { TASK_QUEUES } from '../domain/queues.js';
+import { agentRunWorkflow } from './agent-run.js';
 import { GIT_WORK, READ_MODEL_WRITES, councilWork, projectCommands } from './activity-options.js';
 import type { CouncilCandidateSummary, CouncilInput, CouncilOutcome } from './council.shared.js';
 import { checkInput } from './check-input.js';
@@ -65,32 +76,12 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
   const candidates: Candidate[] = [];
   const errors: Record<string, string> = {};
   try {
+    const membersRunAsWorkflows = patched(COUNCIL_MEMBERS_AS_AGENT_RUNS);
     const answers = await Promise.allSettled(
       input.members.map((model) =>
-        council.proposeCandidate({
-          councilId,
-          subtaskWorkflowId: input.subtaskWorkflowId,
-          subtaskId: input.subtaskId,
-          projectId: input.projectId,
-          project: input.project.name,
-          repoPath: input.project.repoPath,
-          spec: input.spec,
-          phase: input.phase.name,
-          role: input.role,
-          goal: input.phase.goal,
-          startSha: input.startSha,
-          territory: input.territory,
-          suites: input.project.suites,
-          installCommand: input.project.installCommand,
-          model,
-          checklist: input.checklist,
-          failure: input.failure,
-          lastSha: input.lastSha,
-          guidance: input.guidance,
-          members: members.length,
-          failedAttempts: input.failedAttempts,
-          maxCostUsd: input.maxCostUsd,
-        }),
+        membersRunAsWorkflows
+          ? proposeAsAgentRun(council, input, councilId, model)
+          : council.proposeCandidate(proposeInput(input, councilId, model)),
       ),
     );
     for (const [index, answer] of answers.entries()) {
@@ -106,7 +97,9 @@ export async function councilWorkflow(input: CouncilInput): Promise<CouncilOutco
       }
       if (isCancellation(answer.reason)) throw answer.reason;
       proposals.push(undefined);
-      const timedOut = answer.reason instanceof ActivityFailure && answer.reason.cause instanceof TimeoutFailure;
+      const timedOut =
+        (answer.reason instanceof ActivityFailure || answer.reason instanceof ChildWorkflowFailure) &&
+        answer.reason.cause instanceof TimeoutFailure;
       errors[model] = timedOut
         ? `gave no answer within ${Math.round(input.memberTimeoutMs / 1000)} s`
         : failureMessage(answer.reason);
@@ -306,4 +299,98 @@ async function judgeHere(
     candidates: judging.candidates.map((candidate) => candidate.model),
   });
   return { scores, costUsd: answer.costUsd };
+}
+
+/** Each member's run is an agent-run workflow of its own (histories from before ran it as one activity). */
+const COUNCIL_MEMBERS_AS_AGENT_RUNS = 'council-members-as-agent-runs';
+
+function proposeInput(input: CouncilInput, councilId: string, model: ModelChoice): ProposeInput {
+  return {
+    councilId,
+    subtaskWorkflowId: input.subtaskWorkflowId,
+    subtaskId: input.subtaskId,
+    projectId: input.projectId,
+    project: input.project.name,
+    repoPath: input.project.repoPath,
+    spec: input.spec,
+    phase: input.phase.name,
+    role: input.role,
+    goal: input.phase.goal,
+    startSha: input.startSha,
+    territory: input.territory,
+    suites: input.project.suites,
+    installCommand: input.project.installCommand,
+    model,
+    checklist: input.checklist,
+    failure: input.failure,
+    lastSha: input.lastSha,
+    guidance: input.guidance,
+    members: input.members.length,
+    failedAttempts: input.failedAttempts,
+    maxCostUsd: input.maxCostUsd,
+  };
+}
+
+/**
+ * A member's candidate as an agent's run: prepared (its worktree made, the dependencies installed)
+ * on the council's queue, each model call on the member's queue, each tool call on the host's; then
+ * kept under its ref. Its time is the member's time: a run that outlasts it times out.
+ */
+async function proposeAsAgentRun(
+  council: ReturnType<typeof proxyActivities<CouncilActivities>>,
+  input: CouncilInput,
+  councilId: string,
+  model: ModelChoice,
+): Promise<Proposal> {
+  const run = await executeChild(agentRunWorkflow, {
+    workflowId: `${councilId}/member/${model.id}`,
+    taskQueue: TASK_QUEUES.workflows,
+    args: [
+      {
+        phase: {
+          workflowId: input.subtaskWorkflowId,
+          subtaskId: input.subtaskId,
+          projectId: input.projectId,
+          spec: input.spec,
+          phase: input.phase.name,
+          role: input.role,
+          goal: input.phase.goal,
+          attempt: input.failedAttempts + 1,
+          worktree: '',
+          startSha: input.startSha,
+          territory: input.territory,
+          suites: input.project.suites,
+          model,
+          checklist: input.checklist,
+          context: { failure: input.failure, previousSha: input.lastSha, guidance: input.guidance },
+          council: {
+            councilId,
+            repoPath: input.project.repoPath,
+            project: input.project.name,
+            installCommand: input.project.installCommand,
+            members: input.members.length,
+            failedAttempts: input.failedAttempts,
+            maxCostUsd: input.maxCostUsd,
+          },
+        },
+        roleQueue: TASK_QUEUES.council,
+        limits: {
+          heartbeatTimeoutMs: input.heartbeatTimeoutMs,
+          checkTimeoutMs: input.checkTimeoutMs,
+          agentTimeoutMs: input.memberTimeoutMs,
+        },
+      },
+    ],
+    workflowExecutionTimeout: input.memberTimeoutMs,
+    cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const kept = await council.keepCouncilCandidate({
+    repoPath: input.project.repoPath,
+    project: input.project.name,
+    councilId,
+    model: model.id,
+    startSha: input.startSha,
+    sha: run.sha,
+  });
+  return { ...run, model: model.id, ...kept };
 }

@@ -11,7 +11,7 @@ import type { SuiteConfig } from '../../domain/project.js';
 import type { GitIdentity } from '../../git/git.js';
 import { createMeteredModel } from '../models/metered-model.js';
 import { temporalTransport } from '../models/model-transport.js';
-import { budgetStatus } from '../../data/costs.js';
+import { budgetStatus, workflowSpend } from '../../data/costs.js';
 import type { PrismaClient } from '../../data/prisma.js';
 import type { PromptContext } from './prompts.js';
 import type { PrunedItem } from './pruning.js';
@@ -113,7 +113,7 @@ export async function runAgentInWorktree(
       return;
     }
     if (input.spendCap) {
-      const spent = await spendOf(prisma, input.spendCap.workflowId);
+      const spent = await workflowSpend(prisma, input.spendCap.workflowId);
       if (spent >= parseUsd(input.spendCap.usd))
         stop.abort(
           new BudgetStopError(
@@ -254,12 +254,6 @@ async function ledgerOfCalls(prisma: PrismaClient, callIds: string[]): Promise<{
     _count: { _all: true },
   });
   return { picos: sum._sum.costUsd ? parseUsd(sum._sum.costUsd.toFixed(12)) : 0n, calls: sum._count._all };
-}
-
-/** What the calls charged to one workflow (a council) cost so far. */
-async function spendOf(prisma: PrismaClient, workflowId: string): Promise<bigint> {
-  const sum = await prisma.modelCall.aggregate({ where: { workflowId }, _sum: { costUsd: true } });
-  return sum._sum.costUsd ? parseUsd(sum._sum.costUsd.toFixed(12)) : 0n;
 }
 
 export function cut(text: string, chars: number): string {

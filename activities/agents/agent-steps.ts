@@ -10,6 +10,15 @@ import { type AgentRunResult, recoveredRun } from './agent-run.js';
 import { agentPrompts, applyTextAnswer, commitAgentWork, runAgentTests } from './agent-work.js';
 import { forgetKeptRunsIfIgnored, keptRunsFolder } from '../commands/reusable-runs.js';
 import { type FinishInput, runAgentTool } from './tools.js';
+import {
+  type MemberRunInput,
+  candidateCommit,
+  candidateLedger,
+  candidateLogLabel,
+  candidateTag,
+  ensureCandidateWorktree,
+  installCandidateDependencies,
+} from '../council/council-member.js';
 
 /** What the agent-run workflow needs to start its loop, or the run itself when it had already committed. */
 export type PreparedAgentRun =
@@ -24,6 +33,8 @@ export type PreparedAgentRun =
       promptBudgetTokens: number;
       maxSteps: number;
       callTimeoutMs: number;
+      /** A council member's own worktree, made here: its tools and its commit work there. */
+      worktree?: string;
     };
 
 export interface AgentRunRef {
@@ -56,22 +67,29 @@ export function createAgentStepActivities(
 ) {
   const logDirOf = (input: AgentPhaseInput) => path.join(subtaskFolder(config, input.workflowId), 'logs');
   // The run id's head tells this run's logs from another try of the same attempt.
-  const labelOf = ({ input, attemptTag }: AgentRunRef) =>
-    `${input.phase}-${input.attempt}-${attemptTag.split('/').at(-1)!.slice(0, 8)}`;
-  const commitOf = ({ input, attemptTag }: AgentRunRef) => ({
-    message: phaseCommitMessage(input.phase, input.spec.key, input.spec.title, input.role),
-    trailers: { 'Maestro-Attempt': attemptTag },
-    identity: { name: `Maestro ${input.role}`, email: `${input.role}@maestro.local` },
-  });
-  const ledgerOf = (input: AgentPhaseInput) => ({
-    workflowId: input.workflowId,
-    purpose: 'agent' as const,
-    role: input.role,
-  });
-  /** The run's commit, when an earlier try of it got that far. */
+  const labelOf = ({ input, attemptTag }: AgentRunRef) => {
+    const head = attemptTag.split('/').at(-1)!.slice(0, 8);
+    return isMemberRun(input) ? candidateLogLabel(input, head) : `${input.phase}-${input.attempt}-${head}`;
+  };
+  const commitOf = ({ input, attemptTag }: AgentRunRef) =>
+    isMemberRun(input)
+      ? candidateCommit(input)
+      : {
+          message: phaseCommitMessage(input.phase, input.spec.key, input.spec.title, input.role),
+          trailers: { 'Maestro-Attempt': attemptTag },
+          identity: { name: `Maestro ${input.role}`, email: `${input.role}@maestro.local` },
+        };
+  const ledgerOf = (input: AgentPhaseInput) =>
+    isMemberRun(input)
+      ? candidateLedger(input)
+      : { workflowId: input.workflowId, purpose: 'agent' as const, role: input.role };
+  /** The run's commit, when an earlier try of it got that far (a member's: of any run of its council's). */
   const alreadyCommitted = async ({ input, attemptTag }: AgentRunRef) => {
     const head = await headCommit(input.worktree);
-    return head.sha !== input.startSha && head.message.includes(`Maestro-Attempt: ${attemptTag}`)
+    const trailer = isMemberRun(input)
+      ? `Maestro-Candidate: ${candidateTag(input.council.councilId, input.model.id)}`
+      : `Maestro-Attempt: ${attemptTag}`;
+    return head.sha !== input.startSha && head.message.includes(trailer)
       ? recoveredRun(head.sha, head.message)
       : undefined;
   };
@@ -93,18 +111,24 @@ export function createAgentStepActivities(
   };
 
   async function prepare(ref: AgentRunRef): Promise<PreparedAgentRun> {
-    const { input } = ref;
-    const recovered = await alreadyCommitted(ref);
+    const member = isMemberRun(ref.input) ? ref.input : undefined;
+    const input = member ? { ...member, worktree: await ensureCandidateWorktree(config, member) } : ref.input;
+    const recovered = await alreadyCommitted({ ...ref, input });
     if (recovered) return { recovered };
     await resetWorktree(input.worktree, input.startSha);
+    if (member) await installCandidateDependencies({ config, prisma }, member, input.worktree);
+    const context = await phasePromptContext(input);
     const prompts = await agentPrompts(
       { prisma },
       {
         ...input,
-        prompt: await phasePromptContext(input),
+        prompt: member
+          ? { ...context, council: { members: member.council.members, failedAttempts: member.council.failedAttempts } }
+          : context,
       },
     );
     return {
+      worktree: member ? input.worktree : undefined,
       hostQueue,
       system: prompts.system,
       messages: [{ role: 'user', content: prompts.task }],
@@ -171,6 +195,10 @@ export function createAgentStepActivities(
 }
 
 const HEARTBEAT_MS = 1_000;
+
+function isMemberRun(input: AgentPhaseInput): input is MemberRunInput {
+  return input.council !== undefined;
+}
 
 /** Heartbeats while the work runs: a big repository's briefing or commit outlasts no heartbeat timeout. */
 async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {

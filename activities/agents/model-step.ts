@@ -16,6 +16,8 @@ export interface ModelStepInput {
   step: number;
   choice: ModelChoice;
   meta: ModelCallMeta;
+  /** Refused, and cut in flight, once the calls charged to this workflow cost this much (a council's cap). */
+  spendCap?: { workflowId: string; usd: number };
   system: string;
   messages: ModelMessage[];
   /** A model without tool calling answers in text, with its files in fenced blocks. */

@@ -4,26 +4,24 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { ChecklistItem } from '../../domain/checklist.js';
 import type { ModelChoice } from '../../domain/models.js';
-import { phaseCommitMessage } from '../../domain/naming.js';
 import type { PhaseName } from '../../domain/phases.js';
 import type { SubtaskSpec } from '../../domain/subtask-spec.js';
 import { projectRoot } from '../../runtime/project-root.js';
 import { type AgentRunResult, cut, recoveredRun, runAgentInWorktree } from '../agents/agent-run.js';
-import { modelKeyEnvNames } from '../agents/agent-work.js';
 import { type Question, askModel } from '../agents/ask-model.js';
-import { type CommandSandbox, runCommand } from '../commands/run-command.js';
-import { noNetworkHint, projectCommandSandbox } from '../commands/sandbox.js';
 import type { SuiteConfig } from '../../domain/project.js';
+import { git, headCommit, resetWorktree } from '../../git/git.js';
+import { type ActivityDeps, subtaskFolder } from '../subtask/deps.js';
 import {
-  changedLines,
-  ensureDetachedWorktree,
-  git,
-  headCommit,
-  keepRef,
-  resetWorktree,
-  treeOf,
-} from '../../git/git.js';
-import { type ActivityDeps, subtaskFolder, worktreeFolder } from '../subtask/deps.js';
+  type MemberRunInput,
+  candidateCommit,
+  candidateLedger,
+  candidateLogLabel,
+  candidateTag,
+  ensureCandidateWorktree,
+  installCandidateDependencies,
+  keepCandidate,
+} from './council-member.js';
 
 export interface ProposeInput {
   /** The council's workflow id. */
@@ -99,46 +97,53 @@ const DIFF_CHARS = 6_000;
 /** The council's work: each member's candidate in a worktree of its own, and the judge's scores. */
 export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, 'config' | 'prisma'>) {
   return {
+    /**
+     * A member's candidate made and committed in one activity: how histories recorded before each
+     * member ran as an agent-run workflow (`keepCouncilCandidate` after it) asked for one.
+     */
     async proposeCandidate(input: ProposeInput): Promise<Proposal> {
       const context = Context.current();
-      const member = input.model.id.replace(/[^\w.-]/g, '_');
-      const worktree = worktreeFolder(
-        config,
-        input.project,
-        `council/${input.councilId.replace(/[^\w.-]/g, '_')}/${member}`,
-      );
-      await ensureDetachedWorktree(input.repoPath, worktree, input.startSha);
-      const tag = `${input.councilId}/${input.model.id}`;
+      const member: MemberRunInput = {
+        workflowId: input.subtaskWorkflowId,
+        subtaskId: input.subtaskId,
+        projectId: input.projectId,
+        spec: input.spec,
+        phase: input.phase,
+        role: input.role,
+        goal: input.goal,
+        attempt: input.failedAttempts + 1,
+        worktree: '',
+        startSha: input.startSha,
+        territory: input.territory,
+        suites: input.suites,
+        model: input.model,
+        checklist: input.checklist,
+        context: {},
+        council: {
+          councilId: input.councilId,
+          repoPath: input.repoPath,
+          project: input.project,
+          installCommand: input.installCommand,
+          members: input.members,
+          failedAttempts: input.failedAttempts,
+          maxCostUsd: input.maxCostUsd,
+        },
+      };
+      const worktree = await ensureCandidateWorktree(config, member);
+      const tag = candidateTag(input.councilId, input.model.id);
       const head = await headCommit(worktree);
       const proposal =
         head.sha !== input.startSha && head.message.includes(`Maestro-Candidate: ${tag}`)
           ? recoveredRun(head.sha, head.message)
           : await (async () => {
               await resetWorktree(worktree, input.startSha);
-              if (input.installCommand)
-                await installIn(
-                  worktree,
-                  input.installCommand,
-                  path.join(subtaskFolder(config, input.subtaskWorkflowId), 'logs', `council-${member}-install.log`),
-                  config,
-                  await projectCommandSandbox({ config, prisma }, input.projectId, 'install'),
-                );
+              await installCandidateDependencies({ config, prisma }, member, worktree);
               const diff = input.lastSha
                 ? await git(worktree, ['diff', '--no-color', input.startSha, input.lastSha])
                 : undefined;
               return runAgentInWorktree({ config, prisma }, context, {
-                subtaskId: input.subtaskId,
-                projectId: input.projectId,
-                spec: input.spec,
-                phase: input.phase,
-                role: input.role,
-                goal: input.goal,
-                attempt: input.failedAttempts + 1,
+                ...member,
                 worktree,
-                territory: input.territory,
-                suites: input.suites,
-                model: input.model,
-                checklist: input.checklist,
                 prompt: {
                   failure: { ...input.failure, output: input.failure.outputTail },
                   diff: diff ? cut(diff, DIFF_CHARS) : undefined,
@@ -146,29 +151,31 @@ export function createCouncilActivities({ config, prisma }: Pick<ActivityDeps, '
                   council: { members: input.members, failedAttempts: input.failedAttempts },
                 },
                 logDir: path.join(subtaskFolder(config, input.subtaskWorkflowId), 'logs'),
-                logLabel: `${input.phase}-council-${member}-${context.info.attempt}`,
-                ledger: { workflowId: input.councilId, purpose: 'council', role: `council:${input.model.id}` },
+                logLabel: candidateLogLabel(member, String(context.info.attempt)),
+                ledger: candidateLedger(member),
                 spendCap: { workflowId: input.councilId, usd: input.maxCostUsd },
-                commit: {
-                  message: `${phaseCommitMessage(input.phase, input.spec.key, input.spec.title, input.role)} — council candidate of ${input.model.id}`,
-                  trailers: { 'Maestro-Candidate': tag },
-                  identity: { name: `Maestro council (${input.model.id})`, email: 'council@maestro.local' },
-                },
+                commit: candidateCommit(member),
               });
             })();
-      // Kept under a ref of its own: every candidate stays there to be looked at.
-      await keepRef(
-        input.repoPath,
-        `refs/maestro/council/${input.councilId.replace(/[^\w.-]/g, '_')}/${member}`,
-        proposal.sha,
-      );
       return {
         ...proposal,
         model: input.model.id,
-        worktree,
-        diffLines: await changedLines(input.repoPath, input.startSha, proposal.sha),
-        treeSha: await treeOf(input.repoPath, proposal.sha),
+        ...(await keepCandidate(config, {
+          repoPath: input.repoPath,
+          project: input.project,
+          councilId: input.councilId,
+          model: input.model.id,
+          startSha: input.startSha,
+          sha: proposal.sha,
+        })),
       };
+    },
+
+    /** A member's committed candidate (its agent run's result) kept under its ref, and measured for the judge. */
+    async keepCouncilCandidate(
+      input: Parameters<typeof keepCandidate>[1],
+    ): Promise<{ worktree: string; diffLines: number; treeSha: string }> {
+      return keepCandidate(config, input);
     },
 
     /** The judge's question, for the council workflow to ask on the judge's queue (`askModelStep`). */
@@ -279,32 +286,5 @@ function safeJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
-  }
-}
-
-/** The project's install command in a fresh candidate worktree (its tests need the dependencies). */
-async function installIn(
-  worktree: string,
-  command: string,
-  logFile: string,
-  config: ActivityDeps['config'],
-  sandbox: CommandSandbox,
-): Promise<void> {
-  const context = Context.current();
-  const install = await runCommand({
-    command,
-    cwd: worktree,
-    logFile,
-    sandbox,
-    limits: config.commands,
-    secretEnvNames: modelKeyEnvNames(config),
-    signal: context.cancellationSignal,
-    onProgress: (progress: object) => context.heartbeat({ label: 'install', ...progress }),
-  });
-  if (install.outcome !== 'exited' || install.exitCode !== 0) {
-    throw ApplicationFailure.nonRetryable(
-      `\`${command}\` failed in the candidate's worktree (${install.outcome}, exit ${install.exitCode})${noNetworkHint(sandbox)}: ${install.outputTail.slice(-500)}`,
-      'InstallFailed',
-    );
   }
 }

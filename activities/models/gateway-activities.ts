@@ -19,7 +19,13 @@ import {
   type ModelCharge,
   usageFromAnswer,
 } from './gateway.js';
-import { budgetStatus, markModelCallUnknown, recordModelCall, reserveModelCall } from '../../data/costs.js';
+import {
+  budgetStatus,
+  markModelCallUnknown,
+  recordModelCall,
+  reserveModelCall,
+  workflowSpend,
+} from '../../data/costs.js';
 import { AGENT_FAILURE_TYPES } from '../../domain/agent-failure.js';
 import { type ModelStepInput, type ModelStepResult, runModelStep } from '../agents/model-step.js';
 import { classifyRunFailure } from '../agents/run-failure.js';
@@ -99,11 +105,12 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
    * reaches it mid-call.
    */
   async function meteredStep<T>(
-    input: { callId: string; choice: ModelStepInput['choice']; meta: ModelStepInput['meta'] },
+    input: Pick<ModelStepInput, 'callId' | 'choice' | 'meta' | 'spendCap'>,
     call: (transport: ModelTransport, signal: AbortSignal) => Promise<T>,
   ): Promise<T & Spent> {
     const context = Context.current();
-    if (input.meta.projectId) await refuseOverBudget(input.meta.projectId);
+    const refuse = () => refuseOverBudget(input.meta.projectId, input.spendCap);
+    await refuse();
     const charges: ModelCharge[] = [];
     let sent = 0;
     const transport: ModelTransport = async (request, signal) => {
@@ -117,15 +124,16 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
     };
     // Another subtask can push the project over while this call is in flight: it is cut then.
     const overBudget = new AbortController();
-    const watch = input.meta.projectId
-      ? setInterval(
-          () =>
-            void refuseOverBudget(input.meta.projectId!).catch((error: unknown) => {
-              if (error instanceof ApplicationFailure && !overBudget.signal.aborted) overBudget.abort(error);
-            }),
-          BUDGET_WATCH_MS,
-        )
-      : undefined;
+    const watch =
+      input.meta.projectId || input.spendCap
+        ? setInterval(
+            () =>
+              void refuse().catch((error: unknown) => {
+                if (error instanceof ApplicationFailure && !overBudget.signal.aborted) overBudget.abort(error);
+              }),
+            BUDGET_WATCH_MS,
+          )
+        : undefined;
     // Between HTTP calls too (the AI SDK waits out a 429's retry-after): the step is alive.
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
     try {
@@ -151,15 +159,24 @@ export function createGatewayActivities({ prisma, models, circuit, env, budgets 
     }
   }
 
-  /** Refuses a step once the project is at its emergency limit, whoever spent it. */
-  async function refuseOverBudget(projectId: string) {
-    if (!budgets) return;
-    const status = await budgetStatus(prisma, projectId, budgets);
-    if (status.tier === 'emergency')
-      throw ApplicationFailure.nonRetryable(
-        `Stopped: the project spent ${formatUsd(parseUsd(status.spentUsd))}, at or over its emergency limit of ${formatUsd(parseUsd(status.limits.emergencyUsd))}.`,
-        AGENT_FAILURE_TYPES.budget,
-      );
+  /** Refuses a step once the project is at its emergency limit, whoever spent it, or its council at its cap. */
+  async function refuseOverBudget(projectId: string | undefined, spendCap: ModelStepInput['spendCap']) {
+    if (projectId && budgets) {
+      const status = await budgetStatus(prisma, projectId, budgets);
+      if (status.tier === 'emergency')
+        throw ApplicationFailure.nonRetryable(
+          `Stopped: the project spent ${formatUsd(parseUsd(status.spentUsd))}, at or over its emergency limit of ${formatUsd(parseUsd(status.limits.emergencyUsd))}.`,
+          AGENT_FAILURE_TYPES.budget,
+        );
+    }
+    if (spendCap) {
+      const spent = await workflowSpend(prisma, spendCap.workflowId);
+      if (spent >= parseUsd(spendCap.usd))
+        throw ApplicationFailure.nonRetryable(
+          `Stopped: the council spent ${formatUsd(spent)}, at or over its cap of ${formatUsd(parseUsd(spendCap.usd))}.`,
+          AGENT_FAILURE_TYPES.budget,
+        );
+    }
   }
 
   /**

@@ -38,6 +38,21 @@ export interface AgentPhaseInput {
     /** A strategic review's guidance (the ladder's second tier). */
     guidance?: string;
   };
+  /** A council member's run: its own worktree and commit, its calls charged to the council. */
+  council?: CouncilMemberRun;
+}
+
+/** What makes an agent's run a council member's candidate rather than the subtask's attempt. */
+export interface CouncilMemberRun {
+  /** The council's workflow id: the member's calls are charged to it, and stop at its cap. */
+  councilId: string;
+  repoPath: string;
+  project: string;
+  /** The project's install command: a fresh candidate worktree has no dependencies yet. */
+  installCommand?: string;
+  members: number;
+  failedAttempts: number;
+  maxCostUsd: number;
 }
 
 export type AgentPhaseResult = AgentRunResult;

@@ -59,7 +59,7 @@ export async function startWorkers(
     ...(await createTesterWorker(context)),
     ...(await createDeveloperWorker(context)),
     await createRunnerWorker(context),
-    await createCouncilWorker(context),
+    ...(await createCouncilWorker(context)),
     ...(await createModelWorkers(context)),
     // The real developer activities on a second queue, for reassign.
     await Worker.create({

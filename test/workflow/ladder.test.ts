@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { git } from '../../git/git.js';
-import { FILES, write } from '../../stack/demo/cart-tax-script.js';
+import { FILES, read, write } from '../../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation } from '../../stack/scripted-model/script.js';
 import { overrideUpdate } from '../../workflows/subtask/subtask.shared.js';
 import { type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
 import { LADDER, MODELS, REMINDER_NEVER_MS } from '../support/workflow-env-settings.js';
 import {
   activities,
+  agentRuns,
   children,
   failing,
   outcomeOf,
@@ -175,7 +176,7 @@ describe('tier 3: the council', () => {
   test('a council child workflow asks its members; the passing candidate is applied to the branch and checked there', async () => {
     wf.script(
       failing('3-1', 'green', { model: MODELS.members[0] }),
-      passing('3-1', 'green', { model: MODELS.members[1] }),
+      passing('3-1', 'green', { model: MODELS.members[1] }, [read('package.json')]),
       failing('3-1', 'green'),
     );
     const subtask = await wf.start(await wf.project(), {
@@ -197,20 +198,45 @@ describe('tier 3: the council', () => {
     expect(await git(subtask.project.repoPath, ['log', '-1', '--format=%s', final.shas.green!])).toMatch(
       /council candidate of member-b$/,
     );
-    // Each candidate is checked in the council; the winner again on the subtask's branch.
+    // Each member is an agent's run of its own: prepared on the council's queue, its model calls
+    // on the member's queue, its tools and commit on the host's; charged to the council.
     const councilHandle = wf.client.workflow.getHandle(councilId);
-    expect(
-      (await activities(councilHandle, 'proposeCandidate')).map((activity) => [activity.input.model, activity.end]),
-    ).toEqual([
-      [expect.objectContaining({ id: 'member-a' }), 'failed'],
-      [expect.objectContaining({ id: 'member-b' }), 'completed'],
+    const members = await agentRuns(councilHandle);
+    expect(members.map((run) => [run.workflowId, run.taskQueue, run.input.model, run.end])).toEqual([
+      [`${councilId}/member/member-a`, 'maestro-council', expect.objectContaining({ id: 'member-a' }), 'failed'],
+      [`${councilId}/member/member-b`, 'maestro-council', expect.objectContaining({ id: 'member-b' }), 'completed'],
     ]);
+    const memberB = wf.client.workflow.getHandle(members[1]!.workflowId!);
+    const steps = await activities(memberB);
+    expect(steps.map((step) => step.type)).toEqual(
+      expect.arrayContaining(['prepareAgentRun', 'agentModelStep', 'runAgentTool', 'commitAgentRun']),
+    );
+    expect(steps.find((step) => step.type === 'agentModelStep')).toMatchObject({
+      taskQueue: 'maestro-model-member-b',
+      input: { meta: { workflowId: councilId, purpose: 'council', role: 'council:member-b' } },
+    });
+    expect(steps.find((step) => step.type === 'runAgentTool')!.taskQueue).toMatch(/^maestro-worktrees-/);
+    expect((await activities(councilHandle, 'keepCouncilCandidate')).map((activity) => activity.input.model)).toEqual([
+      'member-b',
+    ]);
+    expect(await wf.client.workflow.count("WorkflowType = 'modelCallWorkflow'")).toMatchObject({ count: 0 });
+    const charged = await wf.prisma.modelCall.groupBy({
+      by: ['role'],
+      where: { workflowId: councilId, purpose: 'council' },
+      _count: { _all: true },
+    });
+    expect(Object.fromEntries(charged.map((row) => [row.role, row._count._all]))).toEqual({
+      'council:member-a': 1,
+      'council:member-b': 2,
+    });
+    // Each candidate is checked in the council; the winner again on the subtask's branch.
     expect((await activities(councilHandle, 'runCheck')).map((activity) => activity.input.purpose)).toEqual([
       'council_candidate',
     ]);
     expect((await activities(subtask.handle, 'runCheck')).map((activity) => activity.input.purpose)).toEqual([
       'council_winner',
     ]);
+    await recordHistory(memberB, 'council-member-run');
     const kinds = (await wf.events(subtask)).map((event) => event.kind);
     expect(kinds).toEqual(
       expect.arrayContaining([

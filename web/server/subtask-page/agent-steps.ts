@@ -1,6 +1,7 @@
 import proto from '@temporalio/proto';
 import { decode, failureText, firstLine, timestampMs } from './timeline-format.js';
-import type { AgentStep } from './timeline-types.js';
+import type { AgentStep, CouncilMemberRun, StepStatus } from './timeline-types.js';
+import { AGENT_RUN_WORKFLOW } from '../../../workflows/agent-run.shared.js';
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 const EventType = proto.temporal.api.enums.v1.EventType;
@@ -120,4 +121,44 @@ function outcomeOf(step: AgentStep, decoded: unknown): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The members' runs of a council, from the council's history: each an agent-run workflow (councils
+ * recorded before they were have none); their own steps are read from their histories.
+ */
+export function councilMembersOf(events: readonly HistoryEvent[]): Array<Omit<CouncilMemberRun, 'steps'>> {
+  const members = new Map<number, Omit<CouncilMemberRun, 'steps'>>();
+  const ends: Array<[number, StepStatus]> = [];
+  for (const event of events) {
+    const started = event.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (started?.workflowType?.name === AGENT_RUN_WORKFLOW) {
+      const input = decode(started.input?.payloads?.[0]) as { phase?: { model?: { id?: string } } } | undefined;
+      members.set(Number(event.eventId ?? 0), {
+        model: input?.phase?.model?.id ?? '?',
+        workflowId: started.workflowId ?? '',
+        status: 'scheduled',
+      });
+    }
+    const end = childEnd(event);
+    if (end) ends.push(end);
+  }
+  for (const [initiated, status] of ends) {
+    const member = members.get(initiated);
+    if (member) member.status = status;
+  }
+  return [...members.values()];
+}
+
+function childEnd(event: HistoryEvent): [number, StepStatus] | undefined {
+  const pairs: Array<[{ initiatedEventId?: unknown } | null | undefined, StepStatus]> = [
+    [event.childWorkflowExecutionStartedEventAttributes, 'running'],
+    [event.childWorkflowExecutionCompletedEventAttributes, 'completed'],
+    [event.childWorkflowExecutionFailedEventAttributes, 'failed'],
+    [event.childWorkflowExecutionTimedOutEventAttributes, 'timed_out'],
+    [event.childWorkflowExecutionCanceledEventAttributes, 'cancelled'],
+    [event.childWorkflowExecutionTerminatedEventAttributes, 'failed'],
+  ];
+  const found = pairs.find(([attributes]) => attributes);
+  return found ? [Number(found[0]!.initiatedEventId ?? 0), found[1]] : undefined;
 }

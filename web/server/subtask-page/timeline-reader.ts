@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { buildTimeline } from './timeline.js';
-import type { AgentStep, Timeline } from './timeline-types.js';
-import { buildAgentSteps } from './agent-steps.js';
+import type { AgentStep, CouncilMemberRun, Timeline } from './timeline-types.js';
+import { buildAgentSteps, councilMembersOf } from './agent-steps.js';
 
 const PendingState = proto.temporal.api.enums.v1.PendingActivityState;
 const CACHED_WORKFLOWS = 300;
@@ -35,6 +35,22 @@ async function agentStepsOf(client: Client, workflowId: string): Promise<AgentSt
     return steps;
   } catch {
     // Gone past its retention: the parent's step still says how it ended.
+    return [];
+  }
+}
+
+/** A council's members' runs, each with its own steps. */
+async function councilMembersRuns(client: Client, workflowId: string): Promise<CouncilMemberRun[]> {
+  try {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const members = councilMembersOf(history.events ?? []);
+    return Promise.all(
+      members.map(async (member) => ({
+        ...member,
+        steps: member.status === 'scheduled' ? [] : await agentStepsOf(client, member.workflowId),
+      })),
+    );
+  } catch {
     return [];
   }
 }
@@ -76,6 +92,14 @@ export async function readTimeline(client: Client, workflowId: string): Promise<
       .filter((step) => step.childWorkflowId && step.status !== 'scheduled')
       .map(async (step) => {
         step.agentSteps = await agentStepsOf(client, step.childWorkflowId!);
+      }),
+  );
+  await Promise.all(
+    timeline.phases
+      .flatMap((visit) => visit.steps)
+      .filter((step) => step.councilWorkflowId && step.status !== 'scheduled')
+      .map(async (step) => {
+        step.councilMembers = await councilMembersRuns(client, step.councilWorkflowId!);
       }),
   );
   for (const pending of description.raw.pendingActivities ?? []) {

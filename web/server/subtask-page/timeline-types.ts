@@ -43,6 +43,17 @@ export interface TimelineStep {
   /** An agent's run as a child workflow: its id, and its own steps (each model call, tool call and the commit). */
   childWorkflowId?: string;
   agentSteps?: AgentStep[];
+  /** A council: its workflow's id, and each member's run with its own steps. */
+  councilWorkflowId?: string;
+  councilMembers?: CouncilMemberRun[];
+}
+
+/** A council member's run (an agent-run workflow of the council's), read from the council's history. */
+export interface CouncilMemberRun {
+  model: string;
+  workflowId: string;
+  status: StepStatus;
+  steps: AgentStep[];
 }
 
 /** One step of an agent's run, from its child workflow's history. */

@@ -5,7 +5,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import proto from '@temporalio/proto';
 import { describe, expect, test } from 'vitest';
 import { projectRoot } from '../../../runtime/project-root.js';
-import { buildAgentSteps } from './agent-steps.js';
+import { buildAgentSteps, councilMembersOf } from './agent-steps.js';
 import { buildTimeline } from './timeline.js';
 
 /** Histories recorded from real runs (test/histories), read as the API reads a live one. */
@@ -242,5 +242,34 @@ describe("an agent run's steps from its own history", () => {
       expect.stringMatching(/^calls finish /),
       expect.stringMatching(/^committed [0-9a-f]{8}$/),
     ]);
+  });
+});
+
+describe("a council's members from its history", () => {
+  const recorded = (name: string) =>
+    historyFromJSON(JSON.parse(readFileSync(path.join(projectRoot(), 'test', 'histories', `${name}.json`), 'utf8')))
+      .events ?? [];
+
+  test('each member is an agent run of its own: its model, its workflow and how it ended', () => {
+    const members = councilMembersOf(recorded('council-workflow.member-runs'));
+    expect(members.map((member) => [member.model, member.status])).toEqual([
+      ['member-a', 'completed'],
+      ['member-b', 'completed'],
+      ['member-c', 'completed'],
+    ]);
+    expect(members[1]!.workflowId).toMatch(/^council-.*-green-1\/member\/member-b$/);
+  });
+
+  test('the judged council: both members ran to their end; a council recorded before members were runs has none', () => {
+    expect(councilMembersOf(recorded('council-judged.member-runs')).map((member) => member.status)).toEqual([
+      'completed',
+      'completed',
+    ]);
+    expect(councilMembersOf(recorded('council-workflow'))).toEqual([]);
+  });
+
+  test("a member's own steps: briefing, model calls, tools, the commit", () => {
+    const steps = buildAgentSteps(recorded('council-member-run.member-runs'));
+    expect(steps.map((step) => step.kind)).toEqual(['prepare', 'model', 'tool', 'model', 'commit']);
   });
 });

@@ -145,6 +145,8 @@ class TimelineBuilder {
           scheduledAt: at,
           status: 'scheduled',
           outcome: attributes.workflowId ?? undefined,
+          councilWorkflowId:
+            attributes.workflowType?.name === COUNCIL_WORKFLOW ? (attributes.workflowId ?? undefined) : undefined,
         };
         this.children.set(id, step);
         this.push(step);

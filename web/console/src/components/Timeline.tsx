@@ -91,6 +91,8 @@ function PhaseVisit({ visit, start, span, now }: { visit: Visit; start: number; 
   );
 }
 
+const MEMBER_TONES: Record<string, string> = { completed: 'ok', failed: 'bad', timed_out: 'bad', running: 'neutral' };
+
 const AGENT_STEP_ICONS: Record<string, string> = { prepare: '☰', model: '◆', tool: '⚙', commit: '⎇' };
 
 /** An agent run's own steps: each model call, each tool call and its result, the commit. */
@@ -161,6 +163,19 @@ function StepRow({ step, start, span, now }: { step: Step; start: number; span: 
           <div className={`step-outcome${step.failure ? ' failure' : ''}`}>{step.failure ?? step.outcome}</div>
         )}
         {step.agentSteps && step.agentSteps.length > 0 && <AgentSteps steps={step.agentSteps} />}
+        {step.councilMembers && step.councilMembers.length > 0 && (
+          <ul className="council-members" data-testid="council-members">
+            {step.councilMembers.map((member) => (
+              <li key={member.workflowId} data-testid="council-member" data-model={member.model}>
+                <span className="council-member-model">{member.model}</span>{' '}
+                <span className={`badge ${MEMBER_TONES[member.status] ?? 'neutral'}`}>
+                  {member.status.replace('_', ' ')}
+                </span>
+                {member.steps.length > 0 && <AgentSteps steps={member.steps} />}
+              </li>
+            ))}
+          </ul>
+        )}
         <div className="step-bar" aria-hidden>
           <span
             className={`bar bar-${tone}`}
