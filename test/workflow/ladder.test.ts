@@ -3,6 +3,7 @@ import { git } from '../../git/git.js';
 import { FILES, read, write } from '../../stack/demo/cart-tax-script.js';
 import type { ScriptedConversation } from '../../stack/scripted-model/script.js';
 import { overrideUpdate } from '../../workflows/subtask/subtask.shared.js';
+import { eventually } from '../support/maestro-process.js';
 import { type WorkflowEnv, startWorkflowEnv } from '../support/workflow-env.js';
 import { LADDER, MODELS, REMINDER_NEVER_MS } from '../support/workflow-env-settings.js';
 import {
@@ -253,6 +254,40 @@ describe('tier 3: the council', () => {
       outcome: 'success',
       status: 'decided',
     });
+  });
+});
+
+describe('tier 3: the council at its cap', () => {
+  test("a council whose cap is spent asks no member: each member's first step is refused by its gateway", async () => {
+    wf.script(
+      passing('3-3', 'green', { model: MODELS.members[0] }),
+      passing('3-3', 'green', { model: MODELS.members[1] }),
+      failing('3-3', 'green'),
+    );
+    const subtask = await wf.start(await wf.project(), {
+      key: '3-3',
+      settings: { maxAttempts: 1 },
+      ladder: { council: { ...council, maxCostUsd: 0 } },
+    });
+    const councilId = `council-${subtask.workflowId}-green-1`;
+    await eventually(
+      async () => ((await wf.state(subtask)).council?.status === 'failed' ? true : undefined),
+      60_000,
+      'the council to fail',
+    );
+    const members = await agentRuns(wf.client.workflow.getHandle(councilId));
+    expect(members.map((run) => run.end)).toEqual(['failed', 'failed']);
+    const steps = await activities(wf.client.workflow.getHandle(members[0]!.workflowId!), 'agentModelStep');
+    expect(steps.map((step) => step.end)).toEqual(['failed']);
+    const failed = (await wf.events(subtask)).filter((event) => event.kind === 'council.member_failed');
+    expect(failed.map((event) => event.message)).toEqual([
+      'member-a failed: Stopped: the council spent $0.00, at or over its cap of $0.00.',
+      'member-b failed: Stopped: the council spent $0.00, at or over its cap of $0.00.',
+    ]);
+    expect(
+      wf.scripted.requests.filter((request) => request.key === '3-3' && request.model !== MODELS.tactical),
+    ).toEqual([]);
+    await subtask.handle.terminate('the test is done');
   });
 });
 
