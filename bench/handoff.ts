@@ -63,7 +63,12 @@ const FLOOR_HOPS = 7;
 
 // The floor's workers log through this process's runtime: only what is wrong.
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const harness = await startSubtaskHarness('bench', { MAESTRO_RETRY_BACKOFF_MS: '50' });
+// The product's heartbeat timeout, not the tests' 5 s: at 50 in flight on two cores a starved
+// worker's heartbeats can be seconds apart.
+const harness = await startSubtaskHarness('bench', {
+  MAESTRO_RETRY_BACKOFF_MS: '50',
+  MAESTRO_HEARTBEAT_TIMEOUT_MS: '30000',
+});
 
 async function eventsOf(workflowId: string): Promise<HistoryEvent[]> {
   return (await harness.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
